@@ -1,0 +1,170 @@
+# Veneer build: `make` builds everything under build/; see README.md.
+#   make run | test [T=name] | gdb | iso | docs | clean
+# Host packages are checked (and installed when root) by tools/setup-host.sh.
+
+BUILD   ?= build
+CC      := gcc
+LD      := ld
+QEMU    := qemu-system-x86_64
+ARCH    := x86_64
+
+# ---------------------------------------------------------------- flags
+WARN        := -Wall -Wextra -Werror
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -mno-red-zone \
+	-mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -MMD -MP
+KERNEL_ASFLAGS := -g -Iinclude -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	-T kernel/arch/$(ARCH)/kernel.ld
+USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Iinclude -I$(BUILD)/gen/include -Ilib/libveneer -MMD -MP
+USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T lib/user.ld
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-Iinclude -Ikernel -MMD -MP
+
+# ---------------------------------------------------------------- QEMU
+QEMU_MEM  ?= 256M
+QEMU_SMP  ?= 2
+QEMU_BASE := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
+	-initrd $(BUILD)/initrd.var
+CMDLINE   ?= init=init
+
+# ---------------------------------------------------------------- sources
+KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c)
+KERNEL_S   := $(filter-out kernel/ksyms_empty.S,$(wildcard kernel/*.S kernel/arch/$(ARCH)/*.S))
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) \
+	$(BUILD)/gen/kernel/syscall_table.o
+
+GEN_HDRS := $(BUILD)/gen/include/veneer/syscall_nums.h $(BUILD)/gen/include/veneer/syscall_stubs.h \
+	$(BUILD)/gen/kernel/syscall_decl.h
+SYSTBL   := include/veneer/syscalls.tbl
+GENSYS   := awk -f tools/gen-syscalls.awk
+
+LIBV_SRC := $(wildcard lib/libveneer/*.c lib/libveneer/*.S)
+LIBV_OBJ := $(patsubst %,$(BUILD)/%.o,$(basename $(LIBV_SRC)))
+LIBV     := $(BUILD)/lib/libveneer.a
+
+USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
+TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
+PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS))
+
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+
+.PHONY: all setup run test gdb iso docs clean
+all: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(HOST_TESTS) docs
+
+setup:
+	@tools/setup-host.sh
+
+# ---------------------------------------------------------------- generated ABI
+$(BUILD)/gen/include/veneer/syscall_nums.h: $(SYSTBL) tools/gen-syscalls.awk
+	@mkdir -p $(@D) && $(GENSYS) -v what=nums $< > $@
+$(BUILD)/gen/include/veneer/syscall_stubs.h: $(SYSTBL) tools/gen-syscalls.awk
+	@mkdir -p $(@D) && $(GENSYS) -v what=ustubs $< > $@
+$(BUILD)/gen/kernel/syscall_decl.h: $(SYSTBL) tools/gen-syscalls.awk
+	@mkdir -p $(@D) && $(GENSYS) -v what=kdecl $< > $@
+$(BUILD)/gen/kernel/syscall_table.c: $(SYSTBL) tools/gen-syscalls.awk
+	@mkdir -p $(@D) && $(GENSYS) -v what=kdispatch $< > $@
+docs: docs/syscalls.md
+docs/syscalls.md: $(SYSTBL) tools/gen-syscalls.awk include/veneer/errors.def tools/gen-errdoc.sh
+	@{ $(GENSYS) -v what=doc $(SYSTBL); tools/gen-errdoc.sh include/veneer/errors.def; } > $@
+
+# ---------------------------------------------------------------- kernel
+$(BUILD)/%.o: %.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"; $(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(BUILD)/gen/kernel/syscall_table.o: $(BUILD)/gen/kernel/syscall_table.c | $(GEN_HDRS)
+	@echo "  CC      $<"; $(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(BUILD)/kernel/%.o: kernel/%.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"; $(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# Two links: the first gives the symbol table that the second embeds.
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJ) $(BUILD)/kernel/ksyms_empty.o kernel/arch/$(ARCH)/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/kernel/ksyms_empty.o
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf tools/mksyms.sh
+	tools/mksyms.sh $< > $@
+$(BUILD)/ksyms.o: $(BUILD)/ksyms.S
+	$(CC) -c $< -o $@
+$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
+	@nm $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/syms1.txt; \
+	 nm $@ | grep ' [tT] ' > $(BUILD)/syms2.txt; \
+	 cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || { echo "ksyms moved code"; rm -f $@; exit 1; }
+
+# ---------------------------------------------------------------- user space
+$(BUILD)/lib/%.o: lib/%.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
+$(BUILD)/lib/%.o: lib/%.S
+	@mkdir -p $(@D)
+	$(CC) -g -c $< -o $@
+$(LIBV): $(LIBV_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+$(BUILD)/user/%.o: user/%.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
+$(BUILD)/tests/user/%.o: tests/user/%.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
+
+PRIV_hlt   := -DPRIV_INSN='"hlt"' -DPRIV_NAME='"hlt"'
+PRIV_cli   := -DPRIV_INSN='"cli"' -DPRIV_NAME='"cli"'
+PRIV_outb  := -DPRIV_INSN='"outb %al, $$0x80"' -DPRIV_NAME='"outb"'
+PRIV_wrmsr := -DPRIV_INSN='"xor %ecx, %ecx; wrmsr"' -DPRIV_NAME='"wrmsr"'
+PRIV_lgdt  := -DPRIV_INSN='"lgdt (%rsp)"' -DPRIV_NAME='"lgdt"'
+$(BUILD)/tests/user/priv_%.o: tests/user/priv_insn.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(PRIV_$*) -c $< -o $@
+
+LINK_sysret_noncanon := --section-start=.edge=0x7ffffffff000
+$(BUILD)/bin/%: $(BUILD)/lib/libveneer/crt0.o $(LIBV)
+	@mkdir -p $(@D)
+	$(LD) $(USER_LDFLAGS) $(LINK_$*) -o $@ $(BUILD)/lib/libveneer/crt0.o \
+		$(firstword $(wildcard $(BUILD)/user/$*.o $(BUILD)/tests/user/$*.o)) $(LIBV)
+$(foreach p,$(USER_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/user/$(p).o))
+$(foreach p,$(TEST_PROGS) $(PRIV_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/tests/user/$(p).o))
+
+$(BUILD)/tools/mkarchive: tools/mkarchive.c include/veneer/archive.h
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -Iinclude -o $@ $<
+$(BUILD)/initrd.var: $(BUILD)/tools/mkarchive $(PROGS)
+	$(BUILD)/tools/mkarchive $@ $(PROGS)
+
+# ---------------------------------------------------------------- host unit tests
+$(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(filter-out $<,$(wildcard $(HOST_SRCS_$*)))
+HOST_SRCS_page_alloc := kernel/page_alloc.c
+$(BUILD)/host/test_page_alloc: kernel/page_alloc.c
+
+# ---------------------------------------------------------------- running
+run: all
+	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic
+
+gdb: all
+	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
+	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic -S -gdb tcp::1234
+
+test: all iso
+	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" QEMU_BOOT="$(QEMU_BOOT)" BUILD=$(BUILD) \
+		tests/run.sh $(T)
+
+iso: $(BUILD)/veneer.iso
+$(BUILD)/veneer.iso: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var tools/grub.cfg
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/veneer.elf
+	cp $(BUILD)/initrd.var $(BUILD)/iso/boot/initrd.var
+	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

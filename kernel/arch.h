@@ -1,0 +1,40 @@
+/*
+ * The interface between portable kernel code and the machine layer.  Each
+ * function is implemented in kernel/arch/<arch>/.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include "types.h"
+#include "arch/x86_64/trapframe.h"
+
+struct env;
+
+#define EXIT_PASS  0    /* isa-debug-exit value: QEMU exits with 1 */
+#define EXIT_FAIL  1    /* QEMU exits with 3 */
+#define EXIT_PANIC 2    /* QEMU exits with 5 */
+
+/* Boot-CPU descriptor tables, syscall entry and protection features. */
+void cpu_init(void);
+/* Mask the legacy interrupt controller. */
+void pic_disable(void);
+/* Stop the machine: QEMU's isa-debug-exit with code, else halt forever. */
+void arch_halt(int code) __attribute__((noreturn));
+/* Environment running on this CPU, or NULL. */
+struct env *arch_curenv(void);
+void arch_set_curenv(struct env *e);
+/* Fresh user context entering at rip with stack pointer rsp. */
+void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp);
+/* Return to user mode in the given context; never returns. */
+void arch_context_resume(struct env *e) __attribute__((noreturn));
+/* Save/restore the FPU/SSE state of e (lazy: only when the owner changes). */
+void arch_fpu_switch(struct env *e);
+/* e is being destroyed: never restore from (or save into) its FPU area. */
+void arch_fpu_forget(struct env *e);
+/* Frame pointer of the caller, for backtraces. */
+uint64_t arch_frame_pointer(void);
+/* Copy n bytes where one side is user memory already checked to lie below
+ * USER_TOP; returns 0 or -E_FAULT if a page was missing. */
+long arch_copy_user(void *dst, const void *src, size_t n);
+
+#endif

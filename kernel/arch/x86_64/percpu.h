@@ -1,0 +1,50 @@
+/*
+ * Per-CPU data, reached through %gs in the kernel (swapgs on every entry
+ * from and exit to user mode).  The first fields are read by assembly.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#define PERCPU_KSTACK   8
+#define PERCPU_USER_RSP 16
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct env;
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+struct percpu {
+    struct percpu *self;    /* 0: for %gs:0 loads */
+    uint64_t kstack_top;    /* 8: stack for syscall/interrupt entry */
+    uint64_t user_rsp;      /* 16: scratch for the syscall entry path */
+    struct env *curenv;     /* environment running on this CPU, or NULL */
+    uint32_t id;
+    struct tss tss;
+    uint64_t gdt[7];
+} __attribute__((aligned(64)));
+
+_Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
+
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+/* Set up GDT, TSS, IDT, syscall MSRs and CPU features on the boot CPU. */
+void cpu_init(void);
+#endif
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * Trap dispatch.  From user mode: a syscall goes to the generated dispatch
+ * table; an exception is the environment's own business (for now it is
+ * killed with one log line; user-level handlers arrive with the memory
+ * issue); stray interrupts are ignored.  From kernel mode: a page fault on
+ * a user-copy instruction is fixed up to return -E_FAULT; anything else is
+ * a kernel bug and panics with the full register state.
+ */
+#include "../../console.h"
+#include "../../env.h"
+#include "../../panic.h"
+#include "../../syscall.h"
+#include "percpu.h"
+#include "trapframe.h"
+#include "x86.h"
+
+struct extable_entry {
+    uint64_t insn, fixup;
+};
+extern const struct extable_entry extable_start[], extable_end[];
+
+static const char *const trap_names[32] = {
+    [T_DIVIDE] = "divide error", [T_DEBUG] = "debug", [T_NMI] = "NMI",
+    [T_BRKPT] = "breakpoint", [T_OFLOW] = "overflow", [T_BOUND] = "bound range",
+    [T_ILLOP] = "invalid opcode", [T_DEVICE] = "device not available",
+    [T_DBLFLT] = "double fault", [T_TSS] = "invalid TSS", [T_SEGNP] = "segment not present",
+    [T_STACK] = "stack fault", [T_GPFLT] = "general protection", [T_PGFLT] = "page fault",
+    [T_FPERR] = "x87 error", [T_ALIGN] = "alignment check", [T_MCHK] = "machine check",
+    [T_SIMDERR] = "SIMD error",
+};
+
+static const char *trap_name(uint64_t n)
+{
+    return n < 32 && trap_names[n] ? trap_names[n] : "interrupt";
+}
+
+static void print_trapframe(const struct trapframe *tf)
+{
+    kprintf("  rip %016lx  cs %04lx  rflags %016lx  trap %lu (%s)  err %lx\n", tf->rip, tf->cs,
+            tf->rflags, tf->trapno, trap_name(tf->trapno), tf->err);
+    kprintf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
+    kprintf("  rsi %016lx  rdi %016lx  rbp %016lx  rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->rsp);
+    kprintf("  r8  %016lx  r9  %016lx  r10 %016lx  r11 %016lx\n", tf->r8, tf->r9, tf->r10, tf->r11);
+    kprintf("  r12 %016lx  r13 %016lx  r14 %016lx  r15 %016lx\n", tf->r12, tf->r13, tf->r14, tf->r15);
+    kprintf("  cr2 %016lx  cr3 %016lx  cr4 %016lx\n", read_cr2(), read_cr3(), read_cr4());
+}
+
+static void kernel_trap(struct trapframe *tf)
+{
+    if (tf->trapno == T_PGFLT) {
+        for (const struct extable_entry *x = extable_start; x < extable_end; x++) {
+            if (x->insn == tf->rip) {
+                tf->rip = x->fixup;
+                return;
+            }
+        }
+    }
+    uint64_t off;
+    const char *fn = ksym_lookup(tf->rip, &off);
+    kprintf("\nkernel trap: %s\n", trap_name(tf->trapno));
+    print_trapframe(tf);
+    if (fn)
+        kprintf("  rip is %s+0x%lx\n", fn, off);
+    kprintf("  backtrace from the faulting frame:\n");
+    backtrace_print(tf->rbp);
+    panic("unhandled %s in kernel mode at %lx", trap_name(tf->trapno), tf->rip);
+}
+
+static void user_exception(struct env *e, struct trapframe *tf)
+{
+    if (tf->trapno == T_PGFLT) {
+        uint64_t addr = read_cr2();
+        env_kill(e, "page fault (%s %s) at address %lx, rip %lx",
+                 tf->err & 1 ? "protection" : "not-present", tf->err & 2 ? "write" : tf->err & 16 ? "exec" : "read",
+                 addr, tf->rip);
+    } else {
+        env_kill(e, "%s (trap %lu, err %lx) at rip %lx", trap_name(tf->trapno), tf->trapno, tf->err, tf->rip);
+    }
+}
+
+void trap_dispatch(struct trapframe *tf)
+{
+    if ((tf->cs & 3) == 0) {
+        kernel_trap(tf);
+        return;
+    }
+    struct env *e = arch_curenv();
+    if (!e)
+        panic("trap_dispatch: user-mode trap with no current environment");
+    e->tf = *tf;
+    if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK)
+        user_exception(e, &e->tf);
+    sched_run();
+}
+
+void syscall_trap(struct trapframe *tf)
+{
+    struct env *e = arch_curenv();
+    if (!e)
+        panic("syscall_trap: syscall with no current environment");
+    e->tf = *tf;
+    e->tf.rax = 0;              /* result of calls that reschedule */
+    uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+    e->tf.rax = (uint64_t)syscall_dispatch(tf->rax, a);
+    env_run(e);
+}

@@ -1,0 +1,131 @@
+/*
+ * Kernel entry and exit.
+ *   trap_stubs:    256 IDT stubs (16 bytes apart) that push an error code
+ *                  if the CPU did not, then the vector, then the registers.
+ *   syscall_entry: target of `syscall`; builds the same trapframe.
+ *   env_pop_tf:    return to user mode from a trapframe, with sysretq when
+ *                  it was entered by `syscall` and iretq otherwise.  The C
+ *                  side guarantees user CS/SS, a canonical RIP and sane
+ *                  RFLAGS, so sysretq can never fault in ring 0.
+ * The kernel runs with interrupts off; %gs is swapped on every crossing.
+ */
+#include "trapframe.h"
+#include "percpu.h"
+
+#define TF_CS (18 * 8)
+
+.macro PUSH_REGS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+
+.macro POP_REGS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+
+    .text
+    .balign 16
+    .globl trap_stubs
+trap_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    .if (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
+trap_common:
+    PUSH_REGS
+    testb $3, TF_CS(%rsp)
+    jz 1f
+    swapgs
+1:  cld
+    movq %rsp, %rdi
+    xorl %ebp, %ebp
+    call trap_dispatch
+    /* Only traps taken in kernel mode come back here. */
+    POP_REGS
+    addq $16, %rsp
+    iretq
+
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:PERCPU_USER_RSP
+    movq %gs:PERCPU_KSTACK, %rsp
+    pushq $USER_SS
+    pushq %gs:PERCPU_USER_RSP
+    pushq %r11
+    pushq $USER_CS
+    pushq %rcx
+    pushq $0
+    pushq $T_SYSCALL
+    PUSH_REGS
+    movq %rsp, %rdi
+    xorl %ebp, %ebp
+    call syscall_trap
+1:  hlt                         /* syscall_trap never returns */
+    jmp 1b
+
+/* void env_pop_tf(struct trapframe *tf) __attribute__((noreturn)) */
+    .globl env_pop_tf
+env_pop_tf:
+    movq %rdi, %rsp
+    cmpq $T_SYSCALL, TF_TRAPNO(%rsp)
+    je 1f
+    POP_REGS
+    addq $16, %rsp
+    swapgs
+    iretq
+1:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    addq $8, %rsp               /* r11: sysret loads RFLAGS from it */
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    addq $8, %rsp               /* rcx: sysret loads RIP from it */
+    popq %rbx
+    popq %rax
+    movq 16(%rsp), %rcx         /* rip (after trapno, err) */
+    movq 32(%rsp), %r11         /* rflags */
+    movq 40(%rsp), %rsp         /* user stack */
+    swapgs
+    sysretq

@@ -1,0 +1,26 @@
+/*
+ * Copies between kernel and user memory.  The C wrappers (user_copy.c)
+ * have already checked that the user range lies below USER_TOP; a page
+ * fault on the marked instruction is turned into -E_FAULT by the trap
+ * handler through the exception table (.extable: faulting rip, fixup rip).
+ * SMAP is lifted (stac) only for the copy itself.
+ */
+#define E_FAULT 2
+
+    .text
+/* long arch_copy_user(void *dst, const void *src, size_t n): 0 or -E_FAULT */
+    .globl arch_copy_user
+arch_copy_user:
+    movq %rdx, %rcx
+    stac
+1:  rep movsb
+    clac
+    xorl %eax, %eax
+    ret
+2:  clac
+    movq $-E_FAULT, %rax
+    ret
+
+    .section .extable, "a"
+    .balign 8
+    .quad 1b, 2b

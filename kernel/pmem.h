@@ -1,0 +1,30 @@
+/*
+ * Physical memory: the global page pool built from the boot memory map,
+ * and the physmap (every RAM frame is mapped at PHYSMAP_BASE + phys).
+ */
+#ifndef KERNEL_PMEM_H
+#define KERNEL_PMEM_H
+
+#include <veneer/memlayout.h>
+#include "types.h"
+
+static inline void *P2V(paddr_t pa) { return (void *)(pa + PHYSMAP_BASE); }
+static inline paddr_t V2P(const void *va) { return (paddr_t)va - PHYSMAP_BASE; }
+/* Physical address of a kernel-image symbol. */
+static inline paddr_t KV2P(const void *va) { return (paddr_t)va - KERNEL_BASE; }
+
+/* Build the page pool from boot_info, reserving the kernel image, boot
+ * modules and low memory. */
+void pmem_init(void);
+/* Highest physical address of usable RAM (exclusive). */
+paddr_t pmem_top(void);
+/* Allocate one zeroed page; returns 0 if memory is exhausted. */
+paddr_t page_alloc(void);
+/* Allocate the named page (zeroed).  Errors: -E_RANGE, -E_BUSY. */
+int page_alloc_at(paddr_t pa);
+/* Return a page; panics on a double free or a foreign address. */
+void page_free(paddr_t pa);
+/* Number of free pages right now. */
+uint64_t page_free_count(void);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Checked copies between kernel and user memory.  The range check is done
+ * here; missing or read-only pages are caught by the fault fixup in
+ * arch_copy_user, so a concurrent unmap can never crash the kernel.
+ */
+#include <veneer/errors.h>
+#include <veneer/memlayout.h>
+#include "arch.h"
+#include "user_copy.h"
+
+_Static_assert(E_FAULT == 2, "arch/x86_64/user_copy.S hard-codes E_FAULT");
+
+bool user_range_ok(uint64_t uptr, size_t len)
+{
+    return uptr < USER_TOP && len <= USER_TOP - uptr;
+}
+
+int copy_from_user(void *dst, uint64_t uptr, size_t len)
+{
+    if (!user_range_ok(uptr, len))
+        return -E_FAULT;
+    return (int)arch_copy_user(dst, (const void *)uptr, len);
+}
+
+int copy_to_user(uint64_t uptr, const void *src, size_t len)
+{
+    if (!user_range_ok(uptr, len))
+        return -E_FAULT;
+    return (int)arch_copy_user((void *)uptr, src, len);
+}

@@ -1,0 +1,19 @@
+/*
+ * Every pointer a syscall receives goes through these: the range must lie
+ * entirely in user space and be mapped with the needed rights, or the call
+ * fails with -E_FAULT.  Kernel addresses, wrap-around and non-canonical
+ * pointers are refused before any access.
+ */
+#ifndef KERNEL_USER_COPY_H
+#define KERNEL_USER_COPY_H
+
+#include "types.h"
+
+/* Whether [uptr, uptr + len) lies below USER_TOP without wrapping. */
+bool user_range_ok(uint64_t uptr, size_t len);
+/* Copy len bytes from user uptr to kernel dst.  Errors: -E_FAULT. */
+int copy_from_user(void *dst, uint64_t uptr, size_t len);
+/* Copy len bytes from kernel src to user uptr.  Errors: -E_FAULT. */
+int copy_to_user(uint64_t uptr, const void *src, size_t len);
+
+#endif

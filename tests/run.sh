@@ -1,0 +1,119 @@
+#!/bin/bash
+# Veneer test runner (called by `make test`; `make test T=name` runs one).
+#   1. host unit tests: every $BUILD/host/test_* binary, pass = exit 0;
+#   2. in-QEMU tests: every tests/qemu/*.t, a shell fragment setting
+#        cmdline   kernel command line (init=prog,... or ktest=name)
+#        expect    array of extended regexps that must all appear in the log
+#        reject    array of regexps that must not appear (PANIC and LEAK
+#                  are always rejected unless result=panic)
+#        result    pass | fail | panic: the isa-debug-exit code expected
+#        timeout   seconds (default 30)
+#        boot      kernel (default: -kernel PVH) | iso-bios | iso-uefi
+#        qemu_extra extra QEMU arguments
+# Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
+# its tail printed on failure.  Ends with "N passed, N failed".
+set -u
+BUILD=${BUILD:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+only=${1:-}
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+passed=0
+failed=0
+failures=()
+
+report() {  # report <name> <ok 0|1> <seconds> <why>
+    if [ "$2" = 0 ]; then
+        printf 'PASS  %-28s %6ss\n' "$1" "$3"
+        passed=$((passed + 1))
+    else
+        printf 'FAIL  %-28s %6ss  %s\n' "$1" "$3" "$4"
+        failed=$((failed + 1))
+        failures+=("$1")
+    fi
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+run_host_test() {
+    local bin=$1 name=host_${1##*/test_} t0
+    t0=$(now)
+    if "$bin" > "$logdir/$name.log" 2>&1; then
+        report "$name" 0 "$(elapsed "$t0")"
+    else
+        report "$name" 1 "$(elapsed "$t0")" "exit status $?"
+        tail -n 20 "$logdir/$name.log" | sed 's/^/    | /'
+    fi
+}
+
+run_qemu_test() {
+    local file=$1 name t0 code want why="" log
+    name=$(basename "$file" .t)
+    log=$logdir/$name.log
+    # Defaults, then the test's own settings.
+    cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""
+    # shellcheck disable=SC1090
+    source "$file"
+    local bootargs
+    case $boot in
+        kernel)   bootargs="$QEMU_BOOT" ;;
+        iso-bios) bootargs="-cdrom $BUILD/veneer.iso" ;;
+        iso-uefi) bootargs="-bios /usr/share/ovmf/OVMF.fd -cdrom $BUILD/veneer.iso" ;;
+        *) report "$name" 1 0 "unknown boot=$boot"; return ;;
+    esac
+    t0=$(now)
+    # shellcheck disable=SC2086
+    if [ "$boot" = kernel ]; then
+        timeout "$timeout" $QEMU $QEMU_BASE $bootargs -append "$cmdline" -display none \
+            -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
+    else
+        timeout "$timeout" $QEMU $QEMU_BASE $bootargs -display none \
+            -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
+    fi
+    code=$?
+    case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; *) want=x ;; esac
+    if [ "$code" = 124 ]; then
+        why="timed out after ${timeout}s"
+    elif [ "$code" != "$want" ]; then
+        why="QEMU exit $code, expected $want ($result)"
+    fi
+    [ "$result" = panic ] || reject+=("PANIC" "LEAK")
+    for pat in "${expect[@]}"; do
+        [ -n "$why" ] && break
+        grep -Eq -- "$pat" "$log" || why="missing: $pat"
+    done
+    for pat in "${reject[@]}"; do
+        [ -n "$why" ] && break
+        ! grep -Eq -- "$pat" "$log" || why="unexpected: $pat"
+    done
+    if [ -z "$why" ]; then
+        report "$name" 0 "$(elapsed "$t0")"
+    else
+        report "$name" 1 "$(elapsed "$t0")" "$why"
+        echo "    --- last lines of $log:"
+        tail -n 25 "$log" | sed 's/^/    | /'
+        [ -s "$log.qemu" ] && tail -n 5 "$log.qemu" | sed 's/^/    qemu| /'
+    fi
+}
+
+for bin in "$BUILD"/host/test_*; do
+    [ -x "$bin" ] || continue
+    name=host_${bin##*/test_}
+    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    run_host_test "$bin"
+done
+
+for file in tests/qemu/*.t; do
+    name=$(basename "$file" .t)
+    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    run_qemu_test "$file"
+done
+
+if [ -n "$only" ] && [ $((passed + failed)) = 0 ]; then
+    echo "no test named '$only'"
+    failed=1
+fi
+[ "$failed" = 0 ] || echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,59 @@
+/*
+ * mkarchive: pack files into a Veneer boot archive (<veneer/archive.h>).
+ * Usage: mkarchive out.var file...   (each stored under its base name)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <veneer/archive.h>
+
+static void die(const char *msg, const char *arg)
+{
+    fprintf(stderr, "mkarchive: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        die("usage: mkarchive out.var file...", NULL);
+    int n = argc - 2;
+    struct var_entry *ents = calloc((size_t)n + 1, sizeof(*ents));
+    unsigned char **data = calloc((size_t)n + 1, sizeof(*data));
+    uint64_t off = sizeof(struct var_header) + (uint64_t)n * sizeof(struct var_entry);
+    for (int i = 0; i < n; i++) {
+        const char *path = argv[i + 2];
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        if (strlen(base) >= VAR_NAME_MAX)
+            die("name too long", base);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            die("cannot open", path);
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        data[i] = malloc((size_t)size + 1);
+        if (fread(data[i], 1, (size_t)size, f) != (size_t)size)
+            die("cannot read", path);
+        fclose(f);
+        off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;
+        strcpy(ents[i].name, base);
+        ents[i].offset = off;
+        ents[i].size = (uint64_t)size;
+        off += (uint64_t)size;
+    }
+    struct var_header h = {VAR_MAGIC, (uint32_t)n, off};
+    FILE *out = fopen(argv[1], "wb");
+    if (!out)
+        die("cannot create", argv[1]);
+    fwrite(&h, sizeof(h), 1, out);
+    fwrite(ents, sizeof(*ents), (size_t)n, out);
+    for (int i = 0; i < n; i++) {
+        while ((uint64_t)ftell(out) < ents[i].offset)
+            fputc(0, out);
+        fwrite(data[i], 1, ents[i].size, out);
+    }
+    if (fclose(out))
+        die("write failed", argv[1]);
+    return 0;
+}

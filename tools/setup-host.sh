@@ -1,0 +1,44 @@
+#!/bin/sh
+# Make sure the host has what the build and tests need (Debian 12).
+# Installs missing packages with apt-get when run as root; otherwise prints
+# the exact command to run and fails.  Quiet when everything is present.
+set -e
+
+need=""
+check() {   # check <package> <path-or-command>...
+    pkg=$1; shift
+    for f in "$@"; do
+        case $f in
+            /*) [ -e "$f" ] || { need="$need $pkg"; return; } ;;
+            *) command -v "$f" >/dev/null 2>&1 || { need="$need $pkg"; return; } ;;
+        esac
+    done
+}
+
+check gcc gcc
+check binutils ld nm ar
+check make make
+check gawk awk
+check qemu-system-x86 qemu-system-x86_64
+check qemu-system-data /usr/share/qemu/qboot.rom
+check grub-common grub-mkrescue
+check grub-pc-bin /usr/lib/grub/i386-pc/modinfo.sh
+check grub-efi-amd64-bin /usr/lib/grub/x86_64-efi/modinfo.sh
+check xorriso xorriso
+check mtools mformat
+check musl-tools musl-gcc
+check ovmf /usr/share/OVMF/OVMF_CODE.fd
+
+[ -z "$need" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+    echo "setup-host: installing:$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || true
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+else
+    echo "setup-host: missing host packages. Run:"
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$need"
+    exit 1
+fi
