@@ -141,6 +141,8 @@ $(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(filter-out $<,$(wildcard $(HOST_SRCS_$*)))
 HOST_SRCS_page_alloc := kernel/page_alloc.c
+HOST_SRCS_cap := kernel/cap.c
+$(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 
 # ---------------------------------------------------------------- running

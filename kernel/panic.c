@@ -47,7 +47,9 @@ void backtrace_print(uint64_t rbp)
     for (int depth = 0; depth < 32 && frame_ok(rbp); depth++) {
         uint64_t ret = ((uint64_t *)rbp)[1];
         uint64_t off;
-        const char *name = ksym_lookup(ret, &off);
+        /* ret - 1 lies in the call instruction: right even for noreturn calls. */
+        const char *name = ksym_lookup(ret - 1, &off);
+        off++;
         if (name)
             kprintf("    #%d %016lx %s+0x%lx\n", depth, ret, name, off);
         else

@@ -20,7 +20,8 @@ void pmem_init(void);
 paddr_t pmem_top(void);
 /* Allocate one zeroed page; returns 0 if memory is exhausted. */
 paddr_t page_alloc(void);
-/* Allocate the named page (zeroed).  Errors: -E_RANGE, -E_BUSY. */
+/* Allocate the named page (zeroed).  Errors: -E_INVAL (unaligned),
+ * -E_RANGE (not RAM we track), -E_BUSY (taken). */
 int page_alloc_at(paddr_t pa);
 /* Return a page; panics on a double free or a foreign address. */
 void page_free(paddr_t pa);

@@ -16,7 +16,8 @@ BEGIN { FS = "|"; n = 0 }
     n++
 }
 END {
-    print "/* Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. */"
+    if (what != "doc")
+        print "/* Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. */"
     if (what == "nums") {
         print "#ifndef VENEER_SYSCALL_NUMS_H\n#define VENEER_SYSCALL_NUMS_H"
         for (i = 0; i < n; i++) printf "#define SYS_%s %s\n", name[i], num[i]

@@ -27,7 +27,7 @@ check grub-efi-amd64-bin /usr/lib/grub/x86_64-efi/modinfo.sh
 check xorriso xorriso
 check mtools mformat
 check musl-tools musl-gcc
-check ovmf /usr/share/OVMF/OVMF_CODE.fd
+check ovmf /usr/share/ovmf/OVMF.fd
 
 [ -z "$need" ] && exit 0
 

@@ -1,7 +1,7 @@
 /*
  * The legacy 8259 PICs are left initialised by the firmware with IRQs on
  * vectors that collide with CPU exceptions.  Remap them to 0x20-0x2f and
- * mask every line; interrupts reach Veneer through the APICs.
+ * mask every line (device interrupts will come through the APICs).
  */
 #include "x86.h"
 

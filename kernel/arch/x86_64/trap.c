@@ -78,8 +78,12 @@ static void user_exception(struct env *e, struct trapframe *tf)
     }
 }
 
+extern bool cpu_has_smap;
+
 void trap_dispatch(struct trapframe *tf)
 {
+    if (cpu_has_smap)
+        clac();     /* user RFLAGS.AC must not lift SMAP inside the kernel */
     if ((tf->cs & 3) == 0) {
         kernel_trap(tf);
         return;

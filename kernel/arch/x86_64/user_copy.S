@@ -12,14 +12,17 @@
     .globl arch_copy_user
 arch_copy_user:
     movq %rdx, %rcx
+    cmpb $0, cpu_has_smap(%rip)
+    je 1f
     stac
 1:  rep movsb
-    clac
     xorl %eax, %eax
-    ret
-2:  clac
-    movq $-E_FAULT, %rax
-    ret
+3:  cmpb $0, cpu_has_smap(%rip)
+    je 4f
+    clac
+4:  ret
+2:  movq $-E_FAULT, %rax
+    jmp 3b
 
     .section .extable, "a"
     .balign 8

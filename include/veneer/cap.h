@@ -1,0 +1,48 @@
+/*
+ * Capabilities as libOSes see them.  A capref names a slot in the calling
+ * environment's capability table; its upper bits carry the slot's
+ * generation, so a reference to a deleted capability stays invalid even
+ * after the slot is reused.  Rights only ever shrink along a derivation.
+ */
+#ifndef VENEER_CAP_H
+#define VENEER_CAP_H
+
+#include <stdint.h>
+
+typedef int32_t capref_t;
+
+#define CAPREF_SLOT_BITS 16
+#define CAPREF_SLOT(c)   ((uint32_t)(c) & 0xffff)
+#define CAPREF_GEN(c)    (((uint32_t)(c) >> CAPREF_SLOT_BITS) & 0x7fff)
+#define CAPREF_MAKE(slot, gen) ((capref_t)((((gen) & 0x7fff) << CAPREF_SLOT_BITS) | (slot)))
+
+#define CAP_SELF 0      /* slot 0 of every table: the environment's own cap */
+
+/* Capability types. */
+enum vn_cap_type {
+    CAP_NONE = 0,       /* empty slot */
+    CAP_ENV  = 1,       /* an environment */
+    CAP_PAGE = 2,       /* a run of physical pages [base, base + count) */
+};
+
+/* Rights. */
+#define CR_READ    0x01u    /* inspect; map pages readable */
+#define CR_WRITE   0x02u    /* modify; map pages writable */
+#define CR_MAP     0x04u    /* bind: map pages, or map into this environment */
+#define CR_GRANT   0x08u    /* derive and grant to other environments */
+#define CR_CONTROL 0x10u    /* env: start, set context, quota, destroy */
+#define CR_ALL     0x1fu
+
+/* What cap_info() reports. */
+struct vn_capinfo {
+    uint32_t type;          /* enum vn_cap_type */
+    uint32_t rights;        /* CR_* */
+    uint64_t object;        /* CAP_ENV: envid; CAP_PAGE: first physical address */
+    uint64_t count;         /* CAP_PAGE: number of pages; CAP_ENV: 1 */
+    int32_t  env_status;    /* CAP_ENV: 1 alive, 0 exited, -1 killed */
+    int32_t  exit_status;   /* CAP_ENV: status passed to env_exit, once exited */
+};
+
+_Static_assert(sizeof(struct vn_capinfo) == 32, "vn_capinfo ABI");
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * Environment ABI: upcall frames, mapping batches, and the read-only pages
+ * the kernel exposes to every environment (see <veneer/memlayout.h>).
+ */
+#ifndef VENEER_ENV_H
+#define VENEER_ENV_H
+
+#include <stdint.h>
+#include <veneer/cap.h>
+
+/* Upcall kinds for env_set_upcall(). */
+#define UPCALL_EXCEPTION 0      /* CPU exceptions raised by the environment */
+#define UPCALL_REVOKE    1      /* the kernel asks for pages back */
+#define UPCALL_COUNT     2
+
+/* Pseudo trap numbers delivered through upcalls (CPU vectors are 0-31). */
+#define VN_T_REVOKE 256
+
+/*
+ * Saved state delivered on the upcall stack.  The handler returns to the
+ * interrupted code by restoring it itself (lib/libveneer/upcall_entry.S),
+ * without entering the kernel.
+ */
+struct vn_xframe {
+    uint64_t trapno;        /* CPU vector or VN_T_* */
+    uint64_t err;           /* CPU error code */
+    uint64_t addr;          /* faulting address (page faults) */
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rip, rflags, rsp;
+};
+
+_Static_assert(sizeof(struct vn_xframe) == 21 * 8, "vn_xframe ABI");
+
+/* Page-fault error-code bits (in vn_xframe.err for trapno 14). */
+#define PF_PRESENT 0x1
+#define PF_WRITE   0x2
+#define PF_USER    0x4
+#define PF_EXEC    0x10
+
+/* Registers for env_set_regs(): where a stopped environment starts. */
+struct vn_regs {
+    uint64_t rip, rsp;
+    uint64_t rdi, rsi, rdx, rcx;    /* first arguments */
+};
+
+/* Mapping rights (page_map entries, page_protect). */
+#define VM_PROT_READ  0x0u
+#define VM_PROT_WRITE 0x1u
+#define VM_PROT_EXEC  0x2u
+
+/* One entry of a page_map() batch: map page `index` of page cap `cap` at
+ * user address `va` with VM_PROT_* rights. */
+struct vn_map_entry {
+    uint64_t va;
+    capref_t cap;
+    uint32_t prot;
+    uint64_t index;
+};
+
+_Static_assert(sizeof(struct vn_map_entry) == 24, "vn_map_entry ABI");
+
+/* Most entries one page_map() call takes. */
+#define VN_MAP_BATCH_MAX 512
+/* Most repossessed pages the kernel records in vn_envinfo. */
+#define VN_REPOSSESS_MAX 64
+
+/* Per-environment read-only page at VN_ENVINFO. */
+struct vn_envinfo {
+    int32_t  envid;
+    uint32_t pad0;
+    uint64_t quota;             /* pages this environment may hold */
+    uint64_t held;              /* pages charged to it now */
+    uint64_t revoke_request;    /* pages the kernel asks back (0: none) */
+    uint64_t revoke_deadline;   /* kernel entries left before it takes them */
+    uint64_t repossessed_total; /* pages ever taken by force */
+    uint64_t repossessed_count; /* valid entries in repossessed[] (ring) */
+    uint64_t repossessed[VN_REPOSSESS_MAX]; /* physical addresses taken */
+};
+
+/* Global read-only page at VN_SYSINFO. */
+struct vn_sysinfo {
+    uint64_t npages;            /* physical pages tracked (page_info entries) */
+    uint64_t free_pages;        /* free right now */
+    uint64_t page_info_count;   /* entries at VN_PAGEINFO */
+};
+
+/* One record per physical page at VN_PAGEINFO (indexed by frame number). */
+struct vn_page_info {
+    int32_t  owner;             /* envid charged for it; 0 free or kernel */
+    uint16_t refs;              /* capabilities + mappings naming it */
+    uint16_t flags;             /* VN_PI_* */
+};
+
+#define VN_PI_KERNEL 0x1        /* kernel or firmware memory: never handed out */
+#define VN_PI_FREE   0x2        /* in the free pool */
+
+_Static_assert(sizeof(struct vn_page_info) == 8, "vn_page_info ABI");
+
+#endif
