@@ -5,6 +5,7 @@
 #ifndef KERNEL_ARCH_H
 #define KERNEL_ARCH_H
 
+#include <veneer/env.h>
 #include "types.h"
 #include "arch/x86_64/trapframe.h"
 
@@ -25,6 +26,15 @@ struct env *arch_curenv(void);
 void arch_set_curenv(struct env *e);
 /* Fresh user context entering at rip with stack pointer rsp. */
 void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp);
+/* Describe tf (plus the event) in an upcall frame. */
+void arch_xframe_fill(const struct trapframe *tf, struct vn_xframe *x, uint64_t trapno, uint64_t err,
+                      uint64_t addr);
+/* Redirect tf to an upcall handler: rip = entry, rsp = rdi = frame. */
+void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t frame);
+/* Set the start registers of a stopped environment. */
+void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r);
+/* User stack pointer saved in tf. */
+uint64_t arch_context_sp(const struct trapframe *tf);
 /* Return to user mode in the given context; never returns. */
 void arch_context_resume(struct env *e) __attribute__((noreturn));
 /* Save/restore the FPU/SSE state of e (lazy: only when the owner changes). */

@@ -11,6 +11,15 @@
 
 static const struct var_header *archive;
 
+bool boot_archive_region(paddr_t *base, uint64_t *len)
+{
+    if (!archive)
+        return false;
+    *base = V2P(archive);
+    *len = archive->size;
+    return true;
+}
+
 bool boot_archive_init(void)
 {
     for (unsigned m = 0; m < boot_info.nmodules; m++) {

@@ -7,6 +7,8 @@
 /* Find the archive among the boot modules and check it.  Returns false if
  * there is none or it is malformed (logged). */
 bool boot_archive_init(void);
+/* Physical extent of the archive module; false if there is none. */
+bool boot_archive_region(paddr_t *base, uint64_t *len);
 /* Look up a file by name; returns its bytes and size, or NULL. */
 const void *boot_archive_find(const char *name, size_t *size);
 

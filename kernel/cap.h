@@ -20,7 +20,13 @@ struct cap {
     uint16_t gen;               /* slot generation, part of the capref */
     uint32_t slot;              /* index in table */
     uint64_t obj;               /* CAP_PAGE: first frame; CAP_ENV: envid */
-    uint64_t count;             /* CAP_PAGE: frames; CAP_ENV: 1 */
+    union {
+        uint64_t count;         /* CAP_PAGE: frames */
+        struct {
+            int32_t state;      /* CAP_ENV root: 1 alive, 0 exited, -1 killed */
+            int32_t status;     /* exit status once exited */
+        } env;
+    };
     struct cap *parent;         /* derivation tree; NULL for a root */
     struct cap *first_child, *next_sibling, *prev_sibling;
     struct captable *table;     /* owning table; NULL if held by the kernel */

@@ -5,7 +5,9 @@
  */
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
+#include <veneer/env.h>
 #include "elf_load.h"
+#include "env.h"
 #include "klib.h"
 #include "pmem.h"
 
@@ -27,34 +29,7 @@ struct elf64_phdr {
     uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-/* Map (or reuse) the page at va and copy/zero the part of the segment in it. */
-static int load_page(struct vm_space *s, vaddr_t va, unsigned rights, const uint8_t *src,
-                     uint64_t seg_va, uint64_t filesz)
-{
-    paddr_t pa;
-    unsigned old_rights;
-    bool fresh = vm_lookup(s, va, &pa, &old_rights) < 0;
-    if (fresh) {
-        pa = page_alloc();
-        if (!pa)
-            return -E_NOMEM;
-    } else {
-        rights |= old_rights;   /* two segments share this page */
-    }
-    int r = vm_map(s, va, pa, rights, NULL);
-    if (r < 0) {
-        if (fresh)
-            page_free(pa);
-        return r;
-    }
-    /* Copy the file-backed bytes that fall inside [va, va + PAGE_SIZE). */
-    uint64_t lo = MAX(va, seg_va), hi = MIN(va + PAGE_SIZE, seg_va + filesz);
-    if (lo < hi)
-        memcpy((uint8_t *)P2V(pa) + (lo - va), src + (lo - seg_va), hi - lo);
-    return 0;
-}
-
-int elf_load(struct vm_space *s, const void *image, size_t size, uint64_t *entry)
+int elf_load(struct env *e, const void *image, size_t size, uint64_t *entry)
 {
     const struct elf64_ehdr *eh = image;
     if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 ||
@@ -70,12 +45,19 @@ int elf_load(struct vm_space *s, const void *image, size_t size, uint64_t *entry
         if (p->filesz > p->memsz || p->offset > size || p->filesz > size - p->offset ||
             p->vaddr >= USER_TOP || p->memsz > USER_TOP - p->vaddr)
             return -E_INVAL;
-        unsigned rights = VM_USER | ((p->flags & PF_W) ? VM_WRITE : 0) | ((p->flags & PF_X) ? VM_EXEC : 0);
+        unsigned prot = ((p->flags & PF_W) ? VM_PROT_WRITE : 0) | ((p->flags & PF_X) ? VM_PROT_EXEC : 0);
         const uint8_t *src = (const uint8_t *)image + p->offset;
         for (vaddr_t va = ROUND_DOWN(p->vaddr, PAGE_SIZE); va < p->vaddr + p->memsz; va += PAGE_SIZE) {
-            int r = load_page(s, va, rights, src, p->vaddr, p->filesz);
-            if (r < 0)
+            if (!VN_USER_MAPPABLE(va))
+                return -E_INVAL;
+            int r;
+            uint8_t *page = env_map_fresh_page(e, va, prot, &r);
+            if (!page)
                 return r;
+            /* Copy the file-backed bytes that fall inside this page. */
+            uint64_t lo = MAX(va, p->vaddr), hi = MIN(va + PAGE_SIZE, p->vaddr + p->filesz);
+            if (lo < hi)
+                memcpy(page + (lo - va), src + (lo - p->vaddr), hi - lo);
         }
     }
     *entry = eh->entry;

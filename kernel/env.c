@@ -1,97 +1,301 @@
 /*
- * Environment table and life cycle.  Slots are reused; an envid carries a
- * generation so a stale id never names a new environment.  The first
- * environment is built by the kernel from the boot archive; later ones are
- * built by their parents from user space (memory issue).
+ * Environment table, life cycle, quotas, upcalls and the revocation
+ * protocol.  Slots are reused; an envid carries a generation so a stale id
+ * never names a new environment.
+ *
+ * Accounting: every page an environment causes to exist is charged to it:
+ * its user pages (owner in the page records), its page tables, capability
+ * table pages, binding records and info page.  A child's quota is reserved
+ * from its parent's.  At teardown the charge must come back to zero, which
+ * is checked: an accounting bug cannot hide.
  */
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
+#include "bind.h"
 #include "console.h"
 #include "elf_load.h"
 #include "env.h"
 #include "klib.h"
+#include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
+#include "user_copy.h"
 
 struct env envs[NENV];
 static unsigned env_alive;
 static uint32_t env_generation = 1;
+static uint32_t slot_hint;
 static envid_t first_env;           /* id of the first environment created */
 static int first_status = -1;       /* its exit status once it has exited */
-
-#define ENVID_SLOT(id) ((uint32_t)(id) & (NENV - 1))
+static struct env *reap_head;       /* destruction queue */
 
 unsigned env_count(void)
 {
     return env_alive;
 }
 
-static struct env *env_slot_alloc(void)
+struct env *env_lookup(envid_t id)
 {
-    for (unsigned i = 0; i < NENV; i++) {
+    struct env *e = &envs[(uint32_t)id & (NENV - 1)];
+    return id > 0 && e->id == id && e->status != ENV_FREE ? e : NULL;
+}
+
+/* ------------------------------------------------------------ accounting */
+
+int env_charge(struct env *e, uint64_t pages)
+{
+    if (e->held + pages > e->quota)
+        return -E_QUOTA;
+    e->held += pages;
+    if (e->info)
+        e->info->held = e->held;
+    return 0;
+}
+
+void env_uncharge_env(struct env *e, uint64_t pages)
+{
+    if (e->held < pages)
+        panic("env_uncharge: env %x holds %lu, uncharging %lu", e->id, e->held, pages);
+    e->held -= pages;
+    if (e->info)
+        e->info->held = e->held;
+}
+
+void env_uncharge(envid_t id, uint64_t pages)
+{
+    struct env *e = env_lookup(id);
+    if (e)
+        env_uncharge_env(e, pages);
+}
+
+static paddr_t kpage_alloc(struct env *e)
+{
+    if (env_charge(e, 1) < 0)
+        return 0;
+    paddr_t pa = page_alloc();
+    if (!pa)
+        env_uncharge_env(e, 1);
+    return pa;
+}
+
+static void kpage_free(struct env *e, paddr_t pa)
+{
+    page_free(pa);
+    env_uncharge_env(e, 1);
+}
+
+paddr_t vm_table_alloc(void *owner) { return kpage_alloc(owner); }
+void vm_table_free(void *owner, paddr_t pa) { kpage_free(owner, pa); }
+static void *cap_page_alloc(void *owner) { paddr_t pa = kpage_alloc(owner); return pa ? P2V(pa) : NULL; }
+static void cap_page_free(void *owner, void *page) { kpage_free(owner, V2P(page)); }
+
+/* A capability is leaving its table: drop what it names or authorised. */
+static void cap_release(struct cap *c)
+{
+    if (c->type == CAP_PAGE) {
+        bind_release_cap(c);
+        for (uint64_t i = 0; i < c->count; i++)
+            page_unref(c->obj + i);
+    } else if (c->type == CAP_ENV && !c->parent) {
+        /* Deleting the root of an environment destroys it. */
+        struct env *e = env_lookup((envid_t)c->obj);
+        if (e && e->root == c) {
+            e->root = NULL;
+            struct env *p = env_lookup(e->parent);
+            if (p) {
+                env_uncharge_env(p, e->quota);
+                e->parent = 0;
+            }
+            env_destroy(e, -1, 0);
+        }
+    }
+}
+
+static const struct cap_ops env_cap_ops = {cap_page_alloc, cap_page_free, cap_release};
+
+void env_init(void)
+{
+    cap_init(&env_cap_ops);
+}
+
+/* ------------------------------------------------------------ creation */
+
+static struct env *slot_alloc(void)
+{
+    for (unsigned n = 0; n < NENV; n++) {
+        unsigned i = (slot_hint + n) % NENV;
         if (envs[i].status == ENV_FREE) {
             struct env *e = &envs[i];
             memset(e, 0, sizeof(*e));
             e->id = (envid_t)((env_generation++ << 10) | i) & 0x7fffffff;
-            if (!first_env)
-                first_env = e->id;
+            if (e->id == 0)
+                e->id = (envid_t)((env_generation++ << 10) | i) & 0x7fffffff;
+            slot_hint = i + 1;
             return e;
         }
     }
     return NULL;
 }
 
-/* Map USER_STACK_PAGES fresh pages below USER_STACK_TOP.  Errors: -E_NOMEM. */
-static int env_map_stack(struct env *e)
-{
-    for (unsigned i = 1; i <= USER_STACK_PAGES; i++) {
-        paddr_t pa = page_alloc();
-        if (!pa)
-            return -E_NOMEM;
-        paddr_t old;
-        int r = vm_map(&e->vm, USER_STACK_TOP - i * PAGE_SIZE, pa, VM_USER | VM_WRITE, &old);
-        if (r < 0) {
-            page_free(pa);
-            return r;
-        }
-        if (old)
-            page_free(old);     /* the ELF image had put something here */
-    }
-    return 0;
-}
+static void env_teardown(struct env *e);
 
-int env_create_from_elf(const char *name, const void *image, size_t size, struct env **out)
+int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
 {
-    struct env *e = env_slot_alloc();
+    struct env *e = slot_alloc();
     if (!e)
         return -E_NOSPC;
-    size_t n = strnlen(name, ENV_NAME_MAX - 1);
-    memcpy(e->name, name, n);
-    int r = vm_space_init(&e->vm);
-    if (r < 0) {
+    int r;
+    if (parent && (r = env_charge(parent, quota)) < 0) {
         e->id = 0;
         return r;
     }
-    e->status = ENV_RUNNABLE;   /* owns resources from here: destroy frees them */
+    memcpy(e->name, name, strnlen(name, ENV_NAME_MAX - 1));
+    e->quota = quota;
+    e->parent = parent ? parent->id : 0;
+    e->status = ENV_STOPPED;
     env_alive++;
-    uint64_t entry;
-    if ((r = elf_load(&e->vm, image, size, &entry)) < 0 || (r = env_map_stack(e)) < 0) {
-        env_destroy(e);
-        return r;
+    if (!first_env)
+        first_env = e->id;
+    /* From here on env_teardown() undoes whatever was done. */
+    r = -E_NOMEM;
+    if (!(e->info_pa = kpage_alloc(e)))
+        goto fail;
+    e->info = P2V(e->info_pa);
+    e->info->envid = e->id;
+    e->info->quota = quota;
+    e->info->held = e->held;
+    if ((r = vm_space_init(&e->vm, e, e->info_pa)) < 0 || (r = cap_table_init(&e->caps, e)) < 0)
+        goto fail;
+    if (parent) {
+        if ((r = cap_create_root(&parent->caps, CAP_ENV, CR_ALL, (uint64_t)e->id, 0, ref)) < 0)
+            goto fail;
+        cap_lookup(&parent->caps, *ref, CAP_ENV, 0, &e->root);
+    } else {
+        cap_init_kernel_root(&e->kernel_root, CAP_ENV, CR_ALL, (uint64_t)e->id, 0);
+        e->root = &e->kernel_root;
     }
-    /* Fresh FPU state: x87 control word and MXCSR at their reset values. */
-    *(uint16_t *)&e->fpu[0] = 0x37f;
-    *(uint32_t *)&e->fpu[24] = 0x1f80;
-    arch_context_init(&e->tf, entry, USER_STACK_TOP);
+    e->root->env.state = 1;
+    capref_t self;
+    if ((r = cap_derive(e->root, &e->caps, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, &self)) < 0)
+        goto fail;
+    if (self != CAP_SELF)
+        panic("env_create: self capability landed in %x", self);
+    *(uint16_t *)&e->fpu[0] = 0x37f;    /* x87 control word, reset value */
+    *(uint32_t *)&e->fpu[24] = 0x1f80;  /* MXCSR, reset value */
+    arch_context_init(&e->tf, 0, 0);
     *out = e;
+    return 0;
+fail:
+    if (parent && e->root && e->root->table == &parent->caps) {
+        cap_delete(e->root);            /* releases the reservation, queues e */
+        env_reap();
+    } else {
+        e->exit_state = -1;
+        env_teardown(e);
+    }
+    return r;
+}
+
+void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
+{
+    paddr_t pa;
+    unsigned rights;
+    if (vm_lookup(&e->vm, va, &pa, &rights) == 0) {
+        unsigned old = ((rights & VM_WRITE) ? VM_PROT_WRITE : 0) | ((rights & VM_EXEC) ? VM_PROT_EXEC : 0);
+        if ((*err = bind_protect(e, va, prot | old, false)) < 0)
+            return NULL;
+        return P2V(pa);
+    }
+    if ((*err = env_charge(e, 1)) < 0)
+        return NULL;
+    if (!(pa = page_give(e->id, 0, err))) {
+        env_uncharge_env(e, 1);
+        return NULL;
+    }
+    capref_t ref;
+    struct cap *c;
+    if ((*err = cap_create_root(&e->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT,
+                                pa / PAGE_SIZE, 1, &ref)) < 0) {
+        page_ref(pa / PAGE_SIZE);
+        page_unref(pa / PAGE_SIZE);     /* frees it and uncharges */
+        return NULL;
+    }
+    cap_lookup(&e->caps, ref, CAP_PAGE, 0, &c);
+    page_ref(pa / PAGE_SIZE);
+    if ((*err = bind_map(e, va, c, 0, prot)) < 0) {
+        cap_delete(c);
+        return NULL;
+    }
+    return P2V(pa);
+}
+
+/* Map USER_STACK_PAGES fresh pages below USER_STACK_TOP. */
+static int env_map_stack(struct env *e)
+{
+    int err;
+    for (unsigned i = 1; i <= USER_STACK_PAGES; i++)
+        if (!env_map_fresh_page(e, USER_STACK_TOP - i * PAGE_SIZE, VM_PROT_WRITE, &err))
+            return err;
     return 0;
 }
 
-void env_destroy(struct env *e)
+int env_load_elf(struct env *e, const void *image, size_t size)
 {
-    if (e->status == ENV_FREE)
-        panic("env_destroy: slot already free");
-    vm_space_destroy(&e->vm, page_free);
+    int r;
+    uint64_t entry;
+    if ((r = elf_load(e, image, size, &entry)) < 0 || (r = env_map_stack(e)) < 0) {
+        env_destroy(e, -1, 0);
+        env_reap();
+        return r;
+    }
+    arch_context_init(&e->tf, entry, USER_STACK_TOP);
+    e->status = ENV_RUNNABLE;
+    return 0;
+}
+
+/* ------------------------------------------------------------ destruction */
+
+void env_destroy(struct env *e, int state, int status)
+{
+    if (e->status == ENV_FREE || e->status == ENV_DYING)
+        return;
+    e->status = ENV_DYING;
+    e->exit_state = state;
+    e->exit_status = status;
+    e->reap_next = reap_head;
+    reap_head = e;
+}
+
+void env_reap(void)
+{
+    while (reap_head) {
+        struct env *e = reap_head;
+        reap_head = e->reap_next;
+        env_teardown(e);
+    }
+}
+
+/* Free everything e holds.  Works on partly built environments too. */
+static void env_teardown(struct env *e)
+{
+    if (e->root) {
+        cap_revoke(e->root);            /* every derived capability naming e */
+        e->root->env.state = e->exit_state;
+        e->root->env.status = e->exit_status;
+    }
+    if (e->caps.dir)
+        cap_table_destroy(&e->caps);    /* pages, children, bindings it authorised */
+    if (e->vm.root)
+        vm_space_destroy(&e->vm, bind_drop_space_entry, e);
+    if (e->info_pa)
+        kpage_free(e, e->info_pa);
+    if (e->held != 0 || e->nbindings != 0)
+        panic("env_teardown: env %x still charged %lu pages, %lu bindings", e->id, e->held, e->nbindings);
+    struct env *p = env_lookup(e->parent);
+    if (p)
+        env_uncharge_env(p, e->quota);
+    if (e->id == first_env)
+        first_status = e->exit_state == 0 ? e->exit_status : -1;
     arch_fpu_forget(e);
     if (arch_curenv() == e)
         arch_set_curenv(NULL);
@@ -108,21 +312,104 @@ void env_kill(struct env *e, const char *fmt, ...)
     kvprintf(fmt, ap);
     va_end(ap);
     kprintf("\n");
-    env_destroy(e);
+    env_destroy(e, -1, 0);
 }
 
 void env_exit(struct env *e, int status)
 {
     kprintf("env %x (%s) exited with status %d\n", e->id, e->name, status);
-    if (e->id == first_env)
-        first_status = status;
-    env_destroy(e);
+    env_destroy(e, 0, status);
 }
 
 int env_first_status(void)
 {
     return first_status;
 }
+
+/* ------------------------------------------------------------ revocation */
+
+int env_set_quota(struct env *e, uint64_t quota)
+{
+    struct env *p = env_lookup(e->parent);
+    if (p && quota > e->quota) {
+        int r = env_charge(p, quota - e->quota);
+        if (r < 0)
+            return r;
+    } else if (p && quota < e->quota) {
+        env_uncharge_env(p, e->quota - quota);
+    }
+    e->quota = quota;
+    e->info->quota = quota;
+    if (e->held > quota) {
+        e->info->revoke_request = e->held - quota;
+        e->info->revoke_deadline = REVOKE_DEADLINE;
+        e->revoke_upcall_due = e->upcall[UPCALL_REVOKE].entry != 0;
+    }
+    return 0;
+}
+
+/* The abort protocol: take e's own pages by force, newest capabilities
+ * first, recording each frame where the libOS can read it. */
+static void env_repossess(struct env *e)
+{
+    uint64_t taken = 0;
+    for (uint32_t s = e->caps.nslots; s-- > 0 && e->held > e->quota;) {
+        struct cap *c = cap_slot(&e->caps, s);
+        if (c->type != CAP_PAGE || c->parent || page_info[c->obj].owner != e->id)
+            continue;
+        for (uint64_t i = 0; i < c->count; i++) {
+            struct vn_envinfo *in = e->info;
+            in->repossessed[in->repossessed_total % VN_REPOSSESS_MAX] = (c->obj + i) * PAGE_SIZE;
+            in->repossessed_total++;
+            in->repossessed_count = MIN(in->repossessed_total, VN_REPOSSESS_MAX);
+        }
+        taken += c->count;
+        cap_delete(c);
+    }
+    e->info->revoke_request = 0;
+    kprintf("env %x (%s): repossessed %lu pages\n", e->id, e->name, taken);
+    if (e->held > e->quota)
+        env_kill(e, "still over quota (%lu > %lu pages) after repossession", e->held, e->quota);
+}
+
+void env_on_entry(struct env *e)
+{
+    struct vn_envinfo *in = e->info;
+    if (!in->revoke_request || e->revoke_upcall_due)
+        return;
+    if (e->held <= e->quota) {
+        in->revoke_request = 0;
+        return;
+    }
+    in->revoke_request = e->held - e->quota;
+    if (in->revoke_deadline == 0 || --in->revoke_deadline == 0)
+        env_repossess(e);
+}
+
+/* ------------------------------------------------------------ upcalls */
+
+bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr)
+{
+    struct env_upcall *u = &e->upcall[kind];
+    if (!u->entry)
+        return false;
+    uint64_t sp = arch_context_sp(&e->tf);
+    if (sp > u->stack_base && sp <= u->stack_base + u->stack_size) {
+        kprintf("env %x (%s): fault inside its own upcall handler\n", e->id, e->name);
+        return false;
+    }
+    struct vn_xframe x;
+    arch_xframe_fill(&e->tf, &x, trapno, err, addr);
+    uint64_t frame = ROUND_DOWN(u->stack_base + u->stack_size - sizeof(x), 16);
+    if (frame < u->stack_base || copy_to_user(frame, &x, sizeof(x)) < 0) {
+        kprintf("env %x (%s): upcall stack %lx unusable\n", e->id, e->name, u->stack_base);
+        return false;
+    }
+    arch_context_enter_upcall(&e->tf, u->entry, frame);
+    return true;
+}
+
+/* ------------------------------------------------------------ running */
 
 void env_run(struct env *e)
 {
@@ -133,5 +420,12 @@ void env_run(struct env *e)
     arch_set_curenv(e);
     vm_activate(&e->vm);
     arch_fpu_switch(e);
+    if (e->revoke_upcall_due) {
+        e->revoke_upcall_due = false;
+        if (!env_upcall(e, UPCALL_REVOKE, VN_T_REVOKE, e->info->revoke_request, 0)) {
+            env_kill(e, "cannot deliver the revocation upcall");
+            sched_run();
+        }
+    }
     arch_context_resume(e);
 }

@@ -1,23 +1,41 @@
 /*
  * Environments: the unit of protection and scheduling.  An environment is
- * an address space, a saved register context and (from the memory issue
- * on) a capability table and upcall entry points.  The kernel keeps no
- * other per-process state: processes, threads and files are the libOS's.
+ * an address space, a saved register context, a capability table, a page
+ * quota and a set of upcall entry points.  The kernel keeps no other
+ * per-process state: processes, threads and files are the libOS's.
+ *
+ * Life cycle: created empty and stopped by a parent holding the resulting
+ * root capability (or by the kernel at boot), filled from user space,
+ * started, and destroyed when it exits, faults without a handler, is
+ * killed through a capability with CR_CONTROL, or its root capability is
+ * deleted.  Destruction is queued and done by env_reap(), so deleting a
+ * capability never recurses into another environment's teardown.
  */
 #ifndef KERNEL_ENV_H
 #define KERNEL_ENV_H
 
+#include <veneer/env.h>
 #include "arch.h"
+#include "cap.h"
 #include "types.h"
 #include "vm.h"
 
 #define NENV 1024               /* environment slots */
 #define ENV_NAME_MAX 32
+#define REVOKE_DEADLINE 64      /* kernel entries a libOS gets to give pages back */
 
 enum env_status {
     ENV_FREE = 0,               /* slot unused */
+    ENV_STOPPED,                /* created, not started */
     ENV_RUNNABLE,               /* waiting for a CPU */
     ENV_RUNNING,                /* on a CPU */
+    ENV_DYING,                  /* queued for env_reap() */
+};
+
+struct env_upcall {
+    uint64_t entry;             /* user address of the handler; 0: none */
+    uint64_t stack_base;        /* upcall stack [base, base + size) */
+    uint64_t stack_size;
 };
 
 struct env {
@@ -26,22 +44,66 @@ struct env {
     envid_t id;                 /* generation << 10 | slot; 0 when free */
     enum env_status status;
     struct vm_space vm;
+    struct captable caps;
+    struct cap *root;           /* the root capability naming this env */
+    struct cap kernel_root;     /* storage for root when the kernel created it */
+    envid_t parent;             /* creator (0: the kernel) */
+    uint64_t quota;             /* pages it may be charged for */
+    uint64_t held;              /* pages charged now (user pages + its kernel pages) */
+    uint64_t nbindings;         /* binding records in its address space */
+    struct vn_envinfo *info;    /* exposed read-only at VN_ENVINFO */
+    paddr_t info_pa;
+    struct env_upcall upcall[UPCALL_COUNT];
+    bool revoke_upcall_due;     /* deliver UPCALL_REVOKE when next run */
+    int exit_state;             /* for the root cap: 0 exited, -1 killed */
+    int exit_status;
+    struct env *reap_next;      /* destruction queue */
     char name[ENV_NAME_MAX];    /* program name, for logs */
 };
 
-/* Create an environment running ELF image (size bytes) with a default
- * stack.  Errors: -E_NOSPC (no free slot), -E_NOMEM, -E_INVAL (bad ELF). */
-int env_create_from_elf(const char *name, const void *image, size_t size, struct env **out);
-/* Release every resource of e and free its slot; logs nothing. */
-void env_destroy(struct env *e);
+extern struct env envs[NENV];
+
+/* Set up the capability hooks; call once at boot. */
+void env_init(void);
+/* Create a stopped, empty environment with the given quota.  The root
+ * capability goes into parent's table (*ref) or, for parent == NULL, is
+ * held by the kernel.  The parent is charged `quota` until the child dies.
+ * Errors: -E_NOSPC (no slot), -E_QUOTA, -E_NOMEM. */
+int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
+/* Kernel-started program (e from env_create with no parent): load the ELF
+ * image, give it a default stack and make it runnable.  On error e is
+ * destroyed.  Errors: -E_INVAL (bad image), -E_NOMEM, -E_QUOTA. */
+int env_load_elf(struct env *e, const void *image, size_t size);
+/* Map a fresh zeroed page owned by e at va (or widen the rights of the
+ * page already there) and return its kernel address.  For loaders. */
+void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err);
+/* Live environment with this id, or NULL. */
+struct env *env_lookup(envid_t id);
+/* Queue e for destruction (state: 0 exited, -1 killed), then env_reap(). */
+void env_destroy(struct env *e, int state, int status);
+/* Destroy every queued environment. */
+void env_reap(void);
 /* Destroy e after logging one line with the reason. */
 void env_kill(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* e ends itself with status (logged); the first environment's status
- * becomes the result of the whole run. */
+/* e ends itself with status (logged). */
 void env_exit(struct env *e, int status);
-/* Result of the run so far: the first environment's exit status, or -1
- * if it was killed or has not exited. */
+/* Result of the run: the first environment's exit status, or -1. */
 int env_first_status(void);
+/* Quota accounting.  env_charge fails with -E_QUOTA past the quota. */
+int env_charge(struct env *e, uint64_t pages);
+void env_uncharge_env(struct env *e, uint64_t pages);
+void env_uncharge(envid_t id, uint64_t pages);
+/* Change e's quota.  Raising it reserves pages from the parent (-E_QUOTA);
+ * lowering it below what e holds starts the revocation protocol: an
+ * UPCALL_REVOKE asking for the difference, then repossession by force
+ * after REVOKE_DEADLINE kernel entries. */
+int env_set_quota(struct env *e, uint64_t quota);
+/* Bookkeeping on each kernel entry from e (revocation deadlines). */
+void env_on_entry(struct env *e);
+/* Deliver an upcall of `kind` to e, describing the event in the frame.
+ * Returns false (caller kills e) if no handler is set, the handler stack
+ * is unusable, or e faulted inside its own handler. */
+bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr);
 /* Run e on this CPU (restores its context); never returns. */
 void env_run(struct env *e) __attribute__((noreturn));
 /* Number of environments alive. */
@@ -51,7 +113,5 @@ unsigned env_count(void);
 void sched_run(void) __attribute__((noreturn));
 /* All environments are gone: check for leaked pages and stop. */
 void kernel_finish(void) __attribute__((noreturn));
-
-extern struct env envs[NENV];
 
 #endif

@@ -5,14 +5,36 @@
 #include "arch.h"
 #include "boot_archive.h"
 #include "boot_info.h"
+#include "cap.h"
+#include "klib.h"
 #include "console.h"
 #include "env.h"
 #include "ktest.h"
 #include "panic.h"
+#include "page_meta.h"
 #include "pmem.h"
 #include "vm.h"
 
 static uint64_t free_pages_at_start;
+static struct cap archive_root;     /* kernel-held: the boot archive's pages */
+
+/* Give the first environment its root capabilities beyond itself: the
+ * boot archive, read-only, in slot 1 (VN_CAP_ARCHIVE). */
+static void grant_boot_caps(struct env *e)
+{
+    paddr_t base;
+    uint64_t len;
+    capref_t ref;
+    if (!boot_archive_region(&base, &len))
+        return;
+    if (archive_root.type == CAP_NONE)
+        cap_init_kernel_root(&archive_root, CAP_PAGE, CR_READ | CR_MAP | CR_GRANT, base / PAGE_SIZE,
+                             ROUND_UP(base % PAGE_SIZE + len, PAGE_SIZE) / PAGE_SIZE);
+    if (cap_derive(&archive_root, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref) < 0 || ref != VN_CAP_ARCHIVE)
+        panic("boot: cannot give the archive capability to the first environment");
+    for (uint64_t i = 0; i < archive_root.count; i++)
+        page_ref(archive_root.obj + i);
+}
 
 /* Start the programs named by init=a,b,c (default "init") in order. */
 static void start_first_envs(void)
@@ -29,8 +51,12 @@ static void start_first_envs(void)
         size_t size;
         const void *image = boot_archive_find(name, &size);
         struct env *e;
-        int r = image ? env_create_from_elf(name, image, size, &e) : -1;
-        if (r < 0)
+        if (!image)
+            panic("boot: no program '%s' in the boot archive", name);
+        int r = env_create(NULL, page_free_count(), name, &e, NULL);
+        if (r == 0 && name == list)
+            grant_boot_caps(e);
+        if (r < 0 || (r = env_load_elf(e, image, size)) < 0)
             panic("boot: cannot start program '%s' (%d)", name, r);
     }
 }
@@ -59,10 +85,16 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     pic_disable();                                  /* legacy PIC remapped and masked */
     pmem_init();                                    /* physical page pool from the memory map */
     paging_init();                                  /* physmap + W^X kernel image; boot map gone */
+    page_meta_init();                               /* per-page records, exposed read-only */
+    paging_expose_init(page_meta_sysinfo_pa(),      /* ... mapped into every address space */
+                       page_meta_info_pa(), page_meta_info_pages());
+    env_init();                                     /* capability hooks */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
     if (!boot_archive_init())                       /* user programs come from a boot module */
         panic("boot: no boot archive module");
+    for (unsigned i = 0; i < boot_info.nmodules; i++)   /* modules are never handed out */
+        page_meta_mark_kernel(boot_info.modules[i].base, boot_info.modules[i].len);
     start_first_envs();                             /* programs named by init= */
     sched_run();                                    /* run environments; never returns */
 }

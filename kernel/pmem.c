@@ -9,6 +9,7 @@
 #include "boot_info.h"
 #include "klib.h"
 #include "page_alloc.h"
+#include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
 
@@ -17,7 +18,41 @@ extern char kernel_phys_start[], kernel_end[];
 static struct {
     struct page_pool pool;
     paddr_t top;
+    uint64_t *free_mirror;      /* exposed copy of pool.nfree (sysinfo) */
 } kmem;
+
+static void mirror_update(void)
+{
+    if (kmem.free_mirror)
+        *kmem.free_mirror = kmem.pool.nfree;
+}
+
+static paddr_t noted(paddr_t pa, uint64_t count, bool allocated)
+{
+    page_meta_note(pa, count, allocated);
+    mirror_update();
+    return pa;
+}
+
+void pmem_set_free_mirror(uint64_t *mirror)
+{
+    kmem.free_mirror = mirror;
+    mirror_update();
+}
+
+bool page_is_free(paddr_t pa)
+{
+    return pool_is_free(&kmem.pool, pa / PAGE_SIZE);
+}
+
+paddr_t page_alloc_contig(uint64_t n)
+{
+    uint64_t pfn;
+    if (pool_alloc_contig(&kmem.pool, n, 1, &pfn) < 0)
+        return 0;
+    memset(P2V(pfn * PAGE_SIZE), 0, n * PAGE_SIZE);
+    return noted(pfn * PAGE_SIZE, n, true);
+}
 
 paddr_t pmem_top(void)
 {
@@ -90,7 +125,7 @@ paddr_t page_alloc(void)
     if (pool_alloc(&kmem.pool, &pfn) < 0)
         return 0;
     memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
-    return pfn * PAGE_SIZE;
+    return noted(pfn * PAGE_SIZE, 1, true);
 }
 
 int page_alloc_at(paddr_t pa)
@@ -98,8 +133,10 @@ int page_alloc_at(paddr_t pa)
     if (pa % PAGE_SIZE)
         return -E_INVAL;
     int r = pool_alloc_at(&kmem.pool, pa / PAGE_SIZE);
-    if (r == 0)
+    if (r == 0) {
         memset(P2V(pa), 0, PAGE_SIZE);
+        noted(pa, 1, true);
+    }
     return r;
 }
 
@@ -107,6 +144,7 @@ void page_free(paddr_t pa)
 {
     if (pa % PAGE_SIZE || pool_free(&kmem.pool, pa / PAGE_SIZE) < 0)
         panic("page_free: bad or double free of %lx", pa);
+    noted(pa, 1, false);
 }
 
 uint64_t page_free_count(void)

@@ -23,6 +23,12 @@ paddr_t page_alloc(void);
 /* Allocate the named page (zeroed).  Errors: -E_INVAL (unaligned),
  * -E_RANGE (not RAM we track), -E_BUSY (taken). */
 int page_alloc_at(paddr_t pa);
+/* Allocate n physically contiguous zeroed pages; returns 0 if no run. */
+paddr_t page_alloc_contig(uint64_t n);
+/* Whether the page is in the free pool. */
+bool page_is_free(paddr_t pa);
+/* Keep *mirror equal to the free-page count from now on. */
+void pmem_set_free_mirror(uint64_t *mirror);
 /* Return a page; panics on a double free or a foreign address. */
 void page_free(paddr_t pa);
 /* Number of free pages right now. */

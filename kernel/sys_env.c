@@ -1,12 +1,15 @@
 /*
- * Syscall glue for the console and environment life cycle.  Each sys_*
- * decodes and checks its arguments, then invokes the mechanism.
+ * Syscall glue for the console and environments.  Each sys_* decodes and
+ * checks its arguments, then invokes the mechanism in env.c.
  */
 #include <veneer/errors.h>
 #include "console.h"
 #include "env.h"
+#include "klib.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
+
+int sys_env_target(capref_t ref, unsigned rights, struct env **out);
 
 long sys_null(void)
 {
@@ -19,9 +22,9 @@ long sys_cons_write(const char *buf, size_t len)
     if (!user_range_ok((uint64_t)buf, len))
         return -E_FAULT;
     for (size_t done = 0; done < len;) {
-        size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+        size_t n = MIN(len - done, sizeof(chunk));
         if (copy_from_user(chunk, (uint64_t)buf + done, n) < 0)
-            return -E_FAULT;
+            return done ? (long)done : -E_FAULT;
         console_write(chunk, n);
         done += n;
     }
@@ -30,12 +33,87 @@ long sys_cons_write(const char *buf, size_t len)
 
 long sys_env_exit(int status)
 {
-    struct env *e = arch_curenv();
-    env_exit(e, status);
-    sched_run();
+    env_exit(arch_curenv(), status);
+    return 0;
 }
 
 long sys_yield(void)
 {
     sched_run();
+}
+
+long sys_env_create(uint64_t quota, const char *name)
+{
+    char kname[ENV_NAME_MAX] = "";
+    struct env *child;
+    capref_t ref;
+    if (name) {
+        /* Names are for logs: copy what is there, at most ENV_NAME_MAX - 1. */
+        for (size_t i = 0; i < ENV_NAME_MAX - 1; i++) {
+            if (copy_from_user(&kname[i], (uint64_t)name + i, 1) < 0)
+                return -E_FAULT;
+            if (!kname[i])
+                break;
+        }
+    }
+    int r = env_create(arch_curenv(), quota, kname, &child, &ref);
+    return r < 0 ? r : ref;
+}
+
+long sys_env_set_regs(capref_t env, const struct vn_regs *regs)
+{
+    struct env *t;
+    struct vn_regs r;
+    int err = sys_env_target(env, CR_CONTROL, &t);
+    if (err < 0 || (err = copy_from_user(&r, (uint64_t)regs, sizeof(r))) < 0)
+        return err;
+    if (t->status != ENV_STOPPED)
+        return -E_BUSY;
+    arch_context_set_regs(&t->tf, &r);
+    return 0;
+}
+
+long sys_env_start(capref_t env)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (t->status != ENV_STOPPED)
+        return -E_BUSY;
+    t->status = ENV_RUNNABLE;
+    return 0;
+}
+
+long sys_env_destroy(capref_t env)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_CONTROL, &t);
+    if (r < 0)
+        return r;
+    kprintf("env %x (%s) destroyed by env %x\n", t->id, t->name, arch_curenv()->id);
+    env_destroy(t, -1, 0);
+    return 0;
+}
+
+long sys_env_set_upcall(capref_t env, unsigned kind, uint64_t entry, uint64_t stack, uint64_t size)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_WRITE, &t);
+    if (r < 0)
+        return r;
+    if (kind >= UPCALL_COUNT || (entry && (!user_range_ok(entry, 1) || !user_range_ok(stack, size) ||
+                                           size < sizeof(struct vn_xframe) + 16)))
+        return -E_INVAL;
+    t->upcall[kind] = (struct env_upcall){entry, entry ? stack : 0, entry ? size : 0};
+    return 0;
+}
+
+long sys_env_set_quota(capref_t env, uint64_t quota)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_CONTROL, &t);
+    if (r < 0)
+        return r;
+    return env_set_quota(t, quota);
 }

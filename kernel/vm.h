@@ -15,18 +15,37 @@
 
 struct vm_space {
     paddr_t root;       /* top-level page table (PML4 on x86_64) */
+    void *owner;        /* environment charged for the page tables */
 };
+
+/* Page-table pages of an address space are charged to its owner (env.c).
+ * vm_table_alloc returns a zeroed page or 0 (quota or memory exhausted). */
+paddr_t vm_table_alloc(void *owner);
+void vm_table_free(void *owner, paddr_t pa);
 
 /* Build the kernel's final page tables (physmap, W^X image) and switch to them. */
 void paging_init(void);
-/* New address space with only the kernel half.  Errors: -E_NOMEM. */
-int vm_space_init(struct vm_space *s);
-/* Tear down the user half: call release(pa) for every mapped user page,
- * then free all page-table pages. */
-void vm_space_destroy(struct vm_space *s, void (*release)(paddr_t pa));
-/* Map one 4K page at user address va.  Replaces an existing mapping (the
- * old frame is returned in *old, else 0).  Errors: -E_NOMEM, -E_INVAL. */
+/* Build the shared read-only mappings of the system info page and the
+ * page records, which every address space gets at VN_SYSINFO/VN_PAGEINFO. */
+void paging_expose_init(paddr_t sysinfo_pa, paddr_t info_pa, uint64_t info_pages);
+/* New address space with the kernel half, the read-only page-table window
+ * (VN_UVPT), the shared exposed pages and envinfo_pa at VN_ENVINFO.
+ * Errors: -E_NOMEM (or the owner's quota error). */
+int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa);
+/* Tear down the user half: call release(ctx, va, pa) for every page a
+ * libOS mapped, then free all page-table pages. */
+void vm_space_destroy(struct vm_space *s, void (*release)(void *ctx, vaddr_t va, paddr_t pa), void *ctx);
+/* Map one 4K page at a libOS-mappable address va.  Replaces an existing
+ * mapping (the old frame is returned in *old, else 0).
+ * Errors: -E_NOMEM, -E_INVAL (va not mappable or unaligned). */
 int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t *old);
+/* Remove the mapping at va, returning its frame.  Errors: -E_NOENT. */
+int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa);
+/* Change the rights of the mapping at va.  Errors: -E_NOENT. */
+int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights);
+/* Whether the last-level table for va exists (mapping there needs no
+ * new page-table pages). */
+bool vm_table_present(struct vm_space *s, vaddr_t va);
 /* Translate va; returns 0 and fills pa/rights, or -E_NOENT if unmapped. */
 int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights);
 /* Make s the current address space on this CPU. */

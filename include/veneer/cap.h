@@ -17,6 +17,7 @@ typedef int32_t capref_t;
 #define CAPREF_MAKE(slot, gen) ((capref_t)((((gen) & 0x7fff) << CAPREF_SLOT_BITS) | (slot)))
 
 #define CAP_SELF 0      /* slot 0 of every table: the environment's own cap */
+#define VN_CAP_ARCHIVE 1 /* first environment: the boot archive, read-only */
 
 /* Capability types. */
 enum vn_cap_type {

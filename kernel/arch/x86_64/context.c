@@ -77,3 +77,40 @@ uint64_t arch_frame_pointer(void)
 {
     return read_rbp();
 }
+
+void arch_xframe_fill(const struct trapframe *tf, struct vn_xframe *x, uint64_t trapno, uint64_t err,
+                      uint64_t addr)
+{
+    *x = (struct vn_xframe){
+        .trapno = trapno, .err = err, .addr = addr,
+        .r15 = tf->r15, .r14 = tf->r14, .r13 = tf->r13, .r12 = tf->r12,
+        .r11 = tf->r11, .r10 = tf->r10, .r9 = tf->r9, .r8 = tf->r8,
+        .rbp = tf->rbp, .rdi = tf->rdi, .rsi = tf->rsi, .rdx = tf->rdx,
+        .rcx = tf->rcx, .rbx = tf->rbx, .rax = tf->rax,
+        .rip = tf->rip, .rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED, .rsp = tf->rsp,
+    };
+}
+
+void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t frame)
+{
+    tf->rip = entry;
+    tf->rsp = frame;
+    tf->rdi = frame;
+    tf->rflags = RFLAGS_FIXED;
+    tf->trapno = T_SYSCALL;     /* rcx/r11 are saved in the frame: sysret is fine */
+}
+
+void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r)
+{
+    arch_context_init(tf, r->rip, r->rsp);
+    tf->rdi = r->rdi;
+    tf->rsi = r->rsi;
+    tf->rdx = r->rdx;
+    tf->rcx = r->rcx;
+    tf->trapno = 0;             /* any non-syscall vector: iretq keeps rcx */
+}
+
+uint64_t arch_context_sp(const struct trapframe *tf)
+{
+    return tf->rsp;
+}

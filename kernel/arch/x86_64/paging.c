@@ -6,6 +6,13 @@
  * All kernel-half PML4 entries are created here, once, so every address
  * space can share them by copying the upper 256 entries of kernel_pml4.
  * User mappings get P|W|U intermediate entries; rights live in the leaf.
+ * Each user address space also gets, read-only: its own page tables at
+ * VN_UVPT (PML4 slot 254 points at the PML4 itself, without W), and the
+ * exposed kernel data in slot 253 (a private envinfo page and the shared
+ * PD with the system info page and the page records).  Page-table pages
+ * of user address spaces are charged to the owner's quota and are only
+ * freed with the address space, so the UVPT window never shows a page
+ * that was reused.
  */
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
@@ -31,7 +38,10 @@
 
 extern char kernel_text_start[], kernel_text_end[], kernel_rodata_end[], kernel_data_end[], kernel_end[];
 
+#define KERNEL_OWNER ((void *)1)   /* walk(): kernel tables, not charged */
+
 static paddr_t kernel_pml4;
+static paddr_t exposed_pd;          /* shared: VN_SYSINFO and VN_PAGEINFO */
 
 static paddr_t alloc_table(void)
 {
@@ -43,8 +53,9 @@ static paddr_t alloc_table(void)
 
 /* Return the entry for va at the given level (3 = PML4 entry ... 0 = PT entry) under
  * root, creating intermediate tables with flags `inter` if create is set.
- * Returns NULL if a table is missing (or cannot be allocated). */
-static uint64_t *walk(paddr_t root, vaddr_t va, int level, bool create, uint64_t inter)
+ * Tables are created (charged to `create`, an owner, or KERNEL_OWNER) when
+ * create is non-NULL.  Returns NULL if a table is missing or cannot be had. */
+static uint64_t *walk(paddr_t root, vaddr_t va, int level, void *create, uint64_t inter)
 {
     uint64_t *table = P2V(root);
     static const int shifts[] = {12, 21, 30, 39};
@@ -53,7 +64,7 @@ static uint64_t *walk(paddr_t root, vaddr_t va, int level, bool create, uint64_t
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
-            paddr_t t = page_alloc();
+            paddr_t t = create == KERNEL_OWNER ? page_alloc() : vm_table_alloc(create);
             if (!t)
                 return NULL;
             *e = t | inter;
@@ -68,7 +79,7 @@ static uint64_t *walk(paddr_t root, vaddr_t va, int level, bool create, uint64_t
 static void map_kernel_range(vaddr_t start, vaddr_t end, uint64_t flags)
 {
     for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t *pte = walk(kernel_pml4, va, 0, true, PTE_P | PTE_W);
+        uint64_t *pte = walk(kernel_pml4, va, 0, KERNEL_OWNER, PTE_P | PTE_W);
         if (!pte)
             panic("paging: cannot map kernel image");
         *pte = (va - KERNEL_BASE) | flags;
@@ -91,7 +102,7 @@ void paging_init(void)
             continue;
         paddr_t end = MIN(ROUND_UP(r->base + r->len, LARGE_PAGE_SIZE), PHYSMAP_MAX);
         for (paddr_t pa = ROUND_DOWN(r->base, LARGE_PAGE_SIZE); pa < end; pa += LARGE_PAGE_SIZE) {
-            uint64_t *pde = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, true, PTE_P | PTE_W);
+            uint64_t *pde = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, KERNEL_OWNER, PTE_P | PTE_W);
             if (!pde)
                 panic("paging: cannot build physmap");
             *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
@@ -108,47 +119,83 @@ void paging_init(void)
     write_cr3(kernel_pml4);
 }
 
-int vm_space_init(struct vm_space *s)
+void paging_expose_init(paddr_t sysinfo_pa, paddr_t info_pa, uint64_t info_pages)
 {
-    paddr_t root = page_alloc();
-    if (!root)
-        return -E_NOMEM;
-    memcpy((uint64_t *)P2V(root) + 256, (uint64_t *)P2V(kernel_pml4) + 256, 256 * sizeof(uint64_t));
-    s->root = root;
+    /* One PD covers the 1 GiB from VN_SYSINFO; shared by every address space. */
+    exposed_pd = alloc_table();
+    uint64_t *pd = P2V(exposed_pd);
+    const uint64_t flags = PTE_P | PTE_U | PTE_NX;
+    if (VN_PAGEINFO + info_pages * PAGE_SIZE > VN_SYSINFO + (1ul << 30))
+        panic("paging: page records do not fit the exposed window");
+    for (uint64_t i = 0; i <= info_pages; i++) {
+        vaddr_t va = i == 0 ? VN_SYSINFO : VN_PAGEINFO + (i - 1) * PAGE_SIZE;
+        paddr_t pa = i == 0 ? sysinfo_pa : info_pa + (i - 1) * PAGE_SIZE;
+        uint64_t *pde = &pd[PD_IDX(va)];
+        if (!(*pde & PTE_P))
+            *pde = alloc_table() | PTE_P | PTE_U;
+        ((uint64_t *)P2V(*pde & PTE_ADDR))[PT_IDX(va)] = pa | flags;
+    }
+}
+
+int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa)
+{
+    paddr_t t[4];       /* PML4, exposed PDPT, its PD and PT */
+    for (int i = 0; i < 4; i++) {
+        if (!(t[i] = vm_table_alloc(owner))) {
+            while (i--)
+                vm_table_free(owner, t[i]);
+            return -E_NOMEM;
+        }
+    }
+    uint64_t *pml4 = P2V(t[0]);
+    memcpy(pml4 + 256, (uint64_t *)P2V(kernel_pml4) + 256, 256 * sizeof(uint64_t));
+    pml4[VN_UVPT_SLOT] = t[0] | PTE_P | PTE_U | PTE_NX;            /* read-only window */
+    pml4[PML4_IDX(VN_EXPOSED_BASE)] = t[1] | PTE_P | PTE_U;
+    ((uint64_t *)P2V(t[1]))[PDPT_IDX(VN_ENVINFO)] = t[2] | PTE_P | PTE_U;
+    ((uint64_t *)P2V(t[1]))[PDPT_IDX(VN_SYSINFO)] = exposed_pd | PTE_P | PTE_U;
+    ((uint64_t *)P2V(t[2]))[PD_IDX(VN_ENVINFO)] = t[3] | PTE_P | PTE_U;
+    ((uint64_t *)P2V(t[3]))[PT_IDX(VN_ENVINFO)] = envinfo_pa | PTE_P | PTE_U | PTE_NX;
+    s->root = t[0];
+    s->owner = owner;
     return 0;
 }
 
-static void free_level(paddr_t table, int level, void (*release)(paddr_t))
-{
-    uint64_t *t = P2V(table);
-    for (int i = 0; i < 512; i++) {
-        if (!(t[i] & PTE_P))
-            continue;
-        if (level == 0)
-            release(t[i] & PTE_ADDR);
-        else
-            free_level(t[i] & PTE_ADDR, level - 1, release);
-    }
-    page_free(table);
-}
-
-void vm_space_destroy(struct vm_space *s, void (*release)(paddr_t pa))
+void vm_space_destroy(struct vm_space *s, void (*release)(void *ctx, vaddr_t va, paddr_t pa), void *ctx)
 {
     uint64_t *pml4 = P2V(s->root);
     if (read_cr3() == s->root)
         write_cr3(kernel_pml4);
-    for (int i = 0; i < 256; i++)
-        if (pml4[i] & PTE_P)
-            free_level(pml4[i] & PTE_ADDR, 2, release);
-    page_free(s->root);
+    for (uint64_t i4 = 0; i4 < 256; i4++) {
+        if (!(pml4[i4] & PTE_P) || i4 == VN_UVPT_SLOT)
+            continue;
+        uint64_t *pdpt = P2V(pml4[i4] & PTE_ADDR);
+        bool exposed = i4 == PML4_IDX(VN_EXPOSED_BASE);
+        for (uint64_t i3 = 0; i3 < 512; i3++) {
+            if (!(pdpt[i3] & PTE_P) || (exposed && i3 == PDPT_IDX(VN_SYSINFO)))
+                continue;
+            uint64_t *pd = P2V(pdpt[i3] & PTE_ADDR);
+            for (uint64_t i2 = 0; i2 < 512; i2++) {
+                if (!(pd[i2] & PTE_P))
+                    continue;
+                uint64_t *pt = P2V(pd[i2] & PTE_ADDR);
+                for (uint64_t i1 = 0; i1 < 512 && !exposed; i1++)
+                    if (pt[i1] & PTE_P)
+                        release(ctx, i4 << 39 | i3 << 30 | i2 << 21 | i1 << 12, pt[i1] & PTE_ADDR);
+                vm_table_free(s->owner, pd[i2] & PTE_ADDR);
+            }
+            vm_table_free(s->owner, pdpt[i3] & PTE_ADDR);
+        }
+        vm_table_free(s->owner, pml4[i4] & PTE_ADDR);
+    }
+    vm_table_free(s->owner, s->root);
     s->root = 0;
 }
 
 int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t *old)
 {
-    if (va >= USER_TOP || va % PAGE_SIZE || pa % PAGE_SIZE)
+    if (!VN_USER_MAPPABLE(va) || va % PAGE_SIZE || pa % PAGE_SIZE)
         return -E_INVAL;
-    uint64_t *pte = walk(s->root, va, 0, true, PTE_P | PTE_W | PTE_U);
+    uint64_t *pte = walk(s->root, va, 0, s->owner, PTE_P | PTE_W | PTE_U);
     if (!pte)
         return -E_NOMEM;
     uint64_t e = pa | PTE_P;
@@ -167,11 +214,45 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
     return 0;
 }
 
+int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa)
+{
+    if (!VN_USER_MAPPABLE(va))
+        return -E_NOENT;
+    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
+    if (!pte || !(*pte & PTE_P))
+        return -E_NOENT;
+    *pa = *pte & PTE_ADDR;
+    *pte = 0;
+    if (read_cr3() == s->root)
+        invlpg(va);
+    return 0;
+}
+
+int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
+{
+    if (!VN_USER_MAPPABLE(va))
+        return -E_NOENT;
+    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
+    if (!pte || !(*pte & PTE_P))
+        return -E_NOENT;
+    uint64_t e = (*pte & PTE_ADDR) | PTE_P | ((rights & VM_USER) ? PTE_U : 0) |
+                 ((rights & VM_WRITE) ? PTE_W : 0) | ((rights & VM_EXEC) ? 0 : PTE_NX);
+    *pte = e;
+    if (read_cr3() == s->root)
+        invlpg(va);
+    return 0;
+}
+
+bool vm_table_present(struct vm_space *s, vaddr_t va)
+{
+    return walk(s->root, va, 0, NULL, 0) != NULL;
+}
+
 int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights)
 {
-    if (va >= USER_TOP)
+    if (!VN_USER_MAPPABLE(va))
         return -E_NOENT;
-    uint64_t *pte = walk(s->root, va, 0, false, 0);
+    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
     if (!pte || !(*pte & PTE_P))
         return -E_NOENT;
     if (pa)

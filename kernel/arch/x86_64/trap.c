@@ -1,8 +1,8 @@
 /*
  * Trap dispatch.  From user mode: a syscall goes to the generated dispatch
- * table; an exception is the environment's own business (for now it is
- * killed with one log line; user-level handlers arrive with the memory
- * issue); stray interrupts are ignored.  From kernel mode: a page fault on
+ * table; an exception is the environment's own business, delivered to its
+ * exception upcall (or, without a usable handler, it is killed with one
+ * log line); stray interrupts are ignored.  From kernel mode: a page fault on
  * a user-copy instruction is fixed up to return -E_FAULT; anything else is
  * a kernel bug and panics with the full register state.
  */
@@ -68,8 +68,10 @@ static void kernel_trap(struct trapframe *tf)
 
 static void user_exception(struct env *e, struct trapframe *tf)
 {
+    uint64_t addr = tf->trapno == T_PGFLT ? read_cr2() : 0;
+    if (env_upcall(e, UPCALL_EXCEPTION, tf->trapno, tf->err, addr))
+        return;
     if (tf->trapno == T_PGFLT) {
-        uint64_t addr = read_cr2();
         env_kill(e, "page fault (%s %s) at address %lx, rip %lx",
                  tf->err & 1 ? "protection" : "not-present", tf->err & 2 ? "write" : tf->err & 16 ? "exec" : "read",
                  addr, tf->rip);
@@ -92,8 +94,12 @@ void trap_dispatch(struct trapframe *tf)
     if (!e)
         panic("trap_dispatch: user-mode trap with no current environment");
     e->tf = *tf;
-    if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK)
+    env_on_entry(e);
+    if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK && e->status == ENV_RUNNING)
         user_exception(e, &e->tf);
+    env_reap();
+    if (e->status == ENV_RUNNING)
+        env_run(e);
     sched_run();
 }
 
@@ -104,7 +110,13 @@ void syscall_trap(struct trapframe *tf)
         panic("syscall_trap: syscall with no current environment");
     e->tf = *tf;
     e->tf.rax = 0;              /* result of calls that reschedule */
-    uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-    e->tf.rax = (uint64_t)syscall_dispatch(tf->rax, a);
-    env_run(e);
+    env_on_entry(e);
+    if (e->status == ENV_RUNNING) {
+        uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+        e->tf.rax = (uint64_t)syscall_dispatch(tf->rax, a);
+    }
+    env_reap();
+    if (e->status == ENV_RUNNING)
+        env_run(e);
+    sched_run();
 }

@@ -1,0 +1,141 @@
+/*
+ * Secure bindings.  A binding links three things: the page table entry
+ * (va in env's address space), the physical page (reverse map, for
+ * lookups by frame) and the authorising capability (for revocation).
+ * Binding records are charged to the address space's owner, one page of
+ * quota per BINDINGS_PER_CHARGE records, like page tables.
+ */
+#include <veneer/env.h>
+#include <veneer/errors.h>
+#include <veneer/memlayout.h>
+#include "bind.h"
+#include "env.h"
+#include "page_meta.h"
+#include "panic.h"
+#include "slab.h"
+
+#define BINDINGS_PER_CHARGE 64
+
+static struct slab binding_slab = SLAB_INIT("binding", struct binding);
+
+static unsigned prot_to_vm(unsigned prot)
+{
+    return VM_USER | ((prot & VM_PROT_WRITE) ? VM_WRITE : 0) | ((prot & VM_PROT_EXEC) ? VM_EXEC : 0);
+}
+
+/* Find the binding of (e, va) on frame pfn's reverse map. */
+static struct binding **find(struct env *e, vaddr_t va, uint64_t pfn)
+{
+    for (struct binding **bp = page_bindings(pfn); *bp; bp = &(*bp)->page_next)
+        if ((*bp)->env == e && (*bp)->va == va)
+            return bp;
+    return NULL;
+}
+
+static void cap_list_remove(struct binding *b)
+{
+    if (b->cap_prev)
+        b->cap_prev->cap_next = b->cap_next;
+    else
+        b->cap->bindings = b->cap_next;
+    if (b->cap_next)
+        b->cap_next->cap_prev = b->cap_prev;
+}
+
+/* Unlink and free binding *bp (already removed from the page table). */
+static void binding_free(struct binding **bp)
+{
+    struct binding *b = *bp;
+    *bp = b->page_next;
+    cap_list_remove(b);
+    struct env *e = b->env;
+    uint64_t pfn = b->pfn;
+    slab_free(&binding_slab, b);
+    if (--e->nbindings % BINDINGS_PER_CHARGE == 0)
+        env_uncharge_env(e, 1);
+    page_unref(pfn);
+}
+
+int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot)
+{
+    uint64_t pfn = c->obj + index;
+    int r;
+    if (e->nbindings % BINDINGS_PER_CHARGE == 0 && (r = env_charge(e, 1)) < 0)
+        return r;
+    struct binding *b = slab_alloc(&binding_slab);
+    if (!b) {
+        if (e->nbindings % BINDINGS_PER_CHARGE == 0)
+            env_uncharge_env(e, 1);
+        return -E_NOMEM;
+    }
+    /* Page tables come first: the only step that can still fail. */
+    paddr_t old;
+    r = vm_map(&e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old);
+    if (r < 0) {
+        slab_free(&binding_slab, b);
+        if (e->nbindings % BINDINGS_PER_CHARGE == 0)
+            env_uncharge_env(e, 1);
+        return r;
+    }
+    if (old) {
+        struct binding **ob = find(e, va, old / PAGE_SIZE);
+        if (!ob)
+            panic("bind_map: mapping at %lx without a binding", va);
+        binding_free(ob);
+    }
+    e->nbindings++;
+    *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c};
+    b->cap_next = c->bindings;
+    if (c->bindings)
+        ((struct binding *)c->bindings)->cap_prev = b;
+    c->bindings = b;
+    struct binding **head = page_bindings(pfn);
+    b->page_next = *head;
+    *head = b;
+    page_ref(pfn);
+    return 0;
+}
+
+bool bind_unmap(struct env *e, vaddr_t va)
+{
+    paddr_t pa;
+    if (vm_unmap(&e->vm, va, &pa) < 0)
+        return false;
+    struct binding **bp = find(e, va, pa / PAGE_SIZE);
+    if (!bp)
+        panic("bind_unmap: mapping at %lx without a binding", va);
+    binding_free(bp);
+    return true;
+}
+
+int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
+{
+    paddr_t pa;
+    if (vm_lookup(&e->vm, va, &pa, NULL) < 0)
+        return -E_NOENT;
+    struct binding **bp = find(e, va, pa / PAGE_SIZE);
+    if (!bp)
+        return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
+    if ((prot & VM_PROT_WRITE) && !((*bp)->cap->rights & CR_WRITE))
+        return -E_PERM;
+    return check_only ? 0 : vm_protect(&e->vm, va, prot_to_vm(prot));
+}
+
+void bind_release_cap(struct cap *c)
+{
+    while (c->bindings) {
+        struct binding *b = c->bindings;
+        paddr_t pa;
+        if (vm_unmap(&b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
+            panic("bind_release_cap: binding %lx not in its page table", b->va);
+        binding_free(find(b->env, b->va, b->pfn));
+    }
+}
+
+void bind_drop_space_entry(void *env, vaddr_t va, paddr_t pa)
+{
+    struct binding **bp = find(env, va, pa / PAGE_SIZE);
+    if (!bp)
+        panic("bind_drop_space_entry: mapping at %lx without a binding", va);
+    binding_free(bp);
+}

@@ -1,0 +1,44 @@
+/*
+ * Per-physical-page records.  The exposed half (struct vn_page_info: owner,
+ * reference count, flags) is mapped read-only into every environment at
+ * VN_PAGEINFO; the kernel half holds the reverse map of each page's
+ * mappings.  A page allocated to an environment lives while any capability
+ * or mapping refers to it and returns to the pool on the last unref.
+ */
+#ifndef KERNEL_PAGE_META_H
+#define KERNEL_PAGE_META_H
+
+#include <veneer/env.h>
+#include "types.h"
+
+struct binding;
+
+extern struct vn_page_info *page_info;     /* [page_meta_npages] */
+extern struct vn_sysinfo *sysinfo;
+extern uint64_t page_meta_npages;
+
+/* Allocate the records for all RAM and the system info page. */
+void page_meta_init(void);
+/* Physical addresses of the exposed pages, for paging_expose_init(). */
+paddr_t page_meta_sysinfo_pa(void);
+paddr_t page_meta_info_pa(void);
+uint64_t page_meta_info_pages(void);
+
+/* Give a free page to owner (any page if pa == 0, else that one).
+ * Returns the page or 0; *err gets -E_NOMEM, -E_RANGE, -E_BUSY, -E_INVAL. */
+paddr_t page_give(envid_t owner, paddr_t pa, int *err);
+/* Give count contiguous free pages to owner; returns the first or 0. */
+paddr_t page_give_range(envid_t owner, uint64_t count);
+/* Take/drop a reference; the last drop of an owned page frees it and
+ * calls env_uncharge() on its owner. */
+void page_ref(uint64_t pfn);
+void page_unref(uint64_t pfn);
+/* Called by pmem on every allocation (allocated) and free. */
+void page_meta_note(paddr_t pa, uint64_t count, bool allocated);
+/* Mark frames that never come from the pool (boot modules) as kernel's. */
+void page_meta_mark_kernel(paddr_t pa, uint64_t len);
+
+/* Reverse map: bindings of a page (singly linked through page_next). */
+struct binding **page_bindings(uint64_t pfn);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * Syscall glue for capabilities: decode and check every argument, then
+ * invoke cap.c.  A page capability holds a reference on each of its pages,
+ * taken here when one is made and dropped by the release hook.
+ */
+#include <veneer/errors.h>
+#include "env.h"
+#include "page_meta.h"
+#include "syscall_decl.h"
+#include "user_copy.h"
+
+/* Live environment named by an env capability (for grants and mappings). */
+int sys_env_target(capref_t ref, unsigned rights, struct env **out)
+{
+    struct cap *c;
+    int r = cap_lookup(&arch_curenv()->caps, ref, CAP_ENV, rights, &c);
+    if (r < 0)
+        return r;
+    struct env *e = env_lookup((envid_t)c->obj);
+    if (!e || e->status == ENV_DYING)
+        return -E_DEAD;
+    *out = e;
+    return 0;
+}
+
+static void refs_for_new_cap(struct captable *t, capref_t ref)
+{
+    struct cap *c;
+    cap_lookup(t, ref, 0, 0, &c);
+    if (c->type == CAP_PAGE)
+        for (uint64_t i = 0; i < c->count; i++)
+            page_ref(c->obj + i);
+}
+
+long sys_cap_info(capref_t cap, struct vn_capinfo *info)
+{
+    struct cap *c;
+    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    if (r < 0)
+        return r;
+    struct vn_capinfo in = {.type = c->type, .rights = c->rights};
+    if (c->type == CAP_PAGE) {
+        in.object = c->obj * 4096;
+        in.count = c->count;
+    } else if (c->type == CAP_ENV) {
+        struct cap *root = c;
+        while (root->parent)
+            root = root->parent;
+        struct env *e = env_lookup((envid_t)c->obj);
+        in.object = c->obj;
+        in.count = 1;
+        in.env_status = e && e->status != ENV_DYING ? 1 : root->env.state;
+        in.exit_status = root->env.status;
+    }
+    return copy_to_user((uint64_t)info, &in, sizeof(in));
+}
+
+long sys_cap_derive(capref_t cap, unsigned rights)
+{
+    struct captable *t = &arch_curenv()->caps;
+    struct cap *c;
+    capref_t out;
+    int r = cap_lookup(t, cap, 0, 0, &c);
+    if (r < 0 || (r = cap_derive(c, t, rights, &out)) < 0)
+        return r;
+    refs_for_new_cap(t, out);
+    return out;
+}
+
+long sys_cap_grant(capref_t cap, capref_t env, unsigned rights)
+{
+    struct cap *c;
+    struct env *target;
+    capref_t out;
+    int r = cap_lookup(&arch_curenv()->caps, cap, 0, CR_GRANT, &c);
+    if (r < 0 || (r = sys_env_target(env, CR_WRITE, &target)) < 0 ||
+        (r = cap_derive(c, &target->caps, rights, &out)) < 0)
+        return r;
+    refs_for_new_cap(&target->caps, out);
+    return out;
+}
+
+long sys_cap_revoke(capref_t cap)
+{
+    struct cap *c;
+    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    if (r < 0)
+        return r;
+    cap_revoke(c);
+    return 0;
+}
+
+long sys_cap_delete(capref_t cap)
+{
+    struct cap *c;
+    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    if (r < 0)
+        return r;
+    if (cap == CAP_SELF)
+        return -E_INVAL;    /* the table's own anchor; exit instead */
+    cap_delete(c);
+    return 0;
+}

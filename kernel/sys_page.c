@@ -1,0 +1,130 @@
+/*
+ * Syscall glue for physical pages and their bindings.  page_map copies the
+ * whole batch into the kernel once (no re-reading user memory), checks
+ * every entry and that the quota and free memory cover the worst case, and
+ * only then applies it, so it either maps everything or nothing.
+ */
+#include <veneer/errors.h>
+#include <veneer/memlayout.h>
+#include "bind.h"
+#include "env.h"
+#include "klib.h"
+#include "page_meta.h"
+#include "panic.h"
+#include "pmem.h"
+#include "syscall_decl.h"
+#include "user_copy.h"
+
+int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+
+/* One batch buffer; the kernel is entered by one CPU at a time. */
+static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];
+
+long sys_page_alloc(capref_t self, uint64_t paddr, uint64_t count)
+{
+    struct env *e = arch_curenv(), *t;
+    int r = sys_env_target(self, CR_WRITE, &t);
+    if (r < 0)
+        return r;
+    if (t != e)
+        return -E_PERM;     /* pages are charged to their allocator only */
+    if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
+        return -E_INVAL;
+    if ((r = env_charge(e, count)) < 0)
+        return r;
+    paddr_t pa = count == 1 ? page_give(e->id, paddr, &r) : page_give_range(e->id, count);
+    if (!pa) {
+        env_uncharge_env(e, count);
+        return count == 1 ? r : -E_NOMEM;
+    }
+    capref_t ref;
+    r = cap_create_root(&e->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, &ref);
+    for (uint64_t i = 0; i < count; i++)
+        page_ref(pa / PAGE_SIZE + i);
+    if (r < 0) {
+        for (uint64_t i = 0; i < count; i++)
+            page_unref(pa / PAGE_SIZE + i);     /* frees and uncharges */
+        return r;
+    }
+    return ref;
+}
+
+long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
+{
+    struct env *e = arch_curenv(), *t;
+    int r = sys_env_target(env, CR_MAP, &t);
+    if (r < 0)
+        return r;
+    if (n == 0 || n > VN_MAP_BATCH_MAX)
+        return -E_INVAL;
+    if ((r = copy_from_user(map_batch, (uint64_t)entries, n * sizeof(map_batch[0]))) < 0)
+        return r;
+    /* Decode: every entry, and the worst-case cost, before any change. */
+    uint64_t worst = 2 + n / 64, last_region = ~0ul;
+    for (size_t i = 0; i < n; i++) {
+        struct vn_map_entry *m = &map_batch[i];
+        struct cap *c;
+        unsigned need = CR_MAP | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
+        if (m->va % PAGE_SIZE || !VN_USER_MAPPABLE(m->va) || (m->prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
+            return -E_INVAL;
+        if ((r = cap_lookup(&e->caps, m->cap, CAP_PAGE, need, &c)) < 0)
+            return r;
+        if (m->index >= c->count)
+            return -E_RANGE;
+        if (m->va >> 21 != last_region && !vm_table_present(&t->vm, m->va))
+            worst += 3;
+        last_region = m->va >> 21;
+    }
+    if (t->held + worst > t->quota)
+        return -E_QUOTA;
+    if (page_free_count() < worst + 1)
+        return -E_NOMEM;
+    /* Invoke. */
+    for (size_t i = 0; i < n; i++) {
+        struct vn_map_entry *m = &map_batch[i];
+        struct cap *c;
+        cap_lookup(&e->caps, m->cap, CAP_PAGE, 0, &c);
+        if ((r = bind_map(t, m->va, c, m->index, m->prot)) < 0)
+            panic("page_map: entry %lu failed (%d) after the checks", (uint64_t)i, r);
+    }
+    return (long)n;
+}
+
+/* Check that [va, va + npages pages) is page-aligned libOS-mappable space. */
+static bool range_ok(uint64_t va, size_t npages)
+{
+    return va % PAGE_SIZE == 0 && npages <= (1ul << 24) && VN_USER_MAPPABLE(va) &&
+           (npages == 0 || VN_USER_MAPPABLE(va + (npages - 1) * PAGE_SIZE)) &&
+           va + npages * PAGE_SIZE >= va;
+}
+
+long sys_page_unmap(capref_t env, uint64_t va, size_t npages)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!range_ok(va, npages))
+        return -E_INVAL;
+    long removed = 0;
+    for (size_t i = 0; i < npages; i++)
+        removed += bind_unmap(t, va + i * PAGE_SIZE);
+    return removed;
+}
+
+long sys_page_protect(capref_t env, uint64_t va, size_t npages, unsigned prot)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!range_ok(va, npages) || (prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
+        return -E_INVAL;
+    /* Decode: all pages mapped and the rights allowed, then invoke. */
+    for (size_t i = 0; i < npages; i++)
+        if ((r = bind_protect(t, va + i * PAGE_SIZE, prot, true)) < 0)
+            return r;
+    for (size_t i = 0; i < npages; i++)
+        bind_protect(t, va + i * PAGE_SIZE, prot, false);
+    return 0;
+}
