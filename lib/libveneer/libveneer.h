@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <veneer/syscall.h>
+#include <veneer/memlayout.h>
 
 /* Leave the environment with status; never returns. */
 void vn_exit(int status) __attribute__((noreturn));

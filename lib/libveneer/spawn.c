@@ -1,0 +1,171 @@
+/*
+ * Starting programs from the boot archive, entirely in user space: the
+ * parent maps the archive read-only (VN_CAP_ARCHIVE), creates an empty
+ * child, allocates pages owned by the child, fills them through a scratch
+ * mapping of its own, maps them into the child with the segment's rights,
+ * sets the child's registers and starts it.  The parent's capabilities to
+ * the child's pages are derived from the child's, so they vanish when the
+ * child dies: nothing to clean up but the child's root capability.
+ */
+#include <veneer/archive.h>
+#include "libveneer.h"
+#include "vn.h"
+
+#define SPAWN_STACK_PAGES 16
+#define SPAWN_MAX_PAGES   1024
+
+static const struct var_header *archive;
+static uint64_t scratch_va;
+
+static int archive_map(void)
+{
+    struct vn_capinfo ci;
+    long r = vn_cap_info(VN_CAP_ARCHIVE, &ci);
+    if (r < 0)
+        return (int)r;
+    uint64_t va = vn_va_reserve(ci.count);
+    struct vn_map_entry batch[64];
+    for (uint64_t done = 0; done < ci.count;) {
+        uint64_t k = ci.count - done < 64 ? ci.count - done : 64;
+        for (uint64_t i = 0; i < k; i++)
+            batch[i] = (struct vn_map_entry){va + (done + i) * PAGE_SIZE, VN_CAP_ARCHIVE, VM_PROT_READ, done + i};
+        if ((r = vn_page_map(CAP_SELF, batch, k)) < 0)
+            return (int)r;
+        done += k;
+    }
+    archive = (const struct var_header *)(va + ci.object % PAGE_SIZE);
+    return archive->magic == VAR_MAGIC ? 0 : -E_INVAL;
+}
+
+const void *vn_archive_find(const char *name, uint64_t *size)
+{
+    if (!archive && archive_map() < 0)
+        return NULL;
+    const struct var_entry *ents = (const void *)(archive + 1);
+    for (uint32_t i = 0; i < archive->count; i++) {
+        if (strcmp(ents[i].name, name) == 0) {
+            *size = ents[i].size;
+            return (const uint8_t *)archive + ents[i].offset;
+        }
+    }
+    return NULL;
+}
+
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* Pages given to one child so far (segments may share a page). */
+struct spawn_pages {
+    uint64_t n;
+    struct { uint64_t va; capref_t cap; unsigned prot; } p[SPAWN_MAX_PAGES];
+};
+
+static struct spawn_pages sp;
+
+/* Give the child a fresh page at va (or widen the one there), fill it
+ * from src[lo-va .. hi-va), map it with prot.  Returns 0 or -E_*. */
+static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t *src, uint64_t lo, uint64_t hi)
+{
+    uint64_t i;
+    for (i = 0; i < sp.n && sp.p[i].va != va; i++)
+        ;
+    if (i == sp.n) {
+        if (sp.n == SPAWN_MAX_PAGES)
+            return -E_NOSPC;
+        long c = vn_page_alloc(child, 0, 1);
+        if (c < 0)
+            return (int)c;
+        sp.p[sp.n++] = (typeof(sp.p[0])){va, (capref_t)c, 0};
+    }
+    sp.p[i].prot |= prot;
+    struct vn_map_entry m = {scratch_va, sp.p[i].cap, VM_PROT_WRITE, 0};
+    long r = vn_page_map(CAP_SELF, &m, 1);
+    if (r < 0)
+        return (int)r;
+    if (lo < hi)
+        memcpy((uint8_t *)scratch_va + (lo - va), src, hi - lo);
+    vn_page_unmap(CAP_SELF, scratch_va, 1);
+    m = (struct vn_map_entry){va, sp.p[i].cap, sp.p[i].prot, 0};
+    r = vn_page_map(child, &m, 1);
+    return r < 0 ? (int)r : 0;
+}
+
+static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *entry)
+{
+    const struct elf64_ehdr *eh = (const void *)image;
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != 62 ||
+        eh->phoff > size || eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+        return -E_INVAL;
+    const struct elf64_phdr *ph = (const void *)(image + eh->phoff);
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != 1 || ph[i].memsz == 0)
+            continue;
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset)
+            return -E_INVAL;
+        unsigned prot = ((ph[i].flags & 2) ? VM_PROT_WRITE : 0) | ((ph[i].flags & 1) ? VM_PROT_EXEC : 0);
+        uint64_t start = ph[i].vaddr & ~(PAGE_SIZE - 1);
+        for (uint64_t va = start; va < ph[i].vaddr + ph[i].memsz; va += PAGE_SIZE) {
+            uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;
+            uint64_t hi = ph[i].vaddr + ph[i].filesz;
+            if (hi > va + PAGE_SIZE)
+                hi = va + PAGE_SIZE;
+            int r = child_page(child, va, prot, image + ph[i].offset + (lo - ph[i].vaddr), lo, hi);
+            if (r < 0)
+                return r;
+        }
+    }
+    *entry = eh->entry;
+    return 0;
+}
+
+capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
+{
+    uint64_t size, entry = 0;
+    const uint8_t *image = vn_archive_find(name, &size);
+    if (!image)
+        return -E_NOENT;
+    if (!scratch_va)
+        scratch_va = vn_va_reserve(1);
+    long child = vn_env_create(quota, name);
+    if (child < 0)
+        return (capref_t)child;
+    sp.n = 0;
+    int r = load((capref_t)child, image, size, &entry);
+    for (uint64_t i = 1; r == 0 && i <= SPAWN_STACK_PAGES; i++)
+        r = child_page((capref_t)child, USER_STACK_TOP - i * PAGE_SIZE, VM_PROT_WRITE, NULL, 0, 0);
+    struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = arg1};
+    if (r == 0)
+        r = (int)vn_env_set_regs((capref_t)child, &regs);
+    if (r == 0)
+        r = (int)vn_env_start((capref_t)child);
+    if (r < 0) {
+        vn_cap_delete((capref_t)child);     /* destroys it and everything it got */
+        return r;
+    }
+    return (capref_t)child;
+}
+
+int vn_wait(capref_t env)
+{
+    struct vn_capinfo ci;
+    for (;;) {
+        if (vn_cap_info(env, &ci) < 0)
+            return -1;
+        if (ci.env_status != 1)
+            break;
+        vn_yield();
+    }
+    vn_cap_delete(env);
+    return ci.env_status == 0 ? ci.exit_status : -1;
+}
