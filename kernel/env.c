@@ -141,6 +141,8 @@ static void env_teardown(struct env *e);
 
 int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
 {
+    if (quota < ENV_MIN_QUOTA)
+        return -E_QUOTA;
     struct env *e = slot_alloc();
     if (!e)
         return -E_NOSPC;
@@ -375,13 +377,18 @@ static void env_repossess(struct env *e)
 void env_on_entry(struct env *e)
 {
     struct vn_envinfo *in = e->info;
+    if (in->revoke_request && e->held <= e->quota)
+        in->revoke_request = 0;     /* complied */
+    else if (in->revoke_request)
+        in->revoke_request = e->held - e->quota;
+}
+
+void env_on_yield(struct env *e)
+{
+    struct vn_envinfo *in = e->info;
+    env_on_entry(e);
     if (!in->revoke_request || e->revoke_upcall_due)
         return;
-    if (e->held <= e->quota) {
-        in->revoke_request = 0;
-        return;
-    }
-    in->revoke_request = e->held - e->quota;
     if (in->revoke_deadline == 0 || --in->revoke_deadline == 0)
         env_repossess(e);
 }
@@ -395,6 +402,10 @@ bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uin
         return false;
     uint64_t sp = arch_context_sp(&e->tf);
     if (sp > u->stack_base && sp <= u->stack_base + u->stack_size) {
+        if (kind == UPCALL_REVOKE) {
+            e->revoke_upcall_due = true;    /* still handling the last one: later */
+            return true;
+        }
         kprintf("env %x (%s): fault inside its own upcall handler\n", e->id, e->name);
         return false;
     }

@@ -22,7 +22,8 @@
 
 #define NENV 1024               /* environment slots */
 #define ENV_NAME_MAX 32
-#define REVOKE_DEADLINE 64      /* kernel entries a libOS gets to give pages back */
+#define REVOKE_DEADLINE 16      /* yields a libOS gets to give pages back */
+#define ENV_MIN_QUOTA 8         /* pages an empty environment costs (info, tables, caps) */
 
 enum env_status {
     ENV_FREE = 0,               /* slot unused */
@@ -68,7 +69,8 @@ void env_init(void);
 /* Create a stopped, empty environment with the given quota.  The root
  * capability goes into parent's table (*ref) or, for parent == NULL, is
  * held by the kernel.  The parent is charged `quota` until the child dies.
- * Errors: -E_NOSPC (no slot), -E_QUOTA, -E_NOMEM. */
+ * Errors: -E_QUOTA (quota below ENV_MIN_QUOTA or beyond the parent's),
+ * -E_NOSPC (no slot), -E_NOMEM. */
 int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
 /* Kernel-started program (e from env_create with no parent): load the ELF
  * image, give it a default stack and make it runnable.  On error e is
@@ -98,8 +100,12 @@ void env_uncharge(envid_t id, uint64_t pages);
  * UPCALL_REVOKE asking for the difference, then repossession by force
  * after REVOKE_DEADLINE kernel entries. */
 int env_set_quota(struct env *e, uint64_t quota);
-/* Bookkeeping on each kernel entry from e (revocation deadlines). */
+/* Bookkeeping on each kernel entry from e (revocation requests met). */
 void env_on_entry(struct env *e);
+/* e gives up the CPU: one step closer to its revocation deadline, after
+ * which its pages are repossessed (CPU time slices will replace this
+ * count of yields with a deadline in time). */
+void env_on_yield(struct env *e);
 /* Deliver an upcall of `kind` to e, describing the event in the frame.
  * Returns false (caller kills e) if no handler is set, the handler stack
  * is unusable, or e faulted inside its own handler. */

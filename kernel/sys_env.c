@@ -39,6 +39,7 @@ long sys_env_exit(int status)
 
 long sys_yield(void)
 {
+    env_on_yield(arch_curenv());
     sched_run();
 }
 

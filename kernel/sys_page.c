@@ -20,25 +20,29 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out);
 /* One batch buffer; the kernel is entered by one CPU at a time. */
 static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];
 
-long sys_page_alloc(capref_t self, uint64_t paddr, uint64_t count)
+long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
 {
     struct env *e = arch_curenv(), *t;
-    int r = sys_env_target(self, CR_WRITE, &t);
-    if (r < 0)
+    struct cap *env_cap;
+    int r = cap_lookup(&e->caps, env, CAP_ENV, CR_WRITE, &env_cap);
+    if (r < 0 || (r = sys_env_target(env, CR_WRITE, &t)) < 0)
         return r;
-    if (t != e)
-        return -E_PERM;     /* pages are charged to their allocator only */
+    if (t != e && !(env_cap->rights & CR_CONTROL))
+        return -E_PERM;     /* charging another environment needs control of it */
     if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
         return -E_INVAL;
-    if ((r = env_charge(e, count)) < 0)
+    if ((r = env_charge(t, count)) < 0)
         return r;
-    paddr_t pa = count == 1 ? page_give(e->id, paddr, &r) : page_give_range(e->id, count);
+    paddr_t pa = count == 1 ? page_give(t->id, paddr, &r) : page_give_range(t->id, count);
     if (!pa) {
-        env_uncharge_env(e, count);
+        env_uncharge_env(t, count);
         return count == 1 ? r : -E_NOMEM;
     }
-    capref_t ref;
-    r = cap_create_root(&e->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, &ref);
+    /* The root goes to the environment charged, so the pages die with it;
+     * a caller filling a child gets a derived capability. */
+    capref_t root, ref;
+    struct cap *c;
+    r = cap_create_root(&t->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, &root);
     for (uint64_t i = 0; i < count; i++)
         page_ref(pa / PAGE_SIZE + i);
     if (r < 0) {
@@ -46,6 +50,15 @@ long sys_page_alloc(capref_t self, uint64_t paddr, uint64_t count)
             page_unref(pa / PAGE_SIZE + i);     /* frees and uncharges */
         return r;
     }
+    if (t == e)
+        return root;
+    cap_lookup(&t->caps, root, CAP_PAGE, 0, &c);
+    if ((r = cap_derive(c, &e->caps, c->rights, &ref)) < 0) {
+        cap_delete(c);
+        return r;
+    }
+    for (uint64_t i = 0; i < count; i++)
+        page_ref(pa / PAGE_SIZE + i);
     return ref;
 }
 

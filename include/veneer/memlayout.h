@@ -68,11 +68,11 @@
 
 /* Read-only views of this address space's page-table entries for va. */
 #define VN_PTE_ADDR(va)   (VN_UVPT + (((va) >> 12) & _UL(0xfffffffff)) * 8)
-#define VN_PDE_ADDR(va)   (VN_UVPT + (_UL(VN_UVPT_SLOT) << 30) + (((va) >> 21) & _UL(0x7ffffff)) * 8)
-#define VN_PDPTE_ADDR(va) (VN_UVPT + (_UL(VN_UVPT_SLOT) << 30) + (_UL(VN_UVPT_SLOT) << 21) + \
+#define VN_PDE_ADDR(va)   (VN_UVPT + ((unsigned long)VN_UVPT_SLOT << 30) + (((va) >> 21) & _UL(0x7ffffff)) * 8)
+#define VN_PDPTE_ADDR(va) (VN_UVPT + ((unsigned long)VN_UVPT_SLOT << 30) + ((unsigned long)VN_UVPT_SLOT << 21) + \
                            (((va) >> 30) & _UL(0x3ffff)) * 8)
-#define VN_PML4E_ADDR(va) (VN_UVPT + (_UL(VN_UVPT_SLOT) << 30) + (_UL(VN_UVPT_SLOT) << 21) + \
-                           (_UL(VN_UVPT_SLOT) << 12) + (((va) >> 39) & _UL(0x1ff)) * 8)
+#define VN_PML4E_ADDR(va) (VN_UVPT + ((unsigned long)VN_UVPT_SLOT << 30) + ((unsigned long)VN_UVPT_SLOT << 21) + \
+                           ((unsigned long)VN_UVPT_SLOT << 12) + (((va) >> 39) & _UL(0x1ff)) * 8)
 
 /* Whether a libOS may map a page at user address va. */
 #define VN_USER_MAPPABLE(va) ((va) < VN_EXPOSED_BASE || ((va) >= VN_UVPT_END && (va) < USER_TOP))

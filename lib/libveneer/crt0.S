@@ -8,7 +8,7 @@
 _start:
     xorl %ebp, %ebp
     andq $-16, %rsp
-    call main
+    call main          /* rdi, rsi: arguments from the parent */
     movl %eax, %edi
     call vn_exit
 1:  jmp 1b

@@ -131,6 +131,19 @@ static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *e
 
 capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
 {
+    capref_t child = vn_spawn_stopped(name, quota, arg0, arg1);
+    if (child < 0)
+        return child;
+    long r = vn_env_start(child);
+    if (r < 0) {
+        vn_cap_delete(child);
+        return (capref_t)r;
+    }
+    return child;
+}
+
+capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
+{
     uint64_t size, entry = 0;
     const uint8_t *image = vn_archive_find(name, &size);
     if (!image)
@@ -147,8 +160,6 @@ capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = arg1};
     if (r == 0)
         r = (int)vn_env_set_regs((capref_t)child, &regs);
-    if (r == 0)
-        r = (int)vn_env_start((capref_t)child);
     if (r < 0) {
         vn_cap_delete((capref_t)child);     /* destroys it and everything it got */
         return r;

@@ -56,6 +56,8 @@ const void *vn_archive_find(const char *name, uint64_t *size);
  * rdi = arg0, rsi = arg1.  Returns its root env capability.  The child
  * owns its pages (they die with it). */
 capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1);
+/* The same, but leave the child stopped (start it with vn_env_start). */
+capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1);
 /* Yield until the child named by env has ended; returns its exit status,
  * or -1 if it was killed.  Deletes the capability. */
 int vn_wait(capref_t env);

@@ -1,0 +1,116 @@
+/*
+ * The child the environment tests spawn; what it does is chosen by its
+ * first argument (rdi) and tuned by the second (rsi).
+ */
+#include "check.h"
+
+enum {
+    CHILD_EXIT = 0,         /* exit(arg) */
+    CHILD_FAULT = 1,        /* touch NULL with no handler: killed */
+    CHILD_HOG = 2,          /* fill the quota; arg 1: give pages back when asked */
+    CHILD_SPIN = 3,         /* yield forever */
+    CHILD_GRANTED = 4,      /* map granted page arg, watch it until it is revoked */
+    CHILD_HANDLER_FAULT = 5,/* its fault handler faults */
+    CHILD_BAD_STACK = 6,    /* upcall stack unmapped */
+    CHILD_ALLOC = 7,        /* allocate and touch arg pages; exit 0 if all worked */
+};
+
+/* Hidden from the optimizer, which would reject constant wild pointers. */
+static volatile int *volatile wild = (volatile int *)16;
+
+static uint64_t hog_base;
+static volatile uint64_t hog_pages, released;
+
+static void give_back(uint64_t npages)
+{
+    while (npages-- && hog_pages) {
+        hog_pages--;
+        vn_unmap_free(hog_base + hog_pages * PAGE_SIZE, 1);
+        released++;
+    }
+}
+
+static bool revoked_fault(struct vn_xframe *x)
+{
+    (void)x;
+    vn_exit(7);
+}
+
+static bool faulting_handler(struct vn_xframe *x)
+{
+    (void)x;
+    *wild = 1;     /* fault again, inside the handler */
+    return true;
+}
+
+int main(uint64_t mode, uint64_t arg);
+int main(uint64_t mode, uint64_t arg)
+{
+    switch (mode) {
+    case CHILD_EXIT:
+        return (int)arg;
+    case CHILD_FAULT:
+        return wild[-4];
+    case CHILD_HOG:
+        vn_upcalls_init();
+        if (arg)
+            vn_revoke_handler(give_back);
+        hog_base = vn_va_reserve(100000);
+        while (vn_map_fresh(hog_base + hog_pages * PAGE_SIZE, 1, VM_PROT_WRITE) == 0)
+            hog_pages++;
+        printf("child: hog holds %lu pages (quota %lu)\n", hog_pages, vn_envinfo->quota);
+        for (;;) {
+            vn_yield();
+            if (released && vn_envinfo->revoke_request == 0 && vn_envinfo->held <= vn_envinfo->quota) {
+                printf("child: gave back %lu pages when asked\n", released);
+                return 10;
+            }
+            if (vn_envinfo->repossessed_total) {
+                printf("child: kernel repossessed %lu pages, first at %lx\n", vn_envinfo->repossessed_total,
+                       vn_envinfo->repossessed[0]);
+                return 20;
+            }
+        }
+    case CHILD_SPIN:
+        for (;;)
+            vn_yield();
+    case CHILD_GRANTED: {
+        vn_upcalls_init();
+        /* Find the granted page: the one read-only page capability. */
+        capref_t granted = -1;
+        struct vn_capinfo ci;
+        for (uint32_t s = 1; s < 256 && granted < 0; s++)
+            if (vn_cap_info(CAPREF_MAKE(s, 0), &ci) == 0 && ci.type == CAP_PAGE && !(ci.rights & CR_WRITE))
+                granted = CAPREF_MAKE(s, 0);
+        uint64_t va = vn_va_reserve(1);
+        struct vn_map_entry m = {va, granted, VM_PROT_READ, 0};
+        if (vn_page_map(CAP_SELF, &m, 1) != 1)
+            return 98;
+        vn_pgfault_register(revoked_fault);
+        for (;;) {
+            if (*(volatile uint64_t *)va != 0x1234)
+                return 99;
+            vn_yield();
+        }
+    }
+    case CHILD_HANDLER_FAULT:
+        vn_upcalls_init();
+        vn_pgfault_register(faulting_handler);
+        return *wild;
+    case CHILD_BAD_STACK:
+        vn_env_set_upcall(CAP_SELF, UPCALL_EXCEPTION, 0x401000, 0x500000000ul, 4 * PAGE_SIZE);
+        return *wild;
+    case CHILD_ALLOC: {
+        volatile char *p = vn_alloc_pages(arg);
+        if (!p) {
+            printf("child: cannot allocate %lu pages (held %lu, quota %lu)\n", arg, vn_envinfo->held,
+                   vn_envinfo->quota);
+            return 1;
+        }
+        for (uint64_t i = 0; i < arg; i++)
+            p[i * PAGE_SIZE] = 1;
+        return 0;
+    }
+    }
+    return 100;
+}

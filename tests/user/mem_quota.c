@@ -1,0 +1,42 @@
+/*
+ * Visible revocation.  A child fills its quota; the parent lowers the
+ * quota.  A cooperative child gets the UPCALL_REVOKE request and gives
+ * pages back in time; a child that ignores the request has pages taken by
+ * force (the abort protocol) and finds them listed in its envinfo page.
+ * Raising a quota beyond the parent's fails cleanly.
+ */
+#include "check.h"
+
+static void shrink(capref_t child, uint64_t quota)
+{
+    for (int i = 0; i < 20; i++)        /* let the child fill its quota */
+        vn_yield();
+    CHECK_EQ(vn_env_set_quota(child, quota), 0);
+}
+
+int main(void)
+{
+    uint64_t free0 = vn_sysinfo->free_pages, held0 = vn_envinfo->held;
+    capref_t coop = vn_spawn("child", 300, 2, 1);
+    CHECK(coop > 0);
+    shrink(coop, 200);
+    CHECK_EQ(vn_wait(coop), 10);
+
+    capref_t deaf = vn_spawn("child", 300, 2, 0);
+    CHECK(deaf > 0);
+    shrink(deaf, 200);
+    CHECK_EQ(vn_wait(deaf), 20);
+
+    capref_t c = vn_spawn("child", 128, 3, 0);
+    CHECK(c > 0);
+    CHECK_EQ(vn_env_set_quota(c, 1ul << 40), -E_QUOTA);
+    long weak = vn_cap_derive(c, CR_READ | CR_WRITE | CR_MAP);
+    CHECK_EQ(vn_env_set_quota((capref_t)weak, 80), -E_PERM);
+    CHECK_EQ(vn_env_set_quota(CAP_SELF, 1ul << 40), -E_PERM);   /* no control over oneself */
+    CHECK_EQ(vn_env_destroy(c), 0);
+    CHECK_EQ(vn_wait(c), -1);
+    printf("mem_quota: free pages %lu at start, %lu now, %ld unaccounted\n", free0, vn_sysinfo->free_pages,
+           pages_unaccounted(free0, held0));
+    CHECK(labs(pages_unaccounted(free0, held0)) <= SLAB_SLACK);
+    return check_done("mem_quota");
+}
