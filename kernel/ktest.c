@@ -10,6 +10,7 @@
 #include "klib.h"
 #include "ktest.h"
 #include "pmem.h"
+#include "vm.h"
 
 #define CHECK(c) \
     do { if (!(c)) { kprintf("ktest: check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__); return -1; } } while (0)
@@ -53,6 +54,27 @@ static int ktest_page_alloc(void)
     return 0;
 }
 
+/* W^X: no kernel mapping is both writable and executable, the kernel text
+ * has no writable alias in the physmap, and non-RAM is not mapped. */
+static int ktest_wx(void)
+{
+    extern char kernel_text_start[], kernel_text_end[], kernel_rodata_end[], kernel_data_end[];
+    uint64_t text = (uint64_t)kernel_text_start;
+    CHECK(vm_kernel_rights(text) == VM_EXEC);
+    CHECK(vm_kernel_rights(text + PHYSMAP_BASE - KERNEL_BASE) == 0);       /* alias: read-only, NX */
+    CHECK(vm_kernel_rights((uint64_t)kernel_text_end) == 0);                /* rodata */
+    CHECK(vm_kernel_rights((uint64_t)kernel_rodata_end) == VM_WRITE);       /* data */
+    CHECK(vm_kernel_rights((uint64_t)kernel_data_end - 8) == VM_WRITE);
+    CHECK(vm_kernel_rights(PHYSMAP_BASE + 0xb8000) == -1);                   /* VGA hole: not RAM */
+    CHECK(vm_kernel_rights(PHYSMAP_BASE + 0x100000) == VM_WRITE);
+    for (uint64_t va = text; va < (uint64_t)kernel_data_end; va += PAGE_SIZE)
+        CHECK(vm_kernel_rights(va) != (VM_WRITE | VM_EXEC));
+    for (uint64_t pa = 0; pa < pmem_top(); pa += LARGE_PAGE_SIZE / 4)
+        CHECK(vm_kernel_rights(PHYSMAP_BASE + pa) == -1 || !(vm_kernel_rights(PHYSMAP_BASE + pa) & VM_EXEC));
+    kprintf("ktest wx: kernel text RX, alias read-only, data NX, physmap NX, holes unmapped\n");
+    return 0;
+}
+
 /* Deliberately crash: the panic must name this function in its backtrace. */
 static int __attribute__((noinline)) ktest_panic(void)
 {
@@ -66,6 +88,7 @@ static const struct {
 } ktests[] = {
     {"page_alloc", ktest_page_alloc},
     {"panic", ktest_panic},
+    {"wx", ktest_wx},
 };
 
 void ktest_run_requested(void)

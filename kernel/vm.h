@@ -43,6 +43,9 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
 int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa);
 /* Change the rights of the mapping at va.  Errors: -E_NOENT. */
 int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights);
+/* Rights of a kernel-half address in the kernel's tables (VM_WRITE,
+ * VM_EXEC), or -1 if unmapped.  For self-tests. */
+int vm_kernel_rights(vaddr_t va);
 /* Whether the last-level table for va exists (mapping there needs no
  * new page-table pages). */
 bool vm_table_present(struct vm_space *s, vaddr_t va);

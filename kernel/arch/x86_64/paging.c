@@ -1,6 +1,7 @@
 /*
  * x86_64 4-level paging.  paging_init() replaces the boot tables with:
- *   - PML4[256]: physmap of usable RAM in 2 MiB pages, RW, NX, global;
+ *   - PML4[256]: physmap of usable RAM (2 MiB pages where possible), RW,
+ *     NX, global, except the kernel's text and rodata frames (read-only);
  *   - PML4[511]: the kernel image in 4K pages, text RX, rodata and ksyms
  *     R+NX, data/bss RW+NX (W^X), global; the 32-bit boot stub unmapped.
  * All kernel-half PML4 entries are created here, once, so every address
@@ -36,7 +37,7 @@
 #define PD_IDX(va)   (((va) >> 21) & 511)
 #define PT_IDX(va)   (((va) >> 12) & 511)
 
-extern char kernel_text_start[], kernel_text_end[], kernel_rodata_end[], kernel_data_end[], kernel_end[];
+extern char kernel_phys_start[], kernel_text_start[], kernel_text_end[], kernel_rodata_end[], kernel_data_end[], kernel_end[];
 
 #define KERNEL_OWNER ((void *)1)   /* walk(): kernel tables, not charged */
 
@@ -95,17 +96,33 @@ void paging_init(void)
     for (int i = 256; i < 512; i++)
         pml4[i] = alloc_table() | PTE_P | PTE_W;
 
-    /* Physmap of usable RAM, 2 MiB pages. */
+    /* Physmap of usable RAM: 2 MiB pages where a whole aligned 2 MiB is
+     * RAM and holds no kernel code, 4K pages elsewhere, so no device
+     * memory is mapped cacheable and the kernel's text and read-only data
+     * have no writable alias. */
+    paddr_t ro_start = (paddr_t)kernel_phys_start, ro_end = KV2P(kernel_rodata_end);
     for (unsigned i = 0; i < boot_info.nregions; i++) {
         struct boot_region *r = &boot_info.regions[i];
         if (!r->usable)
             continue;
-        paddr_t end = MIN(ROUND_UP(r->base + r->len, LARGE_PAGE_SIZE), PHYSMAP_MAX);
-        for (paddr_t pa = ROUND_DOWN(r->base, LARGE_PAGE_SIZE); pa < end; pa += LARGE_PAGE_SIZE) {
-            uint64_t *pde = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, KERNEL_OWNER, PTE_P | PTE_W);
-            if (!pde)
-                panic("paging: cannot build physmap");
-            *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+        paddr_t start = ROUND_UP(r->base, PAGE_SIZE), end = MIN(ROUND_DOWN(r->base + r->len, PAGE_SIZE), PHYSMAP_MAX);
+        for (paddr_t pa = start; pa < end;) {
+            bool whole = pa % LARGE_PAGE_SIZE == 0 && pa + LARGE_PAGE_SIZE <= end &&
+                         (pa + LARGE_PAGE_SIZE <= ro_start || pa >= ro_end);
+            if (whole) {
+                uint64_t *pde = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, KERNEL_OWNER, PTE_P | PTE_W);
+                if (!pde)
+                    panic("paging: cannot build physmap");
+                *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+                pa += LARGE_PAGE_SIZE;
+            } else {
+                uint64_t *pte = walk(kernel_pml4, PHYSMAP_BASE + pa, 0, KERNEL_OWNER, PTE_P | PTE_W);
+                if (!pte)
+                    panic("paging: cannot build physmap");
+                bool ro = pa >= ro_start && pa < ro_end;
+                *pte = pa | PTE_P | (ro ? 0 : PTE_W) | PTE_G | PTE_NX;
+                pa += PAGE_SIZE;
+            }
         }
     }
 
@@ -241,6 +258,28 @@ int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
     if (read_cr3() == s->root)
         invlpg(va);
     return 0;
+}
+
+int vm_kernel_rights(vaddr_t va)
+{
+    uint64_t *pml4 = P2V(kernel_pml4);
+    uint64_t e = pml4[PML4_IDX(va)], nx = 0, w = PTE_W;
+    for (int shift = 30; shift >= 12; shift -= 9) {
+        if (!(e & PTE_P))
+            return -1;
+        nx |= e & PTE_NX;
+        w &= e;
+        if (shift < 30 && (e & PTE_PS))
+            break;
+        e = ((uint64_t *)P2V(e & PTE_ADDR))[(va >> shift) & 511];
+        if (shift == 30 && (e & PTE_PS))
+            break;
+    }
+    if (!(e & PTE_P))
+        return -1;
+    nx |= e & PTE_NX;
+    w &= e;
+    return (w ? VM_WRITE : 0) | (nx ? 0 : VM_EXEC);
 }
 
 bool vm_table_present(struct vm_space *s, vaddr_t va)
