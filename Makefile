@@ -10,7 +10,8 @@ ARCH    := x86_64
 
 # ---------------------------------------------------------------- flags
 WARN        := -Wall -Wextra -Werror
-KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -mno-red-zone \
+KDEFS       ?=
+KERNEL_CFLAGS := $(KDEFS) -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -MMD -MP
@@ -40,7 +41,7 @@ KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%
 	$(BUILD)/gen/kernel/syscall_table.o
 
 GEN_HDRS := $(BUILD)/gen/include/veneer/syscall_nums.h $(BUILD)/gen/include/veneer/syscall_stubs.h \
-	$(BUILD)/gen/kernel/syscall_decl.h
+	$(BUILD)/gen/kernel/syscall_decl.h $(BUILD)/gen/include/veneer/syscall_fuzz.h
 SYSTBL   := include/veneer/syscalls.tbl
 GENSYS   := awk -f tools/gen-syscalls.awk
 
@@ -55,7 +56,7 @@ PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
-.PHONY: all setup run test gdb iso docs clean
+.PHONY: all setup run test gdb iso docs clean fuzz fuzz-kernel
 all: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(HOST_TESTS) docs
 
 setup:
@@ -66,6 +67,8 @@ $(BUILD)/gen/include/veneer/syscall_nums.h: $(SYSTBL) tools/gen-syscalls.awk
 	@mkdir -p $(@D) && $(GENSYS) -v what=nums $< > $@
 $(BUILD)/gen/include/veneer/syscall_stubs.h: $(SYSTBL) tools/gen-syscalls.awk
 	@mkdir -p $(@D) && $(GENSYS) -v what=ustubs $< > $@
+$(BUILD)/gen/include/veneer/syscall_fuzz.h: $(SYSTBL) tools/gen-syscalls.awk
+	@mkdir -p $(@D) && $(GENSYS) -v what=fuzz $< > $@
 $(BUILD)/gen/kernel/syscall_decl.h: $(SYSTBL) tools/gen-syscalls.awk
 	@mkdir -p $(@D) && $(GENSYS) -v what=kdecl $< > $@
 $(BUILD)/gen/kernel/syscall_table.c: $(SYSTBL) tools/gen-syscalls.awk
@@ -153,9 +156,21 @@ gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
 	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic -S -gdb tcp::1234
 
-test: all iso
-	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" QEMU_BOOT="$(QEMU_BOOT)" BUILD=$(BUILD) \
-		tests/run.sh $(T)
+test: all iso fuzz-kernel
+	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" BUILD=$(BUILD) tests/run.sh $(T)
+
+# The fuzzing kernel: same sources, with the syscall trace ring and the
+# periodic invariant audit (VENEER_FUZZ), built under $(BUILD)/fuzz.
+fuzz-kernel: $(GEN_HDRS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz KDEFS=-DVENEER_FUZZ $(BUILD)/fuzz/kernel.elf
+
+# make fuzz [SEED=n] [CALLS=m] [SMP=k]: a long fuzzing run, reproducible from its seed.
+SEED  ?= $(shell date +%s)
+CALLS ?= 5000000
+SMP   ?= 4
+fuzz: all fuzz-kernel
+	@QEMU="$(QEMU)" QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(SMP),$(QEMU_BASE))" BUILD=$(BUILD) \
+		tools/fuzz.sh $(SEED) $(CALLS)
 
 iso: $(BUILD)/veneer.iso
 $(BUILD)/veneer.iso: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var tools/grub.cfg

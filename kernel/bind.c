@@ -42,8 +42,10 @@ static void cap_list_remove(struct binding *b)
         b->cap_next->cap_prev = b->cap_prev;
 }
 
-/* Unlink and free binding *bp (already removed from the page table). */
-static void binding_free(struct binding **bp)
+/* Unlink and free binding *bp (already removed from the page table).  With
+ * `count`, the address space has one binding fewer (else it is being
+ * replaced in place and the count stays). */
+static void binding_free(struct binding **bp, bool count)
 {
     struct binding *b = *bp;
     *bp = b->page_next;
@@ -51,7 +53,7 @@ static void binding_free(struct binding **bp)
     struct env *e = b->env;
     uint64_t pfn = b->pfn;
     slab_free(&binding_slab, b);
-    if (--e->nbindings % BINDINGS_PER_CHARGE == 0)
+    if (count && --e->nbindings % BINDINGS_PER_CHARGE == 0)
         env_uncharge_env(e, 1);
     page_unref(pfn);
 }
@@ -59,21 +61,20 @@ static void binding_free(struct binding **bp)
 int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot)
 {
     uint64_t pfn = c->obj + index;
+    paddr_t cur;
+    bool replacing = vm_lookup(&e->vm, va, &cur, NULL) == 0;
+    bool charged = !replacing && e->nbindings % BINDINGS_PER_CHARGE == 0;
     int r;
-    if (e->nbindings % BINDINGS_PER_CHARGE == 0 && (r = env_charge(e, 1)) < 0)
+    if (charged && (r = env_charge(e, 1)) < 0)
         return r;
     struct binding *b = slab_alloc(&binding_slab);
-    if (!b) {
-        if (e->nbindings % BINDINGS_PER_CHARGE == 0)
-            env_uncharge_env(e, 1);
-        return -E_NOMEM;
-    }
-    /* Page tables come first: the only step that can still fail. */
-    paddr_t old;
-    r = vm_map(&e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old);
-    if (r < 0) {
+    r = b ? 0 : -E_NOMEM;
+    /* Page tables come next: the last step that can fail. */
+    paddr_t old = 0;
+    if (b && (r = vm_map(&e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0)
         slab_free(&binding_slab, b);
-        if (e->nbindings % BINDINGS_PER_CHARGE == 0)
+    if (r < 0) {
+        if (charged)
             env_uncharge_env(e, 1);
         return r;
     }
@@ -81,9 +82,10 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
         struct binding **ob = find(e, va, old / PAGE_SIZE);
         if (!ob)
             panic("bind_map: mapping at %lx without a binding", va);
-        binding_free(ob);
+        binding_free(ob, false);
+    } else {
+        e->nbindings++;
     }
-    e->nbindings++;
     *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c};
     b->cap_next = c->bindings;
     if (c->bindings)
@@ -104,7 +106,7 @@ bool bind_unmap(struct env *e, vaddr_t va)
     struct binding **bp = find(e, va, pa / PAGE_SIZE);
     if (!bp)
         panic("bind_unmap: mapping at %lx without a binding", va);
-    binding_free(bp);
+    binding_free(bp, true);
     return true;
 }
 
@@ -128,7 +130,7 @@ void bind_release_cap(struct cap *c)
         paddr_t pa;
         if (vm_unmap(&b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("bind_release_cap: binding %lx not in its page table", b->va);
-        binding_free(find(b->env, b->va, b->pfn));
+        binding_free(find(b->env, b->va, b->pfn), true);
     }
 }
 
@@ -137,5 +139,5 @@ void bind_drop_space_entry(void *env, vaddr_t va, paddr_t pa)
     struct binding **bp = find(env, va, pa / PAGE_SIZE);
     if (!bp)
         panic("bind_drop_space_entry: mapping at %lx without a binding", va);
-    binding_free(bp);
+    binding_free(bp, true);
 }

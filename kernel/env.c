@@ -44,7 +44,7 @@ struct env *env_lookup(envid_t id)
 
 int env_charge(struct env *e, uint64_t pages)
 {
-    if (e->held + pages > e->quota)
+    if (pages > e->quota || e->held > e->quota - pages)    /* no wrap-around */
         return -E_QUOTA;
     e->held += pages;
     if (e->info)

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "boot_archive.h"
+#include "audit.h"
 #include "boot_info.h"
 #include "cap.h"
 #include "klib.h"
@@ -36,6 +37,27 @@ static void grant_boot_caps(struct env *e)
         page_ref(archive_root.obj + i);
 }
 
+/* The first program's arguments: arg0= and arg1= on the command line
+ * (decimal or 0x hex), in rdi and rsi. */
+static void set_first_args(struct env *e)
+{
+    char buf[24];
+    uint64_t v[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        if (!cmdline_get(i ? "arg1" : "arg0", buf, sizeof(buf)))
+            continue;
+        bool hex = buf[0] == '0' && buf[1] == 'x';
+        for (char *p = buf + (hex ? 2 : 0); *p; p++) {
+            int d = *p >= '0' && *p <= '9' ? *p - '0' : hex && *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+            if (d < 0)
+                break;
+            v[i] = v[i] * (hex ? 16 : 10) + (uint64_t)d;
+        }
+    }
+    struct vn_regs r = {.rip = e->tf.rip, .rsp = e->tf.rsp, .rdi = v[0], .rsi = v[1]};
+    arch_context_set_regs(&e->tf, &r);
+}
+
 /* Start the programs named by init=a,b,c (default "init") in order. */
 static void start_first_envs(void)
 {
@@ -58,6 +80,8 @@ static void start_first_envs(void)
             grant_boot_caps(e);
         if (r < 0 || (r = env_load_elf(e, image, size)) < 0)
             panic("boot: cannot start program '%s' (%d)", name, r);
+        if (name == list)
+            set_first_args(e);
     }
 }
 
@@ -67,10 +91,13 @@ void kernel_finish(void)
     int status = env_first_status();
     kprintf("veneer: all environments finished; free pages %lu before, %lu after\n",
             free_pages_at_start, now);
+    kernel_audit();
     if (now != free_pages_at_start) {
         kprintf("veneer: LEAK of %ld pages\n", (long)(free_pages_at_start - now));
         arch_halt(EXIT_FAIL);
     }
+    if (kernel_audits_passed())
+        kprintf("veneer: %lu invariant audits passed\n", kernel_audits_passed());
     kprintf("veneer: halting, first environment status %d\n", status);
     arch_halt(status == 0 ? EXIT_PASS : EXIT_FAIL);
 }
@@ -91,6 +118,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     env_init();                                     /* capability hooks */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
+    audit_init();                                   /* invariant audits (fuzzing builds) */
     if (!boot_archive_init())                       /* user programs come from a boot module */
         panic("boot: no boot archive module");
     for (unsigned i = 0; i < boot_info.nmodules; i++)   /* modules are never handed out */

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "console.h"
 #include "panic.h"
+#include "syscall.h"
 
 struct ksym {
     uint64_t addr;
@@ -73,5 +74,6 @@ void panic(const char *fmt, ...)
     va_end(ap);
     kprintf("\n  backtrace:\n");
     backtrace_print(arch_frame_pointer());
+    syscall_trace_dump();
     arch_halt(EXIT_PANIC);
 }

@@ -7,6 +7,14 @@
 /* Run syscall num with arguments a[0..5]; returns the value for rax. */
 long syscall_dispatch(uint64_t num, const uint64_t a[6]);
 
+/* Count the outcome of syscall num in the exposed path counters. */
+void syscall_account(uint64_t num, long result);
+/* Fuzzing builds: remember the call in the per-CPU ring printed by panics
+ * and audit the kernel's invariants now and then.  No-op otherwise. */
+void syscall_trace(uint64_t num, const uint64_t a[6]);
+/* Print the most recent calls (fuzzing builds). */
+void syscall_trace_dump(void);
+
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
 

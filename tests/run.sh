@@ -9,6 +9,8 @@
 #        result    pass | fail | panic: the isa-debug-exit code expected
 #        timeout   seconds (default 30)
 #        boot      kernel (default: -kernel PVH) | iso-bios | iso-uefi
+#        kernel    kernel image under $BUILD (default kernel.elf; fuzz/kernel.elf
+#                  is the fuzzing build with invariant audits)
 #        qemu_extra extra QEMU arguments
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
 # its tail printed on failure.  Ends with "N passed, N failed".
@@ -53,11 +55,12 @@ run_qemu_test() {
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""
+    kernel=kernel.elf
     # shellcheck disable=SC1090
     source "$file"
     local bootargs
     case $boot in
-        kernel)   bootargs="$QEMU_BOOT" ;;
+        kernel)   bootargs="-bios /usr/share/qemu/qboot.rom -kernel $BUILD/$kernel -initrd $BUILD/initrd.var" ;;
         iso-bios) bootargs="-cdrom $BUILD/veneer.iso" ;;
         iso-uefi) bootargs="-bios /usr/share/ovmf/OVMF.fd -cdrom $BUILD/veneer.iso" ;;
         *) report "$name" 1 0 "unknown boot=$boot"; return ;;

@@ -53,6 +53,29 @@ END {
                    desc[i], name[i], params[i], nargs[i], name[i], s
         }
         print "#endif"
+    } else if (what == "fuzz") {
+        # Argument kinds for the syscall fuzzer, inferred from the C types.
+        print "#ifndef VENEER_SYSCALL_FUZZ_H\n#define VENEER_SYSCALL_FUZZ_H"
+        print "enum vn_arg_kind { VA_CAP, VA_PTR_IN, VA_PTR_OUT, VA_STR, VA_SIZE, VA_ADDR, VA_FLAGS, VA_INT };"
+        print "struct vn_fuzz_sys { int num; const char *name; int nargs; enum vn_arg_kind kind[6]; };"
+        print "static const struct vn_fuzz_sys vn_fuzz_table[] = {"
+        for (i = 0; i < n; i++) {
+            s = ""
+            for (j = 0; j < nargs[i]; j++) {
+                t = arg[i, j]; nm = argname(t)
+                if (t ~ /capref_t/) k = "VA_CAP"
+                else if (t ~ /const char \*/) k = "VA_STR"
+                else if (t ~ /^const .*\*/) k = "VA_PTR_IN"
+                else if (t ~ /\*/) k = "VA_PTR_OUT"
+                else if (t ~ /size_t/) k = "VA_SIZE"
+                else if (nm ~ /^(va|paddr|entry|stack)$/) k = "VA_ADDR"
+                else if (t ~ /^unsigned/) k = "VA_FLAGS"
+                else k = "VA_INT"
+                s = s (j ? ", " : "") k
+            }
+            printf "    {%s, \"%s\", %d, {%s}},\n", num[i], name[i], nargs[i], s
+        }
+        print "};\n#endif"
     } else if (what == "doc") {
         print "<!-- Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. -->"
         print "# Veneer system calls\n"

@@ -9,7 +9,7 @@
 #include "vn.h"
 
 #define VA_POOL_BASE 0x0000100000000000ul
-#define TRACK_SLOTS  16384          /* power of two */
+#define TRACK_SLOTS  4096           /* power of two; bss cost 64 KiB */
 #define MAP_CHUNK    64
 
 static uint64_t va_next = VA_POOL_BASE;

@@ -30,6 +30,11 @@ int main(void)
     capref_t c = vn_spawn("child", 128, 3, 0);
     CHECK(c > 0);
     CHECK_EQ(vn_env_set_quota(c, 1ul << 40), -E_QUOTA);
+    /* Regression (found by the fuzzer): quotas near 2^64 wrapped the
+     * accounting check and were granted. */
+    CHECK_EQ(vn_env_set_quota(c, ~0ul), -E_QUOTA);
+    CHECK_EQ(vn_env_create(~0ul, "wrap"), -E_QUOTA);
+    CHECK_EQ(vn_env_create(~0ul - 5, "wrap"), -E_QUOTA);
     long weak = vn_cap_derive(c, CR_READ | CR_WRITE | CR_MAP);
     CHECK_EQ(vn_env_set_quota((capref_t)weak, 80), -E_PERM);
     CHECK_EQ(vn_env_set_quota(CAP_SELF, 1ul << 40), -E_PERM);   /* no control over oneself */

@@ -113,7 +113,10 @@ void syscall_trap(struct trapframe *tf)
     env_on_entry(e);
     if (e->status == ENV_RUNNING) {
         uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-        e->tf.rax = (uint64_t)syscall_dispatch(tf->rax, a);
+        syscall_trace(tf->rax, a);
+        long r = syscall_dispatch(tf->rax, a);
+        syscall_account(tf->rax, r);
+        e->tf.rax = (uint64_t)r;
     }
     env_reap();
     if (e->status == ENV_RUNNING)

@@ -1,0 +1,111 @@
+/*
+ * Kernel self-audit, compiled into fuzzing builds (VENEER_FUZZ) and run
+ * every few thousand syscalls.  It recounts, from scratch, what the fast
+ * paths keep incrementally, and panics on the first disagreement:
+ *   - every capability's tree links are mutual, rights never grow down
+ *     the tree, and it sits in the table that names it;
+ *   - every binding is in its capability's list, its page's reverse map,
+ *     and the page table of its environment maps exactly that frame;
+ *   - every page's reference count equals page capabilities + bindings.
+ */
+#include "audit.h"
+
+#ifdef VENEER_FUZZ
+#include <veneer/memlayout.h>
+#include "bind.h"
+#include "env.h"
+#include "page_meta.h"
+#include "panic.h"
+#include "pmem.h"
+
+static uint32_t *counted;   /* recount of references per frame */
+static uint64_t audits;     /* audits passed */
+
+uint64_t kernel_audits_passed(void)
+{
+    return audits;
+}
+
+void audit_init(void)
+{
+    uint64_t bytes = page_meta_npages * sizeof(uint32_t);
+    paddr_t pa = page_alloc_contig((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+    if (!pa)
+        panic("audit_init: no memory");
+    counted = P2V(pa);
+}
+
+static void audit_cap(struct env *e, struct cap *c)
+{
+    if (c->table != &e->caps)
+        panic("audit: cap in env %x slot %u names another table", e->id, c->slot);
+    if (c->parent) {
+        if (c->rights & ~c->parent->rights)
+            panic("audit: cap %x/%u has rights %x beyond its parent's %x", e->id, c->slot, c->rights,
+                  c->parent->rights);
+        if (c->parent->type != c->type || c->parent->obj != c->obj)
+            panic("audit: cap %x/%u differs from its parent", e->id, c->slot);
+        bool found = false;
+        for (struct cap *k = c->parent->first_child; k && !found; k = k->next_sibling)
+            found = k == c;
+        if (!found)
+            panic("audit: cap %x/%u missing from its parent's children", e->id, c->slot);
+    }
+    for (struct cap *k = c->first_child; k; k = k->next_sibling)
+        if (k->parent != c)
+            panic("audit: child of cap %x/%u points elsewhere", e->id, c->slot);
+    if (c->type != CAP_PAGE)
+        return;
+    for (uint64_t i = 0; i < c->count; i++)
+        counted[c->obj + i]++;
+    for (struct binding *b = c->bindings; b; b = b->cap_next) {
+        paddr_t pa;
+        if (b->cap != c || b->pfn < c->obj || b->pfn >= c->obj + c->count)
+            panic("audit: binding at %lx does not belong to cap %x/%u", b->va, e->id, c->slot);
+        if (b->env->status == ENV_FREE || vm_lookup(&b->env->vm, b->va, &pa, NULL) < 0 || pa != b->pfn * PAGE_SIZE)
+            panic("audit: binding at %lx of env %x not in its page table", b->va, b->env->id);
+        bool found = false;
+        for (struct binding *r = *page_bindings(b->pfn); r && !found; r = r->page_next)
+            found = r == b;
+        if (!found)
+            panic("audit: binding at %lx missing from the reverse map of frame %lx", b->va, b->pfn);
+        counted[b->pfn]++;
+    }
+}
+
+void kernel_audit(void)
+{
+    for (uint64_t f = 0; f < page_meta_npages; f++)
+        counted[f] = 0;
+    for (unsigned i = 0; i < NENV; i++) {
+        struct env *e = &envs[i];
+        if (e->status == ENV_FREE || !e->caps.dir)
+            continue;
+        for (uint32_t s = 0; s < e->caps.nslots; s++) {
+            struct cap *c = cap_slot(&e->caps, s);
+            if (c->type != CAP_NONE)
+                audit_cap(e, c);
+        }
+    }
+    for (uint64_t f = 0; f < page_meta_npages; f++) {
+        if (page_info[f].flags & VN_PI_KERNEL)
+            continue;       /* kernel pages and the boot archive: refs from kernel-held roots */
+        if (page_info[f].refs != (counted[f] > 0xffff ? 0xffff : counted[f]))
+            panic("audit: frame %lx has %u references, recount finds %u", f, page_info[f].refs, counted[f]);
+    }
+    audits++;
+}
+#else
+uint64_t kernel_audits_passed(void)
+{
+    return 0;
+}
+
+void audit_init(void)
+{
+}
+
+void kernel_audit(void)
+{
+}
+#endif
