@@ -11,10 +11,24 @@
 /* Upcall kinds for env_set_upcall(). */
 #define UPCALL_EXCEPTION 0      /* CPU exceptions raised by the environment */
 #define UPCALL_REVOKE    1      /* the kernel asks for pages back */
-#define UPCALL_COUNT     2
+#define UPCALL_SCHED     2      /* scheduler activation: slice ended / ending */
+#define UPCALL_COUNT     3
 
 /* Pseudo trap numbers delivered through upcalls (CPU vectors are 0-31). */
-#define VN_T_REVOKE 256
+#define VN_T_REVOKE     256     /* err = pages asked back */
+#define VN_T_PREEMPT    257     /* the frame is the context its last slice ended in */
+#define VN_T_SLICE_WARN 258     /* the slice ends in env's warn time */
+
+/* env_wait() predicates on a word of the caller's memory. */
+#define VN_WAIT_NONE 0          /* no predicate */
+#define VN_WAIT_EQ   1          /* wake when *word == value */
+#define VN_WAIT_NE   2          /* wake when *word != value */
+/* env_wait() results. */
+#define VN_WAKE_TIMEOUT   0
+#define VN_WAKE_PREDICATE 1
+#define VN_WAKE_NOTIFY    2
+
+#define VN_SHARE_MAX 16         /* most time slices per round an env can hold */
 
 /*
  * Saved state delivered on the upcall stack.  The handler returns to the
@@ -76,14 +90,29 @@ struct vn_envinfo {
     uint64_t repossessed_total; /* pages ever taken by force */
     uint64_t repossessed_count; /* valid entries in repossessed[] (ring) */
     uint64_t repossessed[VN_REPOSSESS_MAX]; /* physical addresses taken */
+    uint32_t cpu;               /* CPU it last ran on */
+    uint32_t pad1;
+    uint64_t slice_end_tsc;     /* when its current slice ends (TSC) */
 };
+
+/* Syscall outcome counters: [number][0] successes, [number][e] -E_e
+ * results; saturating.  A cheap path-coverage signal for the fuzzer. */
+#define VN_PATH_SYSCALLS 64
+#define VN_PATH_RESULTS  24
 
 /* Global read-only page at VN_SYSINFO. */
 struct vn_sysinfo {
     uint64_t npages;            /* physical pages tracked (page_info entries) */
     uint64_t free_pages;        /* free right now */
     uint64_t page_info_count;   /* entries at VN_PAGEINFO */
+    uint64_t syscalls;          /* syscalls served since boot */
+    uint64_t tsc_hz;            /* clock: TSC ticks per second ... */
+    uint64_t tsc_boot;          /* ... and the TSC at boot: ns = (tsc - boot) * 1e9 / hz */
+    uint64_t ncpus;             /* CPUs running environments */
+    uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
+
+_Static_assert(sizeof(struct vn_sysinfo) <= 4096, "vn_sysinfo fits its page");
 
 /* One record per physical page at VN_PAGEINFO (indexed by frame number). */
 struct vn_page_info {
