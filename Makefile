@@ -1,5 +1,5 @@
 # Veneer build: `make` builds everything under build/; see README.md.
-#   make run | test [T=name] | gdb | iso | docs | clean
+#   make run | test [T=name] | gdb | iso | docs | fuzz | bench | bench-smoke | clean
 # Host packages are checked (and installed when root) by tools/setup-host.sh.
 
 BUILD   ?= build
@@ -156,7 +156,7 @@ gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
 	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic -S -gdb tcp::1234
 
-test: all iso fuzz-kernel
+test: all iso fuzz-kernel bench-smoke
 	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" BUILD=$(BUILD) tests/run.sh $(T)
 
 # The fuzzing kernel: same sources, with the syscall trace ring and the
@@ -183,5 +183,7 @@ $(BUILD)/veneer.iso: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var tools/grub.cf
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/bench.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@
  * struct bench_op (same names on both sides) and call bench_main().
  *
  * The guest only measures and prints raw numbers; the host does the
- * arithmetic (bench/report.sh).  Every number comes from rdtsc, which
+ * arithmetic (bench/report.awk).  Every number comes from rdtsc, which
  * under QEMU -icount shift=0 counts guest instructions and without
  * -icount runs at the host TSC rate; on Linux each sample is bracketed by
  * clock_gettime too.  A sample of an operation runs it n times, right
@@ -13,8 +13,8 @@
  *     per-op = (ticks(n) - ticks(0)) / n
  * and the fixed cost of measuring cancels out whatever it is.
  *
- * Lines printed (one key=value record each, parsed by bench/report.sh):
- *   BENCH os=O begin reps=R ops=loop,call,a,b     what follows
+ * Lines printed (one key=value record each, parsed by bench/report.awk):
+ *   BENCH os=O begin quick=Q reps=R ops=loop,call,a,b   what follows
  *   BENCH os=O calib=start tsc=T                  host timestamps these two
  *   BENCH os=O calib=end tsc=T                    to learn TSC ticks per ns
  *   BENCH os=O op=N rep=K iters=I ticks0=A ticks=B [ns0=C ns=D]
@@ -23,7 +23,8 @@
  * calibration) and "call" (the harness: one indirect call of an empty
  * function, subtracted from every table operation) are always measured.
  *
- * The includer provides printf (libveneer or libc) before including.
+ * quick=1 (bench-smoke) runs the same code with tiny counts.  The includer
+ * provides printf (libveneer or libc) before including.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
@@ -31,17 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef BENCH_QUICK                  /* bench-smoke: same code, tiny counts */
-#define BENCH_REPS        2
-#define BENCH_ITERS       200
-#define BENCH_LOOP_ITERS  1000
-#define BENCH_CALIB_ITERS 1000000
-#else
 #define BENCH_REPS        7         /* samples of each operation per boot */
 #define BENCH_ITERS       20000     /* default operations per sample */
 #define BENCH_LOOP_ITERS  1000000   /* calibration loop: 2,000,000 instructions */
-#define BENCH_CALIB_ITERS 150000000 /* marker loop for the wall-clock TSC rate */
-#endif
+#define BENCH_CALIB_ITERS 300000000 /* marker loop for the wall-clock TSC rate */
+#define BENCH_QUICK_DIV   100       /* quick=1 divides every count by this */
 
 struct bench_op {
     const char *name;               /* row of the table; no spaces or commas */
@@ -90,7 +85,8 @@ static uint64_t bench_clock(void)
     return bench_clock_ns ? bench_clock_ns() : 0;
 }
 
-/* One sample: run fn 0 times, then n times, each bracketed by the clocks. */
+/* One sample: run fn 0 times, then n times, each bracketed by the clocks;
+ * printed unless rep < 0. */
 static void bench_sample(const char *os, const char *name, int rep, bench_runner *run,
                          void (*fn)(void), uint64_t n)
 {
@@ -102,6 +98,8 @@ static void bench_sample(const char *os, const char *name, int rep, bench_runner
     uint64_t c2 = bench_clock(), t2 = bench_rdtsc();
     run(fnv, n);
     uint64_t t3 = bench_rdtsc(), c3 = bench_clock();
+    if (rep < 0)
+        return;                     /* warm-up pass */
     printf("BENCH os=%s op=%s rep=%d iters=%lu ticks0=%lu ticks=%lu", os, name, rep,
            (unsigned long)n, (unsigned long)(t1 - t0), (unsigned long)(t3 - t2));
     if (bench_clock_ns)
@@ -111,25 +109,29 @@ static void bench_sample(const char *os, const char *name, int rep, bench_runner
 
 /* Run the whole benchmark for one OS; returns the program's exit status. */
 static int bench_main(const char *os, const struct bench_op *ops, size_t nops,
-                      uint64_t (*clock_ns)(void))
+                      uint64_t (*clock_ns)(void), int quick)
 {
+    int reps = quick ? 2 : BENCH_REPS;
+    uint64_t div = quick ? BENCH_QUICK_DIV : 1;
     bench_clock_ns = clock_ns;
-    printf("BENCH os=%s begin reps=%d ops=loop,call", os, BENCH_REPS);
+    printf("BENCH os=%s begin quick=%d reps=%d ops=loop,call", os, quick, reps);
     for (size_t i = 0; i < nops; i++)
         printf(",%s", ops[i].name);
     printf("\n");
 
     /* TSC rate for wall-clock: the host timestamps these two lines. */
     printf("BENCH os=%s calib=start tsc=%lu\n", os, (unsigned long)bench_rdtsc());
-    bench_spin(NULL, BENCH_CALIB_ITERS);
+    bench_spin(NULL, BENCH_CALIB_ITERS / div);
     printf("BENCH os=%s calib=end tsc=%lu\n", os, (unsigned long)bench_rdtsc());
 
-    for (int rep = 0; rep < BENCH_REPS; rep++) {
-        bench_sample(os, "loop", rep, bench_spin, NULL, BENCH_LOOP_ITERS);
-        bench_sample(os, "call", rep, bench_repeat, bench_op_empty, BENCH_ITERS);
-        for (size_t i = 0; i < nops; i++)
-            bench_sample(os, ops[i].name, rep, bench_repeat, ops[i].fn,
-                         ops[i].iters ? ops[i].iters : BENCH_ITERS);
+    /* rep -1 warms up: TCG translation and first touches stay out of the samples. */
+    for (int rep = -1; rep < reps; rep++) {
+        bench_sample(os, "loop", rep, bench_spin, NULL, BENCH_LOOP_ITERS / div);
+        bench_sample(os, "call", rep, bench_repeat, bench_op_empty, BENCH_ITERS / div);
+        for (size_t i = 0; i < nops; i++) {
+            uint64_t n = ops[i].iters ? ops[i].iters : BENCH_ITERS;
+            bench_sample(os, ops[i].name, rep, bench_repeat, ops[i].fn, n / div ? n / div : 1);
+        }
     }
     printf("BENCH os=%s end\n", os);
     return 0;

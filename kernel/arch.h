@@ -31,14 +31,31 @@ void arch_xframe_fill(const struct trapframe *tf, struct vn_xframe *x, uint64_t 
                       uint64_t addr);
 /* Redirect tf to an upcall handler: rip = entry, rsp = rdi = frame. */
 void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t frame);
+/* Set the value a syscall returns when tf resumes. */
+void arch_context_set_return(struct trapframe *tf, long v);
 /* Set the start registers of a stopped environment. */
 void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r);
 /* User stack pointer saved in tf. */
 uint64_t arch_context_sp(const struct trapframe *tf);
 /* Return to user mode in the given context; never returns. */
 void arch_context_resume(struct env *e) __attribute__((noreturn));
-/* Save/restore the FPU/SSE state of e (lazy: only when the owner changes). */
-void arch_fpu_switch(struct env *e);
+/* e stops running here: save its FPU/SSE state.  e starts running here:
+ * load it, unless the registers still hold it. */
+void arch_fpu_save(struct env *e);
+void arch_fpu_restore(struct env *e);
+/* Time: TSC now and its rate (calibrated at boot). */
+uint64_t arch_tsc(void);
+uint64_t arch_tsc_hz(void);
+/* One timer interrupt on this CPU after ns (0: none). */
+void arch_timer_oneshot(uint64_t ns);
+/* Halt this CPU until an interrupt, with the kernel lock released. */
+void arch_idle(void);
+/* Halt until any interrupt (waiting for the kernel lock). */
+void arch_wait_for_kick(void);
+/* Make another CPU enter the kernel soon (leave idle or user mode). */
+void arch_kick_cpu(unsigned cpu);
+/* Whether a CPU is halted in the idle loop. */
+bool arch_cpu_idle(unsigned cpu);
 /* e is being destroyed: never restore from (or save into) its FPU area. */
 void arch_fpu_forget(struct env *e);
 /* Frame pointer of the caller, for backtraces. */

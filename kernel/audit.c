@@ -62,7 +62,7 @@ static void audit_cap(struct env *e, struct cap *c)
         paddr_t pa;
         if (b->cap != c || b->pfn < c->obj || b->pfn >= c->obj + c->count)
             panic("audit: binding at %lx does not belong to cap %x/%u", b->va, e->id, c->slot);
-        if (b->env->status == ENV_FREE || vm_lookup(&b->env->vm, b->va, &pa, NULL) < 0 || pa != b->pfn * PAGE_SIZE)
+        if (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("audit: binding at %lx of env %x not in its page table", b->va, b->env->id);
         bool found = false;
         for (struct binding *r = *page_bindings(b->pfn); r && !found; r = r->page_next)

@@ -62,7 +62,7 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
 {
     uint64_t pfn = c->obj + index;
     paddr_t cur;
-    bool replacing = vm_lookup(&e->vm, va, &cur, NULL) == 0;
+    bool replacing = vm_lookup(e->vm, va, &cur, NULL) == 0;
     bool charged = !replacing && e->nbindings % BINDINGS_PER_CHARGE == 0;
     int r;
     if (charged && (r = env_charge(e, 1)) < 0)
@@ -71,7 +71,7 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     r = b ? 0 : -E_NOMEM;
     /* Page tables come next: the last step that can fail. */
     paddr_t old = 0;
-    if (b && (r = vm_map(&e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0)
+    if (b && (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0)
         slab_free(&binding_slab, b);
     if (r < 0) {
         if (charged)
@@ -101,7 +101,7 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
 bool bind_unmap(struct env *e, vaddr_t va)
 {
     paddr_t pa;
-    if (vm_unmap(&e->vm, va, &pa) < 0)
+    if (vm_unmap(e->vm, va, &pa) < 0)
         return false;
     struct binding **bp = find(e, va, pa / PAGE_SIZE);
     if (!bp)
@@ -113,14 +113,14 @@ bool bind_unmap(struct env *e, vaddr_t va)
 int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
 {
     paddr_t pa;
-    if (vm_lookup(&e->vm, va, &pa, NULL) < 0)
+    if (vm_lookup(e->vm, va, &pa, NULL) < 0)
         return -E_NOENT;
     struct binding **bp = find(e, va, pa / PAGE_SIZE);
     if (!bp)
         return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
     if ((prot & VM_PROT_WRITE) && !((*bp)->cap->rights & CR_WRITE))
         return -E_PERM;
-    return check_only ? 0 : vm_protect(&e->vm, va, prot_to_vm(prot));
+    return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot));
 }
 
 void bind_release_cap(struct cap *c)
@@ -128,7 +128,7 @@ void bind_release_cap(struct cap *c)
     while (c->bindings) {
         struct binding *b = c->bindings;
         paddr_t pa;
-        if (vm_unmap(&b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
+        if (vm_unmap(b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("bind_release_cap: binding %lx not in its page table", b->va);
         binding_free(find(b->env, b->va, b->pfn), true);
     }

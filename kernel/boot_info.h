@@ -30,6 +30,9 @@ struct boot_info {
     unsigned nmodules;
     struct boot_module modules[BOOT_MAX_MODULES];
     char cmdline[BOOT_CMDLINE_MAX];
+    paddr_t rsdp;                           /* ACPI RSDP if the loader said (else 0) */
+    uint8_t rsdp_copy[36];                  /* multiboot2 hands over a copy instead */
+    bool has_rsdp_copy;
 };
 
 extern struct boot_info boot_info;

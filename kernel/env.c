@@ -16,6 +16,8 @@
 #include "elf_load.h"
 #include "env.h"
 #include "klib.h"
+#include "klock.h"
+#include "sched.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
@@ -139,7 +141,8 @@ static struct env *slot_alloc(void)
 
 static void env_teardown(struct env *e);
 
-int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
+static int create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
+                  capref_t *ref)
 {
     if (quota < ENV_MIN_QUOTA)
         return -E_QUOTA;
@@ -155,18 +158,29 @@ int env_create(struct env *parent, uint64_t quota, const char *name, struct env 
     e->quota = quota;
     e->parent = parent ? parent->id : 0;
     e->status = ENV_STOPPED;
+    e->cpu = e->fpu_cpu = -1;
+    e->share = 1;
     env_alive++;
     if (!first_env)
         first_env = e->id;
     /* From here on env_teardown() undoes whatever was done. */
     r = -E_NOMEM;
-    if (!(e->info_pa = kpage_alloc(e)))
-        goto fail;
-    e->info = P2V(e->info_pa);
-    e->info->envid = e->id;
-    e->info->quota = quota;
-    e->info->held = e->held;
-    if ((r = vm_space_init(&e->vm, e, e->info_pa)) < 0 || (r = cap_table_init(&e->caps, e)) < 0)
+    if (space) {
+        e->space_owner = env_space(space);
+        e->space_owner->vcpus++;
+        e->vm = e->space_owner->vm;
+    } else {
+        e->vm = &e->vm_own;
+        if (!(e->info_pa = kpage_alloc(e)))
+            goto fail;
+        e->info = P2V(e->info_pa);
+        e->info->envid = e->id;
+        e->info->quota = quota;
+        e->info->held = e->held;
+        if ((r = vm_space_init(e->vm, e, e->info_pa)) < 0)
+            goto fail;
+    }
+    if ((r = cap_table_init(&e->caps, e)) < 0)
         goto fail;
     if (parent) {
         if ((r = cap_create_root(&parent->caps, CAP_ENV, CR_ALL, (uint64_t)e->id, 0, ref)) < 0)
@@ -198,11 +212,21 @@ fail:
     return r;
 }
 
+int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
+{
+    return create(parent, NULL, quota, name, out, ref);
+}
+
+int env_create_vcpu(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
+{
+    return create(parent, parent, quota, name, out, ref);
+}
+
 void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
 {
     paddr_t pa;
     unsigned rights;
-    if (vm_lookup(&e->vm, va, &pa, &rights) == 0) {
+    if (vm_lookup(e->vm, va, &pa, &rights) == 0) {
         unsigned old = ((rights & VM_WRITE) ? VM_PROT_WRITE : 0) | ((rights & VM_EXEC) ? VM_PROT_EXEC : 0);
         if ((*err = bind_protect(e, va, prot | old, false)) < 0)
             return NULL;
@@ -266,14 +290,31 @@ void env_destroy(struct env *e, int state, int status)
     e->exit_status = status;
     e->reap_next = reap_head;
     reap_head = e;
+    if (e->cpu >= 0 && e->cpu != (int)cpu_id())
+        arch_kick_cpu((unsigned)e->cpu);    /* it notices when it enters the kernel */
+    for (unsigned i = 0; e->vcpus && i < NENV; i++)
+        if (envs[i].status != ENV_FREE && envs[i].space_owner == e)
+            env_destroy(&envs[i], state, status);
+}
+
+/* Whether e can be torn down now: not running on another CPU, and no vCPU
+ * still uses its address space. */
+static bool reapable(struct env *e)
+{
+    return (e->cpu < 0 || e->cpu == (int)cpu_id()) && e->vcpus == 0;
 }
 
 void env_reap(void)
 {
-    while (reap_head) {
-        struct env *e = reap_head;
-        reap_head = e->reap_next;
+    for (struct env **pp = &reap_head; *pp;) {
+        struct env *e = *pp;
+        if (!reapable(e)) {
+            pp = &e->reap_next;
+            continue;
+        }
+        *pp = e->reap_next;
         env_teardown(e);
+        pp = &reap_head;    /* teardown may have queued or freed others */
     }
 }
 
@@ -287,8 +328,10 @@ static void env_teardown(struct env *e)
     }
     if (e->caps.dir)
         cap_table_destroy(&e->caps);    /* pages, children, bindings it authorised */
-    if (e->vm.root)
-        vm_space_destroy(&e->vm, bind_drop_space_entry, e);
+    if (e->vm == &e->vm_own && e->vm_own.root)
+        vm_space_destroy(e->vm, bind_drop_space_entry, e);
+    if (e->space_owner)
+        e->space_owner->vcpus--;
     if (e->info_pa)
         kpage_free(e, e->info_pa);
     if (e->held != 0 || e->nbindings != 0)
@@ -299,8 +342,10 @@ static void env_teardown(struct env *e)
     if (e->id == first_env)
         first_status = e->exit_state == 0 ? e->exit_status : -1;
     arch_fpu_forget(e);
-    if (arch_curenv() == e)
+    if (arch_curenv() == e) {
         arch_set_curenv(NULL);
+        e->cpu = -1;
+    }
     e->status = ENV_FREE;
     e->id = 0;
     env_alive--;
@@ -341,6 +386,8 @@ int env_set_quota(struct env *e, uint64_t quota)
         env_uncharge_env(p, e->quota - quota);
     }
     e->quota = quota;
+    if (!e->info)
+        return e->held > quota ? -E_BUSY : 0;  /* vCPUs hold only their table */
     e->info->quota = quota;
     if (e->held > quota) {
         e->info->revoke_request = e->held - quota;
@@ -377,6 +424,8 @@ static void env_repossess(struct env *e)
 void env_on_entry(struct env *e)
 {
     struct vn_envinfo *in = e->info;
+    if (!in)
+        return;
     if (in->revoke_request && e->held <= e->quota)
         in->revoke_request = 0;     /* complied */
     else if (in->revoke_request)
@@ -387,7 +436,7 @@ void env_on_yield(struct env *e)
 {
     struct vn_envinfo *in = e->info;
     env_on_entry(e);
-    if (!in->revoke_request || e->revoke_upcall_due)
+    if (!in || !in->revoke_request || e->revoke_upcall_due)
         return;
     if (in->revoke_deadline == 0 || --in->revoke_deadline == 0)
         env_repossess(e);
@@ -406,6 +455,8 @@ bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uin
             e->revoke_upcall_due = true;    /* still handling the last one: later */
             return true;
         }
+        if (kind == UPCALL_SCHED)
+            return true;                    /* preempted in its own scheduler: resume */
         kprintf("env %x (%s): fault inside its own upcall handler\n", e->id, e->name);
         return false;
     }
@@ -422,19 +473,38 @@ bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uin
 
 /* ------------------------------------------------------------ running */
 
+void env_switch_out(struct env *e)
+{
+    if (e->status == ENV_RUNNING)
+        e->status = ENV_RUNNABLE;
+    e->cpu = -1;
+    arch_fpu_save(e);
+}
+
 void env_run(struct env *e)
 {
     struct env *prev = arch_curenv();
-    if (prev && prev != e && prev->status == ENV_RUNNING)
-        prev->status = ENV_RUNNABLE;
+    if (prev && prev != e)
+        env_switch_out(prev);
     e->status = ENV_RUNNING;
+    e->cpu = (int)cpu_id();
     arch_set_curenv(e);
-    vm_activate(&e->vm);
-    arch_fpu_switch(e);
+    vm_activate(e->vm);
+    arch_fpu_restore(e);
+    if (e->info)
+        e->info->cpu = cpu_id();
+    sched_slice_begin(e);
     if (e->revoke_upcall_due) {
         e->revoke_upcall_due = false;
-        if (!env_upcall(e, UPCALL_REVOKE, VN_T_REVOKE, e->info->revoke_request, 0)) {
+        if (!env_upcall(e, UPCALL_REVOKE, VN_T_REVOKE, e->info ? e->info->revoke_request : 0, 0)) {
             env_kill(e, "cannot deliver the revocation upcall");
+            sched_run();
+        }
+    }
+    if (e->preempted) {
+        e->preempted = false;
+        if (e->upcall[UPCALL_SCHED].entry && !env_upcall(e, UPCALL_SCHED, VN_T_PREEMPT, 0, 0)) {
+            env_kill(e, "cannot deliver the scheduling upcall");
             sched_run();
         }
     }

@@ -30,6 +30,7 @@ enum env_status {
     ENV_STOPPED,                /* created, not started */
     ENV_RUNNABLE,               /* waiting for a CPU */
     ENV_RUNNING,                /* on a CPU */
+    ENV_SLEEPING,               /* in env_wait: timeout, predicate or wake */
     ENV_DYING,                  /* queued for env_reap() */
 };
 
@@ -44,7 +45,19 @@ struct env {
     uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave area */
     envid_t id;                 /* generation << 10 | slot; 0 when free */
     enum env_status status;
-    struct vm_space vm;
+    int cpu;                    /* CPU running it, or -1 */
+    int fpu_cpu;                /* CPU whose FPU registers last held its state */
+    struct vm_space *vm;        /* its address space: vm_own, or its owner's */
+    struct vm_space vm_own;
+    struct env *space_owner;    /* vCPU: the environment whose space it shares */
+    unsigned vcpus;             /* vCPUs alive that share this one's space */
+    bool preempted;             /* its slice ended: scheduling upcall due */
+    bool warned;                /* slice-end warning given for this slice */
+    uint32_t share;             /* time slices per round (1..VN_SHARE_MAX) */
+    uint64_t warn_ns;           /* warn this long before the slice ends (0: no) */
+    uint64_t wake_tsc;          /* sleeping: wake at this TSC (0: no timeout) */
+    uint64_t wait_va, wait_value;   /* sleeping: predicate on a word */
+    unsigned wait_op;           /* VN_WAIT_* (VN_WAIT_NONE: no predicate) */
     struct captable caps;
     struct cap *root;           /* the root capability naming this env */
     struct cap kernel_root;     /* storage for root when the kernel created it */
@@ -72,6 +85,14 @@ void env_init(void);
  * Errors: -E_QUOTA (quota below ENV_MIN_QUOTA or beyond the parent's),
  * -E_NOSPC (no slot), -E_NOMEM. */
 int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
+/* The same, for a vCPU: a new environment sharing parent's address space
+ * (page tables and bindings stay charged to the space's owner). */
+int env_create_vcpu(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
+/* The environment that owns e's address space (e itself unless a vCPU). */
+static inline struct env *env_space(struct env *e)
+{
+    return e->space_owner ? e->space_owner : e;
+}
 /* Kernel-started program (e from env_create with no parent): load the ELF
  * image, give it a default stack and make it runnable.  On error e is
  * destroyed.  Errors: -E_INVAL (bad image), -E_NOMEM, -E_QUOTA. */
@@ -110,12 +131,16 @@ void env_on_yield(struct env *e);
  * Returns false (caller kills e) if no handler is set, the handler stack
  * is unusable, or e faulted inside its own handler. */
 bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr);
-/* Run e on this CPU (restores its context); never returns. */
+/* e stops running on this CPU (it stays runnable unless it was not). */
+void env_switch_out(struct env *e);
+/* Run e on this CPU (restores its context, releases the kernel lock);
+ * never returns. */
 void env_run(struct env *e) __attribute__((noreturn));
 /* Number of environments alive. */
 unsigned env_count(void);
-/* Pick the next runnable environment round-robin and run it; when none is
- * left, finish the boot (kernel_finish).  Never returns. */
+/* Pick the next runnable environment round-robin and run it; idle when
+ * none is; when none is left at all, finish the boot (kernel_finish).
+ * Never returns.  See sched.h for the rest of the scheduler. */
 void sched_run(void) __attribute__((noreturn));
 /* All environments are gone: check for leaked pages and stop. */
 void kernel_finish(void) __attribute__((noreturn));

@@ -8,6 +8,7 @@
 #include "boot_info.h"
 #include "cap.h"
 #include "klib.h"
+#include "klock.h"
 #include "console.h"
 #include "env.h"
 #include "ktest.h"
@@ -17,6 +18,14 @@
 #include "vm.h"
 
 static uint64_t free_pages_at_start;
+
+/* Publish what a libOS needs to read the clock without a syscall. */
+static void clock_expose(void)
+{
+    sysinfo->tsc_hz = arch_tsc_hz();
+    sysinfo->tsc_boot = arch_tsc();
+    sysinfo->ncpus = cpu_count();
+}
 static struct cap archive_root;     /* kernel-held: the boot archive's pages */
 
 /* Give the first environment its root capabilities beyond itself: the
@@ -109,6 +118,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     kprintf("\nVeneer exokernel (x86_64), booted by %s\ncmdline: %s\n", boot_info.loader,
             boot_info.cmdline);
     cpu_init();                                     /* GDT, TSS, IDT, syscall MSRs, SMEP/SMAP */
+    kernel_lock();                                  /* the big kernel lock: held until user mode */
     pic_disable();                                  /* legacy PIC remapped and masked */
     pmem_init();                                    /* physical page pool from the memory map */
     paging_init();                                  /* physmap + W^X kernel image; boot map gone */
@@ -116,6 +126,8 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     paging_expose_init(page_meta_sysinfo_pa(),      /* ... mapped into every address space */
                        page_meta_info_pa(), page_meta_info_pages());
     env_init();                                     /* capability hooks */
+    smp_boot();                                     /* local APICs, timer, the other CPUs */
+    clock_expose();                                 /* TSC calibration for libOS clocks */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
     audit_init();                                   /* invariant audits (fuzzing builds) */

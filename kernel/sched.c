@@ -1,31 +1,209 @@
 /*
- * Scheduler: round-robin over the environment table.  For now environments
- * run until they yield, exit or die (time slices arrive with the CPU
- * issue).  When no environment is left the boot is over.
+ * Scheduler.  One global round-robin order over the environment table;
+ * each CPU takes the next runnable environment and gives it a slice of
+ * SLICE_NS times its share.  When a slice ends the kernel saves the
+ * context and, if the environment registered a scheduling upcall, enters
+ * that upcall (with the saved context in the frame) the next time it runs
+ * instead of silently resuming it: the libOS decides which of its threads
+ * continues.  Sleepers (env_wait) are woken by timeouts, by predicates on a
+ * word of their memory checked at every scheduling decision, or by
+ * env_wake.  Idle CPUs halt with the kernel lock released.
+ * All state here is guarded by the big kernel lock, except slices[c],
+ * which only CPU c touches.
  */
+#include <veneer/env.h>
+#include <veneer/errors.h>
 #include "console.h"
 #include "env.h"
+#include "klock.h"
+#include "pmem.h"
+#include "sched.h"
+
+static unsigned cursor;                 /* next slot to consider */
+static struct {
+    struct env *env;                    /* holder of this CPU's current slice */
+    uint64_t end;                       /* TSC at which it ends */
+    uint64_t warn_at;                   /* TSC of the warning (0: none) */
+    uint64_t armed;                     /* TSC the timer is set for (0: off) */
+} slices[64];
+
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+    return ns / 1000 * (arch_tsc_hz() / 1000000) + ns % 1000 * (arch_tsc_hz() / 1000000) / 1000;
+}
+
+/* Have a timer interrupt by tsc.  Device-register writes are slow under
+ * emulation, so a timer already due earlier is left alone: the early tick
+ * re-arms it (sched_tick). */
+static void timer_for(uint64_t tsc)
+{
+    uint64_t now = arch_tsc(), hz = arch_tsc_hz();
+    unsigned c = cpu_id();
+    if (slices[c].armed > now && slices[c].armed <= tsc)
+        return;
+    slices[c].armed = tsc;
+    arch_timer_oneshot(tsc > now ? (tsc - now) / (hz / 1000000) * 1000 + 1 : 1);
+}
+
+static void timer_off(void)
+{
+    slices[cpu_id()].armed = 0;
+    arch_timer_oneshot(0);
+}
+
+void sched_slice_begin(struct env *e)
+{
+    unsigned c = cpu_id();
+    if (slices[c].env == e)
+        return;
+    uint64_t now = arch_tsc(), len = ns_to_tsc(SLICE_NS * e->share);
+    slices[c].env = e;
+    slices[c].end = now + len;
+    e->warned = false;
+    slices[c].warn_at = e->warn_ns && ns_to_tsc(e->warn_ns) < len ? slices[c].end - ns_to_tsc(e->warn_ns) : 0;
+    if (e->info)
+        e->info->slice_end_tsc = slices[c].end;
+    timer_for(slices[c].warn_at ? slices[c].warn_at : slices[c].end);
+}
+
+void sched_slice_donate(struct env *target)
+{
+    slices[cpu_id()].env = target;
+    if (target->info)
+        target->info->slice_end_tsc = slices[cpu_id()].end;
+}
+
+bool sched_tick(struct env *e)
+{
+    unsigned c = cpu_id();
+    uint64_t now = arch_tsc();
+    slices[c].armed = 0;
+    if (slices[c].env != e)
+        return true;        /* a stale tick: treat as the end of a slice */
+    if (now + ns_to_tsc(1000) < slices[c].end) {
+        if (slices[c].warn_at && !e->warned && now + ns_to_tsc(1000) >= slices[c].warn_at) {
+            e->warned = true;
+            timer_for(slices[c].end);
+            if (e->upcall[UPCALL_SCHED].entry && !env_upcall(e, UPCALL_SCHED, VN_T_SLICE_WARN, 0, 0))
+                env_kill(e, "cannot deliver the slice warning");
+            return false;
+        }
+        timer_for(slices[c].warn_at && !e->warned ? slices[c].warn_at : slices[c].end);
+        return false;       /* early tick */
+    }
+    slices[c].env = NULL;
+    e->preempted = true;
+    return true;
+}
+
+void sched_kick(void)
+{
+    for (unsigned c = 0; c < cpu_count(); c++) {
+        if (c != cpu_id() && arch_cpu_idle(c)) {
+            arch_kick_cpu(c);
+            return;
+        }
+    }
+}
+
+void sched_sleep(struct env *e)
+{
+    e->status = ENV_SLEEPING;
+}
+
+void sched_wake(struct env *e, long r)
+{
+    arch_context_set_return(&e->tf, r);
+    e->status = ENV_RUNNABLE;
+    sched_kick();
+}
+
+/* Check every sleeper; returns the TSC of the next timeout (0: none) and
+ * sets *polling if some sleeper waits on a predicate. */
+static uint64_t wake_sleepers(bool *polling)
+{
+    uint64_t now = arch_tsc(), next = 0;
+    *polling = false;
+    for (unsigned i = 0; i < NENV; i++) {
+        struct env *e = &envs[i];
+        if (e->status != ENV_SLEEPING)
+            continue;
+        if (e->wait_op != VN_WAIT_NONE) {
+            paddr_t pa;
+            if (vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &pa, NULL) < 0) {
+                sched_wake(e, -E_FAULT);
+                continue;
+            }
+            uint64_t v = *(volatile uint64_t *)P2V(pa + e->wait_va % PAGE_SIZE);
+            if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
+                sched_wake(e, VN_WAKE_PREDICATE);
+                continue;
+            }
+            *polling = true;
+        }
+        if (e->wake_tsc && now >= e->wake_tsc) {
+            sched_wake(e, VN_WAKE_TIMEOUT);
+            continue;
+        }
+        if (e->wake_tsc && (!next || e->wake_tsc < next))
+            next = e->wake_tsc;
+    }
+    return next;
+}
+
+/* Nothing is runnable, running or sleeping, yet environments remain: they
+ * are stopped ones nobody will start.  Destroy them so the run can end. */
+static bool only_stopped_left(void)
+{
+    for (unsigned c = 0; c < cpu_count(); c++)
+        if (slices[c].env || (c != cpu_id() && !arch_cpu_idle(c)))
+            return false;
+    for (unsigned i = 0; i < NENV; i++)
+        if (envs[i].status == ENV_RUNNABLE || envs[i].status == ENV_RUNNING || envs[i].status == ENV_SLEEPING ||
+            envs[i].status == ENV_DYING)
+            return false;
+    return true;
+}
 
 void sched_run(void)
 {
-    env_reap();
     struct env *cur = arch_curenv();
-    unsigned start = cur ? (unsigned)(cur - envs) + 1 : 0;
-    for (unsigned n = 0; n < NENV; n++) {
-        struct env *e = &envs[(start + n) % NENV];
-        if (e->status == ENV_RUNNABLE)
-            env_run(e);
+    if (cur) {
+        env_switch_out(cur);
+        arch_set_curenv(NULL);
     }
-    if (cur && cur->status == ENV_RUNNING)
-        env_run(cur);
-    /* Nothing can run.  Stopped environments that nobody will start are
-     * destroyed, so the leak check sees every page come back. */
-    for (unsigned i = 0; i < NENV; i++) {
-        if (envs[i].status == ENV_STOPPED) {
-            kprintf("env %x (%s) never started; destroyed\n", envs[i].id, envs[i].name);
-            env_destroy(&envs[i], -1, 0);
+    for (;;) {
+        env_reap();
+        bool polling;
+        uint64_t next_wake = wake_sleepers(&polling);
+        for (unsigned n = 0; n < NENV; n++) {
+            unsigned i = (cursor + n) % NENV;
+            if (envs[i].status == ENV_RUNNABLE) {
+                cursor = i + 1;
+                env_run(&envs[i]);
+            }
         }
+        if (env_count() == 0)
+            kernel_finish();
+        if (only_stopped_left()) {
+            for (unsigned i = 0; i < NENV; i++) {
+                if (envs[i].status == ENV_STOPPED) {
+                    kprintf("env %x (%s) never started; destroyed\n", envs[i].id, envs[i].name);
+                    env_destroy(&envs[i], -1, 0);
+                }
+            }
+            continue;
+        }
+        /* Idle until a timeout, a predicate poll or a kick. */
+        slices[cpu_id()].env = NULL;
+        vm_deactivate();
+        if (polling)
+            timer_for(arch_tsc() + ns_to_tsc(IDLE_POLL_NS));
+        else if (next_wake)
+            timer_for(next_wake);
+        else if (slices[cpu_id()].armed)
+            timer_off();
+        arch_idle();
+        slices[cpu_id()].armed = 0;     /* woken: by the timer or not, re-arm next time */
     }
-    env_reap();
-    kernel_finish();
 }

@@ -17,7 +17,11 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out)
     if (r < 0)
         return r;
     struct env *e = env_lookup((envid_t)c->obj);
-    if (!e || e->status == ENV_DYING)
+    struct cap *root = c;
+    while (root->parent)
+        root = root->parent;
+    /* The id alone could be a reused one: the env must own this tree. */
+    if (!e || e->status == ENV_DYING || e->root != root)
         return -E_DEAD;
     *out = e;
     return 0;

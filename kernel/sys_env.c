@@ -6,6 +6,7 @@
 #include "console.h"
 #include "env.h"
 #include "klib.h"
+#include "sched.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
 
@@ -83,6 +84,7 @@ long sys_env_start(capref_t env)
     if (t->status != ENV_STOPPED)
         return -E_BUSY;
     t->status = ENV_RUNNABLE;
+    sched_kick();
     return 0;
 }
 

@@ -68,6 +68,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     int r = sys_env_target(env, CR_MAP, &t);
     if (r < 0)
         return r;
+    t = env_space(t);
     if (n == 0 || n > VN_MAP_BATCH_MAX)
         return -E_INVAL;
     if ((r = copy_from_user(map_batch, (uint64_t)entries, n * sizeof(map_batch[0]))) < 0)
@@ -77,14 +78,14 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct vn_map_entry *m = &map_batch[i];
         struct cap *c;
-        unsigned need = CR_MAP | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
+        unsigned need = CR_MAP | CR_READ | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
         if (m->va % PAGE_SIZE || !VN_USER_MAPPABLE(m->va) || (m->prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
             return -E_INVAL;
         if ((r = cap_lookup(&e->caps, m->cap, CAP_PAGE, need, &c)) < 0)
             return r;
         if (m->index >= c->count)
             return -E_RANGE;
-        if (m->va >> 21 != last_region && !vm_table_present(&t->vm, m->va))
+        if (m->va >> 21 != last_region && !vm_table_present(t->vm, m->va))
             worst += 3;
         last_region = m->va >> 21;
     }
@@ -117,6 +118,7 @@ long sys_page_unmap(capref_t env, uint64_t va, size_t npages)
     int r = sys_env_target(env, CR_MAP, &t);
     if (r < 0)
         return r;
+    t = env_space(t);
     if (!range_ok(va, npages))
         return -E_INVAL;
     long removed = 0;
@@ -131,6 +133,7 @@ long sys_page_protect(capref_t env, uint64_t va, size_t npages, unsigned prot)
     int r = sys_env_target(env, CR_MAP, &t);
     if (r < 0)
         return r;
+    t = env_space(t);
     if (!range_ok(va, npages) || (prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
         return -E_INVAL;
     /* Decode: all pages mapped and the rights allowed, then invoke. */

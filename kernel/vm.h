@@ -16,6 +16,7 @@
 struct vm_space {
     paddr_t root;       /* top-level page table (PML4 on x86_64) */
     void *owner;        /* environment charged for the page tables */
+    uint64_t cpus;      /* CPUs that may cache its translations (BKL) */
 };
 
 /* Page-table pages of an address space are charged to its owner (env.c).
@@ -43,6 +44,13 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
 int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa);
 /* Change the rights of the mapping at va.  Errors: -E_NOENT. */
 int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights);
+/* Physical address of the kernel's own top-level table. */
+paddr_t paging_kernel_root(void);
+/* Make physical memory outside RAM reachable through the physmap: firmware
+ * tables (cached) or device registers (uncached).  Errors: -E_NOMEM,
+ * -E_RANGE. */
+int vm_kernel_map_phys(paddr_t pa, uint64_t len);
+int vm_kernel_map_mmio(paddr_t pa, uint64_t len);
 /* Rights of a kernel-half address in the kernel's tables (VM_WRITE,
  * VM_EXEC), or -1 if unmapped.  For self-tests. */
 int vm_kernel_rights(vaddr_t va);
@@ -53,5 +61,7 @@ bool vm_table_present(struct vm_space *s, vaddr_t va);
 int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights);
 /* Make s the current address space on this CPU. */
 void vm_activate(struct vm_space *s);
+/* Switch this CPU to the kernel's tables (idle, or s is going away). */
+void vm_deactivate(void);
 
 #endif

@@ -313,17 +313,17 @@ int main(uint64_t seed, uint64_t calls)
                    spawned, paths_covered());
             next_report += calls / 10;
         }
-        vn_yield();
+        vn_env_wait(1000000, NULL, 0, VN_WAIT_NONE);    /* look again in 1 ms */
     }
     for (int i = 0; i < FUZZ_WORKERS; i++)
         if (workers[i] > 0)
-            vn_cap_delete(workers[i]);
+            vn_kill(workers[i]);    /* waits until it is really gone */
     struct vn_capinfo ci;
     if (vn_cap_info(can, &ci) < 0 || ci.env_status != 1) {
         printf("fuzz: FAIL the canary died\n");
         failures++;
     }
-    vn_cap_delete(can);
+    vn_kill(can);
     long lost = (long)(free0 - vn_sysinfo->free_pages) - (long)(vn_envinfo->held - held0);
     printf("fuzz: %lu calls by %lu workers, %d (syscall, result) paths covered, %ld pages unaccounted\n",
            vn_sysinfo->syscalls - start, spawned, paths_covered(), lost);

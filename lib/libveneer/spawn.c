@@ -129,6 +129,28 @@ static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *e
     return 0;
 }
 
+static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                      unsigned rights);
+
+capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
+{
+    return spawn(name, quota, arg0, arg1, -1, 0);
+}
+
+capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                        unsigned rights)
+{
+    capref_t child = spawn(name, quota, arg0, arg1, share, rights);
+    if (child < 0)
+        return child;
+    long r = vn_env_start(child);
+    if (r < 0) {
+        vn_cap_delete(child);
+        return (capref_t)r;
+    }
+    return child;
+}
+
 capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
 {
     capref_t child = vn_spawn_stopped(name, quota, arg0, arg1);
@@ -142,7 +164,8 @@ capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1
     return child;
 }
 
-capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
+static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                      unsigned rights)
 {
     uint64_t size, entry = 0;
     const uint8_t *image = vn_archive_find(name, &size);
@@ -154,7 +177,13 @@ capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint6
     if (child < 0)
         return (capref_t)child;
     sp.n = 0;
-    int r = load((capref_t)child, image, size, &entry);
+    int r = 0;
+    if (share >= 0) {
+        long g = vn_cap_grant(share, (capref_t)child, rights);
+        r = g < 0 ? (int)g : g == VN_CAP_SPAWN_SHARE ? 0 : -E_INVAL;
+    }
+    if (r == 0)
+        r = load((capref_t)child, image, size, &entry);
     for (uint64_t i = 1; r == 0 && i <= SPAWN_STACK_PAGES; i++)
         r = child_page((capref_t)child, USER_STACK_TOP - i * PAGE_SIZE, VM_PROT_WRITE, NULL, 0, 0);
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = arg1};
@@ -175,8 +204,22 @@ int vn_wait(capref_t env)
             return -1;
         if (ci.env_status != 1)
             break;
-        vn_yield();
+        vn_env_wait(200000, NULL, 0, VN_WAIT_NONE);     /* 0.2 ms, then look again */
     }
     vn_cap_delete(env);
     return ci.env_status == 0 ? ci.exit_status : -1;
+}
+
+void vn_kill(capref_t env)
+{
+    vn_env_destroy(env);
+    vn_wait(env);
+}
+
+uint64_t vn_clock_ns(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t t = (((uint64_t)hi << 32) | lo) - vn_sysinfo->tsc_boot, hz = vn_sysinfo->tsc_hz;
+    return t / hz * 1000000000ul + t % hz * 1000000000ul / hz;
 }

@@ -58,6 +58,15 @@ const void *vn_archive_find(const char *name, uint64_t *size);
 capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1);
 /* The same, but leave the child stopped (start it with vn_env_start). */
 capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1);
+/* Spawn, first granting `share` (with `rights`) so that it lands in the
+ * child's VN_CAP_SPAWN_SHARE slot. */
+capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                        unsigned rights);
+#define VN_CAP_SPAWN_SHARE 1
+/* Destroy the child named by env, wait until it is gone, delete the cap. */
+void vn_kill(capref_t env);
+/* Nanoseconds since boot, from the exposed TSC calibration (no syscall). */
+uint64_t vn_clock_ns(void);
 /* Yield until the child named by env has ended; returns its exit status,
  * or -1 if it was killed.  Deletes the capability. */
 int vn_wait(capref_t env);

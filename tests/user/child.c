@@ -19,6 +19,15 @@ enum {
 static volatile int *volatile wild = (volatile int *)16;
 
 static uint64_t hog_base;
+static volatile uint64_t *shared;   /* the parent's page in VN_CAP_SPAWN_SHARE, if any */
+
+static void map_shared(void)
+{
+    uint64_t va = vn_va_reserve(1);
+    struct vn_map_entry m = {va, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
+    if (vn_page_map(CAP_SELF, &m, 1) == 1)
+        shared = (volatile uint64_t *)va;
+}
 static volatile uint64_t hog_pages, released;
 
 static void give_back(uint64_t npages)
@@ -55,10 +64,13 @@ int main(uint64_t mode, uint64_t arg)
         vn_upcalls_init();
         if (arg)
             vn_revoke_handler(give_back);
+        map_shared();               /* before the quota is full */
         hog_base = vn_va_reserve(100000);
         while (vn_map_fresh(hog_base + hog_pages * PAGE_SIZE, 1, VM_PROT_WRITE) == 0)
             hog_pages++;
         printf("child: hog holds %lu pages (quota %lu)\n", hog_pages, vn_envinfo->quota);
+        if (shared)
+            shared[1] = 1;          /* tell the parent we are full */
         for (;;) {
             vn_yield();
             if (released && vn_envinfo->revoke_request == 0 && vn_envinfo->held <= vn_envinfo->quota) {
@@ -74,25 +86,18 @@ int main(uint64_t mode, uint64_t arg)
     case CHILD_SPIN:
         for (;;)
             vn_yield();
-    case CHILD_GRANTED: {
+    case CHILD_GRANTED:
         vn_upcalls_init();
-        /* Find the granted page: the one read-only page capability. */
-        capref_t granted = -1;
-        struct vn_capinfo ci;
-        for (uint32_t s = 1; s < 256 && granted < 0; s++)
-            if (vn_cap_info(CAPREF_MAKE(s, 0), &ci) == 0 && ci.type == CAP_PAGE && !(ci.rights & CR_WRITE))
-                granted = CAPREF_MAKE(s, 0);
-        uint64_t va = vn_va_reserve(1);
-        struct vn_map_entry m = {va, granted, VM_PROT_READ, 0};
-        if (vn_page_map(CAP_SELF, &m, 1) != 1)
+        map_shared();
+        if (!shared)
             return 98;
         vn_pgfault_register(revoked_fault);
+        shared[1] = 1;              /* mapped: the parent may revoke now */
         for (;;) {
-            if (*(volatile uint64_t *)va != 0x1234)
+            if (shared[0] != 0x1234)
                 return 99;
             vn_yield();
         }
-    }
     case CHILD_HANDLER_FAULT:
         vn_upcalls_init();
         vn_pgfault_register(faulting_handler);

@@ -50,24 +50,23 @@ int main(void)
     struct vn_map_entry m = {va, (capref_t)page, VM_PROT_WRITE, 0};
     CHECK_EQ(vn_page_map(CAP_SELF, &m, 1), 1);
     *(volatile uint64_t *)va = 0x1234;
-    c = vn_spawn_stopped("child", 128, 4, 0);
+    c = vn_spawn_share("child", 128, 4, 0, (capref_t)page, CR_READ | CR_WRITE | CR_MAP);
+    CHECK(c > 0);
     CHECK_EQ(vn_cap_grant((capref_t)page, c, CR_READ | CR_MAP | CR_CONTROL), -E_PERM);
     long nogrant = vn_cap_derive((capref_t)page, CR_READ | CR_MAP);
     CHECK_EQ(vn_cap_grant((capref_t)nogrant, c, CR_READ), -E_PERM);     /* lacks CR_GRANT */
     long weakenv = vn_cap_derive(c, CR_READ | CR_MAP);
     CHECK_EQ(vn_cap_grant((capref_t)page, (capref_t)weakenv, CR_READ), -E_PERM);  /* env lacks CR_WRITE */
-    long granted = vn_cap_grant((capref_t)page, c, CR_READ | CR_MAP);
-    CHECK(granted > 0);
-    CHECK_EQ(vn_env_start(c), 0);
     CHECK_EQ(vn_env_start(c), -E_BUSY);
-    for (int i = 0; i < 10; i++)
-        vn_yield();
+    /* Wait (sleeping, not spinning) until the child has mapped the page. */
+    CHECK_EQ(vn_env_wait(5000000000ul, (const uint64_t *)(va + 8), 0, VN_WAIT_NE), VN_WAKE_PREDICATE);
     CHECK_EQ(vn_cap_info(c, &ci), 0);
     CHECK(ci.env_status == 1);                  /* still watching the page */
     CHECK_EQ(vn_cap_revoke((capref_t)page), 0); /* takes nogrant and the child's copy */
     CHECK_EQ(vn_cap_info((capref_t)nogrant, &ci), -E_BADCAP);
     CHECK_EQ(vn_wait(c), 7);
     CHECK(*(volatile uint64_t *)va == 0x1234);  /* our own mapping is the root's */
+    *(volatile uint64_t *)(va + 8) = 0;
     CHECK_EQ(vn_cap_delete((capref_t)page), 0);
     CHECK(!(vn_pte(va) & 1));
     CHECK_EQ(free_pages(), free0);

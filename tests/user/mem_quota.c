@@ -7,22 +7,31 @@
  */
 #include "check.h"
 
+static volatile uint64_t *flag;        /* shared with the hog: [1] = full */
+
+static capref_t hog(unsigned cooperative)
+{
+    flag[1] = 0;
+    return vn_spawn_share("child", 300, 2, cooperative, vn_page_cap((uint64_t)flag), CR_READ | CR_WRITE | CR_MAP);
+}
+
 static void shrink(capref_t child, uint64_t quota)
 {
-    for (int i = 0; i < 20; i++)        /* let the child fill its quota */
-        vn_yield();
+    /* Sleep until the child says it has filled its quota. */
+    CHECK_EQ(vn_env_wait(10000000000ul, (const uint64_t *)&flag[1], 0, VN_WAIT_NE), VN_WAKE_PREDICATE);
     CHECK_EQ(vn_env_set_quota(child, quota), 0);
 }
 
 int main(void)
 {
+    flag = vn_alloc_pages(1);
     uint64_t free0 = vn_sysinfo->free_pages, held0 = vn_envinfo->held;
-    capref_t coop = vn_spawn("child", 300, 2, 1);
+    capref_t coop = hog(1);
     CHECK(coop > 0);
     shrink(coop, 200);
     CHECK_EQ(vn_wait(coop), 10);
 
-    capref_t deaf = vn_spawn("child", 300, 2, 0);
+    capref_t deaf = hog(0);
     CHECK(deaf > 0);
     shrink(deaf, 200);
     CHECK_EQ(vn_wait(deaf), 20);

@@ -71,6 +71,7 @@ static void parse_pvh(paddr_t pa)
         panic("boot: bad PVH magic %x", si->magic);
     boot_info.loader = "pvh";
     set_cmdline(si->cmdline_paddr);
+    boot_info.rsdp = si->rsdp_paddr;
     struct hvm_modlist_entry *mods = P2V(si->modlist_paddr);
     for (uint32_t i = 0; i < si->nr_modules; i++)
         add_module(mods[i].paddr, mods[i].size);
@@ -94,6 +95,10 @@ static void parse_mb2(paddr_t pa)
         } else if (t->type == 3) {
             uint32_t *m = (uint32_t *)(t + 1);
             add_module(m[0], m[1] - m[0]);
+        } else if ((t->type == 14 || t->type == 15) && t->size > 8) {
+            uint32_t n = MIN(t->size - 8, sizeof(boot_info.rsdp_copy));
+            memcpy(boot_info.rsdp_copy, (uint8_t *)(t + 1), n);
+            boot_info.has_rsdp_copy = true;
         } else if (t->type == 6) {
             uint32_t esize = ((uint32_t *)(t + 1))[0];
             for (uint32_t e = 16; esize && e + esize <= t->size; e += esize) {

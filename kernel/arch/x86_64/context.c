@@ -6,14 +6,14 @@
  */
 #include <veneer/memlayout.h>
 #include "../../env.h"
+#include "../../klock.h"
+#include "lapic.h"
 #include "percpu.h"
 #include "x86.h"
 
 /* Flags a user program may own; IF is always on, IOPL always 0. */
 #define RFLAGS_USER_MASK 0x240dd5ul   /* CF PF AF ZF SF TF DF OF AC ID */
 #define RFLAGS_FIXED     (RFLAGS_IF | 0x2ul)
-
-static struct env *fpu_owner;
 
 struct env *arch_curenv(void)
 {
@@ -41,20 +41,73 @@ static bool canonical(uint64_t a)
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
-void arch_fpu_switch(struct env *e)
+void arch_fpu_save(struct env *e)
 {
-    if (fpu_owner == e)
-        return;
-    if (fpu_owner)
-        __asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
+    struct percpu *c = this_cpu();
+    if (c->fpu_env == e && e->fpu_cpu == (int)c->id)
+        __asm__ volatile("fxsave64 %0" : "=m"(e->fpu));
+}
+
+void arch_fpu_restore(struct env *e)
+{
+    struct percpu *c = this_cpu();
+    if (c->fpu_env == e && e->fpu_cpu == (int)c->id)
+        return;     /* the registers still hold its state */
     __asm__ volatile("fxrstor64 %0" : : "m"(e->fpu));
-    fpu_owner = e;
+    c->fpu_env = e;
+    e->fpu_cpu = (int)c->id;
 }
 
 void arch_fpu_forget(struct env *e)
 {
-    if (fpu_owner == e)
-        fpu_owner = NULL;
+    for (unsigned i = 0; i < ncpus; i++)
+        if (cpus[i].fpu_env == e)
+            cpus[i].fpu_env = NULL;
+}
+
+void arch_context_set_return(struct trapframe *tf, long v)
+{
+    tf->rax = (uint64_t)v;
+}
+
+uint64_t arch_tsc(void)
+{
+    return rdtsc();
+}
+
+uint64_t arch_tsc_hz(void)
+{
+    return tsc_hz();
+}
+
+void arch_timer_oneshot(uint64_t ns)
+{
+    lapic_timer_oneshot(ns);
+}
+
+void arch_idle(void)
+{
+    struct percpu *c = this_cpu();
+    c->idle = true;
+    kernel_unlock();
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    kernel_lock();
+    c->idle = false;
+}
+
+void arch_wait_for_kick(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+void arch_kick_cpu(unsigned cpu)
+{
+    lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE);
+}
+
+bool arch_cpu_idle(unsigned cpu)
+{
+    return cpus[cpu].idle;
 }
 
 void env_pop_tf(struct trapframe *tf) __attribute__((noreturn));
@@ -70,6 +123,7 @@ void arch_context_resume(struct env *e)
         env_kill(e, "general protection: non-canonical or kernel rip %lx", tf->rip);
         sched_run();
     }
+    kernel_unlock();
     env_pop_tf(tf);
 }
 

@@ -25,10 +25,11 @@ struct desc_ptr {
 
 extern char trap_stubs[], syscall_entry[];
 
-static struct percpu cpu0;
+struct percpu cpus[MAX_CPUS];
+unsigned ncpus = 1;
 static struct idt_gate idt[256];
 static uint8_t cpu0_kstack[16384] __attribute__((aligned(16)));
-static uint8_t cpu0_ist[3][4096] __attribute__((aligned(16)));
+static uint8_t cpu0_ist[3 * 4096] __attribute__((aligned(16)));
 
 bool cpu_has_smep, cpu_has_smap;
 
@@ -53,7 +54,7 @@ static void gdt_init(struct percpu *c)
     __asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 }
 
-static void idt_init(void)
+static void idt_build(void)
 {
     for (int v = 0; v < 256; v++) {
         uint64_t a = (uint64_t)trap_stubs + 16 * v;
@@ -64,6 +65,10 @@ static void idt_init(void)
             .off_mid = a >> 16 & 0xffff, .off_hi = a >> 32,
         };
     }
+}
+
+static void idt_load(void)
+{
     struct desc_ptr d = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" : : "m"(d));
 }
@@ -81,26 +86,33 @@ static void features_init(void)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
     write_cr0((read_cr0() | CR0_WP | 2 /* MP */) & ~4ul /* EM */);
-    kprintf("cpu: NX on, W^X kernel, SMEP %s, SMAP %s\n", cpu_has_smep ? "on" : "absent",
-            cpu_has_smap ? "on" : "absent");
 }
 
-void cpu_init(void)
+void cpu_init_one(unsigned idx, uint64_t kstack, uint64_t ist_base)
 {
-    struct percpu *c = &cpu0;
+    struct percpu *c = &cpus[idx];
     c->self = c;
-    c->id = 0;
-    c->kstack_top = (uint64_t)cpu0_kstack + sizeof(cpu0_kstack);
-    c->tss.rsp[0] = c->kstack_top;
+    c->id = idx;
+    c->kstack_top = kstack;
+    c->tss.rsp[0] = kstack;
     for (int i = 0; i < 3; i++)
-        c->tss.ist[i] = (uint64_t)cpu0_ist[i] + sizeof(cpu0_ist[i]);
+        c->tss.ist[i] = ist_base + (uint64_t)(i + 1) * 4096;
     gdt_init(c);
-    idt_init();
+    if (idx == 0)
+        idt_build();
+    idt_load();
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
     wrmsr(MSR_STAR, ((uint64_t)GDT_KDATA << 48) | ((uint64_t)GDT_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL);
     features_init();
+}
+
+void cpu_init(void)
+{
+    cpu_init_one(0, (uint64_t)cpu0_kstack + sizeof(cpu0_kstack), (uint64_t)cpu0_ist);
+    kprintf("cpu: NX on, W^X kernel, SMEP %s, SMAP %s\n", cpu_has_smep ? "on" : "absent",
+            cpu_has_smap ? "on" : "absent");
 }

@@ -22,11 +22,15 @@
 #include "../../panic.h"
 #include "../../pmem.h"
 #include "../../vm.h"
+#include "percpu.h"
+#include "tlb.h"
 #include "x86.h"
 
 #define PTE_P   (1ul << 0)
 #define PTE_W   (1ul << 1)
 #define PTE_U   (1ul << 2)
+#define PTE_PWT (1ul << 3)
+#define PTE_PCD (1ul << 4)
 #define PTE_PS  (1ul << 7)
 #define PTE_G   (1ul << 8)
 #define PTE_NX  (1ul << 63)
@@ -154,6 +158,16 @@ void paging_expose_init(paddr_t sysinfo_pa, paddr_t info_pa, uint64_t info_pages
     }
 }
 
+/* A translation of va in s changed: drop it from every CPU's TLB before
+ * the old frame can be reused. */
+static void flush(struct vm_space *s, vaddr_t va)
+{
+    struct percpu *c = this_cpu();
+    if (c->loaded_vm == s)
+        invlpg(va);
+    tlb_shootdown(s->cpus & ~(1ul << c->id), va);
+}
+
 int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa)
 {
     paddr_t t[4];       /* PML4, exposed PDPT, its PD and PT */
@@ -174,14 +188,17 @@ int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa)
     ((uint64_t *)P2V(t[3]))[PT_IDX(VN_ENVINFO)] = envinfo_pa | PTE_P | PTE_U | PTE_NX;
     s->root = t[0];
     s->owner = owner;
+    s->cpus = 0;
     return 0;
 }
 
 void vm_space_destroy(struct vm_space *s, void (*release)(void *ctx, vaddr_t va, paddr_t pa), void *ctx)
 {
     uint64_t *pml4 = P2V(s->root);
-    if (read_cr3() == s->root)
-        write_cr3(kernel_pml4);
+    if (this_cpu()->loaded_vm == s)
+        vm_deactivate();
+    if (s->cpus)
+        panic("vm_space_destroy: address space still loaded on CPUs %lx", s->cpus);
     for (uint64_t i4 = 0; i4 < 256; i4++) {
         if (!(pml4[i4] & PTE_P) || i4 == VN_UVPT_SLOT)
             continue;
@@ -226,8 +243,8 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
         *old = (*pte & PTE_P) ? (*pte & PTE_ADDR) : 0;
     bool was_present = *pte & PTE_P;
     *pte = e;
-    if (was_present && read_cr3() == s->root)
-        invlpg(va);
+    if (was_present)
+        flush(s, va);
     return 0;
 }
 
@@ -240,8 +257,7 @@ int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa)
         return -E_NOENT;
     *pa = *pte & PTE_ADDR;
     *pte = 0;
-    if (read_cr3() == s->root)
-        invlpg(va);
+    flush(s, va);
     return 0;
 }
 
@@ -255,9 +271,40 @@ int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
     uint64_t e = (*pte & PTE_ADDR) | PTE_P | ((rights & VM_USER) ? PTE_U : 0) |
                  ((rights & VM_WRITE) ? PTE_W : 0) | ((rights & VM_EXEC) ? 0 : PTE_NX);
     *pte = e;
-    if (read_cr3() == s->root)
-        invlpg(va);
+    flush(s, va);
     return 0;
+}
+
+/* Map [pa, pa + len) into the physmap with the given extra PTE flags,
+ * leaving pages already there alone.  Errors: -E_NOMEM, -E_RANGE. */
+static int map_phys(paddr_t pa, uint64_t len, uint64_t flags)
+{
+    if (pa + len > PHYSMAP_MAX || pa + len < pa)
+        return -E_RANGE;
+    for (paddr_t p = ROUND_DOWN(pa, PAGE_SIZE); p < pa + len; p += PAGE_SIZE) {
+        if (vm_kernel_rights(PHYSMAP_BASE + p) >= 0)
+            continue;
+        uint64_t *pte = walk(kernel_pml4, PHYSMAP_BASE + p, 0, KERNEL_OWNER, PTE_P | PTE_W);
+        if (!pte)
+            return -E_NOMEM;
+        *pte = p | PTE_P | PTE_W | PTE_G | PTE_NX | flags;
+    }
+    return 0;
+}
+
+paddr_t paging_kernel_root(void)
+{
+    return kernel_pml4;
+}
+
+int vm_kernel_map_phys(paddr_t pa, uint64_t len)
+{
+    return map_phys(pa, len, 0);
+}
+
+int vm_kernel_map_mmio(paddr_t pa, uint64_t len)
+{
+    return map_phys(pa, len, PTE_PCD | PTE_PWT);
 }
 
 int vm_kernel_rights(vaddr_t va)
@@ -304,6 +351,23 @@ int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights)
 
 void vm_activate(struct vm_space *s)
 {
-    if (read_cr3() != s->root)
-        write_cr3(s->root);
+    struct percpu *c = this_cpu();
+    if (c->loaded_vm == s)
+        return;
+    if (c->loaded_vm)
+        c->loaded_vm->cpus &= ~(1ul << c->id);
+    s->cpus |= 1ul << c->id;
+    c->loaded_vm = s;
+    write_cr3(s->root);
 }
+
+void vm_deactivate(void)
+{
+    struct percpu *c = this_cpu();
+    if (!c->loaded_vm)
+        return;
+    c->loaded_vm->cpus &= ~(1ul << c->id);
+    c->loaded_vm = NULL;
+    write_cr3(kernel_pml4);
+}
+

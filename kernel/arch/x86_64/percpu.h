@@ -23,15 +23,28 @@ struct tss {
     uint16_t iomap_base;
 } __attribute__((packed));
 
+struct vm_space;
+
+/* Fields are touched only by their own CPU, except where noted. */
 struct percpu {
     struct percpu *self;    /* 0: for %gs:0 loads */
     uint64_t kstack_top;    /* 8: stack for syscall/interrupt entry */
     uint64_t user_rsp;      /* 16: scratch for the syscall entry path */
-    struct env *curenv;     /* environment running on this CPU, or NULL */
-    uint32_t id;
+    struct env *curenv;     /* environment running on this CPU, or NULL (BKL) */
+    struct env *fpu_env;    /* whose state the FPU registers hold, or NULL */
+    struct vm_space *loaded_vm; /* user address space in CR3, or NULL (BKL) */
+    uint32_t id;            /* index in cpus[] */
+    uint32_t apic_id;
+    volatile uint32_t tlb_pending;  /* set by a shootdown sender, cleared here */
+    volatile uint32_t started;      /* AP has come up */
+    bool idle;              /* halted in the idle loop (BKL) */
     struct tss tss;
     uint64_t gdt[7];
 } __attribute__((aligned(64)));
+
+#define MAX_CPUS 16
+extern struct percpu cpus[MAX_CPUS];
+extern unsigned ncpus;
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
@@ -43,8 +56,9 @@ static inline struct percpu *this_cpu(void)
     return p;
 }
 
-/* Set up GDT, TSS, IDT, syscall MSRs and CPU features on the boot CPU. */
-void cpu_init(void);
+/* Set up GDT, TSS, IDT, syscall MSRs and CPU features on this CPU, whose
+ * index is idx and kernel stack top kstack. */
+void cpu_init_one(unsigned idx, uint64_t kstack, uint64_t ist_base);
 #endif
 
 #endif

@@ -10,7 +10,11 @@
 #include "../../env.h"
 #include "../../panic.h"
 #include "../../syscall.h"
+#include "../../klock.h"
+#include "../../sched.h"
+#include "lapic.h"
 #include "percpu.h"
+#include "tlb.h"
 #include "trapframe.h"
 #include "x86.h"
 
@@ -86,17 +90,36 @@ void trap_dispatch(struct trapframe *tf)
 {
     if (cpu_has_smap)
         clac();     /* user RFLAGS.AC must not lift SMAP inside the kernel */
-    if ((tf->cs & 3) == 0) {
-        kernel_trap(tf);
+    /* Served without the kernel lock, from any mode; returns to the
+     * interrupted code directly. */
+    if (tf->trapno == VEC_SPURIOUS)
+        return;
+    /* Acknowledge interrupts at once: an un-acknowledged vector would hold
+     * back kicks and shootdowns (same priority class) while we wait for
+     * the kernel lock, and that wait may need a kick to end. */
+    if (tf->trapno >= 32)
+        lapic_eoi();
+    if (tf->trapno == VEC_IPI_TLB) {
+        tlb_serve();
         return;
     }
+    if ((tf->cs & 3) == 0) {
+        if (tf->trapno < 32)
+            kernel_trap(tf);
+        return;                     /* timer or kick while idle or waiting */
+    }
+    kernel_lock();
     struct env *e = arch_curenv();
     if (!e)
         panic("trap_dispatch: user-mode trap with no current environment");
     e->tf = *tf;
     env_on_entry(e);
-    if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK && e->status == ENV_RUNNING)
+    if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK && e->status == ENV_RUNNING) {
         user_exception(e, &e->tf);
+    } else if (tf->trapno == VEC_TIMER) {
+        if (e->status == ENV_RUNNING && sched_tick(e))
+            sched_run();
+    }                               /* a kick: just look again below */
     env_reap();
     if (e->status == ENV_RUNNING)
         env_run(e);
@@ -105,6 +128,7 @@ void trap_dispatch(struct trapframe *tf)
 
 void syscall_trap(struct trapframe *tf)
 {
+    kernel_lock();
     struct env *e = arch_curenv();
     if (!e)
         panic("syscall_trap: syscall with no current environment");

@@ -75,8 +75,11 @@ trap_common:
     movq %rsp, %rdi
     xorl %ebp, %ebp
     call trap_dispatch
-    /* Only traps taken in kernel mode come back here. */
-    POP_REGS
+    /* Kernel-mode traps, and IPIs served without the lock, come back here. */
+    testb $3, TF_CS(%rsp)
+    jz 1f
+    swapgs
+1:  POP_REGS
     addq $16, %rsp
     iretq
 

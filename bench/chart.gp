@@ -1,0 +1,24 @@
+# Chart of `make bench`: gnuplot -e "dir='build/bench'" bench/chart.gp
+# Reads dir/chart-instructions.dat and dir/chart-ns.dat (bench/report.awk:
+# op, Veneer median min max, Linux median min max; "?" = missing) and draws
+# dir/bench.png: two panels of bars, Veneer beside Linux per operation,
+# with min..max whiskers, on log scales (the rows span orders of magnitude).
+set terminal pngcairo size 1000,460 font "sans,10"
+set output dir."/bench.png"
+set datafile missing "?"
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set logscale y
+set grid ytics
+set key top left
+set xtics nomirror
+set multiplot layout 1,2 title "Veneer vs Linux under QEMU TCG (median, min..max whiskers)"
+set title "guest instructions per operation (-icount shift=0)"
+plot dir."/chart-instructions.dat" using 2:3:4:xtic(1) title "Veneer" lc rgb "#2b7bba", \
+     "" using 5:6:7 title "Linux" lc rgb "#d95f02"
+set title "wall-clock ns per operation (TCG)"
+plot dir."/chart-ns.dat" using 2:3:4:xtic(1) title "Veneer" lc rgb "#2b7bba", \
+     "" using 5:6:7 title "Linux" lc rgb "#d95f02"
+unset multiplot

@@ -1,0 +1,273 @@
+# Turn the serial logs of bench/run.sh into the comparison table (stdout)
+# and results.csv, results.json and the chart's data files in `out`.
+# Plain POSIX awk (mawk or gawk).  Input: files <os>-<mode>-<run>.log whose
+# lines are "<host epoch seconds> <serial line>"; mode is icount (rdtsc =
+# guest instructions) or wall (rdtsc = host TSC).  Variables: out, runs,
+# qemu, qemu_args, release; require=OS turns it into the smoke check
+# (exit 1 unless every row of OS has both metrics and the loop is 2.00).
+#
+# Each sample (bench/bench_common.h) ran its operation 0 and n times:
+#   per-op = (x(n) - x(0)) / n
+# with x = ticks (icount); in wall mode x = clock_gettime ns where the
+# guest has it (Linux), else ticks / rate (Veneer).  The rate is the host
+# TSC's ticks per ns: the median over every wall boot, of either guest, of
+# (tsc at calib=end - tsc at calib=start) / (host time between the lines).
+# A single boot's figure can be off by a few ms of host scheduling; the
+# TSC rate itself is one host constant.  Rows
+# other than loop and call then lose the median call cost of their OS and
+# mode.  Cells are median (min..max) over every sample of every boot.
+
+function basename(p) { sub(/.*\//, "", p); sub(/\.log$/, "", p); return p }
+
+# Sort a[1..n] in place (insertion: n is small).
+function sort(a, n,    i, j, x) {
+    for (i = 2; i <= n; i++) {
+        x = a[i]
+        for (j = i - 1; j >= 1 && a[j] > x; j--)
+            a[j + 1] = a[j]
+        a[j + 1] = x
+    }
+}
+
+# Statistics of the values stored under key k: sets MED, MIN, MAX, N.
+function stats(k,    a, i) {
+    N = cnt[k] + 0
+    MED = MIN = MAX = ""
+    if (!N)
+        return 0
+    for (i = 1; i <= N; i++)
+        a[i] = val[k, i]
+    sort(a, N)
+    MIN = a[1]; MAX = a[N]
+    MED = N % 2 ? a[(N + 1) / 2] : (a[N / 2] + a[N / 2 + 1]) / 2
+    return N
+}
+
+function add(k, v) { val[k, ++cnt[k]] = v }
+
+function num(x,    ax) {
+    if (x == "")
+        return "-"
+    ax = x < 0 ? -x : x
+    return sprintf(ax >= 1000 ? "%.0f" : ax >= 100 ? "%.1f" : "%.2f", x)
+}
+
+function cell(k) { return stats(k) ? num(MED) " (" num(MIN) ".." num(MAX) ")" : "-" }
+
+function jstats(k) {
+    if (!stats(k))
+        return "null"
+    return sprintf("{\"median\": %.6g, \"min\": %.6g, \"max\": %.6g, \"samples\": %d}", MED, MIN, MAX, N)
+}
+
+function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+
+FNR == 1 {
+    split(basename(FILENAME), p, "-")
+    file_os[FILENAME] = p[1]
+    file_mode[FILENAME] = p[2]
+    files[++nfiles] = FILENAME
+}
+
+{
+    k = 0
+    for (i = 2; i <= NF; i++)
+        if ($i == "BENCH" || $i == "BENCHINFO") { k = i; break }
+    if (!k)
+        next
+    split("", kv)
+    tag = ""
+    for (i = k + 1; i <= NF; i++) {
+        e = index($i, "=")
+        if (e)
+            kv[substr($i, 1, e - 1)] = substr($i, e + 1)
+        else
+            tag = $i
+    }
+    os = kv["os"]
+    if ($k == "BENCHINFO") {
+        info[os] = ""
+        for (i = k + 2; i <= NF; i++)
+            info[os] = info[os] (i > k + 2 ? " " : "") $i
+    } else if (tag == "begin") {
+        oplist[os] = kv["ops"]
+        reps[os] = kv["reps"]
+        if (kv["quick"] == 1)
+            quick = 1
+    } else if (tag == "end") {
+        ended[FILENAME] = 1
+    } else if ("calib" in kv) {
+        cal_ts[FILENAME, kv["calib"]] = $1
+        cal_tsc[FILENAME, kv["calib"]] = kv["tsc"]
+    } else if ("op" in kv && kv["iters"] > 0 && kv["ticks"] != "") {
+        ns++
+        s_file[ns] = FILENAME; s_os[ns] = os; s_op[ns] = kv["op"]; s_it[ns] = kv["iters"]
+        s_t0[ns] = kv["ticks0"]; s_t[ns] = kv["ticks"]
+        s_n0[ns] = ("ns0" in kv) ? kv["ns0"] : ""; s_n[ns] = ("ns" in kv) ? kv["ns"] : ""
+    }
+}
+
+END {
+    metric_name["instructions"] = "instructions/op"
+    metric_name["ns"] = "ns/op (TCG)"
+
+    # TSC ticks per host ns, per boot, from the calib markers.
+    for (i = 1; i <= nfiles; i++) {
+        f = files[i]
+        if (!((f, "start") in cal_ts) || !((f, "end") in cal_ts))
+            continue
+        secs = cal_ts[f, "end"] - cal_ts[f, "start"]
+        if (secs <= 0)
+            continue
+        rate[f] = (cal_tsc[f, "end"] - cal_tsc[f, "start"]) / (secs * 1e9)
+        m = file_mode[f] == "icount" ? "emul" : "tsc"
+        add(file_os[f] SUBSEP m, rate[f])
+        add(file_os[f] SUBSEP m "secs", secs)
+        if (m == "tsc")
+            add("all" SUBSEP "tsc", rate[f])
+    }
+    stats("all" SUBSEP "tsc")
+    tsc_rate = MED; tsc_n = N; tsc_min = MIN; tsc_max = MAX
+
+    # Per-op values of every sample.
+    for (s = 1; s <= ns; s++) {
+        f = s_file[s]
+        if (file_mode[f] == "icount") {
+            m = "instructions"
+            v = (s_t[s] - s_t0[s]) / s_it[s]
+            add(s_os[s] SUBSEP "overhead", s_t0[s])
+        } else {
+            m = "ns"
+            if (s_n[s] != "") {
+                v = (s_n[s] - s_n0[s]) / s_it[s]
+                if (tsc_rate > 0 && v > 0)  # the marker method, checked against the clock
+                    add(s_os[s] SUBSEP "xcheck", (s_t[s] - s_t0[s]) / s_it[s] / tsc_rate / v)
+            } else if (tsc_rate > 0) {
+                v = (s_t[s] - s_t0[s]) / s_it[s] / tsc_rate
+            } else {
+                continue
+            }
+        }
+        add(s_os[s] SUBSEP m SUBSEP s_op[s], v)
+    }
+
+    # The harness (call row) comes off every table operation.
+    for (k in cnt) {
+        split(k, p, SUBSEP)
+        if (p[3] == "" || p[3] == "loop" || p[3] == "call")
+            continue
+        if (stats(p[1] SUBSEP p[2] SUBSEP "call"))
+            for (i = 1; i <= cnt[k]; i++)
+                val[k, i] -= MED
+    }
+
+    # Rows: Veneer's operations in its order, then any only Linux has.
+    nops = 0
+    for (o = 1; o <= 2; o++) {
+        os = o == 1 ? "veneer" : "linux"
+        n = os in oplist ? split(oplist[os], l, ",") : 0
+        for (i = 1; i <= n; i++)
+            if (!(l[i] in seen)) { seen[l[i]] = 1; ops[++nops] = l[i] }
+    }
+
+    if (require != "") {
+        bad = ""
+        for (i = 1; i <= nfiles; i++)
+            if (!(files[i] in ended))
+                bad = bad " no-end:" basename(files[i])
+        if (!nops)
+            bad = bad " no-rows"
+        for (i = 1; i <= nops; i++)
+            for (m in metric_name)
+                if (!stats(require SUBSEP m SUBSEP ops[i]))
+                    bad = bad " " ops[i] "/" m
+        if (!stats(require SUBSEP "instructions" SUBSEP "loop") || MED < 1.99 || MED > 2.01)
+            bad = bad " loop-not-2-instructions"
+    }
+
+    # The table.
+    printf "Veneer vs Linux%s\n%s: %s, qboot\n", release != "" ? " (" release ")" : "", qemu, qemu_args
+    printf "median (min..max) over %s boot(s) x %s samples; V/L = Veneer / Linux (< 1: Veneer cheaper)\n", \
+        runs, ("veneer" in reps) ? reps["veneer"] : reps["linux"]
+    if (quick)
+        printf "QUICK RUN: counts 100 times smaller; this checks the plumbing, not performance\n"
+    printf "\n"
+    row = "%-8s %-16s %-26s %-26s %6s\n"
+    printf row, "op", "metric", "Veneer", "Linux", "V/L"
+    csv = out "/results.csv"
+    print "op,metric,veneer_median,veneer_min,veneer_max,veneer_samples,linux_median,linux_min,linux_max,linux_samples,veneer_over_linux" > csv
+    json = out "/results.json"
+    printf "{\n  \"qemu\": %s,\n  \"qemu_args\": %s,\n  \"linux\": %s,\n  \"linux_info\": %s,\n  \"boots\": %d,\n  \"rows\": [", \
+        jstr(qemu), jstr(qemu_args), jstr(release), jstr(info["linux"]), runs > json
+    for (i = 1; i <= nops; i++) {
+        for (mi = 1; mi <= 2; mi++) {
+            m = mi == 1 ? "instructions" : "ns"
+            kv_ = "veneer" SUBSEP m SUBSEP ops[i]
+            kl = "linux" SUBSEP m SUBSEP ops[i]
+            ratio = ""
+            if (stats(kv_)) {
+                vmed = MED
+                if (stats(kl) && MED != 0)
+                    ratio = vmed / MED
+            }
+            printf row, mi == 1 ? ops[i] : "", metric_name[m], cell(kv_), cell(kl), \
+                ratio == "" ? "-" : sprintf("%.2f", ratio)
+            line = ops[i] "," m
+            for (o = 1; o <= 2; o++) {
+                stats(o == 1 ? kv_ : kl)
+                line = line "," MED "," MIN "," MAX "," N
+            }
+            print line "," ratio > csv
+            printf "%s\n    {\"op\": %s, \"metric\": %s, \"veneer\": %s, \"linux\": %s, \"veneer_over_linux\": %s}", \
+                (i + mi > 2 ? "," : ""), jstr(ops[i]), jstr(m), jstats(kv_), jstats(kl), \
+                ratio == "" ? "null" : sprintf("%.6g", ratio) > json
+            dat = out "/chart-" m ".dat"
+            line = ops[i]
+            for (o = 1; o <= 2; o++)
+                line = line " " (stats(o == 1 ? kv_ : kl) ? MED " " MIN " " MAX : "? ? ?")
+            print line > dat
+        }
+    }
+    printf "\n  ],\n  \"calibration\": {\n    \"tsc\": {\"ticks_per_ns\": %s, \"boots\": %d, \"min\": %s, \"max\": %s}", \
+        tsc_rate == "" ? "null" : tsc_rate, tsc_n, tsc_min == "" ? "null" : tsc_min, \
+        tsc_max == "" ? "null" : tsc_max > json
+
+    # How the numbers were made, per guest.
+    printf "\nloop: one dec/jnz iteration, exactly 2 instructions (calibration); call: the harness's\n"
+    printf "empty indirect call, already subtracted from the rows below it.\n"
+    if (tsc_rate != "")
+        printf "TSC: %.4f ticks/ns, median of %d boots' host-timed markers (%.4f..%.4f)\n", \
+            tsc_rate, tsc_n, tsc_min, tsc_max
+    for (o = 1; o <= 2; o++) {
+        os = o == 1 ? "veneer" : "linux"
+        if (!(os in oplist))
+            continue
+        stats(os SUBSEP "overhead"); ov = MED
+        stats(os SUBSEP "tsc"); tsc = MED
+        stats(os SUBSEP "tscsecs"); secs = MED
+        stats(os SUBSEP "emul"); emul = MED
+        stats(os SUBSEP "xcheck"); xc = MED
+        printf "%s: fixed cost of a measurement %s instructions (subtracted); ", os, ov == "" ? "-" : sprintf("%.0f", ov)
+        if (os == "linux")
+            printf "ns from clock_gettime;\n    its TSC at that rate agrees to x%s; ", xc == "" ? "-" : sprintf("%.4f", xc)
+        else
+            printf "ns from rdtsc at\n    that rate (its own markers: %s ticks/ns, %ss apart); ", \
+                tsc == "" ? "-" : sprintf("%.4f", tsc), num(secs)
+        printf "TCG ran %s M guest instructions/s under icount\n", emul == "" ? "-" : sprintf("%.0f", emul * 1000)
+        printf ",\n    %s: {\"overhead_instructions\": %s, \"tsc_ticks_per_ns\": %s, \"marker_seconds\": %s, \"icount_mips\": %s, \"tsc_vs_clock\": %s}", \
+            jstr(os), ov == "" ? "null" : ov, \
+            tsc == "" ? "null" : tsc, secs == "" ? "null" : secs, \
+            emul == "" ? "null" : emul * 1000, xc == "" ? "null" : xc > json
+    }
+    if (info["linux"] != "")
+        printf "linux: %s\n", info["linux"]
+    printf "\n  }\n}\n" > json
+
+    if (require != "") {
+        if (bad != "") {
+            printf "bench-smoke: FAIL:%s\n", bad
+            exit 1
+        }
+        printf "bench-smoke: ok, %d %s rows with both metrics\n", nops, require
+    }
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Boot each guest of the benchmark under one QEMU configuration, keep its
+# serial output with a host timestamp on every line, and hand the logs to
+# bench/report.awk for the table, CSV, JSON and chart.
+#   bench/run.sh           Veneer and Linux, RUNS boots (default 3) per mode
+#   bench/run.sh --smoke   Veneer only, quick counts, one boot per mode, and
+#                          fail unless every Veneer row came out
+# Called by mk/bench.mk with QEMU, QEMU_BASE (TCG, -cpu max, -m, -smp,
+# isa-debug-exit) and BUILD.  Two modes per guest:
+#   icount  QEMU_BASE + -icount shift=0: rdtsc counts guest instructions
+#   wall    QEMU_BASE alone: rdtsc runs at the host TSC rate
+# Boots interleave (run 1: veneer icount, linux icount, veneer wall, ...)
+# so a slow spell of the host does not land on one guest only.
+set -u -o pipefail
+export LC_ALL=C                 # "." in $EPOCHREALTIME and awk numbers
+BUILD=${BUILD:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04}
+BIOS=/usr/share/qemu/qboot.rom  # for both guests: Linux boots from qboot too
+TIMEOUT=${TIMEOUT:-180}    # seconds per boot; a full Linux icount boot takes ~10
+out=$BUILD/bench
+smoke=0
+[ "${1:-}" = --smoke ] && smoke=1
+
+# Kernel arguments.  Linux gets maxcpus=1: Veneer runs on the boot CPU only,
+# and Linux's secondary-CPU bring-up hangs under -icount on QEMU 7.2;
+# panic=-1 turns a panic into a reboot, which -no-reboot makes an exit.
+veneer_append="init=bench"
+linux_append="console=ttyS0 quiet maxcpus=1 panic=-1"
+if [ "$smoke" = 1 ]; then
+    runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
+else
+    runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
+fi
+rm -rf "$raw" && mkdir -p "$raw"
+
+# boot <os> <mode> <run>: one guest boot; its log is $raw/<os>-<mode>-<run>.log
+boot() {
+    local os=$1 mode=$2 log=$raw/$1-$2-$3.log t0 code extra=()
+    [ "$mode" = icount ] && extra=(-icount shift=0)
+    local guest
+    if [ "$os" = veneer ]; then
+        guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$veneer_append")
+    else
+        guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio" -append "$linux_append")
+    fi
+    printf 'bench: %-6s %-6s run %d/%d ' "$os" "$mode" "$3" "$runs" >&2
+    t0=$EPOCHREALTIME
+    # shellcheck disable=SC2086
+    timeout "$TIMEOUT" "$QEMU" $QEMU_BASE "${extra[@]}" -bios "$BIOS" "${guest[@]}" \
+        -display none -monitor none -serial stdio < /dev/null 2> "$log.qemu" |
+        while IFS= read -r line; do
+            printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"
+        done > "$log"
+    code=${PIPESTATUS[0]}
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%5.1fs\n", b - a }' >&2
+    # Both guests leave through isa-debug-exit with status 0: QEMU exits 1.
+    if [ "$code" != 1 ] || ! grep -q "BENCH os=$os end" "$log"; then
+        echo "bench: $os ($mode) failed: QEMU exit $code; last lines of $log:" >&2
+        tail -n 20 "$log" | sed 's/^/    | /' >&2
+        tail -n 5 "$log.qemu" | sed 's/^/    qemu| /' >&2
+        exit 1
+    fi
+}
+
+for ((run = 1; run <= runs; run++)); do
+    for mode in icount wall; do
+        for os in $oses; do
+            boot "$os" "$mode" "$run"
+        done
+    done
+done
+
+# The smoke run keeps its results apart, in $raw, to leave the real ones alone.
+[ "$smoke" = 1 ] && res=$raw || res=$out
+report=(awk -f bench/report.awk -v out="$res" -v runs="$runs"
+        -v qemu="$("$QEMU" --version | head -n 1)" -v qemu_args="$QEMU_BASE")
+if [ "$smoke" = 1 ]; then
+    "${report[@]}" -v require=veneer "$raw"/*.log
+    exit
+fi
+"${report[@]}" -v release="$(cat "$out/linux/release" 2>/dev/null)" "$raw"/*.log |
+    tee "$out/table.txt" || exit 1
+if command -v gnuplot > /dev/null; then
+    gnuplot -e "dir='$out'" bench/chart.gp && echo "bench: chart $out/bench.png"
+else
+    echo "bench: no gnuplot, no chart (bench/setup-bench.sh installs it)"
+fi
+echo "bench: results in $out/results.csv, $out/results.json, $out/table.txt"

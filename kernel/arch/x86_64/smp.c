@@ -1,0 +1,97 @@
+/*
+ * Bringing up every CPU the MADT lists.  The boot CPU copies the
+ * trampoline below 1 MiB, and for each AP allocates a kernel stack and
+ * IST stacks, sends INIT-SIPI-SIPI and waits for it to check in.  An AP
+ * finishes its own setup in ap_main() and joins the scheduler by taking
+ * the big kernel lock.
+ */
+#include "../../console.h"
+#include "../../env.h"
+#include "../../klib.h"
+#include "../../klock.h"
+#include "../../panic.h"
+#include "../../pmem.h"
+#include "../../vm.h"
+#include "acpi.h"
+#include "lapic.h"
+#include "percpu.h"
+#include "x86.h"
+
+#define AP_TRAMPOLINE 0x8000
+#define AP_STACK_PAGES 4
+
+extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_cr3[], ap_tramp_stack[], ap_tramp_entry[], ap_tramp_arg[];
+extern char boot_pml4[];        /* linked at its physical address */
+
+static uint64_t ap_kstack[MAX_CPUS], ap_ist[MAX_CPUS];
+
+unsigned cpu_count(void)
+{
+    return ncpus;
+}
+
+unsigned cpu_id(void)
+{
+    return this_cpu()->id;
+}
+
+static void ap_main(uint64_t idx) __attribute__((noreturn));
+static void ap_main(uint64_t idx)
+{
+    write_cr3(paging_kernel_root());
+    cpu_init_one((unsigned)idx, ap_kstack[idx], ap_ist[idx]);
+    lapic_init_cpu();
+    cpus[idx].apic_id = lapic_id();
+    __atomic_store_n(&cpus[idx].started, 1, __ATOMIC_RELEASE);
+    kernel_lock();
+    sched_run();
+}
+
+/* Where a trampoline data word lives once copied. */
+static uint64_t *tramp_word(char *sym)
+{
+    return P2V(AP_TRAMPOLINE + (uint64_t)(sym - ap_tramp_start));
+}
+
+void smp_boot(void)
+{
+    uint32_t ids[MAX_CPUS];
+    paddr_t lapic_pa = 0xfee00000;
+    int n = acpi_cpus(ids, MAX_CPUS, &lapic_pa);
+    lapic_init_bsp(lapic_pa);
+    cpus[0].apic_id = lapic_id();
+    if (n <= 1) {
+        kprintf("smp: 1 CPU\n");
+        return;
+    }
+    if (vm_kernel_map_phys(AP_TRAMPOLINE, PAGE_SIZE) < 0)
+        panic("smp: cannot map the trampoline page");
+    memcpy(P2V(AP_TRAMPOLINE), ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+    *tramp_word(ap_tramp_cr3) = (uint64_t)boot_pml4;
+    *tramp_word(ap_tramp_entry) = (uint64_t)ap_main;
+    for (int i = 0; i < n && ncpus < MAX_CPUS; i++) {
+        if (ids[i] == cpus[0].apic_id)
+            continue;
+        unsigned idx = ncpus;
+        paddr_t st = page_alloc_contig(AP_STACK_PAGES + 3);
+        if (!st)
+            panic("smp: no memory for CPU stacks");
+        ap_ist[idx] = (uint64_t)P2V(st);
+        ap_kstack[idx] = (uint64_t)P2V(st) + (AP_STACK_PAGES + 3) * PAGE_SIZE;
+        *tramp_word(ap_tramp_stack) = ap_kstack[idx];
+        *tramp_word(ap_tramp_arg) = idx;
+        lapic_send_init(ids[i]);
+        udelay(10000);
+        lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
+        udelay(200);
+        if (!__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
+            lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
+        for (int t = 0; t < 1000 && !__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE); t++)
+            udelay(100);
+        if (__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
+            ncpus++;
+        else
+            kprintf("smp: CPU with APIC id %u did not start\n", ids[i]);
+    }
+    kprintf("smp: %u CPUs\n", ncpus);
+}

@@ -1,0 +1,59 @@
+/*
+ * The big kernel lock: a ticket lock, fair between CPUs.  A waiter spins
+ * briefly, then halts until the CPU releasing the lock sends it a kick, so
+ * that waiting CPUs do not steal cycles from the holder (which matters a
+ * great deal when virtual CPUs outnumber real ones, as under TCG).
+ * Waiters, spinning or halted, keep serving TLB-shootdown requests,
+ * because the holder may be waiting for them to acknowledge one.
+ */
+#include "arch.h"
+#include "klock.h"
+#include "panic.h"
+
+#define SPIN_BEFORE_HALT_US 50     /* then halt until kicked */
+#define MAX_WAITERS 64
+
+static struct {
+    volatile unsigned next;     /* next ticket to hand out */
+    volatile unsigned owner;    /* ticket being served */
+    volatile int holder;        /* CPU holding it, or -1 */
+    volatile unsigned ticket[MAX_WAITERS];  /* ticket a halted CPU waits for */
+    volatile bool halted[MAX_WAITERS];
+} bkl = {.holder = -1};
+
+void kernel_lock(void)
+{
+    unsigned me = cpu_id();
+    unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_ACQUIRE);
+    uint64_t hz = arch_tsc_hz(), spin_until = hz ? arch_tsc() + hz / 1000000 * SPIN_BEFORE_HALT_US : ~0ul;
+    while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != t) {
+        arch_poll_ipis();
+        if (arch_tsc() < spin_until) {
+            __asm__ volatile("pause");
+            continue;
+        }
+        bkl.ticket[me] = t;
+        __atomic_store_n(&bkl.halted[me], true, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&bkl.owner, __ATOMIC_SEQ_CST) != t)
+            arch_wait_for_kick();   /* sti; hlt; cli: a kick sent after the check still wakes us */
+        __atomic_store_n(&bkl.halted[me], false, __ATOMIC_SEQ_CST);
+    }
+    bkl.holder = (int)me;
+}
+
+void kernel_unlock(void)
+{
+    if (bkl.holder != (int)cpu_id())
+        panic("kernel_unlock: not held by this CPU");
+    bkl.holder = -1;
+    unsigned next = bkl.owner + 1;
+    __atomic_store_n(&bkl.owner, next, __ATOMIC_SEQ_CST);
+    for (unsigned c = 0; c < cpu_count(); c++)
+        if (__atomic_load_n(&bkl.halted[c], __ATOMIC_SEQ_CST) && bkl.ticket[c] == next)
+            arch_kick_cpu(c);
+}
+
+bool kernel_lock_held(void)
+{
+    return bkl.holder == (int)cpu_id();
+}

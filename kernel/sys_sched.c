@@ -1,0 +1,101 @@
+/*
+ * Syscall glue for CPU multiplexing: vCPUs, directed yield, shares,
+ * slice warnings, sleeping and waking.
+ */
+#include <veneer/env.h>
+#include <veneer/errors.h>
+#include "env.h"
+#include "klib.h"
+#include "sched.h"
+#include "syscall_decl.h"
+#include "user_copy.h"
+
+int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+
+long sys_env_create_vcpu(uint64_t quota, const char *name)
+{
+    char kname[ENV_NAME_MAX] = "";
+    struct env *child;
+    capref_t ref;
+    for (size_t i = 0; name && i < ENV_NAME_MAX - 1; i++) {
+        if (copy_from_user(&kname[i], (uint64_t)name + i, 1) < 0)
+            return -E_FAULT;
+        if (!kname[i])
+            break;
+    }
+    int r = env_create_vcpu(arch_curenv(), quota, kname, &child, &ref);
+    return r < 0 ? r : ref;
+}
+
+long sys_yield_to(capref_t env)
+{
+    struct env *e = arch_curenv(), *t;
+    int r = sys_env_target(env, CR_WRITE, &t);
+    if (r < 0)
+        return r;
+    env_on_yield(e);
+    if (t == e || t->status != ENV_RUNNABLE) {
+        arch_context_set_return(&e->tf, -E_AGAIN);
+        sched_run();
+    }
+    env_switch_out(e);
+    sched_slice_donate(t);
+    env_run(t);
+}
+
+long sys_env_set_share(capref_t env, unsigned share)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (share == 0 || share > VN_SHARE_MAX)
+        return -E_INVAL;
+    t->share = share;
+    return 0;
+}
+
+long sys_sched_warn(uint64_t ns)
+{
+    if (ns > SLICE_NS * VN_SHARE_MAX)
+        return -E_INVAL;
+    arch_curenv()->warn_ns = ns;
+    return 0;
+}
+
+long sys_env_wait(uint64_t timeout_ns, const uint64_t *word, uint64_t value, unsigned op)
+{
+    struct env *e = arch_curenv();
+    uint64_t va = (uint64_t)word;
+    if (op > VN_WAIT_NE || timeout_ns > (1ul << 50))
+        return -E_INVAL;
+    if (op != VN_WAIT_NONE) {
+        uint64_t v;
+        if (va % 8)
+            return -E_INVAL;
+        if (copy_from_user(&v, va, sizeof(v)) < 0)
+            return -E_FAULT;
+        if ((op == VN_WAIT_EQ) == (v == value))
+            return VN_WAKE_PREDICATE;
+    }
+    e->wait_op = op;
+    e->wait_va = va;
+    e->wait_value = value;
+    e->wake_tsc = timeout_ns ? arch_tsc() + timeout_ns / 1000 * (arch_tsc_hz() / 1000000) + 1 : 0;
+    arch_context_set_return(&e->tf, VN_WAKE_TIMEOUT);
+    env_on_yield(e);
+    sched_sleep(e);
+    sched_run();
+}
+
+long sys_env_wake(capref_t env)
+{
+    struct env *t;
+    int r = sys_env_target(env, CR_WRITE, &t);
+    if (r < 0)
+        return r;
+    if (t->status != ENV_SLEEPING)
+        return 0;
+    sched_wake(t, VN_WAKE_NOTIFY);
+    return 1;
+}

@@ -1,0 +1,39 @@
+# `make bench`: Veneer against a Linux peer under the same QEMU (issue 7);
+# `make bench-smoke`: the Veneer side only, quick, with a check that every
+# row is there.  Included at the end of the main Makefile; uses its QEMU,
+# QEMU_BASE, BUILD and WARN.  Everything lands in $(BUILD)/bench:
+#   linux/vmlinuz          Debian's cloud kernel (bench/get-linux.sh)
+#   linux/init             bench/linux/init.c, static with musl
+#   linux/initramfs.cpio   /init plus /dev/console (bench/mkcpio.sh)
+#   raw/*.log              timestamped serial logs, one per boot
+#   results.csv, results.json, table.txt, bench.png
+# RUNS=n sets the boots per guest and mode (default 3).
+
+BENCH_OUT   := $(BUILD)/bench
+BENCH_LINUX := $(BENCH_OUT)/linux
+BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -fno-pie -no-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none
+BENCH_ENV = QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" BUILD=$(BUILD)
+
+.PHONY: bench bench-smoke bench-setup
+bench: setup bench-setup $(BUILD)/kernel.elf $(BUILD)/initrd.var \
+		$(BENCH_LINUX)/vmlinuz $(BENCH_LINUX)/initramfs.cpio
+	@$(BENCH_ENV) bench/run.sh
+
+bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var
+	@$(BENCH_ENV) bench/run.sh --smoke
+
+bench-setup:
+	@bench/setup-bench.sh
+
+$(BENCH_LINUX)/vmlinuz: | bench-setup
+	@bench/get-linux.sh $(@D)
+
+$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h | bench-setup
+	@mkdir -p $(@D)
+	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ $<
+
+$(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init bench/mkcpio.sh
+	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' \
+		'file init 755 $<' | bench/mkcpio.sh > $@.part
+	@mv $@.part $@
