@@ -16,6 +16,12 @@ static vn_fault_handler_t pgfault[MAX_PGFAULT_HANDLERS];
 static int npgfault;
 static vn_fault_handler_t other;
 static void (*revoke)(uint64_t npages);
+static void (*sched)(struct vn_xframe *x);
+
+void vn_sched_handler(void (*h)(struct vn_xframe *x))
+{
+    sched = h;
+}
 
 /* A stack of UPCALL_STACK_PAGES with an unmapped guard page below it. */
 static int upcall_stack(unsigned kind)
@@ -67,6 +73,11 @@ void vn_upcall_dispatch(struct vn_xframe *x)
     if (x->trapno == VN_T_REVOKE) {
         if (revoke)
             revoke(x->err);
+        return;
+    }
+    if (x->trapno == VN_T_PREEMPT || x->trapno == VN_T_SLICE_WARN) {
+        if (sched)
+            sched(x);
         return;
     }
     if (x->trapno == 14) {

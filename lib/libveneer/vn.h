@@ -31,6 +31,9 @@ int vn_pgfault_register(vn_fault_handler_t h);
 void vn_pgfault_unregister(vn_fault_handler_t h);
 /* Handler for any other exception (trapno 0-31 except 14); NULL clears. */
 void vn_exception_handler(vn_fault_handler_t h);
+/* Scheduling upcalls (VN_T_PREEMPT, VN_T_SLICE_WARN) go to h, which may
+ * rewrite the frame to resume something else (the thread library does). */
+void vn_sched_handler(void (*h)(struct vn_xframe *x));
 /* Called when the kernel asks for pages back (request in vn_envinfo). */
 void vn_revoke_handler(void (*h)(uint64_t npages));
 

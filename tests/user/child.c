@@ -13,6 +13,10 @@ enum {
     CHILD_HANDLER_FAULT = 5,/* its fault handler faults */
     CHILD_BAD_STACK = 6,    /* upcall stack unmapped */
     CHILD_ALLOC = 7,        /* allocate and touch arg pages; exit 0 if all worked */
+    CHILD_SPIN_COUNT = 8,   /* count in shared[arg] without ever yielding, until shared[63] */
+    CHILD_LATE_WRITE = 9,   /* after ~30 ms, shared[0] = 42 */
+    CHILD_SLEEP = 10,       /* env_wait with nothing but env_wake to end it; exit with its result */
+    CHILD_ATOMIC = 11,      /* arg = idx << 32 | n: n atomic increments of shared[0]; CPUs seen in shared[8 + idx] */
 };
 
 /* Hidden from the optimizer, which would reject constant wild pointers. */
@@ -105,6 +109,32 @@ int main(uint64_t mode, uint64_t arg)
     case CHILD_BAD_STACK:
         vn_env_set_upcall(CAP_SELF, UPCALL_EXCEPTION, 0x401000, 0x500000000ul, 4 * PAGE_SIZE);
         return *wild;
+    case CHILD_SPIN_COUNT:
+        map_shared();
+        while (!shared[63])
+            shared[arg]++;
+        return 0;
+    case CHILD_LATE_WRITE: {
+        map_shared();
+        uint64_t until = vn_clock_ns() + 30000000;
+        while (vn_clock_ns() < until)
+            ;
+        shared[0] = 42;
+        return 0;
+    }
+    case CHILD_SLEEP:
+        return (int)vn_env_wait(0, NULL, 0, VN_WAIT_NONE);
+    case CHILD_ATOMIC: {
+        map_shared();
+        uint64_t idx = arg >> 32, n = arg & 0xffffffff, seen = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            __atomic_fetch_add(&shared[0], 1, __ATOMIC_RELAXED);
+            if (i % 1024 == 0)
+                seen |= 1ul << vn_envinfo->cpu;
+        }
+        shared[8 + idx] = seen | 1ul << vn_envinfo->cpu;
+        return 0;
+    }
     case CHILD_ALLOC: {
         volatile char *p = vn_alloc_pages(arg);
         if (!p) {
