@@ -478,6 +478,8 @@ void env_switch_out(struct env *e)
     if (e->status == ENV_RUNNING)
         e->status = ENV_RUNNABLE;
     e->cpu = -1;
+    if (e->info)
+        e->info->run_tsc += arch_tsc() - e->run_start;
     arch_fpu_save(e);
 }
 
@@ -486,6 +488,8 @@ void env_run(struct env *e)
     struct env *prev = arch_curenv();
     if (prev && prev != e)
         env_switch_out(prev);
+    if (prev != e)
+        e->run_start = arch_tsc();
     e->status = ENV_RUNNING;
     e->cpu = (int)cpu_id();
     arch_set_curenv(e);

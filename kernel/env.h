@@ -56,6 +56,7 @@ struct env {
     uint32_t share;             /* time slices per round (1..VN_SHARE_MAX) */
     uint64_t warn_ns;           /* warn this long before the slice ends (0: no) */
     uint64_t wake_tsc;          /* sleeping: wake at this TSC (0: no timeout) */
+    uint64_t run_start;         /* TSC when it last started running */
     uint64_t wait_va, wait_value;   /* sleeping: predicate on a word */
     unsigned wait_op;           /* VN_WAIT_* (VN_WAIT_NONE: no predicate) */
     struct captable caps;

@@ -27,6 +27,8 @@ unsigned cpu_count(void);
 unsigned cpu_id(void);
 /* Start the other CPUs (they wait for the lock). */
 void smp_boot(void);
+/* Per-CPU statistics at shutdown. */
+void arch_print_cpu_stats(void);
 /* Serve a pending TLB shootdown request (called while spinning). */
 void arch_poll_ipis(void);
 

@@ -15,6 +15,7 @@
 #include "panic.h"
 #include "page_meta.h"
 #include "pmem.h"
+#include "sched.h"
 #include "vm.h"
 
 static uint64_t free_pages_at_start;
@@ -101,6 +102,8 @@ void kernel_finish(void)
     kprintf("veneer: all environments finished; free pages %lu before, %lu after\n",
             free_pages_at_start, now);
     kernel_audit();
+    arch_print_cpu_stats();
+    sched_print_stats();
     if (now != free_pages_at_start) {
         kprintf("veneer: LEAK of %ld pages\n", (long)(free_pages_at_start - now));
         arch_halt(EXIT_FAIL);

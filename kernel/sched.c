@@ -25,7 +25,15 @@ static struct {
     uint64_t end;                       /* TSC at which it ends */
     uint64_t warn_at;                   /* TSC of the warning (0: none) */
     uint64_t armed;                     /* TSC the timer is set for (0: off) */
+    uint64_t begins, ends, early, programs; /* statistics */
 } slices[64];
+
+void sched_print_stats(void)
+{
+    for (unsigned c = 0; c < cpu_count(); c++)
+        kprintf("sched: cpu %u: %lu slices begun, %lu ended by the timer, %lu early ticks, %lu timer writes\n", c,
+                slices[c].begins, slices[c].ends, slices[c].early, slices[c].programs);
+}
 
 static uint64_t ns_to_tsc(uint64_t ns)
 {
@@ -42,6 +50,7 @@ static void timer_for(uint64_t tsc)
     if (slices[c].armed > now && slices[c].armed <= tsc)
         return;
     slices[c].armed = tsc;
+    slices[c].programs++;
     arch_timer_oneshot(tsc > now ? (tsc - now) / (hz / 1000000) * 1000 + 1 : 1);
 }
 
@@ -54,9 +63,15 @@ static void timer_off(void)
 void sched_slice_begin(struct env *e)
 {
     unsigned c = cpu_id();
-    if (slices[c].env == e)
+    if (slices[c].env == e) {
+        /* A tick taken in kernel mode (waiting for the lock with interrupts
+         * on) is not a slice end: re-arm, at once if the slice is over. */
+        if (slices[c].armed <= arch_tsc())
+            timer_for(slices[c].end);
         return;
+    }
     uint64_t now = arch_tsc(), len = ns_to_tsc(SLICE_NS * e->share);
+    slices[c].begins++;
     slices[c].env = e;
     slices[c].end = now + len;
     e->warned = false;
@@ -89,8 +104,10 @@ bool sched_tick(struct env *e)
             return false;
         }
         timer_for(slices[c].warn_at && !e->warned ? slices[c].warn_at : slices[c].end);
+        slices[c].early++;
         return false;       /* early tick */
     }
+    slices[c].ends++;
     slices[c].env = NULL;
     e->preempted = true;
     return true;

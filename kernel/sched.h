@@ -26,6 +26,8 @@ bool sched_tick(struct env *e);
 void sched_kick(void);
 /* Put e to sleep (env_wait): until wake_tsc (0: none), the predicate, or env_wake. */
 void sched_sleep(struct env *e);
+/* Per-CPU scheduling statistics, printed at shutdown. */
+void sched_print_stats(void);
 /* Wake a sleeping e with result r (VN_WAKE_* or -E_*). */
 void sched_wake(struct env *e, long r);
 

@@ -93,6 +93,7 @@ struct vn_envinfo {
     uint32_t cpu;               /* CPU it last ran on */
     uint32_t pad1;
     uint64_t slice_end_tsc;     /* when its current slice ends (TSC) */
+    uint64_t run_tsc;           /* CPU time received so far (TSC ticks, updated when it stops running) */
 };
 
 /* Syscall outcome counters: [number][0] successes, [number][e] -E_e

@@ -111,8 +111,10 @@ int main(uint64_t mode, uint64_t arg)
         return *wild;
     case CHILD_SPIN_COUNT:
         map_shared();
-        while (!shared[63])
+        while (!shared[63]) {
             shared[arg]++;
+            shared[32 + arg] = vn_envinfo->run_tsc;     /* CPU time the kernel gave us */
+        }
         return 0;
     case CHILD_LATE_WRITE: {
         map_shared();

@@ -2,13 +2,16 @@
  * CPU multiplexing between environments: environments that never yield
  * (or enter the kernel at all) are preempted, so every one progresses and
  * a sleeping parent still wakes on time; equal shares get roughly equal
- * CPU, a 3x share roughly three times as much; directed yield.
+ * CPU time, a 3x share roughly three times as much; directed yield.
+ * Fairness is judged on the CPU time the kernel granted (envinfo.run_tsc):
+ * virtual CPUs are host threads, so work done per wall-clock second also
+ * depends on the host and is only printed.
  */
 #include "check.h"
 
 #define SPINNERS_MAX 16
 
-static volatile uint64_t *shared;   /* [i]: spinner i's count; [63]: stop */
+static volatile uint64_t *shared;   /* [i]: spinner i's count, [32+i] its CPU time; [63]: stop */
 static capref_t kids[SPINNERS_MAX];
 
 static void spin_for(int n, uint64_t ms, const unsigned *shares)
@@ -29,14 +32,14 @@ static void spin_for(int n, uint64_t ms, const unsigned *shares)
     printf("cpu_preempt: slept %lu ms among %d spinners:", slept / 1000000, n);
     uint64_t snap[SPINNERS_MAX];
     for (int i = 0; i < n; i++) {
-        snap[i] = shared[i];
-        printf(" %lu", snap[i]);
+        snap[i] = shared[32 + i];
+        printf(" %lu/%lums", shared[i], snap[i] / (vn_sysinfo->tsc_hz / 1000));
     }
-    printf("\n");
+    printf(" (iterations/CPU time)\n");
     shared[63] = 1;
     for (int i = 0; i < n; i++) {
         CHECK_EQ(vn_wait(kids[i]), 0);
-        shared[i] = snap[i];
+        shared[i] = snap[i];    /* judge by CPU time granted, not by work done */
     }
 }
 
@@ -58,7 +61,7 @@ int main(void)
     }
     CHECK(lo > 0);
     printf("cpu_preempt: equal shares: max/min = %lu.%02lu\n", hi / lo, hi * 100 / lo % 100);
-    CHECK(hi <= 3 * lo);    /* virtual CPUs are host threads: wall-clock shares are noisy */
+    CHECK(hi * 2 <= lo * 3);    /* within 1.5x */
 
     /* Shares 1 and 3, two of each per CPU: the 3s get about 3x. */
     unsigned shares[SPINNERS_MAX] = {0};
@@ -82,17 +85,25 @@ int main(void)
     CHECK_EQ(vn_yield_to((capref_t)weak), -E_PERM);
     CHECK_EQ(vn_env_wake(sleeper), 1);
     CHECK_EQ(vn_wait(sleeper), VN_WAKE_NOTIFY);
-    /* ...to a runnable spinner it hands over the slice and returns 0. */
-    shared[63] = 0;
-    shared[0] = 0;
+    /* ...to a runnable spinner it hands over the slice and returns 0.  Keep
+     * every CPU busy with other spinners so that the target often waits. */
+    for (int i = 0; i < 64; i++)
+        shared[i] = 0;
+    int busy = ncpus + 1 > SPINNERS_MAX ? SPINNERS_MAX : ncpus + 1;
+    for (int i = 0; i < busy; i++)
+        kids[i] = vn_spawn_share("child", 128, 8, (uint64_t)i + 1, vn_page_cap((uint64_t)shared),
+                                 CR_READ | CR_WRITE | CR_MAP);
     capref_t sp = vn_spawn_share("child", 128, 8, 0, vn_page_cap((uint64_t)shared), CR_READ | CR_WRITE | CR_MAP);
-    int donated = 0;
-    for (int i = 0; i < 50 && !donated; i++)
+    int donated = 0, tries = 0;
+    for (; tries < 2000 && !donated; tries++)
         donated = vn_yield_to(sp) == 0;
+    printf("cpu_preempt: directed yield took %d tries\n", tries);
     CHECK(donated);
     vn_env_wait(20000000, NULL, 0, VN_WAIT_NONE);
     CHECK(shared[0] > 0);
     shared[63] = 1;
     CHECK_EQ(vn_wait(sp), 0);
+    for (int i = 0; i < busy; i++)
+        CHECK_EQ(vn_wait(kids[i]), 0);
     return check_done("cpu_preempt");
 }

@@ -101,6 +101,7 @@ void lapic_init_cpu(void)
     wrmsr(MSR_APIC_BASE, base);
     wr(REG_TPR, 0);
     wr(REG_SVR, 0x100 | VEC_SPURIOUS);
+    wr(REG_TMR_DIV, 0x3);                       /* divide by 16, as calibrated */
     wr(REG_LVT_TMR, (1u << 16) | VEC_TIMER);
 }
 

@@ -38,6 +38,7 @@ struct percpu {
     volatile uint32_t tlb_pending;  /* set by a shootdown sender, cleared here */
     volatile uint32_t started;      /* AP has come up */
     bool idle;              /* halted in the idle loop (BKL) */
+    uint64_t ticks;         /* timer interrupts taken */
     struct tss tss;
     uint64_t gdt[7];
 } __attribute__((aligned(64)));

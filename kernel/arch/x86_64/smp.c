@@ -53,6 +53,12 @@ static uint64_t *tramp_word(char *sym)
     return P2V(AP_TRAMPOLINE + (uint64_t)(sym - ap_tramp_start));
 }
 
+void arch_print_cpu_stats(void)
+{
+    for (unsigned i = 0; i < ncpus; i++)
+        kprintf("cpu %u: %lu timer interrupts\n", i, cpus[i].ticks);
+}
+
 void smp_boot(void)
 {
     uint32_t ids[MAX_CPUS];

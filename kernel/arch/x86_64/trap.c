@@ -99,6 +99,8 @@ void trap_dispatch(struct trapframe *tf)
      * the kernel lock, and that wait may need a kick to end. */
     if (tf->trapno >= 32)
         lapic_eoi();
+    if (tf->trapno == VEC_TIMER)
+        this_cpu()->ticks++;
     if (tf->trapno == VEC_IPI_TLB) {
         tlb_serve();
         return;
