@@ -175,11 +175,16 @@ static void remove_leaf(struct cap *c)
 
 void cap_revoke(struct cap *c)
 {
-    while (c->first_child) {
-        struct cap *n = c->first_child;
+    /* Post-order walk without recursion: descend to a leaf, remove it,
+     * continue from its parent; each node is visited a constant number
+     * of times, so long chains cost linear time. */
+    struct cap *n = c->first_child;
+    while (n) {
         while (n->first_child)
             n = n->first_child;
+        struct cap *up = n->parent;
         remove_leaf(n);
+        n = up == c ? c->first_child : up;
     }
 }
 

@@ -436,8 +436,8 @@ void env_on_yield(struct env *e)
 {
     struct vn_envinfo *in = e->info;
     env_on_entry(e);
-    if (!in || !in->revoke_request || e->revoke_upcall_due)
-        return;
+    if (!in || !in->revoke_request)
+        return;     /* the deadline runs even while the upcall waits to be delivered */
     if (in->revoke_deadline == 0 || --in->revoke_deadline == 0)
         env_repossess(e);
 }

@@ -120,7 +120,7 @@ void env_uncharge(envid_t id, uint64_t pages);
 /* Change e's quota.  Raising it reserves pages from the parent (-E_QUOTA);
  * lowering it below what e holds starts the revocation protocol: an
  * UPCALL_REVOKE asking for the difference, then repossession by force
- * after REVOKE_DEADLINE kernel entries. */
+ * after REVOKE_DEADLINE yields. */
 int env_set_quota(struct env *e, uint64_t quota);
 /* Bookkeeping on each kernel entry from e (revocation requests met). */
 void env_on_entry(struct env *e);

@@ -45,6 +45,7 @@ static void grant_boot_caps(struct env *e)
         panic("boot: cannot give the archive capability to the first environment");
     for (uint64_t i = 0; i < archive_root.count; i++)
         page_ref(archive_root.obj + i);
+    sysinfo->archive_offset = base % PAGE_SIZE;
 }
 
 /* The first program's arguments: arg0= and arg1= on the command line

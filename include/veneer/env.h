@@ -86,7 +86,7 @@ struct vn_envinfo {
     uint64_t quota;             /* pages this environment may hold */
     uint64_t held;              /* pages charged to it now */
     uint64_t revoke_request;    /* pages the kernel asks back (0: none) */
-    uint64_t revoke_deadline;   /* kernel entries left before it takes them */
+    uint64_t revoke_deadline;   /* yields left before the kernel takes them */
     uint64_t repossessed_total; /* pages ever taken by force */
     uint64_t repossessed_count; /* valid entries in repossessed[] (ring) */
     uint64_t repossessed[VN_REPOSSESS_MAX]; /* physical addresses taken */
@@ -110,6 +110,7 @@ struct vn_sysinfo {
     uint64_t tsc_hz;            /* clock: TSC ticks per second ... */
     uint64_t tsc_boot;          /* ... and the TSC at boot: ns = (tsc - boot) * 1e9 / hz */
     uint64_t ncpus;             /* CPUs running environments */
+    uint64_t archive_offset;    /* boot archive: byte offset in VN_CAP_ARCHIVE's first page */
     uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
 

@@ -33,7 +33,7 @@ static int archive_map(void)
             return (int)r;
         done += k;
     }
-    archive = (const struct var_header *)(va + ci.object % PAGE_SIZE);
+    archive = (const struct var_header *)(va + vn_sysinfo->archive_offset);
     return archive->magic == VAR_MAGIC ? 0 : -E_INVAL;
 }
 

@@ -43,6 +43,19 @@ static void give_back(uint64_t npages)
     }
 }
 
+/* A hostile revoke handler: never gives anything back, never returns. */
+static void stall_in_handler(uint64_t npages)
+{
+    (void)npages;
+    for (;;) {
+        vn_yield();
+        if (vn_envinfo->repossessed_total) {
+            printf("child: repossessed while stalling in the revoke handler\n");
+            vn_exit(30);
+        }
+    }
+}
+
 static bool revoked_fault(struct vn_xframe *x)
 {
     (void)x;
@@ -67,7 +80,7 @@ int main(uint64_t mode, uint64_t arg)
     case CHILD_HOG:
         vn_upcalls_init();
         if (arg)
-            vn_revoke_handler(give_back);
+            vn_revoke_handler(arg == 2 ? stall_in_handler : give_back);
         map_shared();               /* before the quota is full */
         hog_base = vn_va_reserve(100000);
         while (vn_map_fresh(hog_base + hog_pages * PAGE_SIZE, 1, VM_PROT_WRITE) == 0)

@@ -36,6 +36,14 @@ int main(void)
     shrink(deaf, 200);
     CHECK_EQ(vn_wait(deaf), 20);
 
+    /* Regression: a child that sits in its revoke handler (where further
+     * requests are deferred) still loses the pages at the deadline. */
+    capref_t stall = hog(2);
+    CHECK(stall > 0);
+    shrink(stall, 200);
+    CHECK_EQ(vn_env_set_quota(stall, 190), 0);  /* a second request while it stalls */
+    CHECK_EQ(vn_wait(stall), 30);
+
     capref_t c = vn_spawn("child", 128, 3, 0);
     CHECK(c > 0);
     CHECK_EQ(vn_env_set_quota(c, 1ul << 40), -E_QUOTA);
