@@ -8,6 +8,13 @@
 #include <veneer/env.h>
 #include "types.h"
 #include "arch/x86_64/trapframe.h"
+#include "arch/x86_64/percpu.h"
+
+/* This CPU's index (0 = the boot CPU). */
+static inline unsigned arch_cpu_id(void)
+{
+    return this_cpu()->id;
+}
 
 struct env;
 

@@ -157,7 +157,7 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
     memcpy(e->name, name, strnlen(name, ENV_NAME_MAX - 1));
     e->quota = quota;
     e->parent = parent ? parent->id : 0;
-    e->status = ENV_STOPPED;
+    env_set_status(e, ENV_STOPPED);
     e->cpu = e->fpu_cpu = -1;
     e->share = 1;
     env_alive++;
@@ -275,7 +275,7 @@ int env_load_elf(struct env *e, const void *image, size_t size)
         return r;
     }
     arch_context_init(&e->tf, entry, USER_STACK_TOP);
-    e->status = ENV_RUNNABLE;
+    env_set_status(e, ENV_RUNNABLE);
     return 0;
 }
 
@@ -285,7 +285,7 @@ void env_destroy(struct env *e, int state, int status)
 {
     if (e->status == ENV_FREE || e->status == ENV_DYING)
         return;
-    e->status = ENV_DYING;
+    env_set_status(e, ENV_DYING);
     e->exit_state = state;
     e->exit_status = status;
     e->reap_next = reap_head;
@@ -346,7 +346,7 @@ static void env_teardown(struct env *e)
         arch_set_curenv(NULL);
         e->cpu = -1;
     }
-    e->status = ENV_FREE;
+    env_set_status(e, ENV_FREE);
     e->id = 0;
     env_alive--;
 }
@@ -473,10 +473,22 @@ bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uin
 
 /* ------------------------------------------------------------ running */
 
+void env_return(struct env *e)
+{
+    if (reap_head)
+        env_reap();
+    if (e->status != ENV_RUNNING)
+        sched_run();
+    if (e->revoke_upcall_due || e->preempted)
+        env_run(e);
+    sched_slice_begin(e);       /* only re-arms a lost tick */
+    arch_context_resume(e);
+}
+
 void env_switch_out(struct env *e)
 {
     if (e->status == ENV_RUNNING)
-        e->status = ENV_RUNNABLE;
+        env_set_status(e, ENV_RUNNABLE);
     e->cpu = -1;
     if (e->info)
         e->info->run_tsc += arch_tsc() - e->run_start;
@@ -490,7 +502,7 @@ void env_run(struct env *e)
         env_switch_out(prev);
     if (prev != e)
         e->run_start = arch_tsc();
-    e->status = ENV_RUNNING;
+    env_set_status(e, ENV_RUNNING);
     e->cpu = (int)cpu_id();
     arch_set_curenv(e);
     vm_activate(e->vm);

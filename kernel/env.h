@@ -73,6 +73,7 @@ struct env {
     int exit_state;             /* for the root cap: 0 exited, -1 killed */
     int exit_status;
     struct env *reap_next;      /* destruction queue */
+    struct env *q_next, *q_prev;    /* run queue or sleep list, by status (sched.c) */
     char name[ENV_NAME_MAX];    /* program name, for logs */
 };
 
@@ -132,6 +133,13 @@ void env_on_yield(struct env *e);
  * Returns false (caller kills e) if no handler is set, the handler stack
  * is unusable, or e faulted inside its own handler. */
 bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr);
+/* Change e's status, keeping the scheduler's queues in step: the run
+ * queue holds exactly the RUNNABLE environments (FIFO), the sleep list
+ * the SLEEPING ones.  Every status change goes through here. */
+void env_set_status(struct env *e, enum env_status s);
+/* After a syscall: resume e directly if nothing else needs doing (the
+ * common case), else fall back to env_run.  Never returns. */
+void env_return(struct env *e) __attribute__((noreturn));
 /* e stops running on this CPU (it stays runnable unless it was not). */
 void env_switch_out(struct env *e);
 /* Run e on this CPU (restores its context, releases the kernel lock);

@@ -19,12 +19,17 @@ static struct {
     volatile int holder;        /* CPU holding it, or -1 */
     volatile unsigned ticket[MAX_WAITERS];  /* ticket a halted CPU waits for */
     volatile bool halted[MAX_WAITERS];
+    volatile unsigned nhalted;              /* how many halted[] are set */
 } bkl = {.holder = -1};
 
 void kernel_lock(void)
 {
     unsigned me = cpu_id();
     unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) == t) {  /* uncontended: the common case */
+        bkl.holder = (int)me;
+        return;
+    }
     uint64_t hz = arch_tsc_hz(), spin_until = hz ? arch_tsc() + hz / 1000000 * SPIN_BEFORE_HALT_US : ~0ul;
     while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != t) {
         arch_poll_ipis();
@@ -33,10 +38,12 @@ void kernel_lock(void)
             continue;
         }
         bkl.ticket[me] = t;
+        __atomic_fetch_add(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&bkl.halted[me], true, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&bkl.owner, __ATOMIC_SEQ_CST) != t)
             arch_wait_for_kick();   /* sti; hlt; cli: a kick sent after the check still wakes us */
         __atomic_store_n(&bkl.halted[me], false, __ATOMIC_SEQ_CST);
+        __atomic_fetch_sub(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
     }
     bkl.holder = (int)me;
 }
@@ -48,7 +55,7 @@ void kernel_unlock(void)
     bkl.holder = -1;
     unsigned next = bkl.owner + 1;
     __atomic_store_n(&bkl.owner, next, __ATOMIC_SEQ_CST);
-    for (unsigned c = 0; c < cpu_count(); c++)
+    for (unsigned c = 0; __atomic_load_n(&bkl.nhalted, __ATOMIC_SEQ_CST) && c < cpu_count(); c++)
         if (__atomic_load_n(&bkl.halted[c], __ATOMIC_SEQ_CST) && bkl.ticket[c] == next)
             arch_kick_cpu(c);
 }

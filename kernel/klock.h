@@ -17,6 +17,7 @@
 #define KERNEL_KLOCK_H
 
 #include <stdbool.h>
+#include "arch.h"
 
 void kernel_lock(void);
 void kernel_unlock(void);
@@ -24,7 +25,10 @@ bool kernel_lock_held(void);
 
 /* CPUs, for the portable kernel. */
 unsigned cpu_count(void);
-unsigned cpu_id(void);
+static inline unsigned cpu_id(void)
+{
+    return arch_cpu_id();
+}
 /* Start the other CPUs (they wait for the lock). */
 void smp_boot(void);
 /* Per-CPU statistics at shutdown. */

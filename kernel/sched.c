@@ -1,6 +1,6 @@
 /*
- * Scheduler.  One global round-robin order over the environment table;
- * each CPU takes the next runnable environment and gives it a slice of
+ * Scheduler.  One global FIFO run queue (round robin); each CPU takes the
+ * environment at its head and gives it a slice of
  * SLICE_NS times its share.  When a slice ends the kernel saves the
  * context and, if the environment registered a scheduling upcall, enters
  * that upcall (with the saved context in the frame) the next time it runs
@@ -19,7 +19,54 @@
 #include "pmem.h"
 #include "sched.h"
 
-static unsigned cursor;                 /* next slot to consider */
+/* Queues by status: runnable (FIFO: round robin) and sleeping. */
+static struct queue {
+    struct env *head, *tail;
+    unsigned n;
+} runq, sleepq;
+
+static void q_remove(struct queue *q, struct env *e)
+{
+    if (e->q_prev)
+        e->q_prev->q_next = e->q_next;
+    else
+        q->head = e->q_next;
+    if (e->q_next)
+        e->q_next->q_prev = e->q_prev;
+    else
+        q->tail = e->q_prev;
+    e->q_next = e->q_prev = NULL;
+    q->n--;
+}
+
+static void q_append(struct queue *q, struct env *e)
+{
+    e->q_next = NULL;
+    e->q_prev = q->tail;
+    if (q->tail)
+        q->tail->q_next = e;
+    else
+        q->head = e;
+    q->tail = e;
+    q->n++;
+}
+
+static struct queue *queue_of(enum env_status s)
+{
+    return s == ENV_RUNNABLE ? &runq : s == ENV_SLEEPING ? &sleepq : NULL;
+}
+
+void env_set_status(struct env *e, enum env_status s)
+{
+    struct queue *from = queue_of(e->status), *to = queue_of(s);
+    if (from != to) {
+        if (from)
+            q_remove(from, e);
+        if (to)
+            q_append(to, e);
+    }
+    e->status = s;
+}
 static struct {
     struct env *env;                    /* holder of this CPU's current slice */
     uint64_t end;                       /* TSC at which it ends */
@@ -125,13 +172,13 @@ void sched_kick(void)
 
 void sched_sleep(struct env *e)
 {
-    e->status = ENV_SLEEPING;
+    env_set_status(e, ENV_SLEEPING);
 }
 
 void sched_wake(struct env *e, long r)
 {
     arch_context_set_return(&e->tf, r);
-    e->status = ENV_RUNNABLE;
+    env_set_status(e, ENV_RUNNABLE);
     sched_kick();
 }
 
@@ -141,10 +188,8 @@ static uint64_t wake_sleepers(bool *polling)
 {
     uint64_t now = arch_tsc(), next = 0;
     *polling = false;
-    for (unsigned i = 0; i < NENV; i++) {
-        struct env *e = &envs[i];
-        if (e->status != ENV_SLEEPING)
-            continue;
+    for (struct env *e = sleepq.head, *n; e; e = n) {
+        n = e->q_next;          /* sched_wake moves e to the run queue */
         if (e->wait_op != VN_WAIT_NONE) {
             paddr_t pa;
             if (vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &pa, NULL) < 0) {
@@ -193,13 +238,8 @@ void sched_run(void)
         env_reap();
         bool polling;
         uint64_t next_wake = wake_sleepers(&polling);
-        for (unsigned n = 0; n < NENV; n++) {
-            unsigned i = (cursor + n) % NENV;
-            if (envs[i].status == ENV_RUNNABLE) {
-                cursor = i + 1;
-                env_run(&envs[i]);
-            }
-        }
+        if (runq.head)
+            env_run(runq.head);
         if (env_count() == 0)
             kernel_finish();
         if (only_stopped_left()) {

@@ -83,7 +83,7 @@ long sys_env_start(capref_t env)
         return r;
     if (t->status != ENV_STOPPED)
         return -E_BUSY;
-    t->status = ENV_RUNNABLE;
+    env_set_status(t, ENV_RUNNABLE);
     sched_kick();
     return 0;
 }

@@ -17,6 +17,7 @@ enum {
     CHILD_LATE_WRITE = 9,   /* after ~30 ms, shared[0] = 42 */
     CHILD_SLEEP = 10,       /* env_wait with nothing but env_wake to end it; exit with its result */
     CHILD_ATOMIC = 11,      /* arg = idx << 32 | n: n atomic increments of shared[0]; CPUs seen in shared[8 + idx] */
+    CHILD_PINGPONG = 12,    /* forever: yield_to the environment in VN_CAP_SPAWN_SHARE */
 };
 
 /* Hidden from the optimizer, which would reject constant wild pointers. */
@@ -150,6 +151,9 @@ int main(uint64_t mode, uint64_t arg)
         shared[8 + idx] = seen | 1ul << vn_envinfo->cpu;
         return 0;
     }
+    case CHILD_PINGPONG:
+        for (;;)
+            vn_yield_to(VN_CAP_SPAWN_SHARE);
     case CHILD_ALLOC: {
         volatile char *p = vn_alloc_pages(arg);
         if (!p) {

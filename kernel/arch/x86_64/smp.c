@@ -30,11 +30,6 @@ unsigned cpu_count(void)
     return ncpus;
 }
 
-unsigned cpu_id(void)
-{
-    return this_cpu()->id;
-}
-
 static void ap_main(uint64_t idx) __attribute__((noreturn));
 static void ap_main(uint64_t idx)
 {

@@ -143,6 +143,8 @@ void syscall_trap(struct trapframe *tf)
         long r = syscall_dispatch(tf->rax, a);
         syscall_account(tf->rax, r);
         e->tf.rax = (uint64_t)r;
+        if (e->status == ENV_RUNNING)
+            env_return(e);
     }
     env_reap();
     if (e->status == ENV_RUNNING)
