@@ -162,8 +162,8 @@ static void unlink_from_parent(struct cap *c)
 /* Remove a capability that has no children. */
 static void remove_leaf(struct cap *c)
 {
+    ops->release(c);            /* still linked: the hook can tell a root (no parent) */
     unlink_from_parent(c);
-    ops->release(c);
     c->type = CAP_NONE;
     c->rights = 0;
     c->bindings = NULL;

@@ -48,7 +48,7 @@ struct captable {
 struct cap_ops {
     void *(*alloc_page)(void *owner);           /* zeroed 4 KiB page or NULL */
     void (*free_page)(void *owner, void *page);
-    void (*release)(struct cap *c);             /* c is leaving: drop what it holds */
+    void (*release)(struct cap *c);             /* c (a leaf, still linked to its parent) is leaving */
 };
 
 void cap_init(const struct cap_ops *ops);

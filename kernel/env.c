@@ -16,6 +16,7 @@
 #include "elf_load.h"
 #include "env.h"
 #include "klib.h"
+#include "ipc.h"
 #include "klock.h"
 #include "sched.h"
 #include "page_meta.h"
@@ -98,6 +99,8 @@ static void cap_release(struct cap *c)
         bind_release_cap(c);
         for (uint64_t i = 0; i < c->count; i++)
             page_unref(c->obj + i);
+    } else if (c->type == CAP_NOTIFY && !c->parent) {
+        notify_release(c);
     } else if (c->type == CAP_ENV && !c->parent) {
         /* Deleting the root of an environment destroys it. */
         struct env *e = env_lookup((envid_t)c->obj);
@@ -281,10 +284,19 @@ int env_load_elf(struct env *e, const void *image, size_t size)
 
 /* ------------------------------------------------------------ destruction */
 
+void env_cap_refs(struct captable *t, capref_t ref)
+{
+    struct cap *c;
+    if (cap_lookup(t, ref, CAP_PAGE, 0, &c) == 0)
+        for (uint64_t i = 0; i < c->count; i++)
+            page_ref(c->obj + i);
+}
+
 void env_destroy(struct env *e, int state, int status)
 {
     if (e->status == ENV_FREE || e->status == ENV_DYING)
         return;
+    ipc_env_dying(e);
     env_set_status(e, ENV_DYING);
     e->exit_state = state;
     e->exit_status = status;

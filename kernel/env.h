@@ -59,6 +59,16 @@ struct env {
     uint64_t run_start;         /* TSC when it last started running */
     uint64_t wait_va, wait_value;   /* sleeping: predicate on a word */
     unsigned wait_op;           /* VN_WAIT_* (VN_WAIT_NONE: no predicate) */
+    int ipc_state;              /* IPC_NONE, IPC_RECV, IPC_CALL (ipc.c) */
+    struct env *ipc_partner;    /* serving: its caller; calling: the callee */
+    envid_t ipc_partner_id;     /* to notice a partner that died meanwhile */
+    struct env *ipc_queue;      /* callers waiting for this env to receive */
+    struct env *ipc_next;       /* link in a callee's ipc_queue */
+    uint64_t ipc_timeout_ns;    /* reply timeout for its calls (0: none) */
+    uint64_t ipc_msg[4];        /* a queued caller's message */
+    capref_t ipc_xfer;          /* a queued caller's capability, or -1 */
+    struct notify *notify_wait; /* sleeping in notify_wait on this word */
+    uint64_t nnotify;           /* notification words it created (charged per 128) */
     struct captable caps;
     struct cap *root;           /* the root capability naming this env */
     struct cap kernel_root;     /* storage for root when the kernel created it */
@@ -90,6 +100,8 @@ int env_create(struct env *parent, uint64_t quota, const char *name, struct env 
 /* The same, for a vCPU: a new environment sharing parent's address space
  * (page tables and bindings stay charged to the space's owner). */
 int env_create_vcpu(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
+/* A capability was just made in t: take the references it holds. */
+void env_cap_refs(struct captable *t, capref_t ref);
 /* The environment that owns e's address space (e itself unless a vCPU). */
 static inline struct env *env_space(struct env *e)
 {

@@ -15,6 +15,7 @@
 #include <veneer/errors.h>
 #include "console.h"
 #include "env.h"
+#include "ipc.h"
 #include "klock.h"
 #include "pmem.h"
 #include "sched.h"
@@ -204,7 +205,7 @@ static uint64_t wake_sleepers(bool *polling)
             *polling = true;
         }
         if (e->wake_tsc && now >= e->wake_tsc) {
-            sched_wake(e, VN_WAKE_TIMEOUT);
+            sched_wake(e, ipc_timed_out(e));
             continue;
         }
         if (e->wake_tsc && (!next || e->wake_tsc < next))

@@ -29,11 +29,7 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out)
 
 static void refs_for_new_cap(struct captable *t, capref_t ref)
 {
-    struct cap *c;
-    cap_lookup(t, ref, 0, 0, &c);
-    if (c->type == CAP_PAGE)
-        for (uint64_t i = 0; i < c->count; i++)
-            page_ref(c->obj + i);
+    env_cap_refs(t, ref);
 }
 
 long sys_cap_info(capref_t cap, struct vn_capinfo *info)

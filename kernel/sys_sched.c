@@ -38,7 +38,6 @@ long sys_yield_to(capref_t env)
         arch_context_set_return(&e->tf, -E_AGAIN);
         sched_run();
     }
-    env_switch_out(e);
     sched_slice_donate(t);
     env_run(t);
 }

@@ -24,6 +24,8 @@ enum vn_cap_type {
     CAP_NONE = 0,       /* empty slot */
     CAP_ENV  = 1,       /* an environment */
     CAP_PAGE = 2,       /* a run of physical pages [base, base + count) */
+    CAP_ENDPOINT = 3,   /* the IPC entry of an environment: CR_WRITE to call it */
+    CAP_NOTIFY = 4,     /* a notification word: CR_WRITE to signal, CR_READ to wait */
 };
 
 /* Rights. */
