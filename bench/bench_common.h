@@ -8,17 +8,25 @@
  * arithmetic (bench/report.awk).  Every number comes from rdtsc, which
  * under QEMU -icount shift=0 counts guest instructions and without
  * -icount runs at the host TSC rate; on Linux each sample is bracketed by
- * clock_gettime too.  A sample of an operation runs it n times, right
+ * clock_gettime too.  A sample of an operation calls it n times, right
  * after running the same code path 0 times, so the host can take
- *     per-op = (ticks(n) - ticks(0)) / n
+ *     per-op = (ticks(n) - ticks(0)) / iters     (iters: n * per, below)
  * and the fixed cost of measuring cancels out whatever it is.
+ *
+ * An operation may need state that must not be timed (pages protected
+ * again, a partner process started): its prep hook runs before each timed
+ * run and its done hook after, both outside the rdtsc brackets.  One call
+ * of fn may also stand for several operations of its row (per: a
+ * ping-pong round trip is two context switches), and done may report how
+ * many really happened (a yield that found nobody to switch to).
  *
  * Lines printed (one key=value record each, parsed by bench/report.awk):
  *   BENCH os=O begin quick=Q reps=R ops=loop,call,a,b   what follows
  *   BENCH os=O calib=start tsc=T                  host timestamps these two
  *   BENCH os=O calib=end tsc=T                    to learn TSC ticks per ns
- *   BENCH os=O op=N rep=K iters=I ticks0=A ticks=B [ns0=C ns=D]
+ *   BENCH os=O op=N rep=K iters=I calls=C ticks0=A ticks=B [ns0=C ns=D]
  *   BENCH os=O end
+ * iters counts operations (the row's unit), calls the calls of fn.
  * Rows "loop" (one dec/jnz iteration: exactly 2 instructions, the
  * calibration) and "call" (the harness: one indirect call of an empty
  * function, subtracted from every table operation) are always measured.
@@ -38,10 +46,26 @@
 #define BENCH_CALIB_ITERS 300000000 /* marker loop for the wall-clock TSC rate */
 #define BENCH_QUICK_DIV   100       /* quick=1 divides every count by this */
 
+/* Counts of the rows beyond null, the same on both sides (calls of fn per
+ * sample; quick=1 divides them too, down to 1). */
+#define BENCH_PAGE        4096
+#define BENCH_BLOCK       100       /* pages of prot100, unprot100, appel1, appel2 */
+#define BENCH_PAGE_ITERS  2000      /* trap, prot1, appel1, appel2, touch */
+#define BENCH_BLOCK_ITERS 50        /* prot100, unprot100: 5000 pages */
+#define BENCH_PAGES       (BENCH_BLOCK * BENCH_BLOCK_ITERS)   /* the region they work on */
+#define BENCH_SWITCH_ITERS 5000     /* ctxsw, yield: round trips */
+#define BENCH_SPAWN_ITERS 100       /* spawn */
+#define BENCH_QUICK_PAGES (2 * BENCH_BLOCK)  /* the region in quick runs */
+_Static_assert(BENCH_PAGE_ITERS <= BENCH_PAGES, "the region holds a sample's pages");
+
 struct bench_op {
     const char *name;               /* row of the table; no spaces or commas */
-    void (*fn)(void);               /* performs the operation once */
-    uint64_t iters;                 /* operations per sample; 0: BENCH_ITERS */
+    void (*fn)(void);               /* performs `per` operations */
+    uint64_t iters;                 /* calls of fn per sample; 0: BENCH_ITERS */
+    uint64_t per;                   /* operations per call of fn; 0: 1 */
+    void (*prep)(uint64_t n);       /* before a timed run of n calls (n may be 0); or NULL */
+    uint64_t (*done)(uint64_t n);   /* after it: the operations done if not n * per
+                                     * (0: as planned); or NULL */
 };
 
 /* Runs an operation n times; n may be 0. */
@@ -85,23 +109,32 @@ static uint64_t bench_clock(void)
     return bench_clock_ns ? bench_clock_ns() : 0;
 }
 
-/* One sample: run fn 0 times, then n times, each bracketed by the clocks;
- * printed unless rep < 0. */
-static void bench_sample(const char *os, const char *name, int rep, bench_runner *run,
-                         void (*fn)(void), uint64_t n)
+/* One sample: run op->fn 0 times, then n times, each bracketed by the
+ * clocks and by the op's untimed hooks; printed unless rep < 0. */
+static void bench_sample(const char *os, const struct bench_op *op, int rep, bench_runner *run,
+                         uint64_t n)
 {
     /* Read through a volatile so the compiler cannot inline the operation. */
-    void (*volatile fnv)(void) = fn;
+    void (*volatile fnv)(void) = op->fn;
+    if (op->prep)
+        op->prep(0);
     uint64_t c0 = bench_clock(), t0 = bench_rdtsc();
     run(fnv, 0);
     uint64_t t1 = bench_rdtsc(), c1 = bench_clock();
+    if (op->done)
+        op->done(0);
+    if (op->prep)
+        op->prep(n);
     uint64_t c2 = bench_clock(), t2 = bench_rdtsc();
     run(fnv, n);
     uint64_t t3 = bench_rdtsc(), c3 = bench_clock();
+    uint64_t iters = op->done ? op->done(n) : 0;
+    if (!iters)
+        iters = n * (op->per ? op->per : 1);
     if (rep < 0)
         return;                     /* warm-up pass */
-    printf("BENCH os=%s op=%s rep=%d iters=%lu ticks0=%lu ticks=%lu", os, name, rep,
-           (unsigned long)n, (unsigned long)(t1 - t0), (unsigned long)(t3 - t2));
+    printf("BENCH os=%s op=%s rep=%d iters=%lu calls=%lu ticks0=%lu ticks=%lu", os, op->name, rep,
+           (unsigned long)iters, (unsigned long)n, (unsigned long)(t1 - t0), (unsigned long)(t3 - t2));
     if (bench_clock_ns)
         printf(" ns0=%lu ns=%lu", (unsigned long)(c1 - c0), (unsigned long)(c3 - c2));
     printf("\n");
@@ -125,12 +158,14 @@ static int bench_main(const char *os, const struct bench_op *ops, size_t nops,
     printf("BENCH os=%s calib=end tsc=%lu\n", os, (unsigned long)bench_rdtsc());
 
     /* rep -1 warms up: TCG translation and first touches stay out of the samples. */
+    static const struct bench_op loop = {"loop", NULL, 0, 0, NULL, NULL};
+    static const struct bench_op call = {"call", bench_op_empty, 0, 0, NULL, NULL};
     for (int rep = -1; rep < reps; rep++) {
-        bench_sample(os, "loop", rep, bench_spin, NULL, BENCH_LOOP_ITERS / div);
-        bench_sample(os, "call", rep, bench_repeat, bench_op_empty, BENCH_ITERS / div);
+        bench_sample(os, &loop, rep, bench_spin, BENCH_LOOP_ITERS / div);
+        bench_sample(os, &call, rep, bench_repeat, BENCH_ITERS / div);
         for (size_t i = 0; i < nops; i++) {
             uint64_t n = ops[i].iters ? ops[i].iters : BENCH_ITERS;
-            bench_sample(os, ops[i].name, rep, bench_repeat, ops[i].fn, n / div ? n / div : 1);
+            bench_sample(os, &ops[i], rep, bench_repeat, n / div ? n / div : 1);
         }
     }
     printf("BENCH os=%s end\n", os);

@@ -3,7 +3,7 @@
 # op, Veneer median min max, Linux median min max; "?" = missing) and draws
 # dir/bench.png: two panels of bars, Veneer beside Linux per operation,
 # with min..max whiskers, on log scales (the rows span orders of magnitude).
-set terminal pngcairo size 1000,460 font "sans,10"
+set terminal pngcairo size 1300,520 font "sans,10"
 set output dir."/bench.png"
 set datafile missing "?"
 set style data histogram
@@ -13,7 +13,7 @@ set boxwidth 0.9
 set logscale y
 set grid ytics
 set key top left
-set xtics nomirror
+set xtics nomirror rotate by -40
 set multiplot layout 1,2 title "Veneer vs Linux under QEMU TCG (median, min..max whiskers)"
 set title "guest instructions per operation (-icount shift=0)"
 plot dir."/chart-instructions.dat" using 2:3:4:xtic(1) title "Veneer" lc rgb "#2b7bba", \

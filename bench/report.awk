@@ -7,15 +7,16 @@
 # (exit 1 unless every row of OS has both metrics and the loop is 2.00).
 #
 # Each sample (bench/bench_common.h) ran its operation 0 and n times:
-#   per-op = (x(n) - x(0)) / n
-# with x = ticks (icount); in wall mode x = clock_gettime ns where the
+#   per-op = (x(n) - x(0)) / iters
+# (iters: operations; a ctxsw call is two) with x = ticks (icount); in wall mode x = clock_gettime ns where the
 # guest has it (Linux), else ticks / rate (Veneer).  The rate is the host
 # TSC's ticks per ns: the median over every wall boot, of either guest, of
 # (tsc at calib=end - tsc at calib=start) / (host time between the lines).
 # A single boot's figure can be off by a few ms of host scheduling; the
 # TSC rate itself is one host constant.  Rows
 # other than loop and call then lose the median call cost of their OS and
-# mode.  Cells are median (min..max) over every sample of every boot.
+# mode, once per call of fn (calls / iters per operation).  Cells are
+# median (min..max) over every sample of every boot.
 
 function basename(p) { sub(/.*\//, "", p); sub(/\.log$/, "", p); return p }
 
@@ -103,6 +104,7 @@ FNR == 1 {
         ns++
         s_file[ns] = FILENAME; s_os[ns] = os; s_op[ns] = kv["op"]; s_it[ns] = kv["iters"]
         s_t0[ns] = kv["ticks0"]; s_t[ns] = kv["ticks"]
+        s_calls[ns] = ("calls" in kv) ? kv["calls"] : kv["iters"]
         s_n0[ns] = ("ns0" in kv) ? kv["ns0"] : ""; s_n[ns] = ("ns" in kv) ? kv["ns"] : ""
     }
 }
@@ -149,16 +151,17 @@ END {
             }
         }
         add(s_os[s] SUBSEP m SUBSEP s_op[s], v)
+        calls_per_op[s_os[s] SUBSEP m SUBSEP s_op[s]] = s_calls[s] / s_it[s]
     }
 
-    # The harness (call row) comes off every table operation.
+    # The harness (call row) comes off every table operation, per call.
     for (k in cnt) {
         split(k, p, SUBSEP)
         if (p[3] == "" || p[3] == "loop" || p[3] == "call")
             continue
         if (stats(p[1] SUBSEP p[2] SUBSEP "call"))
             for (i = 1; i <= cnt[k]; i++)
-                val[k, i] -= MED
+                val[k, i] -= MED * calls_per_op[k]
     }
 
     # Rows: Veneer's operations in its order, then any only Linux has.
@@ -192,7 +195,7 @@ END {
     if (quick)
         printf "QUICK RUN: counts 100 times smaller; this checks the plumbing, not performance\n"
     printf "\n"
-    row = "%-8s %-16s %-26s %-26s %6s\n"
+    row = "%-9s %-16s %-26s %-26s %6s\n"
     printf row, "op", "metric", "Veneer", "Linux", "V/L"
     csv = out "/results.csv"
     print "op,metric,veneer_median,veneer_min,veneer_max,veneer_samples,linux_median,linux_min,linux_max,linux_samples,veneer_over_linux" > csv

@@ -5,6 +5,10 @@
 #   bench/run.sh           Veneer and Linux, RUNS boots (default 3) per mode
 #   bench/run.sh --smoke   Veneer only, quick counts, one boot per mode, and
 #                          fail unless every Veneer row came out
+#   QUICK=1 bench/run.sh   both guests with the quick counts (checks the
+#                          Linux side in seconds; the numbers mean nothing)
+# A guest prints a line starting "bench: " only when an operation went
+# wrong (a yield that did not switch, a child that failed): that fails the run.
 # Called by mk/bench.mk with QEMU, QEMU_BASE (TCG, -cpu max, -m, -smp,
 # isa-debug-exit) and BUILD.  Two modes per guest:
 #   icount  QEMU_BASE + -icount shift=0: rdtsc counts guest instructions
@@ -22,13 +26,17 @@ out=$BUILD/bench
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
 
-# Kernel arguments.  Linux gets maxcpus=1: Veneer runs on the boot CPU only,
-# and Linux's secondary-CPU bring-up hangs under -icount on QEMU 7.2;
-# panic=-1 turns a panic into a reboot, which -no-reboot makes an exit.
+# Kernel arguments.  mk/bench.mk gives QEMU one CPU; Linux also gets
+# maxcpus=1, as its secondary-CPU bring-up hangs under -icount on QEMU 7.2
+# if -smp is raised; panic=-1 turns a panic into a reboot, which
+# -no-reboot makes an exit.
 veneer_append="init=bench"
 linux_append="console=ttyS0 quiet maxcpus=1 panic=-1"
 if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
+elif [ "${QUICK:-0}" = 1 ]; then
+    runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
+    veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1"
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
 fi
@@ -61,6 +69,11 @@ boot() {
         tail -n 5 "$log.qemu" | sed 's/^/    qemu| /' >&2
         exit 1
     fi
+    if grep -q '^[0-9.]* bench: ' "$log"; then
+        echo "bench: $os ($mode) measured something else than asked:" >&2
+        grep '^[0-9.]* bench: ' "$log" | cut -d' ' -f2- | sed 's/^/    | /' >&2
+        exit 1
+    fi
 }
 
 for ((run = 1; run <= runs; run++)); do
@@ -71,8 +84,9 @@ for ((run = 1; run <= runs; run++)); do
     done
 done
 
-# The smoke run keeps its results apart, in $raw, to leave the real ones alone.
-[ "$smoke" = 1 ] && res=$raw || res=$out
+# The smoke and quick runs keep their results apart, in $raw, to leave the
+# real ones alone.
+[ "$raw" != "$out/raw" ] && res=$raw || res=$out
 report=(awk -f bench/report.awk -v out="$res" -v runs="$runs"
         -v qemu="$("$QEMU" --version | head -n 1)" -v qemu_args="$QEMU_BASE")
 if [ "$smoke" = 1 ]; then
@@ -80,10 +94,10 @@ if [ "$smoke" = 1 ]; then
     exit
 fi
 "${report[@]}" -v release="$(cat "$out/linux/release" 2>/dev/null)" "$raw"/*.log |
-    tee "$out/table.txt" || exit 1
+    tee "$res/table.txt" || exit 1
 if command -v gnuplot > /dev/null; then
-    gnuplot -e "dir='$out'" bench/chart.gp && echo "bench: chart $out/bench.png"
+    gnuplot -e "dir='$res'" bench/chart.gp && echo "bench: chart $res/bench.png"
 else
     echo "bench: no gnuplot, no chart (bench/setup-bench.sh installs it)"
 fi
-echo "bench: results in $out/results.csv, $out/results.json, $out/table.txt"
+echo "bench: results in $res/results.csv, $res/results.json, $res/table.txt"

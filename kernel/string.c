@@ -6,10 +6,15 @@
 
 void *memset(void *d, int c, size_t n)
 {
-    unsigned char *p = d;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return d;
+    void *ret = d;
+    if (n % 8 == 0 && (uintptr_t)d % 8 == 0) {     /* pages and most structures */
+        uint64_t v = 0x0101010101010101ul * (unsigned char)c;
+        size_t q = n / 8;
+        __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+        return ret;
+    }
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return ret;
 }
 
 void *memcpy(void *d, const void *s, size_t n)

@@ -7,13 +7,17 @@
 #   linux/initramfs.cpio   /init plus /dev/console (bench/mkcpio.sh)
 #   raw/*.log              timestamped serial logs, one per boot
 #   results.csv, results.json, table.txt, bench.png
-# RUNS=n sets the boots per guest and mode (default 3).
+# RUNS=n sets the boots per guest and mode (default 3).  Both guests get
+# one CPU (BENCH_SMP): the Linux peer runs uniprocessor, and the ctxsw and
+# yield rows need their two environments to share a CPU.
 
 BENCH_OUT   := $(BUILD)/bench
 BENCH_LINUX := $(BENCH_OUT)/linux
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -fno-pie -no-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none
-BENCH_ENV = QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" BUILD=$(BUILD)
+BENCH_SMP   ?= 1
+BENCH_ENV = QEMU="$(QEMU)" QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE))" \
+	BUILD=$(BUILD)
 
 .PHONY: bench bench-smoke bench-setup
 bench: setup bench-setup $(BUILD)/kernel.elf $(BUILD)/initrd.var \
@@ -29,11 +33,11 @@ bench-setup:
 $(BENCH_LINUX)/vmlinuz: | bench-setup
 	@bench/get-linux.sh $(@D)
 
-$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h | bench-setup
+$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h bench/bench_mem.h | bench-setup
 	@mkdir -p $(@D)
 	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ $<
 
 $(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init bench/mkcpio.sh
-	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' \
+	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' 'dir proc 755' \
 		'file init 755 $<' | bench/mkcpio.sh > $@.part
 	@mv $@.part $@

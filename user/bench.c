@@ -1,16 +1,31 @@
 /*
  * Veneer side of `make bench` (issue 7): runs the operations of the table
  * below with the measurement core shared with the Linux peer
- * (bench/bench_common.h) and prints BENCH lines on the console for
- * bench/report.awk.  Boot it with init=bench; arg0=1 makes the quick run of
- * `make bench-smoke`.  Veneer has no clock yet, so wall-clock times come
- * from rdtsc, calibrated by the host (docs/performance.md).
+ * (bench/bench_common.h, and bench/bench_mem.h for the memory rows) and
+ * prints BENCH lines on the console for bench/report.awk.  Boot it with
+ * init=bench; arg0=1 makes the quick run of `make bench-smoke`.  Wall-clock
+ * times come from rdtsc, calibrated by the host (docs/performance.md).
+ *
+ * The program is also its own child: started with arg0 = one of the
+ * CHILD_* modes, it is the trivial program of the spawn row or the
+ * partner of the ctxsw and yield rows.
  *
  * Adding an operation: one row here and the row of the same name in
- * bench/linux/init.c.
+ * bench/linux/init.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.
  */
 #include <libveneer.h>
+#include <vn.h>
 #include "../bench/bench_common.h"
+#include "../bench/bench_mem.h"
+
+enum {
+    CHILD_EXIT = 0xbe0,     /* return 0 at once */
+    CHILD_PINGPONG,         /* forever: yield_to the environment in VN_CAP_SPAWN_SHARE */
+    CHILD_YIELD,            /* forever: count in the page in VN_CAP_SPAWN_SHARE, yield */
+};
+
+#define CHILD_QUOTA 256     /* pages: this program's image, stack, tables */
+#define CHUNK 512           /* pages per page_alloc of the region */
 
 /* The null syscall: the bare cost of entering and leaving the kernel. */
 static void op_null(void)
@@ -18,13 +33,226 @@ static void op_null(void)
     vn_null();
 }
 
+/* ---- memory rows (bench/bench_mem.h) on page_protect and upcalls */
+
+static void bench_protect(uint64_t va, uint64_t npages, int writable)
+{
+    vn_page_protect(CAP_SELF, va, npages, writable ? VM_PROT_WRITE : VM_PROT_READ);
+}
+
+static uint64_t bench_area_new(uint64_t npages)
+{
+    return vn_va_reserve(npages);
+}
+
+static void bench_area_free(uint64_t va, uint64_t npages)
+{
+    vn_unmap_free(va, npages);
+}
+
+/* The one page-fault handler: the Appel-Li rows' protection faults, and
+ * touch's demand paging, which maps a fresh page where the fault was. */
+static bool on_fault(struct vn_xframe *x)
+{
+    if (bench_prot_fault(x->addr))
+        return true;
+    if (x->addr - bench_area < bench_area_pages * PAGE_SIZE && !(x->err & PF_PRESENT))
+        return vn_map_fresh(x->addr & ~(PAGE_SIZE - 1), 1, VM_PROT_WRITE) == 0;
+    return false;
+}
+
+static capref_t region_caps[BENCH_PAGES / CHUNK + 1];
+
+/* The region: pages from page_alloc in contiguous chunks, mapped
+ * read-write and written once.  Returns 0 or -E_*. */
+static int region_setup(uint64_t pages)
+{
+    struct vn_map_entry batch[CHUNK];   /* 12 KiB of the 64 KiB stack, not of every child's image */
+    bench_region = vn_va_reserve(pages);
+    for (uint64_t done = 0, c = 0; done < pages; done += CHUNK, c++) {
+        uint64_t k = pages - done < CHUNK ? pages - done : CHUNK;
+        long cap = vn_page_alloc(CAP_SELF, 0, k);
+        if (cap < 0)
+            return (int)cap;
+        region_caps[c] = (capref_t)cap;
+        for (uint64_t i = 0; i < k; i++)
+            batch[i] = (struct vn_map_entry){bench_pg(done + i), (capref_t)cap, VM_PROT_WRITE, i};
+        long r = vn_page_map(CAP_SELF, batch, k);
+        if (r < 0)
+            return (int)r;
+    }
+    bench_region_pages = pages;
+    for (uint64_t i = 0; i < pages; i++)
+        bench_write(bench_pg(i));
+    return 0;
+}
+
+static void region_release(void)
+{
+    vn_page_unmap(CAP_SELF, bench_region, bench_region_pages);
+    for (uint64_t c = 0; c * CHUNK < bench_region_pages; c++)
+        vn_cap_delete(region_caps[c]);
+}
+
+/* ---- two environments on one CPU */
+
+static capref_t partner;            /* the child of ctxsw or yield */
+static uint64_t partner_calls;
+static long misses;                 /* ctxsw: yield_to calls that did not switch */
+static uint64_t switched;           /* yield: yields after which the partner had run */
+static volatile uint64_t *yield_count;  /* yield: the child's count, shared */
+
+/* ctxsw: the child gets a capability to us and yields to it, we to the
+ * child; one call is a round trip, two switches. */
+static void ctxsw_prep(uint64_t n)
+{
+    static long self;
+    if (!n)
+        return;
+    if (!self)
+        self = vn_cap_derive(CAP_SELF, CR_READ | CR_WRITE | CR_GRANT);
+    partner = vn_spawn_share("bench", CHILD_QUOTA, CHILD_PINGPONG, 0, (capref_t)self, CR_READ | CR_WRITE);
+    if (partner < 0) {
+        printf("bench: ctxsw: cannot start the partner: %s\n", vn_strerror(partner));
+        return;
+    }
+    for (int i = 0; i < 4; i++)     /* into its loop */
+        vn_yield_to(partner);
+    misses = 0;
+    partner_calls = n;
+}
+
+static void op_ctxsw(void)
+{
+    if (vn_yield_to(partner) != 0)
+        misses++;
+}
+
+static uint64_t ctxsw_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    vn_kill(partner);
+    partner = 0;
+    if (misses)
+        printf("bench: ctxsw: %ld of %lu yield_to calls did not switch\n", misses, partner_calls);
+    return 0;
+}
+
+/* yield: the child yields to whoever is next, as we do; on one CPU the
+ * run queue holds just the two of us.  It counts its turns in a page we
+ * share, so that we see which yields switched. */
+static void yield_prep(uint64_t n)
+{
+    if (!n)
+        return;
+    if (!yield_count)
+        yield_count = vn_alloc_pages(1);
+    *yield_count = 0;
+    partner = vn_spawn_share("bench", CHILD_QUOTA, CHILD_YIELD, 0, vn_page_cap((uint64_t)yield_count),
+                             CR_READ | CR_WRITE | CR_MAP);
+    if (partner < 0) {
+        printf("bench: yield: cannot start the partner: %s\n", vn_strerror(partner));
+        return;
+    }
+    for (int i = 0; i < 1000000 && *yield_count < 4; i++)     /* as the Linux side does */
+        vn_yield();
+    switched = 0;
+    partner_calls = n;
+}
+
+/* Counts the yields after which the partner had run: two switches each. */
+static void op_yield(void)
+{
+    uint64_t before = *yield_count;
+    vn_yield();
+    if (*yield_count != before)
+        switched++;
+}
+
+/* Every yield should switch; fewer than half means the partner is gone. */
+static uint64_t yield_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    vn_kill(partner);
+    partner = 0;
+    if (switched * 2 < partner_calls)
+        printf("bench: yield: %lu of %lu yields switched\n", switched, partner_calls);
+    return 2 * switched;
+}
+
+/* spawn: create this program as a child that returns at once, and wait
+ * for it.  vn_wait sleeps 0.2 ms between looks, which would leave the CPU
+ * idle; yielding until the child is gone lets it run, then vn_wait finds
+ * it ended and reaps it. */
+static long spawn_errors;
+
+static void op_spawn(void)
+{
+    capref_t c = vn_spawn("bench", CHILD_QUOTA, CHILD_EXIT, 0);
+    struct vn_capinfo ci;
+    if (c < 0) {
+        spawn_errors++;
+        return;
+    }
+    while (vn_cap_info(c, &ci) == 0 && ci.env_status == 1)
+        vn_yield();
+    if (vn_wait(c) != 0)
+        spawn_errors++;
+}
+
 static const struct bench_op ops[] = {
-    {"null", op_null, 0},
+    {"null", op_null, 0, 0, NULL, NULL},
+    BENCH_MEM_OPS,
+    {"ctxsw", op_ctxsw, BENCH_SWITCH_ITERS, 2, ctxsw_prep, ctxsw_done},
+    {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
+    {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
 };
 
-int main(uint64_t quick, uint64_t unused);
-int main(uint64_t quick, uint64_t unused)
+/* The child modes; the shared page of CHILD_YIELD is mapped as child.c does. */
+static int child(uint64_t mode)
+{
+    switch (mode) {
+    case CHILD_EXIT:
+        return 0;
+    case CHILD_PINGPONG:
+        for (;;)
+            vn_yield_to(VN_CAP_SPAWN_SHARE);
+    case CHILD_YIELD: {
+        uint64_t va = vn_va_reserve(1);
+        struct vn_map_entry m = {va, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
+        if (vn_page_map(CAP_SELF, &m, 1) != 1)
+            return 1;
+        for (;;) {
+            (*(volatile uint64_t *)va)++;
+            vn_yield();
+        }
+    }
+    }
+    return 2;
+}
+
+int main(uint64_t arg0, uint64_t unused);
+int main(uint64_t arg0, uint64_t unused)
 {
     (void)unused;
-    return bench_main("veneer", ops, sizeof(ops) / sizeof(ops[0]), NULL, quick != 0);
+    if (arg0 >= CHILD_EXIT)
+        return child(arg0);
+    int quick = arg0 != 0, r;
+    if ((r = vn_upcalls_init()) < 0 || (r = vn_pgfault_register(on_fault)) < 0 ||
+        (r = region_setup(quick ? BENCH_QUICK_PAGES : BENCH_PAGES)) < 0) {
+        printf("bench: setup: %s\n", vn_strerror(r));
+        return 1;
+    }
+    int status = bench_main("veneer", ops, sizeof(ops) / sizeof(ops[0]), NULL, quick);
+    if (spawn_errors) {
+        printf("bench: spawn: %ld children failed\n", spawn_errors);
+        status = 1;
+    }
+    region_release();
+    vn_mem_release_all();
+    return status;
 }

@@ -1,33 +1,53 @@
 /*
  * Linux side of `make bench`: the /init of the peer's initramfs, built with
  * `musl-gcc -static`.  It runs the same operations as user/bench.c with
- * the same measurement core (bench/bench_common.h), adding the wall clock
- * Linux has (clock_gettime(CLOCK_MONOTONIC), through the vDSO), then stops
- * QEMU through isa-debug-exit (status 1, like a passing Veneer run).  The
- * boot parameter quick=1 (an environment variable of init) makes the quick run.
+ * the same measurement core (bench/bench_common.h, and bench/bench_mem.h
+ * for the memory rows), adding the wall clock Linux has
+ * (clock_gettime(CLOCK_MONOTONIC), through the vDSO), then stops QEMU
+ * through isa-debug-exit (status 1, like a passing Veneer run).  The boot
+ * parameter quick=1 (an environment variable of init) makes the quick run.
+ *
+ * Like the Veneer program, it is also its own child: run as
+ * `/init exit|pingpong|yield` (posix_spawn), it is the trivial program of
+ * the spawn row or the partner of the ctxsw and yield rows.
  *
  * Adding an operation: one row here and the row of the same name in
- * user/bench.c.  Each row must do the same work as its Veneer twin: a raw
- * `syscall` instruction with the same register shape, no libc wrapper.
+ * user/bench.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.  Each
+ * row must do the same work as its Veneer twin: system calls are raw
+ * `syscall` instructions with the same register shape, no libc wrapper
+ * (spawn excepted: posix_spawn is the operation).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "../bench_common.h"
+#include "../bench_mem.h"
 
 static inline long raw_syscall0(long n)
 {
     long r;
     __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long raw_syscall3(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
     return r;
 }
 
@@ -37,9 +57,217 @@ static void op_null(void)
     raw_syscall0(SYS_getpid);
 }
 
+/* ---- memory rows (bench/bench_mem.h) on mprotect and SIGSEGV */
+
+static void bench_protect(uint64_t va, uint64_t npages, int writable)
+{
+    raw_syscall3(SYS_mprotect, (long)va, (long)(npages * BENCH_PAGE),
+                 writable ? PROT_READ | PROT_WRITE : PROT_READ);
+}
+
+/* Anonymous memory in 4 KiB pages, as Veneer maps it: Debian's kernel has
+ * transparent huge pages always on, which would fault in 2 MiB at once. */
+static uint64_t anon(uint64_t npages)
+{
+    void *p = mmap(NULL, npages * BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    madvise(p, npages * BENCH_PAGE, MADV_NOHUGEPAGE);
+    return (uint64_t)p;
+}
+
+static uint64_t bench_area_new(uint64_t npages)
+{
+    return anon(npages);
+}
+
+static void bench_area_free(uint64_t va, uint64_t npages)
+{
+    munmap((void *)va, npages * BENCH_PAGE);
+}
+
+/* The Appel-Li rows' protection faults; any other SIGSEGV is a bug. */
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    static const char msg[] = "bench: unexpected SIGSEGV\n";
+    (void)uc;
+    if (bench_prot_fault((uint64_t)si->si_addr))
+        return;
+    raw_syscall3(SYS_write, 1, (long)msg, sizeof(msg) - 1);
+    signal(sig, SIG_DFL);           /* the fault repeats and ends us */
+}
+
+/* ---- a partner process on the one CPU */
+
+static pid_t partner;
+static uint64_t partner_calls;
+static long misses;                 /* ctxsw: round trips that failed */
+static uint64_t switched;           /* yield: yields after which the partner had run */
+static int to_child = -1, from_child = -1;
+static volatile uint64_t *yield_count;  /* yield: the child's count, shared */
+static long spawn_errors;
+
+/* Start `/init mode` with fds[i] as its descriptor 3 + i. */
+static pid_t start(const char *mode, const int *fds, int nfds)
+{
+    char *argv[] = {"/init", (char *)mode, NULL}, *envp[] = {NULL};
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    posix_spawn_file_actions_init(&fa);
+    for (int i = 0; i < nfds; i++)
+        posix_spawn_file_actions_adddup2(&fa, fds[i], 3 + i);
+    int r = posix_spawn(&pid, "/init", &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    return r == 0 ? pid : -1;
+}
+
+/* ctxsw: the usual ping-pong through two pipes (lmbench's lat_ctx): we
+ * write a byte and block reading the answer, the child does the reverse;
+ * one call is a round trip, two switches. */
+static void ctxsw_prep(uint64_t n)
+{
+    int a[2], b[2];
+    char c = 0;
+    if (!n)
+        return;
+    if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0) {
+        printf("bench: ctxsw: no pipes\n");
+        return;
+    }
+    int fds[2] = {a[0], b[1]};
+    partner = start("pingpong", fds, 2);
+    close(a[0]);
+    close(b[1]);
+    to_child = a[1];
+    from_child = b[0];
+    if (partner < 0)
+        printf("bench: ctxsw: cannot start the partner\n");
+    for (int i = 0; i < 4; i++) {  /* into its loop */
+        raw_syscall3(SYS_write, to_child, (long)&c, 1);
+        raw_syscall3(SYS_read, from_child, (long)&c, 1);
+    }
+    misses = 0;
+    partner_calls = n;
+}
+
+static void op_ctxsw(void)
+{
+    char c = 0;
+    raw_syscall3(SYS_write, to_child, (long)&c, 1);
+    if (raw_syscall3(SYS_read, from_child, (long)&c, 1) != 1)
+        misses++;
+}
+
+static uint64_t ctxsw_done(uint64_t n)
+{
+    (void)n;
+    if (to_child < 0)
+        return 0;
+    close(to_child);                /* the child reads end of file and exits */
+    close(from_child);
+    to_child = from_child = -1;
+    if (partner > 0)
+        waitpid(partner, NULL, 0);
+    partner = 0;
+    if (misses)
+        printf("bench: ctxsw: %ld of %lu round trips failed\n", misses, (unsigned long)partner_calls);
+    return 0;
+}
+
+/* yield: sched_yield against a child doing the same; it counts its turns
+ * in a page we share (a memfd), so that we see which yields switched. */
+static void yield_prep(uint64_t n)
+{
+    static int fd = -1;
+    if (!n)
+        return;
+    if (fd < 0) {
+        fd = memfd_create("yield", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, BENCH_PAGE) < 0 ||
+            (yield_count = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+            printf("bench: yield: no shared page\n");
+            yield_count = NULL;
+            return;
+        }
+    }
+    *yield_count = 0;
+    partner = start("yield", &fd, 1);
+    if (partner < 0) {
+        printf("bench: yield: cannot start the partner\n");
+        return;
+    }
+    /* Until it takes turns: a new task may wait for its first (CFS). */
+    for (int i = 0; i < 1000000 && *yield_count < 4; i++)
+        raw_syscall0(SYS_sched_yield);
+    switched = 0;
+    partner_calls = n;
+}
+
+/* Counts the yields after which the partner had run: two switches each. */
+static void op_yield(void)
+{
+    uint64_t before = *yield_count;
+    raw_syscall0(SYS_sched_yield);
+    if (*yield_count != before)
+        switched++;
+}
+
+/* CFS need not switch on every yield (the partner may be too far ahead
+ * in virtual runtime): the row counts the switches that happened. */
+static uint64_t yield_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    kill(partner, SIGKILL);
+    waitpid(partner, NULL, 0);
+    partner = 0;
+    if (switched * 2 < partner_calls)
+        printf("bench: yield: %lu of %lu yields switched\n", (unsigned long)switched,
+               (unsigned long)partner_calls);
+    return 2 * switched;
+}
+
+/* spawn: posix_spawn this program (musl: clone(CLONE_VM | CLONE_VFORK)
+ * and execve) as a child that exits at once, and wait4 for it. */
+static void op_spawn(void)
+{
+    int st;
+    pid_t pid = start("exit", NULL, 0);
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        spawn_errors++;
+}
+
 static const struct bench_op ops[] = {
-    {"null", op_null, 0},
+    {"null", op_null, 0, 0, NULL, NULL},
+    BENCH_MEM_OPS,
+    {"ctxsw", op_ctxsw, BENCH_SWITCH_ITERS, 2, ctxsw_prep, ctxsw_done},
+    {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
+    {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
 };
+
+/* The child modes; 0 if mode is none of them. */
+static int child(const char *mode)
+{
+    char c;
+    if (strcmp(mode, "exit") == 0)
+        _exit(0);
+    if (strcmp(mode, "pingpong") == 0) {
+        while (raw_syscall3(SYS_read, 3, (long)&c, 1) == 1)
+            raw_syscall3(SYS_write, 4, (long)&c, 1);
+        _exit(0);
+    }
+    if (strcmp(mode, "yield") == 0) {
+        volatile uint64_t *count = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
+        if (count == MAP_FAILED)
+            _exit(1);
+        for (;;) {
+            (*count)++;
+            raw_syscall0(SYS_sched_yield);
+        }
+    }
+    return 0;
+}
 
 static uint64_t clock_ns(void)
 {
@@ -73,17 +301,48 @@ static void print_info(void)
     printf("\n");
 }
 
-int main(void)
+/* Linux logs every SIGSEGV that init takes, at KERN_EMERG (for init a
+ * fatal signal would panic), on the serial console: that would land in
+ * trap's timings.  The logging has a switch; the handler still runs. */
+static void quiet_faults(void)
 {
+    mount("proc", "/proc", "proc", 0, NULL);
+    FILE *f = fopen("/proc/sys/debug/exception-trace", "w");
+    if (f) {
+        fputs("0\n", f);
+        fclose(f);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        child(argv[1]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    cpu_set_t cpu0;                     /* Veneer runs on CPU 0 only: so do we */
+    cpu_set_t cpu0;                     /* one CPU, like Veneer; children inherit it */
     CPU_ZERO(&cpu0);
     CPU_SET(0, &cpu0);
     sched_setaffinity(0, sizeof(cpu0), &cpu0);
     print_info();
+    quiet_faults();
     const char *quick = getenv("quick");
-    int status = bench_main("linux", ops, sizeof(ops) / sizeof(ops[0]), clock_ns,
-                            quick && *quick == '1');
+    int q = quick && *quick == '1';
+    struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    bench_region_pages = q ? BENCH_QUICK_PAGES : BENCH_PAGES;
+    bench_region = anon(bench_region_pages);
+    int status = 1;
+    if (bench_region && sigaction(SIGSEGV, &sa, NULL) == 0) {
+        for (uint64_t i = 0; i < bench_region_pages; i++)
+            bench_write(bench_pg(i));
+        status = bench_main("linux", ops, sizeof(ops) / sizeof(ops[0]), clock_ns, q);
+    } else {
+        printf("bench: setup failed\n");
+    }
+    if (spawn_errors) {
+        printf("bench: spawn: %ld children failed\n", spawn_errors);
+        status = 1;
+    }
     fflush(stdout);
     if (iopl(3) == 0)
         outl((unsigned)status, 0xf4);   /* QEMU exits with (status << 1) | 1 */

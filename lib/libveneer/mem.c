@@ -88,8 +88,17 @@ int vn_map_fresh(uint64_t va, uint64_t npages, unsigned prot)
             vn_unmap_free(va, done);
             return (int)r;
         }
-        for (uint64_t i = 0; i < k; i++)
-            track_put(batch[i].va, batch[i].cap);
+        for (uint64_t i = 0; i < k; i++) {
+            if (track_put(batch[i].va, batch[i].cap) < 0) {
+                /* The table is full: undo this chunk (untracked pages could
+                 * never be freed) and what came before. */
+                vn_page_unmap(CAP_SELF, batch[i].va, k - i);
+                for (uint64_t j = i; j < k; j++)
+                    vn_cap_delete(batch[j].cap);
+                vn_unmap_free(va, done + i);
+                return -E_NOSPC;
+            }
+        }
         done += k;
     }
     return 0;
