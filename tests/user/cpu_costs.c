@@ -12,9 +12,16 @@
 
 static volatile uint64_t last_seen, at_entry, entries, exit_mark, lost_entry, lost_exit, exits, pending;
 
+static volatile uint64_t warnings, warn_left_ns;
+
 static void on_sched(struct vn_xframe *x)
 {
-    (void)x;
+    if (x->trapno == VN_T_SLICE_WARN) {     /* the slice ends soon: how soon? */
+        warnings++;
+        uint64_t now = rdtsc(), end = vn_envinfo->slice_end_tsc;
+        warn_left_ns = end > now ? (end - now) * 1000000000ul / vn_sysinfo->tsc_hz : 0;
+        return;
+    }
     at_entry = rdtsc();
     entries++;
     lost_entry += at_entry - last_seen;
@@ -55,6 +62,15 @@ int main(void)
         last_seen = now;
     }
     CHECK(entries > 0);
+
+    /* Slice-end warnings: ask for one 1 ms before each slice ends. */
+    CHECK_EQ(vn_sched_warn(1000000), 0);
+    until = vn_clock_ns() + 40000000;
+    while (vn_clock_ns() < until)
+        ;
+    CHECK_EQ(vn_sched_warn(0), 0);
+    printf("cpu_costs: %lu slice-end warnings, the last %lu us before the end\n", warnings, warn_left_ns / 1000);
+    CHECK(warnings > 0);
     printf("cpu_costs: environment switch (yield_to) %lu ticks; activation: %lu ticks slice end to handler, "
            "%lu handler to resumed code, over %lu upcalls\n", per_switch, entries ? lost_entry / entries : 0,
            exits ? lost_exit / exits : 0, entries);
