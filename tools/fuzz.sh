@@ -8,7 +8,7 @@ set -u
 seed=$1 calls=$2
 BUILD=${BUILD:-build}
 log=$BUILD/fuzz-$seed.log
-limit=$((60 + calls / 5000))    # watchdog, generous for TCG
+limit=$((120 + calls / 2500))   # watchdog, generous for TCG on a busy host
 echo "fuzz: seed $seed, $calls calls, watchdog ${limit}s, log $log"
 start=$(date +%s)
 # shellcheck disable=SC2086

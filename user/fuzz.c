@@ -229,9 +229,16 @@ static void break_upcall_stack(void)
     }
 }
 
-static int worker(uint64_t seed)
+static volatile uint64_t *progress;    /* shared with the driver: [index] = calls made */
+
+static int worker(uint64_t seed, uint64_t index)
 {
     rng = seed | 1;
+    uint64_t pva = vn_va_reserve(1);
+    struct vn_map_entry pm = {pva, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
+    if (vn_page_map(CAP_SELF, &pm, 1) != 1)
+        return 2;
+    progress = (volatile uint64_t *)pva;
     region = vn_va_reserve(256);
     for (int i = 0; i < NBUF; i++)
         if (!(buf[i] = vn_alloc_pages(1)))
@@ -242,6 +249,7 @@ static int worker(uint64_t seed)
         vn_pgfault_register(skip_handler);
     }
     for (uint64_t n = 0;; n++) {
+        progress[index] = n;
         unsigned op = rnd() % 100;
         if (op < 88)
             random_syscall();
@@ -274,7 +282,7 @@ int main(uint64_t seed, uint64_t calls)
 {
     uint64_t mode = calls >> MODE_SHIFT;
     if (mode == MODE_WORKER)
-        return worker(seed);
+        return worker(seed, calls & 0xff);
     if (mode == MODE_CANARY)
         return canary();
     if (!seed)
@@ -290,16 +298,29 @@ int main(uint64_t seed, uint64_t calls)
         printf("fuzz: FAIL cannot start the canary: %s\n", vn_strerror(can));
         return 1;
     }
-    uint64_t start = vn_sysinfo->syscalls, spawned = 0, next_report = calls / 10;
+    uint64_t start = vn_sysinfo->syscalls, spawned = 0, next_report = calls / 10, stalled = 0;
+    volatile uint64_t *prog = vn_alloc_pages(1);
+    uint64_t seen[FUZZ_WORKERS] = {0}, still[FUZZ_WORKERS] = {0};
     int failures = 0;
     while (vn_sysinfo->syscalls - start < calls) {
         for (int i = 0; i < FUZZ_WORKERS; i++) {
             struct vn_capinfo ci;
-            if (workers[i] > 0 && vn_cap_info(workers[i], &ci) == 0 && ci.env_status == 1)
-                continue;
+            /* A worker that made no call for ~200 ms is asleep for good
+             * (a blocking call with no timeout): replace it. */
+            if (workers[i] > 0 && vn_cap_info(workers[i], &ci) == 0 && ci.env_status == 1) {
+                still[i] = prog[i] == seen[i] ? still[i] + 1 : 0;
+                seen[i] = prog[i];
+                if (still[i] < 200)
+                    continue;
+                stalled++;
+                vn_kill(workers[i]);
+                workers[i] = 0;
+            }
             if (workers[i] > 0)
                 vn_cap_delete(workers[i]);
-            workers[i] = vn_spawn("fuzz", WORKER_QUOTA, rnd(), MODE_WORKER << MODE_SHIFT);
+            prog[i] = seen[i] = still[i] = 0;
+            workers[i] = vn_spawn_share("fuzz", WORKER_QUOTA, rnd(), MODE_WORKER << MODE_SHIFT | (uint64_t)i,
+                                        vn_page_cap((uint64_t)prog), CR_READ | CR_WRITE | CR_MAP);
             spawned++;
         }
         struct vn_capinfo ci;
@@ -325,8 +346,8 @@ int main(uint64_t seed, uint64_t calls)
     }
     vn_kill(can);
     long lost = (long)(free0 - vn_sysinfo->free_pages) - (long)(vn_envinfo->held - held0);
-    printf("fuzz: %lu calls by %lu workers, %d (syscall, result) paths covered, %ld pages unaccounted\n",
-           vn_sysinfo->syscalls - start, spawned, paths_covered(), lost);
+    printf("fuzz: %lu calls by %lu workers (%lu replaced when stuck asleep), %d (syscall, result) paths covered, "
+           "%ld pages unaccounted\n", vn_sysinfo->syscalls - start, spawned, stalled, paths_covered(), lost);
     if (lost < -2 || lost > 2) {
         printf("fuzz: FAIL pages leaked\n");
         failures++;
