@@ -23,6 +23,8 @@ static void on_sched(struct vn_xframe *x)
         return;
     }
     at_entry = rdtsc();
+    if (!last_seen)
+        return;         /* not yet in the measuring loop */
     entries++;
     lost_entry += at_entry - last_seen;
     pending = 1;
