@@ -11,6 +11,7 @@
 #include "check.h"
 
 static volatile uint64_t last_seen, at_entry, entries, exit_mark, lost_entry, lost_exit, exits, pending;
+static volatile uint64_t gap_min = ~0ul, gap_max;
 
 static volatile uint64_t warnings, warn_left_ns;
 
@@ -26,7 +27,10 @@ static void on_sched(struct vn_xframe *x)
     if (!last_seen)
         return;         /* not yet in the measuring loop */
     entries++;
-    lost_entry += at_entry - last_seen;
+    uint64_t gap = at_entry - last_seen;
+    gap_min = gap < gap_min ? gap : gap_min;
+    gap_max = gap > gap_max ? gap : gap_max;
+    lost_entry += gap;
     pending = 1;
     exit_mark = rdtsc();
 }
@@ -63,7 +67,11 @@ int main(void)
         }
         last_seen = now;
     }
+    last_seen = 0;          /* stop measuring */
     CHECK(entries > 0);
+    uint64_t act_entry = entries ? lost_entry / entries : 0, act_exit = exits ? lost_exit / exits : 0;
+    uint64_t act_n = entries;
+    printf("cpu_costs: activation gaps: min %lu, max %lu\n", gap_min, gap_max);
 
     /* Slice-end warnings: ask for one 1 ms before each slice ends. */
     CHECK_EQ(vn_sched_warn(1000000), 0);
@@ -74,7 +82,6 @@ int main(void)
     printf("cpu_costs: %lu slice-end warnings, the last %lu us before the end\n", warnings, warn_left_ns / 1000);
     CHECK(warnings > 0);
     printf("cpu_costs: environment switch (yield_to) %lu ticks; activation: %lu ticks slice end to handler, "
-           "%lu handler to resumed code, over %lu upcalls\n", per_switch, entries ? lost_entry / entries : 0,
-           exits ? lost_exit / exits : 0, entries);
+           "%lu handler to resumed code, over %lu upcalls\n", per_switch, act_entry, act_exit, act_n);
     return check_done("cpu_costs");
 }
