@@ -46,18 +46,11 @@ long sys_yield(void)
 
 long sys_env_create(uint64_t quota, const char *name)
 {
-    char kname[ENV_NAME_MAX] = "";
+    char kname[ENV_NAME_MAX];
     struct env *child;
     capref_t ref;
-    if (name) {
-        /* Names are for logs: copy what is there, at most ENV_NAME_MAX - 1. */
-        for (size_t i = 0; i < ENV_NAME_MAX - 1; i++) {
-            if (copy_from_user(&kname[i], (uint64_t)name + i, 1) < 0)
-                return -E_FAULT;
-            if (!kname[i])
-                break;
-        }
-    }
+    if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
+        return -E_FAULT;
     int r = env_create(arch_curenv(), quota, kname, &child, &ref);
     return r < 0 ? r : ref;
 }

@@ -14,15 +14,11 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out);
 
 long sys_env_create_vcpu(uint64_t quota, const char *name)
 {
-    char kname[ENV_NAME_MAX] = "";
+    char kname[ENV_NAME_MAX];
     struct env *child;
     capref_t ref;
-    for (size_t i = 0; name && i < ENV_NAME_MAX - 1; i++) {
-        if (copy_from_user(&kname[i], (uint64_t)name + i, 1) < 0)
-            return -E_FAULT;
-        if (!kname[i])
-            break;
-    }
+    if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
+        return -E_FAULT;
     int r = env_create_vcpu(arch_curenv(), quota, kname, &child, &ref);
     return r < 0 ? r : ref;
 }

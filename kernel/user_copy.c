@@ -22,6 +22,19 @@ int copy_from_user(void *dst, uint64_t uptr, size_t len)
     return (int)arch_copy_user(dst, (const void *)uptr, len);
 }
 
+int copy_str_from_user(char *dst, uint64_t uptr, size_t max)
+{
+    dst[0] = 0;
+    for (size_t i = 0; uptr && i + 1 < max; i++) {
+        if (copy_from_user(&dst[i], uptr + i, 1) < 0)
+            return -E_FAULT;
+        if (!dst[i])
+            return 0;
+        dst[i + 1] = 0;
+    }
+    return 0;
+}
+
 int copy_to_user(uint64_t uptr, const void *src, size_t len)
 {
     if (!user_range_ok(uptr, len))

@@ -16,4 +16,9 @@ int copy_from_user(void *dst, uint64_t uptr, size_t len);
 /* Copy len bytes from kernel src to user uptr.  Errors: -E_FAULT. */
 int copy_to_user(uint64_t uptr, const void *src, size_t len);
 
+/* Copy a NUL-terminated user string of at most max - 1 characters into
+ * dst (always terminated; longer strings are cut).  NULL gives "".
+ * Errors: -E_FAULT. */
+int copy_str_from_user(char *dst, uint64_t uptr, size_t max);
+
 #endif

@@ -141,27 +141,15 @@ capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_
                         unsigned rights)
 {
     capref_t child = spawn(name, quota, arg0, arg1, share, rights);
-    if (child < 0)
-        return child;
-    long r = vn_env_start(child);
-    if (r < 0) {
-        vn_cap_delete(child);
-        return (capref_t)r;
-    }
-    return child;
+    long r = child < 0 ? child : vn_env_start(child);
+    if (r < 0 && child >= 0)
+        vn_cap_delete(child);   /* destroys it with everything it got */
+    return r < 0 ? (capref_t)r : child;
 }
 
 capref_t vn_spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
 {
-    capref_t child = vn_spawn_stopped(name, quota, arg0, arg1);
-    if (child < 0)
-        return child;
-    long r = vn_env_start(child);
-    if (r < 0) {
-        vn_cap_delete(child);
-        return (capref_t)r;
-    }
-    return child;
+    return vn_spawn_share(name, quota, arg0, arg1, -1, 0);
 }
 
 static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
