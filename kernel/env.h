@@ -43,6 +43,7 @@ struct env_upcall {
 struct env {
     struct trapframe tf;        /* saved user context while not running */
     uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave area */
+    uint64_t fs_base, gs_base;  /* user segment bases (saved with the FPU state) */
     envid_t id;                 /* generation << 10 | slot; 0 when free */
     enum env_status status;
     int cpu;                    /* CPU running it, or -1 */

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "page_meta.h"
 #include "syscall.h"
+#include <veneer/syscall_nums.h>
 
 void syscall_account(uint64_t num, long result)
 {
@@ -16,6 +17,7 @@ void syscall_account(uint64_t num, long result)
         return;
     sysinfo->syscalls++;
     uint64_t col = result >= 0 ? 0 : (uint64_t)-result;
+    num -= VN_SYSCALL_BASE;
     if (num < VN_PATH_SYSCALLS && col < VN_PATH_RESULTS && sysinfo->paths[num][col] != 0xffff)
         sysinfo->paths[num][col]++;
 }
@@ -42,7 +44,7 @@ void syscall_trace_dump(void)
 {
     kprintf("  last %d syscalls, oldest first:\n", TRACE_LEN);
     for (uint64_t i = trace_next > TRACE_LEN ? trace_next - TRACE_LEN : 0; i < trace_next; i++) {
-        uint64_t n = trace[i % TRACE_LEN].num;
+        uint64_t n = trace[i % TRACE_LEN].num - VN_SYSCALL_BASE;
         const uint64_t *a = trace[i % TRACE_LEN].a;
         kprintf("    %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", n < syscall_names_count ? syscall_names[n] : "?", a[0],
                 a[1], a[2], a[3], a[4], a[5]);

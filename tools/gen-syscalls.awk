@@ -3,10 +3,10 @@
 function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
 # argname("const char *buf") -> "buf"
 function argname(a,   n) { n = a; sub(/.*[ *]/, "", n); return n }
-BEGIN { FS = "|"; n = 0 }
+BEGIN { FS = "|"; n = 0; BASE = 4096 }   # VN_SYSCALL_BASE: Linux numbers stay free for reflection
 /^#/ || /^[ \t]*$/ { next }
 {
-    num[n] = trim($1); name[n] = trim($2); params[n] = trim($3)
+    num[n] = trim($1) + BASE; name[n] = trim($2); params[n] = trim($3)
     errs[n] = trim($4); desc[n] = trim($5)
     nargs[n] = 0
     if (params[n] != "void") {
@@ -20,6 +20,7 @@ END {
         print "/* Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. */"
     if (what == "nums") {
         print "#ifndef VENEER_SYSCALL_NUMS_H\n#define VENEER_SYSCALL_NUMS_H"
+        printf "#define VN_SYSCALL_BASE %d  /* other numbers are reflected to the libOS */\n", BASE
         for (i = 0; i < n; i++) printf "#define SYS_%s %s\n", name[i], num[i]
         printf "#define SYS_COUNT %d\n", n
         print "#endif"
@@ -41,7 +42,7 @@ END {
         }
         print "    default: return -E_NOSYS;\n    }\n}"
         print "\nconst char *const syscall_names[] = {"
-        for (i = 0; i < n; i++) printf "    [%s] = \"%s\",\n", num[i], name[i]
+        for (i = 0; i < n; i++) printf "    [%s] = \"%s\",\n", num[i] - BASE, name[i]
         print "};\nconst unsigned syscall_names_count = sizeof(syscall_names) / sizeof(syscall_names[0]);"
     } else if (what == "ustubs") {
         print "#ifndef VENEER_SYSCALL_STUBS_H\n#define VENEER_SYSCALL_STUBS_H"
@@ -79,10 +80,18 @@ END {
     } else if (what == "doc") {
         print "<!-- Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. -->"
         print "# Veneer system calls\n"
-        print "Enter with `syscall`: number in `rax`, arguments in `rdi, rsi, rdx, r10, r8, r9`."
+        print "Enter with `syscall`: number in `rax` (Veneer's own numbers start at `VN_SYSCALL_BASE` = " BASE ";"
+        print "any other number is reflected to the environment's `UPCALL_SYSCALL` handler, see below),"
+        print "arguments in `rdi, rsi, rdx, r10, r8, r9`."
         print "The result comes back in `rax`: a non-negative value, or a negative `E_*` code"
         print "(see [errors](#errors)). `rcx` and `r11` are clobbered. The libOS stub for"
         print "`name` is `vn_name()` in `<veneer/syscall.h>`.\n"
+        print "Reflection: a `syscall` whose number is not Veneer's is delivered, if the environment has"
+        print "registered an `UPCALL_SYSCALL` entry, to that handler as a `vn_xframe` with trap number"
+        print "`VN_T_SYSCALL` and the registers of the call; the handler sets `rax` in the frame and"
+        print "returns straight to the instruction after the `syscall`, without entering the kernel again."
+        print "Without a handler the call fails with `-E_NOSYS`. This is how a libOS serves another"
+        print "system's ABI (the POSIX libOS serves Linux's).\n"
         print "| # | call | parameters | errors | meaning |\n|---|---|---|---|---|"
         for (i = 0; i < n; i++)
             printf "| %s | `%s` | `%s` | %s | %s |\n", num[i], name[i], params[i], errs[i], desc[i]

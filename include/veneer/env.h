@@ -12,12 +12,14 @@
 #define UPCALL_EXCEPTION 0      /* CPU exceptions raised by the environment */
 #define UPCALL_REVOKE    1      /* the kernel asks for pages back */
 #define UPCALL_SCHED     2      /* scheduler activation: slice ended / ending */
-#define UPCALL_COUNT     3
+#define UPCALL_SYSCALL   3      /* a syscall with a foreign number, reflected */
+#define UPCALL_COUNT     4
 
 /* Pseudo trap numbers delivered through upcalls (CPU vectors are 0-31). */
 #define VN_T_REVOKE     256     /* err = pages asked back */
 #define VN_T_PREEMPT    257     /* the frame is the context its last slice ended in */
 #define VN_T_SLICE_WARN 258     /* the slice ends in env's warn time */
+#define VN_T_SYSCALL    259     /* a reflected syscall: number in rax; set rax to the result */
 
 /* env_wait() predicates on a word of the caller's memory. */
 #define VN_WAIT_NONE 0          /* no predicate */

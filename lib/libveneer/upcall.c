@@ -17,6 +17,12 @@ static int npgfault;
 static vn_fault_handler_t other;
 static void (*revoke)(uint64_t npages);
 static void (*sched)(struct vn_xframe *x);
+static void (*reflect)(struct vn_xframe *x);
+
+void vn_syscall_handler(void (*h)(struct vn_xframe *x))
+{
+    reflect = h;
+}
 
 void vn_sched_handler(void (*h)(struct vn_xframe *x))
 {
@@ -73,6 +79,13 @@ void vn_upcall_dispatch(struct vn_xframe *x)
     if (x->trapno == VN_T_REVOKE) {
         if (revoke)
             revoke(x->err);
+        return;
+    }
+    if (x->trapno == VN_T_SYSCALL) {
+        if (reflect)
+            reflect(x);
+        else
+            x->rax = (uint64_t)-E_NOSYS;
         return;
     }
     if (x->trapno == VN_T_PREEMPT || x->trapno == VN_T_SLICE_WARN) {

@@ -34,6 +34,9 @@ void vn_exception_handler(vn_fault_handler_t h);
 /* Scheduling upcalls (VN_T_PREEMPT, VN_T_SLICE_WARN) go to h, which may
  * rewrite the frame to resume something else (the thread library does). */
 void vn_sched_handler(void (*h)(struct vn_xframe *x));
+/* Reflected syscalls (foreign numbers, VN_T_SYSCALL): h serves x->rax
+ * with the frame's argument registers and sets x->rax to the result. */
+void vn_syscall_handler(void (*h)(struct vn_xframe *x));
 /* Called when the kernel asks for pages back (request in vn_envinfo). */
 void vn_revoke_handler(void (*h)(uint64_t npages));
 

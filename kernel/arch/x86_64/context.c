@@ -41,11 +41,16 @@ static bool canonical(uint64_t a)
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
+/* The FPU/SSE registers and the FS/GS bases (which a libOS may set itself
+ * with wrfsbase/wrgsbase) are switched together, lazily. */
 void arch_fpu_save(struct env *e)
 {
     struct percpu *c = this_cpu();
-    if (c->fpu_env == e && e->fpu_cpu == (int)c->id)
+    if (c->fpu_env == e && e->fpu_cpu == (int)c->id) {
         __asm__ volatile("fxsave64 %0" : "=m"(e->fpu));
+        e->fs_base = rdmsr(MSR_FS_BASE);
+        e->gs_base = rdmsr(MSR_KERNEL_GS_BASE);     /* the user's, while in the kernel */
+    }
 }
 
 void arch_fpu_restore(struct env *e)
@@ -54,6 +59,8 @@ void arch_fpu_restore(struct env *e)
     if (c->fpu_env == e && e->fpu_cpu == (int)c->id)
         return;     /* the registers still hold its state */
     __asm__ volatile("fxrstor64 %0" : : "m"(e->fpu));
+    wrmsr(MSR_FS_BASE, e->fs_base);
+    wrmsr(MSR_KERNEL_GS_BASE, e->gs_base);
     c->fpu_env = e;
     e->fpu_cpu = (int)c->id;
 }

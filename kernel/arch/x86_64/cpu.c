@@ -80,6 +80,8 @@ static void features_init(void)
     cpu_has_smep = b & (1u << 7);
     cpu_has_smap = b & (1u << 20);
     uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (b & 1u)
+        cr4 |= CR4_FSGSBASE;    /* libOSes set their own TLS base (wrfsbase) */
     if (cpu_has_smep)
         cr4 |= CR4_SMEP;
     if (cpu_has_smap)

@@ -10,6 +10,7 @@
 #include "../../env.h"
 #include "../../panic.h"
 #include "../../syscall.h"
+#include <veneer/syscall_nums.h>
 #include "../../klock.h"
 #include "../../sched.h"
 #include "lapic.h"
@@ -137,7 +138,13 @@ void syscall_trap(struct trapframe *tf)
     e->tf = *tf;
     e->tf.rax = 0;              /* result of calls that reschedule */
     env_on_entry(e);
-    if (e->status == ENV_RUNNING) {
+    if (e->status == ENV_RUNNING && tf->rax - VN_SYSCALL_BASE >= SYS_COUNT && e->upcall[UPCALL_SYSCALL].entry) {
+        /* Not one of ours: reflect it to the libOS in the same address
+         * space, which answers by setting rax in the frame. */
+        e->tf.rax = tf->rax;
+        if (!env_upcall(e, UPCALL_SYSCALL, VN_T_SYSCALL, 0, 0))
+            env_kill(e, "cannot deliver reflected syscall %lu", tf->rax);
+    } else if (e->status == ENV_RUNNING) {
         uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
         syscall_trace(tf->rax, a);
         long r = syscall_dispatch(tf->rax, a);
