@@ -18,7 +18,7 @@ KERNEL_CFLAGS := $(KDEFS) -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin 
 KERNEL_ASFLAGS := -g -Iinclude -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/$(ARCH)/kernel.ld
-USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-stack-protector \
+USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Iinclude -I$(BUILD)/gen/include -Ilib/libveneer -MMD -MP
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T lib/user.ld
@@ -50,9 +50,10 @@ LIBV_OBJ := $(patsubst %,$(BUILD)/%.o,$(basename $(LIBV_SRC)))
 LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
+LINUX_PROGS := hello_musl
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
-PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS))
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS))
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
@@ -132,6 +133,19 @@ $(BUILD)/bin/%: $(BUILD)/lib/libveneer/crt0.o $(LIBV)
 		$(firstword $(wildcard $(BUILD)/user/$*.o $(BUILD)/tests/user/$*.o)) $(LIBV)
 $(foreach p,$(USER_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/user/$(p).o))
 $(foreach p,$(TEST_PROGS) $(PRIV_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/tests/user/$(p).o))
+
+# The POSIX libOS, linked high so Linux programs keep 0x400000.
+$(BUILD)/lib/posix/posix.o: lib/posix/posix.c | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
+$(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(LIBV) lib/posix/posix.ld
+	@mkdir -p $(@D)
+	$(LD) -nostdlib -static --no-relax -z max-page-size=4096 -z noexecstack -T lib/posix/posix.ld -o $@ \
+		$(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(LIBV)
+# Unmodified Linux programs: static musl executables.
+$(BUILD)/bin/hello_musl: tests/linux/hello.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -o $@ $<
 
 $(BUILD)/tools/mkarchive: tools/mkarchive.c include/veneer/archive.h
 	@mkdir -p $(@D)

@@ -1,0 +1,191 @@
+/*
+ * The POSIX library OS (first steps).  It loads an unmodified static Linux
+ * executable (musl, fixed-address) into its own address space, builds the
+ * System V initial stack, and serves the program's Linux system calls from
+ * the syscall-reflection upcall, returning straight to the program.
+ * So far: the calls a static C program needs to start, print, allocate and
+ * exit.  Unknown calls return -ENOSYS and are logged once by number.
+ * Usage: init=posix (runs hello_musl).  Processes, files, pipes, signals
+ * and the tty are still to come (issue 6).
+ */
+#include "libveneer.h"
+#include "vn.h"
+
+#define LINUX_ENOSYS 38
+#define LINUX_ENOTTY 25
+#define LINUX_ENOMEM 12
+#define LINUX_EBADF  9
+#define STACK_TOP    0x7c0000000000ul
+#define STACK_PAGES  32
+
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static uint64_t brk_start, brk_cur;         /* program break */
+static uint64_t mmap_next = 0x600000000000ul;
+static uint8_t logged[512];
+
+/* Map pages for [lo, hi) if not mapped yet. */
+static int ensure_mapped(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo & ~(PAGE_SIZE - 1); va < hi; va += PAGE_SIZE)
+        if (!(vn_pte(va) & 1) && vn_map_fresh(va, 1, VM_PROT_WRITE | VM_PROT_EXEC) < 0)
+            return -1;
+    return 0;
+}
+
+static long sys_write(int fd, const char *buf, uint64_t len)
+{
+    if (fd != 1 && fd != 2)
+        return -LINUX_EBADF;
+    return vn_cons_write(buf, len);
+}
+
+static long sys_writev(int fd, const uint64_t *iov, int cnt)
+{
+    long total = 0;
+    for (int i = 0; i < cnt; i++) {
+        long r = sys_write(fd, (const char *)iov[2 * i], iov[2 * i + 1]);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+    }
+    return total;
+}
+
+static long sys_brk(uint64_t want)
+{
+    if (want <= brk_cur)
+        return (long)(want >= brk_start ? (brk_cur = want) : brk_cur);
+    if (ensure_mapped(brk_cur, want) < 0)
+        return (long)brk_cur;
+    return (long)(brk_cur = want);
+}
+
+static long sys_mmap(uint64_t addr, uint64_t len, int flags, int fd)
+{
+    if (fd != -1 || !(flags & 0x20) || addr)    /* anonymous, kernel-chosen only (for now) */
+        return -LINUX_ENOSYS;
+    uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE, va = mmap_next;
+    mmap_next += (n + 1) * PAGE_SIZE;
+    return vn_map_fresh(va, n, VM_PROT_WRITE) < 0 ? -LINUX_ENOMEM : (long)va;
+}
+
+/* The reflected-syscall upcall: Linux numbers in x->rax. */
+static void serve(struct vn_xframe *x)
+{
+    long r;
+    switch (x->rax) {
+    case 1: r = sys_write((int)x->rdi, (const char *)x->rsi, x->rdx); break;
+    case 20: r = sys_writev((int)x->rdi, (const uint64_t *)x->rsi, (int)x->rdx); break;
+    case 12: r = sys_brk(x->rdi); break;
+    case 9: r = sys_mmap(x->rdi, x->rsi, (int)x->r10, (int)x->r8); break;
+    case 11: r = vn_unmap_free(x->rdi, (x->rsi + PAGE_SIZE - 1) / PAGE_SIZE) < 0 ? -22 : 0; break;
+    case 16: r = -LINUX_ENOTTY; break;                  /* ioctl: no tty yet */
+    case 13: case 14: r = 0; break;                     /* rt_sigaction, rt_sigprocmask */
+    case 39: case 186: r = 1; break;                    /* getpid, gettid */
+    case 218: r = 1; break;                             /* set_tid_address */
+    case 158:                                           /* arch_prctl */
+        if (x->rdi == 0x1002) {                         /* ARCH_SET_FS */
+            __asm__ volatile("wrfsbase %0" : : "r"(x->rsi));
+            r = 0;
+        } else {
+            r = -22;
+        }
+        break;
+    case 60: case 231:                                  /* exit, exit_group */
+        vn_exit((int)x->rdi);
+    default:
+        if (x->rax < sizeof(logged) && !logged[x->rax]++)
+            printf("posix: syscall %lu not implemented (-ENOSYS)\n", x->rax);
+        r = -LINUX_ENOSYS;
+    }
+    x->rax = (uint64_t)r;
+}
+
+/* Load a static executable; returns the entry point, fills the auxv facts. */
+static uint64_t load(const uint8_t *img, uint64_t size, uint64_t *phdr, uint64_t *phnum)
+{
+    const struct elf64_ehdr *eh = (const void *)img;
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != 62 || eh->type != 2)
+        return 0;
+    const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
+    uint64_t end = 0;
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        if (ph[i].type == 6)
+            *phdr = ph[i].vaddr;
+        if (ph[i].type != 1)
+            continue;
+        if (ensure_mapped(ph[i].vaddr, ph[i].vaddr + ph[i].memsz) < 0)
+            return 0;
+        memcpy((void *)ph[i].vaddr, img + ph[i].offset, ph[i].filesz);
+        memset((void *)(ph[i].vaddr + ph[i].filesz), 0, ph[i].memsz - ph[i].filesz);
+        if (ph[i].vaddr + ph[i].memsz > end)
+            end = ph[i].vaddr + ph[i].memsz;
+        if (!*phdr && ph[i].offset == 0)
+            *phdr = ph[i].vaddr + eh->phoff;
+    }
+    *phnum = eh->phnum;
+    brk_start = brk_cur = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    return eh->entry;
+}
+
+static void enter(uint64_t entry, uint64_t sp) __attribute__((noreturn));
+static void enter(uint64_t entry, uint64_t sp)
+{
+    __asm__ volatile("mov %0, %%rsp\n xor %%edx, %%edx\n xor %%ebp, %%ebp\n jmp *%1" : : "r"(sp), "r"(entry));
+    __builtin_unreachable();
+}
+
+int main(uint64_t which, uint64_t arg1);
+int main(uint64_t which, uint64_t arg1)
+{
+    (void)which;
+    (void)arg1;
+    const char *prog = "hello_musl";
+    uint64_t size, phdr = 0, phnum = 0;
+    const uint8_t *img = vn_archive_find(prog, &size);
+    if (!img) {
+        printf("posix: no program %s\n", prog);
+        return 127;
+    }
+    vn_upcalls_init();
+    uint64_t ustack = vn_va_reserve(5) + PAGE_SIZE;
+    if (vn_map_fresh(ustack, 4, VM_PROT_WRITE) < 0)
+        return 126;
+    vn_syscall_handler(serve);
+    extern void vn_upcall_entry(void);
+    vn_env_set_upcall(CAP_SELF, UPCALL_SYSCALL, (uint64_t)vn_upcall_entry, ustack, 4 * PAGE_SIZE);
+    uint64_t entry = load(img, size, &phdr, &phnum);
+    if (!entry) {
+        printf("posix: %s is not a static x86_64 executable\n", prog);
+        return 126;
+    }
+    /* System V initial stack: argc, argv, NULL, envp, NULL, auxv. */
+    if (vn_map_fresh(STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_PAGES, VM_PROT_WRITE) < 0)
+        return 126;
+    char *strings = (char *)(STACK_TOP - 256);
+    memcpy(strings, "/bin/hello_musl", sizeof("/bin/hello_musl"));
+    uint8_t *random = (uint8_t *)(STACK_TOP - 64);
+    for (int i = 0; i < 16; i++)
+        random[i] = (uint8_t)(vn_clock_ns() >> (i % 8) ^ (uint64_t)i * 37);
+    uint64_t *sp = (uint64_t *)((STACK_TOP - 512) & ~15ul);
+    uint64_t v[] = {1, (uint64_t)strings, 0,        /* argc, argv[0], NULL */
+                    0,                              /* envp NULL */
+                    3, phdr, 4, 56, 5, phnum, 6, PAGE_SIZE, 9, entry, 25, (uint64_t)random, 0, 0};
+    sp -= sizeof(v) / 8 + 1;                        /* keep 16-byte alignment */
+    sp = (uint64_t *)((uint64_t)sp & ~15ul);
+    memcpy(sp, v, sizeof(v));
+    enter(entry, (uint64_t)sp);
+}
