@@ -138,9 +138,9 @@ void env_uncharge(envid_t id, uint64_t pages);
 int env_set_quota(struct env *e, uint64_t quota);
 /* Bookkeeping on each kernel entry from e (revocation requests met). */
 void env_on_entry(struct env *e);
-/* e gives up the CPU: one step closer to its revocation deadline, after
- * which its pages are repossessed (CPU time slices will replace this
- * count of yields with a deadline in time). */
+/* e gives up the CPU (a yield, a sleep, or a slice lost to preemption):
+ * one step closer to its revocation deadline, after which its pages are
+ * repossessed. */
 void env_on_yield(struct env *e);
 /* Deliver an upcall of `kind` to e, describing the event in the frame.
  * Returns false (caller kills e) if no handler is set, the handler stack

@@ -120,8 +120,10 @@ void trap_dispatch(struct trapframe *tf)
     if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK && e->status == ENV_RUNNING) {
         user_exception(e, &e->tf);
     } else if (tf->trapno == VEC_TIMER) {
-        if (e->status == ENV_RUNNING && sched_tick(e))
+        if (e->status == ENV_RUNNING && sched_tick(e)) {
+            env_on_yield(e);        /* a lost slice counts toward a revocation deadline */
             sched_run();
+        }
     }                               /* a kick: just look again below */
     env_reap();
     if (e->status == ENV_RUNNING)
