@@ -89,6 +89,12 @@ int main(uint64_t mode, uint64_t arg)
         printf("child: hog holds %lu pages (quota %lu)\n", hog_pages, vn_envinfo->quota);
         if (shared)
             shared[1] = 1;          /* tell the parent we are full */
+        if (arg == 3) {             /* never enter the kernel again: only preemption happens */
+            while (!vn_envinfo->repossessed_total)
+                ;
+            printf("child: repossessed without ever entering the kernel\n");
+            return 40;
+        }
         for (;;) {
             vn_yield();
             if (released && vn_envinfo->revoke_request == 0 && vn_envinfo->held <= vn_envinfo->quota) {
