@@ -80,7 +80,7 @@ int main(uint64_t mode, uint64_t arg)
         return wild[-4];
     case CHILD_HOG:
         vn_upcalls_init();
-        if (arg)
+        if (arg == 1 || arg == 2)
             vn_revoke_handler(arg == 2 ? stall_in_handler : give_back);
         map_shared();               /* before the quota is full */
         hog_base = vn_va_reserve(100000);

@@ -44,6 +44,13 @@ int main(void)
     CHECK_EQ(vn_env_set_quota(stall, 190), 0);  /* a second request while it stalls */
     CHECK_EQ(vn_wait(stall), 30);
 
+    /* Regression: a child that never enters the kernel again still loses
+     * the pages, its lost time slices counting toward the deadline. */
+    capref_t mute = hog(3);
+    CHECK(mute > 0);
+    shrink(mute, 200);
+    CHECK_EQ(vn_wait(mute), 40);
+
     capref_t c = vn_spawn("child", 128, 3, 0);
     CHECK(c > 0);
     CHECK_EQ(vn_env_set_quota(c, 1ul << 40), -E_QUOTA);
