@@ -5,8 +5,8 @@
  * the syscall-reflection upcall, returning straight to the program.
  * So far: the calls a static C program needs to start, print, allocate and
  * exit.  Unknown calls return -ENOSYS and are logged once by number.
- * Usage: init=posix (runs hello_musl).  Processes, files, pipes, signals
- * and the tty are still to come (issue 6).
+ * Usage: init=posix [arg0=command] [arg1=1: trace].  Processes, files,
+ * pipes, signals and the tty are still to come (issue 6).
  */
 #include "libveneer.h"
 #include "vn.h"
@@ -83,9 +83,13 @@ static long sys_mmap(uint64_t addr, uint64_t len, int flags, int fd)
 }
 
 /* The reflected-syscall upcall: Linux numbers in x->rax. */
+static int trace_calls;
+
 static void serve(struct vn_xframe *x)
 {
     long r;
+    if (trace_calls)
+        printf("posix: syscall %lu(%lx, %lx, %lx)\n", x->rax, x->rdi, x->rsi, x->rdx);
     switch (x->rax) {
     case 1: r = sys_write((int)x->rdi, (const char *)x->rsi, x->rdx); break;
     case 20: r = sys_writev((int)x->rdi, (const uint64_t *)x->rsi, (int)x->rdx); break;
@@ -148,12 +152,21 @@ static void enter(uint64_t entry, uint64_t sp)
     __builtin_unreachable();
 }
 
+/* What init=posix runs: arg0= picks a command line ({archive file,
+ * argv...}); arg1=1 traces every Linux system call served.  Debian's
+ * glibc-based busybox-static does not start yet (it jumps to 0 before its
+ * first system call: glibc's static start-up wants more than is here). */
+static const char *const commands[][4] = {
+    {"hello_musl", "/bin/hello_musl", NULL},
+};
+
 int main(uint64_t which, uint64_t arg1);
 int main(uint64_t which, uint64_t arg1)
 {
-    (void)which;
-    (void)arg1;
-    const char *prog = "hello_musl";
+    trace_calls = (int)arg1;
+    if (which >= sizeof(commands) / sizeof(commands[0]))
+        which = 0;
+    const char *prog = commands[which][0];
     uint64_t size, phdr = 0, phnum = 0;
     const uint8_t *img = vn_archive_find(prog, &size);
     if (!img) {
@@ -175,15 +188,23 @@ int main(uint64_t which, uint64_t arg1)
     /* System V initial stack: argc, argv, NULL, envp, NULL, auxv. */
     if (vn_map_fresh(STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_PAGES, VM_PROT_WRITE) < 0)
         return 126;
-    char *strings = (char *)(STACK_TOP - 256);
-    memcpy(strings, "/bin/hello_musl", sizeof("/bin/hello_musl"));
+    /* Strings at the top, then the random bytes, then the vectors. */
+    char *str = (char *)(STACK_TOP - 1024);
+    uint64_t argv[4] = {0}, argc = 0;
+    for (int i = 1; i < 4 && commands[which][i]; i++) {
+        size_t n = strlen(commands[which][i]) + 1;
+        memcpy(str, commands[which][i], n);
+        argv[argc++] = (uint64_t)str;
+        str += n;
+    }
     uint8_t *random = (uint8_t *)(STACK_TOP - 64);
     for (int i = 0; i < 16; i++)
         random[i] = (uint8_t)(vn_clock_ns() >> (i % 8) ^ (uint64_t)i * 37);
-    uint64_t *sp = (uint64_t *)((STACK_TOP - 512) & ~15ul);
-    uint64_t v[] = {1, (uint64_t)strings, 0,        /* argc, argv[0], NULL */
+    uint64_t *sp = (uint64_t *)((STACK_TOP - 2048) & ~15ul);
+    uint64_t v[] = {argc, argv[0], argv[1], argv[2], 0, /* argc, argv, NULL (argv[argc] is 0 too) */
                     0,                              /* envp NULL */
-                    3, phdr, 4, 56, 5, phnum, 6, PAGE_SIZE, 9, entry, 25, (uint64_t)random, 0, 0};
+                    3, phdr, 4, 56, 5, phnum, 6, PAGE_SIZE, 9, entry, 25, (uint64_t)random,
+                    23, 0, 0, 0};                   /* AT_SECURE 0, AT_NULL */
     sp -= sizeof(v) / 8 + 1;                        /* keep 16-byte alignment */
     sp = (uint64_t *)((uint64_t)sp & ~15ul);
     memcpy(sp, v, sizeof(v));
