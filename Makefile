@@ -50,7 +50,7 @@ LIBV_OBJ := $(patsubst %,$(BUILD)/%.o,$(basename $(LIBV_SRC)))
 LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
-LINUX_PROGS := hello_musl
+LINUX_PROGS := hello_musl busybox
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS))
@@ -142,7 +142,10 @@ $(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(L
 	@mkdir -p $(@D)
 	$(LD) -nostdlib -static --no-relax -z max-page-size=4096 -z noexecstack -T lib/posix/posix.ld -o $@ \
 		$(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(LIBV)
-# Unmodified Linux programs: static musl executables.
+# Unmodified Linux programs: static musl executables, and Debian's busybox.
+$(BUILD)/bin/busybox: tools/get-busybox.sh
+	@mkdir -p $(@D)
+	tools/get-busybox.sh $@
 $(BUILD)/bin/hello_musl: tests/linux/hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<
@@ -200,4 +203,4 @@ clean:
 
 include mk/bench.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' 2>/dev/null)

@@ -82,8 +82,45 @@ static long sys_mmap(uint64_t addr, uint64_t len, int flags, int fd)
     return vn_map_fresh(va, n, VM_PROT_WRITE) < 0 ? -LINUX_ENOMEM : (long)va;
 }
 
+static long sys_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+    if (addr % PAGE_SIZE)
+        return -22;     /* EINVAL */
+    uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    unsigned vp = ((prot & 2) ? VM_PROT_WRITE : 0) | ((prot & 4) ? VM_PROT_EXEC : 0);
+    return vn_page_protect(CAP_SELF, addr, n, vp) < 0 ? -LINUX_ENOMEM : 0;
+}
+
+static long sys_clock_gettime(int clk, uint64_t *ts)
+{
+    (void)clk;          /* monotonic and realtime alike: time since boot, for now */
+    uint64_t ns = vn_clock_ns();
+    ts[0] = ns / 1000000000ul;
+    ts[1] = ns % 1000000000ul;
+    return 0;
+}
+
+static long sys_getrandom(uint8_t *buf, uint64_t len)
+{
+    static uint64_t state = 0x9e3779b97f4a7c15ul;
+    state ^= vn_clock_ns();
+    for (uint64_t i = 0; i < len; i++) {
+        state = state * 6364136223846793005ul + 1442695040888963407ul;
+        buf[i] = (uint8_t)(state >> 56);
+    }
+    return (long)len;
+}
+
 /* The reflected-syscall upcall: Linux numbers in x->rax. */
 static int trace_calls;
+
+/* A Linux program's fault: report where it came from (SIGSEGV later). */
+static bool program_fault(struct vn_xframe *x)
+{
+    printf("posix: program fault %lu at rip %lx (address %lx), return address on stack %lx\n", x->trapno, x->rip,
+           x->addr, *(uint64_t *)x->rsp);
+    vn_exit(128 + 11);
+}
 
 static void serve(struct vn_xframe *x)
 {
@@ -97,6 +134,12 @@ static void serve(struct vn_xframe *x)
     case 9: r = sys_mmap(x->rdi, x->rsi, (int)x->r10, (int)x->r8); break;
     case 11: r = vn_unmap_free(x->rdi, (x->rsi + PAGE_SIZE - 1) / PAGE_SIZE) < 0 ? -22 : 0; break;
     case 16: r = -LINUX_ENOTTY; break;                  /* ioctl: no tty yet */
+    case 10: r = sys_mprotect(x->rdi, x->rsi, (int)x->rdx); break;
+    case 228: r = sys_clock_gettime((int)x->rdi, (uint64_t *)x->rsi); break;
+    case 318: r = sys_getrandom((uint8_t *)x->rdi, x->rsi); break;
+    case 273: r = 0; break;                             /* set_robust_list: no futexes to clean yet */
+    case 334: case 302: case 89: r = -LINUX_ENOSYS; break;  /* rseq, prlimit64, readlink: glibc copes */
+    case 102: case 104: case 107: case 108: r = 0; break;   /* get[e]uid, get[e]gid: root */
     case 13: case 14: r = 0; break;                     /* rt_sigaction, rt_sigprocmask */
     case 39: case 186: r = 1; break;                    /* getpid, gettid */
     case 218: r = 1; break;                             /* set_tid_address */
@@ -148,16 +191,16 @@ static uint64_t load(const uint8_t *img, uint64_t size, uint64_t *phdr, uint64_t
 static void enter(uint64_t entry, uint64_t sp) __attribute__((noreturn));
 static void enter(uint64_t entry, uint64_t sp)
 {
-    __asm__ volatile("mov %0, %%rsp\n xor %%edx, %%edx\n xor %%ebp, %%ebp\n jmp *%1" : : "r"(sp), "r"(entry));
+    __asm__ volatile("mov %0, %%rsp\n xor %%edx, %%edx\n xor %%ebp, %%ebp\n jmp *%1" : : "D"(sp), "a"(entry)
+                     : "rdx", "memory");
     __builtin_unreachable();
 }
 
 /* What init=posix runs: arg0= picks a command line ({archive file,
- * argv...}); arg1=1 traces every Linux system call served.  Debian's
- * glibc-based busybox-static does not start yet (it jumps to 0 before its
- * first system call: glibc's static start-up wants more than is here). */
+ * argv...}); arg1=1 traces every Linux system call served. */
 static const char *const commands[][4] = {
     {"hello_musl", "/bin/hello_musl", NULL},
+    {"busybox", "echo", "hello from Debian's busybox-static", NULL},
 };
 
 int main(uint64_t which, uint64_t arg1);
@@ -178,6 +221,8 @@ int main(uint64_t which, uint64_t arg1)
     if (vn_map_fresh(ustack, 4, VM_PROT_WRITE) < 0)
         return 126;
     vn_syscall_handler(serve);
+    vn_pgfault_register(program_fault);
+    vn_exception_handler(program_fault);
     extern void vn_upcall_entry(void);
     vn_env_set_upcall(CAP_SELF, UPCALL_SYSCALL, (uint64_t)vn_upcall_entry, ustack, 4 * PAGE_SIZE);
     uint64_t entry = load(img, size, &phdr, &phnum);
@@ -200,13 +245,17 @@ int main(uint64_t which, uint64_t arg1)
     uint8_t *random = (uint8_t *)(STACK_TOP - 64);
     for (int i = 0; i < 16; i++)
         random[i] = (uint8_t)(vn_clock_ns() >> (i % 8) ^ (uint64_t)i * 37);
-    uint64_t *sp = (uint64_t *)((STACK_TOP - 2048) & ~15ul);
-    uint64_t v[] = {argc, argv[0], argv[1], argv[2], 0, /* argc, argv, NULL (argv[argc] is 0 too) */
-                    0,                              /* envp NULL */
-                    3, phdr, 4, 56, 5, phnum, 6, PAGE_SIZE, 9, entry, 25, (uint64_t)random,
-                    23, 0, 0, 0};                   /* AT_SECURE 0, AT_NULL */
-    sp -= sizeof(v) / 8 + 1;                        /* keep 16-byte alignment */
-    sp = (uint64_t *)((uint64_t)sp & ~15ul);
-    memcpy(sp, v, sizeof(v));
+    /* argc, argv[0..argc-1], NULL, envp NULL, then the auxiliary vector. */
+    uint64_t v[32], n = 0;
+    v[n++] = argc;
+    for (uint64_t i = 0; i < argc; i++)
+        v[n++] = argv[i];
+    v[n++] = 0;                                     /* end of argv */
+    v[n++] = 0;                                     /* empty environment */
+    uint64_t aux[] = {3, phdr, 4, 56, 5, phnum, 6, PAGE_SIZE, 9, entry, 25, (uint64_t)random, 23, 0, 0, 0};
+    memcpy(&v[n], aux, sizeof(aux));
+    n += sizeof(aux) / 8;
+    uint64_t *sp = (uint64_t *)(((STACK_TOP - 2048) - n * 8) & ~15ul);
+    memcpy(sp, v, n * 8);
     enter(entry, (uint64_t)sp);
 }
