@@ -8,13 +8,14 @@
  *
  * The program is also its own child: started with arg0 = one of the
  * CHILD_* modes, it is the trivial program of the spawn row or the
- * partner of the ctxsw and yield rows.
+ * partner of the ctxsw, yield, ipc and notify rows.
  *
  * Adding an operation: one row here and the row of the same name in
  * bench/linux/init.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.
  */
 #include <libveneer.h>
 #include <vn.h>
+#include <ipc.h>
 #include "../bench/bench_common.h"
 #include "../bench/bench_mem.h"
 
@@ -22,6 +23,9 @@ enum {
     CHILD_EXIT = 0xbe0,     /* return 0 at once */
     CHILD_PINGPONG,         /* forever: yield_to the environment in VN_CAP_SPAWN_SHARE */
     CHILD_YIELD,            /* forever: count in the page in VN_CAP_SPAWN_SHARE, yield */
+    CHILD_SERVER,           /* forever: answer IPC calls with w[0] + 1 */
+    CHILD_NOTIFY,           /* forever: wait on one word, signal the other (the page in
+                             * VN_CAP_SPAWN_SHARE: [0] signal, [1] wait) */
 };
 
 #define CHILD_QUOTA 256     /* pages: this program's image, stack, tables */
@@ -96,9 +100,9 @@ static void region_release(void)
 
 /* ---- two environments on one CPU */
 
-static capref_t partner;            /* the child of ctxsw or yield */
+static capref_t partner;            /* the child of ctxsw, yield, ipc or notify */
 static uint64_t partner_calls;
-static long misses;                 /* ctxsw: yield_to calls that did not switch */
+static long misses;                 /* ctxsw, ipc, notify: round trips that failed */
 static uint64_t switched;           /* yield: yields after which the partner had run */
 static volatile uint64_t *yield_count;  /* yield: the child's count, shared */
 
@@ -184,6 +188,129 @@ static uint64_t yield_done(uint64_t n)
     return 2 * switched;
 }
 
+/* ipc: protected control transfer.  The child is a server started
+ * stopped, so that we can take an endpoint to its entry first (as
+ * tests/user/ipc_pct.c does); it waits in vn_recv, then answers each call
+ * with vn_reply_recv.  One call of op_ipc is one vn_call round trip, four
+ * words each way; the server answers w[0] + 1, which we check. */
+static long ipc_ep;
+static uint64_t ipc_seq;
+
+static void op_ipc(void)
+{
+    uint64_t in[4] = {++ipc_seq, 1, 2, 3};
+    struct vn_msg out;
+    if (vn_call((capref_t)ipc_ep, in, -1, &out) != 0 || out.w[0] != ipc_seq + 1)
+        misses++;
+}
+
+static void ipc_prep(uint64_t n)
+{
+    if (!n)
+        return;
+    partner = vn_spawn_stopped("bench", CHILD_QUOTA, CHILD_SERVER, 0);
+    if (partner < 0) {
+        printf("bench: ipc: cannot start the server: %s\n", vn_strerror(partner));
+        return;
+    }
+    ipc_ep = vn_ipc_endpoint(partner);
+    long r = ipc_ep < 0 ? ipc_ep : vn_env_start(partner);
+    if (r < 0) {
+        printf("bench: ipc: no endpoint: %s\n", vn_strerror(r));
+        return;
+    }
+    misses = 0;
+    for (int i = 0; i < 4; i++)     /* into its loop */
+        op_ipc();
+    if (misses)
+        printf("bench: ipc: the server does not answer\n");
+    misses = 0;
+    partner_calls = n;
+}
+
+static uint64_t ipc_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    vn_kill(partner);
+    vn_cap_delete((capref_t)ipc_ep);    /* dead with its environment; frees our slot */
+    partner = 0;
+    if (misses)
+        printf("bench: ipc: %ld of %lu calls failed\n", misses, partner_calls);
+    return 0;
+}
+
+/* notify: a notification round trip.  We create two words: ours, which
+ * the child may only signal, and the child's, which it may only wait on;
+ * the child gets its capabilities (vn_cap_grant, as in
+ * tests/user/ipc_notify.c) through a page shared with vn_spawn_share.
+ * One call signals the child's word and waits on ours, the child doing
+ * the reverse: two signals, two waits, two switches. */
+static volatile uint64_t *notify_page;
+static long notify_mine, notify_peer;
+
+static void op_notify(void)
+{
+    vn_notify_signal((capref_t)notify_peer, 1);
+    if (vn_notify_wait((capref_t)notify_mine, 0) != 1)
+        misses++;
+}
+
+static void notify_prep(uint64_t n)
+{
+    if (!n)
+        return;
+    if (!notify_page)
+        notify_page = vn_alloc_pages(1);
+    notify_page[0] = notify_page[1] = 0;
+    notify_mine = vn_notify_create();
+    notify_peer = vn_notify_create();
+    if (notify_mine < 0 || notify_peer < 0) {
+        printf("bench: notify: no notification words\n");
+        return;
+    }
+    partner = vn_spawn_share("bench", CHILD_QUOTA, CHILD_NOTIFY, 0, vn_page_cap((uint64_t)notify_page),
+                             CR_READ | CR_WRITE | CR_MAP);
+    if (partner < 0) {
+        printf("bench: notify: cannot start the partner: %s\n", vn_strerror(partner));
+        return;
+    }
+    long sig = vn_cap_grant((capref_t)notify_mine, partner, CR_WRITE);
+    long wait = vn_cap_grant((capref_t)notify_peer, partner, CR_READ);
+    if (sig < 0 || wait < 0) {
+        printf("bench: notify: cannot grant the words\n");
+        return;
+    }
+    notify_page[0] = (uint64_t)sig;
+    notify_page[1] = (uint64_t)wait;    /* last: the child waits for this one */
+    /* Into its loop, with a timeout in case it never gets there. */
+    misses = 0;
+    for (int i = 0; i < 4; i++) {
+        vn_notify_signal((capref_t)notify_peer, 1);
+        if (vn_notify_wait((capref_t)notify_mine, 2000000000ul) != 1)
+            misses++;
+    }
+    if (misses)
+        printf("bench: notify: the partner does not answer\n");
+    misses = 0;
+    partner_calls = n;
+}
+
+static uint64_t notify_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    vn_kill(partner);
+    partner = 0;
+    vn_cap_delete((capref_t)notify_mine);
+    vn_cap_delete((capref_t)notify_peer);
+    if (misses)
+        printf("bench: notify: %ld of %lu round trips failed\n", misses, partner_calls);
+    return 0;
+}
+
 /* spawn: create this program as a child that returns at once, and wait
  * for it.  vn_wait sleeps 0.2 ms between looks, which would leave the CPU
  * idle; yielding until the child is gone lets it run, then vn_wait finds
@@ -209,6 +336,8 @@ static const struct bench_op ops[] = {
     BENCH_MEM_OPS,
     {"ctxsw", op_ctxsw, BENCH_SWITCH_ITERS, 2, ctxsw_prep, ctxsw_done},
     {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
+    {"ipc", op_ipc, BENCH_SWITCH_ITERS, 0, ipc_prep, ipc_done},
+    {"notify", op_notify, BENCH_SWITCH_ITERS, 0, notify_prep, notify_done},
     {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
 };
 
@@ -229,6 +358,30 @@ static int child(uint64_t mode)
         for (;;) {
             (*(volatile uint64_t *)va)++;
             vn_yield();
+        }
+    }
+    case CHILD_SERVER: {
+        struct vn_msg req;
+        uint64_t rep[4] = {0};
+        long r = vn_recv(0, &req);
+        for (;;) {
+            while (r < 0)
+                r = vn_recv(0, &req);
+            rep[0] = req.w[0] + 1;
+            r = vn_reply_recv(rep, &req);
+        }
+    }
+    case CHILD_NOTIFY: {
+        uint64_t va = vn_va_reserve(1);
+        struct vn_map_entry m = {va, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
+        if (vn_page_map(CAP_SELF, &m, 1) != 1)
+            return 1;
+        volatile uint64_t *w = (volatile uint64_t *)va;
+        vn_env_wait(5000000000ul, (const uint64_t *)&w[1], 0, VN_WAIT_NE);
+        capref_t sig = (capref_t)w[0], wait = (capref_t)w[1];
+        for (;;) {
+            vn_notify_wait(wait, 0);
+            vn_notify_signal(sig, 1);
         }
     }
     }

@@ -8,8 +8,9 @@
  * parameter quick=1 (an environment variable of init) makes the quick run.
  *
  * Like the Veneer program, it is also its own child: run as
- * `/init exit|pingpong|yield` (posix_spawn), it is the trivial program of
- * the spawn row or the partner of the ctxsw and yield rows.
+ * `/init exit|pingpong|yield|futex` (posix_spawn), it is the trivial
+ * program of the spawn row or the partner of the ctxsw, yield, ipc and
+ * notify rows.
  *
  * Adding an operation: one row here and the row of the same name in
  * user/bench.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.  Each
@@ -48,6 +49,14 @@ static inline long raw_syscall3(long n, long a, long b, long c)
 {
     long r;
     __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long raw_syscall4(long n, long a, long b, long c, long d)
+{
+    long r;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
     return r;
 }
 
@@ -123,15 +132,18 @@ static pid_t start(const char *mode, const int *fds, int nfds)
 
 /* ctxsw: the usual ping-pong through two pipes (lmbench's lat_ctx): we
  * write a byte and block reading the answer, the child does the reverse;
- * one call is a round trip, two switches. */
-static void ctxsw_prep(uint64_t n)
+ * one call is a round trip, two switches.  The ipc row is the same round
+ * trip counted as one operation (row: the name in messages). */
+static const char *pipes_row = "ctxsw";
+
+static void pipes_prep(uint64_t n)
 {
     int a[2], b[2];
     char c = 0;
     if (!n)
         return;
     if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0) {
-        printf("bench: ctxsw: no pipes\n");
+        printf("bench: %s: no pipes\n", pipes_row);
         return;
     }
     int fds[2] = {a[0], b[1]};
@@ -141,7 +153,7 @@ static void ctxsw_prep(uint64_t n)
     to_child = a[1];
     from_child = b[0];
     if (partner < 0)
-        printf("bench: ctxsw: cannot start the partner\n");
+        printf("bench: %s: cannot start the partner\n", pipes_row);
     for (int i = 0; i < 4; i++) {  /* into its loop */
         raw_syscall3(SYS_write, to_child, (long)&c, 1);
         raw_syscall3(SYS_read, from_child, (long)&c, 1);
@@ -158,6 +170,21 @@ static void op_ctxsw(void)
         misses++;
 }
 
+static void ctxsw_prep(uint64_t n)
+{
+    pipes_row = "ctxsw";
+    pipes_prep(n);
+}
+
+/* ipc: Linux's nearest to a protected control transfer between two
+ * address spaces, a request byte down one pipe and a reply byte back up
+ * the other: the ctxsw round trip, counted as one operation. */
+static void ipc_prep(uint64_t n)
+{
+    pipes_row = "ipc";
+    pipes_prep(n);
+}
+
 static uint64_t ctxsw_done(uint64_t n)
 {
     (void)n;
@@ -170,7 +197,7 @@ static uint64_t ctxsw_done(uint64_t n)
         waitpid(partner, NULL, 0);
     partner = 0;
     if (misses)
-        printf("bench: ctxsw: %ld of %lu round trips failed\n", misses, (unsigned long)partner_calls);
+        printf("bench: %s: %ld of %lu round trips failed\n", pipes_row, misses, (unsigned long)partner_calls);
     return 0;
 }
 
@@ -228,6 +255,76 @@ static uint64_t yield_done(uint64_t n)
     return 2 * switched;
 }
 
+/* notify: futex ping-pong between two processes, the peer of Veneer's
+ * notification round trip.  Two words in a page both map (a memfd, so
+ * shared futexes: FUTEX_WAIT and FUTEX_WAKE without FUTEX_PRIVATE_FLAG):
+ * [0] we wait on, [1] the child waits on.  One call stores the next
+ * sequence number in [1] and wakes the child, then waits until [0] holds
+ * it; the child copies [1] to [0] and wakes us: two wakes, two waits,
+ * two switches. */
+#define FUTEX_WAIT 0                /* <linux/futex.h>, which musl-gcc does not see */
+#define FUTEX_WAKE 1
+
+static volatile uint32_t *futex_page;
+static uint32_t futex_seq;
+
+static void futex_wait(volatile uint32_t *w, uint32_t val)
+{
+    raw_syscall4(SYS_futex, (long)w, FUTEX_WAIT, val, 0);
+}
+
+static void futex_wake(volatile uint32_t *w)
+{
+    raw_syscall3(SYS_futex, (long)w, FUTEX_WAKE, 1);
+}
+
+static void op_notify(void)
+{
+    uint32_t s = ++futex_seq;
+    futex_page[1] = s;
+    futex_wake(&futex_page[1]);
+    uint32_t v;
+    while ((v = futex_page[0]) != s)
+        futex_wait(&futex_page[0], v);
+}
+
+static void notify_prep(uint64_t n)
+{
+    static int fd = -1;
+    if (!n)
+        return;
+    if (fd < 0) {
+        fd = memfd_create("futex", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, BENCH_PAGE) < 0 ||
+            (futex_page = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+            printf("bench: notify: no shared page\n");
+            futex_page = NULL;
+            return;
+        }
+    }
+    futex_page[0] = futex_page[1] = 0;
+    futex_seq = 0;
+    partner = start("futex", &fd, 1);
+    if (partner < 0) {
+        printf("bench: notify: cannot start the partner\n");
+        return;
+    }
+    for (int i = 0; i < 4; i++)     /* into its loop */
+        op_notify();
+    partner_calls = n;
+}
+
+static uint64_t notify_done(uint64_t n)
+{
+    (void)n;
+    if (partner <= 0)
+        return 0;
+    kill(partner, SIGKILL);
+    waitpid(partner, NULL, 0);
+    partner = 0;
+    return 0;
+}
+
 /* spawn: posix_spawn this program (musl: clone(CLONE_VM | CLONE_VFORK)
  * and execve) as a child that exits at once, and wait4 for it. */
 static void op_spawn(void)
@@ -243,6 +340,8 @@ static const struct bench_op ops[] = {
     BENCH_MEM_OPS,
     {"ctxsw", op_ctxsw, BENCH_SWITCH_ITERS, 2, ctxsw_prep, ctxsw_done},
     {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
+    {"ipc", op_ctxsw, BENCH_SWITCH_ITERS, 0, ipc_prep, ctxsw_done},
+    {"notify", op_notify, BENCH_SWITCH_ITERS, 0, notify_prep, notify_done},
     {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
 };
 
@@ -264,6 +363,19 @@ static int child(const char *mode)
         for (;;) {
             (*count)++;
             raw_syscall0(SYS_sched_yield);
+        }
+    }
+    if (strcmp(mode, "futex") == 0) {
+        volatile uint32_t *w = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
+        uint32_t seen = 0, v;
+        if (w == MAP_FAILED)
+            _exit(1);
+        for (;;) {
+            while ((v = w[1]) == seen)
+                futex_wait(&w[1], v);
+            seen = v;
+            w[0] = v;
+            futex_wake(&w[0]);
         }
     }
     return 0;
