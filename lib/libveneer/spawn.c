@@ -37,6 +37,14 @@ static int archive_map(void)
     return archive->magic == VAR_MAGIC ? 0 : -E_INVAL;
 }
 
+const char *vn_archive_name(uint64_t i)
+{
+    if (!archive && archive_map() < 0)
+        return NULL;
+    const struct var_entry *ents = (const void *)(archive + 1);
+    return i < archive->count ? ents[i].name : NULL;
+}
+
 const void *vn_archive_find(const char *name, uint64_t *size)
 {
     if (!archive && archive_map() < 0)

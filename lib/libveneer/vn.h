@@ -56,6 +56,8 @@ void *vn_alloc_pages(uint64_t npages);
 void vn_mem_release_all(void);
 
 /* ---- programs from the boot archive */
+/* Name of the archive's i-th file, or NULL past the end. */
+const char *vn_archive_name(uint64_t i);
 /* Map the boot archive (VN_CAP_ARCHIVE) and find file name. */
 const void *vn_archive_find(const char *name, uint64_t *size);
 /* Create a child from program `name` with the given quota, start it with

@@ -111,6 +111,143 @@ static long sys_getrandom(uint8_t *buf, uint64_t len)
     return (long)len;
 }
 
+/* ------------------------------------------------------------ files
+ * A read-only file system seeded from the boot archive: "/" holds "bin",
+ * and /bin holds every file of the archive.  Descriptors 0-2 are the
+ * console. */
+#include <veneer/archive.h>
+
+#define MAX_FDS 32
+#define LINUX_ENOENT 2
+#define LINUX_EMFILE 24
+#define LINUX_ENOTDIR 20
+
+enum { FD_FREE, FD_CONSOLE, FD_FILE, FD_DIR };
+
+static struct fd {
+    int kind;
+    const uint8_t *data;    /* FD_FILE */
+    uint64_t size, pos;     /* FD_DIR: pos = next entry */
+    int dir;                /* FD_DIR: 0 "/", 1 "/bin" */
+} fds[MAX_FDS] = {{FD_CONSOLE, 0, 0, 0, 0}, {FD_CONSOLE, 0, 0, 0, 0}, {FD_CONSOLE, 0, 0, 0, 0}};
+
+/* Resolve a path: 0 "/", 1 "/bin", 2 a file (data/size set), or -ENOENT. */
+static int resolve(const char *path, const uint8_t **data, uint64_t *size)
+{
+    if (!strcmp(path, "/") || !strcmp(path, "."))
+        return 0;
+    if (!strcmp(path, "/bin") || !strcmp(path, "/bin/"))
+        return 1;
+    const char *name = path;
+    if (!memcmp(path, "/bin/", 5))
+        name = path + 5;
+    else if (path[0] == '/')
+        name = path + 1;
+    *data = vn_archive_find(name, size);
+    return *data ? 2 : -LINUX_ENOENT;
+}
+
+static long sys_open(const char *path)
+{
+    const uint8_t *data = NULL;
+    uint64_t size = 0;
+    int kind = resolve(path, &data, &size);
+    if (kind < 0)
+        return kind;
+    for (int fd = 3; fd < MAX_FDS; fd++) {
+        if (fds[fd].kind == FD_FREE) {
+            fds[fd] = (struct fd){kind == 2 ? FD_FILE : FD_DIR, data, size, 0, kind};
+            return fd;
+        }
+    }
+    return -LINUX_EMFILE;
+}
+
+static long sys_read(int fd, uint8_t *buf, uint64_t n)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_FREE)
+        return -LINUX_EBADF;
+    if (fds[fd].kind == FD_CONSOLE)
+        return 0;           /* no console input yet: end of file */
+    if (fds[fd].kind != FD_FILE)
+        return -21;         /* EISDIR */
+    struct fd *f = &fds[fd];
+    uint64_t k = f->pos >= f->size ? 0 : (n < f->size - f->pos ? n : f->size - f->pos);
+    memcpy(buf, f->data + f->pos, k);
+    f->pos += k;
+    return (long)k;
+}
+
+/* struct stat as x86_64 Linux lays it out (144 bytes). */
+static long fill_stat(int kind, uint64_t size, uint64_t ino, uint64_t *st)
+{
+    memset(st, 0, 144);
+    st[1] = ino;                                            /* st_ino */
+    st[2] = 1;                                              /* st_nlink */
+    ((uint32_t *)st)[6] = kind == 2 ? 0100755 : 040755;     /* st_mode */
+    st[6] = size;                                           /* st_size */
+    st[7] = 4096;                                           /* st_blksize */
+    st[8] = (size + 511) / 512;                             /* st_blocks */
+    return 0;
+}
+
+static long sys_fstat(int fd, uint64_t *st)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_FREE)
+        return -LINUX_EBADF;
+    if (fds[fd].kind == FD_CONSOLE) {
+        fill_stat(2, 0, 1, st);
+        ((uint32_t *)st)[6] = 020620;                       /* a character device */
+        return 0;
+    }
+    return fill_stat(fds[fd].kind == FD_FILE ? 2 : fds[fd].dir, fds[fd].size, (uint64_t)fd + 100, st);
+}
+
+static long sys_stat(const char *path, uint64_t *st)
+{
+    const uint8_t *data = NULL;
+    uint64_t size = 0;
+    int kind = resolve(path, &data, &size);
+    return kind < 0 ? kind : fill_stat(kind, size, (uint64_t)(uintptr_t)data, st);
+}
+
+/* getdents64: "/" lists bin; "/bin" lists the archive. */
+static long sys_getdents64(int fd, uint8_t *buf, uint64_t n)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind != FD_DIR)
+        return fd >= 0 && fd < MAX_FDS && fds[fd].kind != FD_FREE ? -LINUX_ENOTDIR : -LINUX_EBADF;
+    struct fd *d = &fds[fd];
+    uint64_t used = 0;
+    for (;;) {
+        const char *name;
+        int type;
+        if (d->dir == 0) {
+            if (d->pos > 0)
+                break;
+            name = "bin";
+            type = 4;           /* DT_DIR */
+        } else {
+            const char *nm = vn_archive_name(d->pos);
+            if (!nm)
+                break;
+            name = nm;
+            type = 8;           /* DT_REG */
+        }
+        uint64_t len = strlen(name), rec = (19 + len + 1 + 7) & ~7ul;
+        if (used + rec > n)
+            break;
+        uint8_t *e = buf + used;
+        *(uint64_t *)e = d->pos + 1;                        /* d_ino */
+        *(uint64_t *)(e + 8) = d->pos + 1;                  /* d_off */
+        *(uint16_t *)(e + 16) = (uint16_t)rec;              /* d_reclen */
+        e[18] = (uint8_t)type;                              /* d_type */
+        memcpy(e + 19, name, len + 1);
+        used += rec;
+        d->pos++;
+    }
+    return (long)used;
+}
+
 /* The reflected-syscall upcall: Linux numbers in x->rax. */
 static int trace_calls;
 
@@ -129,6 +266,31 @@ static void serve(struct vn_xframe *x)
         printf("posix: syscall %lu(%lx, %lx, %lx)\n", x->rax, x->rdi, x->rsi, x->rdx);
     switch (x->rax) {
     case 1: r = sys_write((int)x->rdi, (const char *)x->rsi, x->rdx); break;
+    case 0: r = sys_read((int)x->rdi, (uint8_t *)x->rsi, x->rdx); break;
+    case 2: r = sys_open((const char *)x->rdi); break;
+    case 257: r = sys_open((const char *)x->rsi); break;            /* openat(AT_FDCWD, ...) */
+    case 3:
+        r = x->rdi < MAX_FDS && fds[x->rdi].kind != FD_FREE ? 0 : -LINUX_EBADF;
+        if (r == 0 && x->rdi > 2)
+            fds[x->rdi].kind = FD_FREE;
+        break;
+    case 5: r = sys_fstat((int)x->rdi, (uint64_t *)x->rsi); break;
+    case 4: case 6: r = sys_stat((const char *)x->rdi, (uint64_t *)x->rsi); break;
+    case 262:                                                       /* newfstatat */
+        r = *(const char *)x->rsi ? sys_stat((const char *)x->rsi, (uint64_t *)x->rdx)
+                                  : sys_fstat((int)x->rdi, (uint64_t *)x->rdx);
+        break;
+    case 217: r = sys_getdents64((int)x->rdi, (uint8_t *)x->rsi, x->rdx); break;
+    case 8:                                                         /* lseek */
+        if (x->rdi >= MAX_FDS || fds[x->rdi].kind != FD_FILE) {
+            r = -LINUX_EBADF;
+        } else {
+            struct fd *f = &fds[x->rdi];
+            int64_t base = x->rdx == 0 ? 0 : x->rdx == 1 ? (int64_t)f->pos : (int64_t)f->size;
+            int64_t np = base + (int64_t)x->rsi;
+            r = np < 0 ? -22 : (long)(f->pos = (uint64_t)np);
+        }
+        break;
     case 20: r = sys_writev((int)x->rdi, (const uint64_t *)x->rsi, (int)x->rdx); break;
     case 12: r = sys_brk(x->rdi); break;
     case 9: r = sys_mmap(x->rdi, x->rsi, (int)x->r10, (int)x->r8); break;
@@ -201,6 +363,8 @@ static void enter(uint64_t entry, uint64_t sp)
 static const char *const commands[][4] = {
     {"hello_musl", "/bin/hello_musl", NULL},
     {"busybox", "echo", "hello from Debian's busybox-static", NULL},
+    {"busybox", "cat", "/bin/motd", NULL},
+    {"busybox", "ls", "/bin", NULL},
 };
 
 int main(uint64_t which, uint64_t arg1);
