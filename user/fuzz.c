@@ -143,6 +143,11 @@ static uint64_t arg_ptr(bool out)
 
 static void random_syscall(void)
 {
+    if (rnd() % 50 == 0) {  /* foreign numbers: reflected (or -E_NOSYS without a handler) */
+        uint64_t num = rnd() % 2 ? rnd() % 600 : rnd();
+        vn_syscall6((long)num, (long)arg_ptr(false), (long)arg_int(), (long)arg_addr(), (long)arg_size(), 0, 0);
+        return;
+    }
     const struct vn_fuzz_sys *s = &vn_fuzz_table[rnd() % (sizeof(vn_fuzz_table) / sizeof(vn_fuzz_table[0]))];
     if (s->num == SYS_env_exit && rnd() % 200)
         return;
@@ -223,7 +228,7 @@ static void raise_exception(void)
 static void break_upcall_stack(void)
 {
     switch (rnd() % 3) {
-    case 0: vn_env_set_upcall(CAP_SELF, rnd() % 3, (uint64_t)arg_addr(), arg_addr(), arg_size()); break;
+    case 0: vn_env_set_upcall(CAP_SELF, rnd() % (UPCALL_COUNT + 1), (uint64_t)arg_addr(), arg_addr(), arg_size()); break;
     case 1: vn_page_protect(CAP_SELF, arg_addr(), 1 + rnd() % 8, VM_PROT_READ); break;
     default: vn_page_unmap(CAP_SELF, arg_addr(), 1 + rnd() % 8); break;
     }
