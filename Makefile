@@ -166,8 +166,11 @@ $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 
 # ---------------------------------------------------------------- running
+# QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.
 run: all
-	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic
+	@$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic; s=$$?; \
+	 case $$s in 0|1) ;; 3) echo "veneer: the first environment failed"; exit 1 ;; \
+	   5) echo "veneer: kernel panic"; exit 1 ;; *) exit $$s ;; esac
 
 gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
