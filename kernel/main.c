@@ -26,6 +26,7 @@ static void clock_expose(void)
     sysinfo->tsc_hz = arch_tsc_hz();
     sysinfo->tsc_boot = arch_tsc();
     sysinfo->ncpus = cpu_count();
+    memcpy(sysinfo->cmdline, boot_info.cmdline, MIN(sizeof(sysinfo->cmdline) - 1, strlen(boot_info.cmdline)));
 }
 static struct cap archive_root;     /* kernel-held: the boot archive's pages */
 

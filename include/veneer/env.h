@@ -113,6 +113,7 @@ struct vn_sysinfo {
     uint64_t tsc_boot;          /* ... and the TSC at boot: ns = (tsc - boot) * 1e9 / hz */
     uint64_t ncpus;             /* CPUs running environments */
     uint64_t archive_offset;    /* boot archive: byte offset in VN_CAP_ARCHIVE's first page */
+    char cmdline[256];          /* the kernel command line, for libOSes that take options from it */
     uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
 

@@ -359,7 +359,7 @@ static void enter(uint64_t entry, uint64_t sp)
 }
 
 /* What init=posix runs: arg0= picks a command line ({archive file,
- * argv...}); arg1=1 traces every Linux system call served. */
+ * argv...}) unless run= gives one; arg1=1 traces every call served. */
 static const char *const commands[][4] = {
     {"hello_musl", "/bin/hello_musl", NULL},
     {"busybox", "echo", "hello from Debian's busybox-static", NULL},
@@ -367,13 +367,41 @@ static const char *const commands[][4] = {
     {"busybox", "ls", "/bin", NULL},
 };
 
+/* run=file,arg0,arg1,... on the kernel command line overrides the table:
+ * e.g. init=posix run=busybox,ls,/bin */
+static char run_buf[256];
+static const char *run_cmd[8];
+
+static bool run_from_cmdline(void)
+{
+    const volatile char *c = vn_sysinfo->cmdline;
+    for (size_t i = 0; c[i]; i++) {
+        if ((i == 0 || c[i - 1] == ' ') && c[i] == 'r' && c[i + 1] == 'u' && c[i + 2] == 'n' && c[i + 3] == '=') {
+            size_t n = 0, k = 0;
+            for (i += 4; c[i] && c[i] != ' ' && n + 1 < sizeof(run_buf); i++)
+                run_buf[n++] = c[i];
+            run_buf[n] = 0;
+            run_cmd[k++] = run_buf;
+            for (size_t j = 0; j < n && k + 1 < 8; j++)
+                if (run_buf[j] == ',') {
+                    run_buf[j] = 0;
+                    run_cmd[k++] = &run_buf[j + 1];
+                }
+            run_cmd[k] = NULL;
+            return k >= 2;
+        }
+    }
+    return false;
+}
+
 int main(uint64_t which, uint64_t arg1);
 int main(uint64_t which, uint64_t arg1)
 {
     trace_calls = (int)arg1;
     if (which >= sizeof(commands) / sizeof(commands[0]))
         which = 0;
-    const char *prog = commands[which][0];
+    const char *const *cmd = run_from_cmdline() ? run_cmd : commands[which];
+    const char *prog = cmd[0];
     uint64_t size, phdr = 0, phnum = 0;
     const uint8_t *img = vn_archive_find(prog, &size);
     if (!img) {
@@ -399,10 +427,10 @@ int main(uint64_t which, uint64_t arg1)
         return 126;
     /* Strings at the top, then the random bytes, then the vectors. */
     char *str = (char *)(STACK_TOP - 1024);
-    uint64_t argv[4] = {0}, argc = 0;
-    for (int i = 1; i < 4 && commands[which][i]; i++) {
-        size_t n = strlen(commands[which][i]) + 1;
-        memcpy(str, commands[which][i], n);
+    uint64_t argv[8] = {0}, argc = 0;
+    for (int i = 1; i < 8 && cmd[i] && argc < 7; i++) {
+        size_t n = strlen(cmd[i]) + 1;
+        memcpy(str, cmd[i], n);
         argv[argc++] = (uint64_t)str;
         str += n;
     }
