@@ -149,6 +149,11 @@ int main(uint64_t mode, uint64_t arg)
     case CHILD_ATOMIC: {
         map_shared();
         uint64_t idx = arg >> 32, n = arg & 0xffffffff, seen = 0;
+        /* Barrier: start counting only when every child is running, so
+         * the counting really happens on several CPUs at once. */
+        __atomic_fetch_add(&shared[1], 1, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(&shared[1], __ATOMIC_SEQ_CST) < shared[2])
+            seen |= 1ul << vn_envinfo->cpu;
         for (uint64_t i = 0; i < n; i++) {
             __atomic_fetch_add(&shared[0], 1, __ATOMIC_RELAXED);
             if (i % 1024 == 0)

@@ -13,6 +13,7 @@ int main(void)
     volatile uint64_t *shared = vn_alloc_pages(1);
     uint64_t ncpus = vn_sysinfo->ncpus;
     capref_t kids[16];
+    shared[2] = ncpus < 8 ? ncpus : 8;     /* how many children the barrier waits for */
     for (uint64_t i = 0; i < ncpus && i < 8; i++)
         kids[i] = vn_spawn_share("child", 128, 11, i << 32 | N, vn_page_cap((uint64_t)shared),
                                  CR_READ | CR_WRITE | CR_MAP);
