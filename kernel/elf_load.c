@@ -4,6 +4,7 @@
  * against the image and every address against user space before use.
  */
 #include <veneer/errors.h>
+#include <veneer/elf.h>
 #include <veneer/memlayout.h>
 #include <veneer/env.h>
 #include "elf_load.h"
@@ -11,41 +12,23 @@
 #include "klib.h"
 #include "pmem.h"
 
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 int elf_load(struct env *e, const void *image, size_t size, uint64_t *entry)
 {
     const struct elf64_ehdr *eh = image;
     if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 ||
-        eh->type != 2 || eh->machine != 62 || eh->phentsize != sizeof(struct elf64_phdr) ||
+        eh->type != ELF_ET_EXEC || eh->machine != ELF_EM_X86_64 || eh->phentsize != sizeof(struct elf64_phdr) ||
         eh->phoff > size || (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff ||
         eh->entry >= USER_TOP)
         return -E_INVAL;
     const struct elf64_phdr *ph = (const void *)((const uint8_t *)image + eh->phoff);
     for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *p = &ph[i];
-        if (p->type != PT_LOAD || p->memsz == 0)
+        if (p->type != ELF_PT_LOAD || p->memsz == 0)
             continue;
         if (p->filesz > p->memsz || p->offset > size || p->filesz > size - p->offset ||
             p->vaddr >= USER_TOP || p->memsz > USER_TOP - p->vaddr)
             return -E_INVAL;
-        unsigned prot = ((p->flags & PF_W) ? VM_PROT_WRITE : 0) | ((p->flags & PF_X) ? VM_PROT_EXEC : 0);
+        unsigned prot = ((p->flags & ELF_PF_W) ? VM_PROT_WRITE : 0) | ((p->flags & ELF_PF_X) ? VM_PROT_EXEC : 0);
         const uint8_t *src = (const uint8_t *)image + p->offset;
         for (vaddr_t va = ROUND_DOWN(p->vaddr, PAGE_SIZE); va < p->vaddr + p->memsz; va += PAGE_SIZE) {
             if (!VN_USER_MAPPABLE(va))

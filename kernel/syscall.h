@@ -11,7 +11,15 @@ long syscall_dispatch(uint64_t num, const uint64_t a[6]);
 void syscall_account(uint64_t num, long result);
 /* Fuzzing builds: remember the call in the per-CPU ring printed by panics
  * and audit the kernel's invariants now and then.  No-op otherwise. */
+#ifdef VENEER_FUZZ
 void syscall_trace(uint64_t num, const uint64_t a[6]);
+#else
+static inline void syscall_trace(uint64_t num, const uint64_t a[6])
+{
+    (void)num;
+    (void)a;
+}
+#endif
 /* Print the most recent calls (fuzzing builds). */
 void syscall_trace_dump(void);
 

@@ -51,12 +51,6 @@ void syscall_trace_dump(void)
     }
 }
 #else
-void syscall_trace(uint64_t num, const uint64_t a[6])
-{
-    (void)num;
-    (void)a;
-}
-
 void syscall_trace_dump(void)
 {
 }

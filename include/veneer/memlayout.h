@@ -13,7 +13,7 @@
  *                      | (unused)                     |
  *   0xffff808000000000 +------------------------------+  PHYSMAP_BASE + PHYSMAP_MAX
  *                      | direct map of all physical   |  RW, NX, supervisor
- *                      | RAM (2M pages)               |
+ *                      | RAM (2M pages where it can)  |
  *   0xffff800000000000 +------------------------------+  PHYSMAP_BASE
  *                      | non-canonical hole           |
  *   0x0000800000000000 +------------------------------+  USER_TOP

@@ -8,6 +8,7 @@
  * child dies: nothing to clean up but the child's root capability.
  */
 #include <veneer/archive.h>
+#include <veneer/elf.h>
 #include "libveneer.h"
 #include "vn.h"
 
@@ -59,20 +60,6 @@ const void *vn_archive_find(const char *name, uint64_t *size)
     return NULL;
 }
 
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 /* Pages given to one child so far (segments may share a page). */
 struct spawn_pages {
     uint64_t n;
@@ -112,16 +99,16 @@ static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t 
 static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *entry)
 {
     const struct elf64_ehdr *eh = (const void *)image;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != 62 ||
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != ELF_EM_X86_64 ||
         eh->phoff > size || eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
         return -E_INVAL;
     const struct elf64_phdr *ph = (const void *)(image + eh->phoff);
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != 1 || ph[i].memsz == 0)
+        if (ph[i].type != ELF_PT_LOAD || ph[i].memsz == 0)
             continue;
         if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset)
             return -E_INVAL;
-        unsigned prot = ((ph[i].flags & 2) ? VM_PROT_WRITE : 0) | ((ph[i].flags & 1) ? VM_PROT_EXEC : 0);
+        unsigned prot = ((ph[i].flags & ELF_PF_W) ? VM_PROT_WRITE : 0) | ((ph[i].flags & ELF_PF_X) ? VM_PROT_EXEC : 0);
         uint64_t start = ph[i].vaddr & ~(PAGE_SIZE - 1);
         for (uint64_t va = start; va < ph[i].vaddr + ph[i].memsz; va += PAGE_SIZE) {
             uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;

@@ -10,6 +10,7 @@
  */
 #include "libveneer.h"
 #include "vn.h"
+#include <veneer/elf.h>
 
 #define LINUX_ENOSYS 38
 #define LINUX_ENOTTY 25
@@ -17,20 +18,6 @@
 #define LINUX_EBADF  9
 #define STACK_TOP    0x7c0000000000ul
 #define STACK_PAGES  32
-
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static uint64_t brk_start, brk_cur;         /* program break */
 static uint64_t mmap_next = 0x600000000000ul;
@@ -327,14 +314,14 @@ static void serve(struct vn_xframe *x)
 static uint64_t load(const uint8_t *img, uint64_t size, uint64_t *phdr, uint64_t *phnum)
 {
     const struct elf64_ehdr *eh = (const void *)img;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != 62 || eh->type != 2)
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->machine != ELF_EM_X86_64 || eh->type != ELF_ET_EXEC)
         return 0;
     const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
     uint64_t end = 0;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type == 6)
+        if (ph[i].type == ELF_PT_PHDR)
             *phdr = ph[i].vaddr;
-        if (ph[i].type != 1)
+        if (ph[i].type != ELF_PT_LOAD)
             continue;
         if (ensure_mapped(ph[i].vaddr, ph[i].vaddr + ph[i].memsz) < 0)
             return 0;
