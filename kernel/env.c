@@ -99,6 +99,10 @@ static void cap_release(struct cap *c)
         bind_release_cap(c);
         for (uint64_t i = 0; i < c->count; i++)
             page_unref(c->obj + i);
+        /* Each root (the allocation's, or a page_share one) charges the
+         * environment whose table holds it, until it goes. */
+        if (!c->parent && c->table)
+            env_uncharge_env(c->table->owner, c->count);
     } else if (c->type == CAP_NOTIFY && !c->parent) {
         notify_release(c);
     } else if (c->type == CAP_ENV && !c->parent) {
@@ -246,7 +250,8 @@ void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
     if ((*err = cap_create_root(&e->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT,
                                 pa / PAGE_SIZE, 1, &ref)) < 0) {
         page_ref(pa / PAGE_SIZE);
-        page_unref(pa / PAGE_SIZE);     /* frees it and uncharges */
+        page_unref(pa / PAGE_SIZE);     /* frees it */
+        env_uncharge_env(e, 1);
         return NULL;
     }
     cap_lookup(&e->caps, ref, CAP_PAGE, 0, &c);
@@ -416,7 +421,7 @@ static void env_repossess(struct env *e)
     uint64_t taken = 0;
     for (uint32_t s = e->caps.nslots; s-- > 0 && e->held > e->quota;) {
         struct cap *c = cap_slot(&e->caps, s);
-        if (c->type != CAP_PAGE || c->parent || page_info[c->obj].owner != e->id)
+        if (c->type != CAP_PAGE || c->parent)
             continue;
         for (uint64_t i = 0; i < c->count; i++) {
             struct vn_envinfo *in = e->info;

@@ -110,10 +110,9 @@ void page_unref(uint64_t pfn)
     if (refs || (page_info[pfn].flags & VN_PI_KERNEL))
         return;
     assert(kmeta[pfn].bindings == NULL);
-    envid_t owner = page_info[pfn].owner;
+    /* The charge went with the root capabilities (released in env.c). */
     page_info[pfn] = (struct vn_page_info){.owner = 0, .refs = 0, .flags = VN_PI_FREE};
     page_free(pfn * PAGE_SIZE);
-    env_uncharge(owner, 1);
 }
 
 struct binding **page_bindings(uint64_t pfn)

@@ -32,6 +32,19 @@ long sys_cons_write(const char *buf, size_t len)
     return (long)len;
 }
 
+long sys_cons_read(char *buf, size_t len)
+{
+    char chunk[64];
+    size_t n = 0;
+    if (!user_range_ok((uint64_t)buf, len))
+        return -E_FAULT;
+    for (int c; n < MIN(len, sizeof(chunk)) && (c = arch_console_getc()) >= 0;)
+        chunk[n++] = (char)c;
+    if (n && copy_to_user((uint64_t)buf, chunk, n) < 0)
+        return -E_FAULT;
+    return (long)n;
+}
+
 long sys_env_exit(int status)
 {
     env_exit(arch_curenv(), status);

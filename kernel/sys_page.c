@@ -47,7 +47,8 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
         page_ref(pa / PAGE_SIZE + i);
     if (r < 0) {
         for (uint64_t i = 0; i < count; i++)
-            page_unref(pa / PAGE_SIZE + i);     /* frees and uncharges */
+            page_unref(pa / PAGE_SIZE + i);     /* frees them */
+        env_uncharge_env(t, count);
         return r;
     }
     if (t == e)
@@ -60,6 +61,27 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
     for (uint64_t i = 0; i < count; i++)
         page_ref(pa / PAGE_SIZE + i);
     return ref;
+}
+
+long sys_page_share(capref_t cap, capref_t env, unsigned rights)
+{
+    struct env *t;
+    struct cap *c;
+    capref_t out;
+    int r = cap_lookup(&arch_curenv()->caps, cap, CAP_PAGE, CR_GRANT, &c);
+    if (r < 0 || (r = sys_env_target(env, CR_WRITE, &t)) < 0)
+        return r;
+    if ((rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL))
+        return -E_PERM;     /* kernel memory and the boot archive are only ever granted */
+    if ((r = env_charge(t, c->count)) < 0)
+        return r;
+    if ((r = cap_create_root(&t->caps, CAP_PAGE, rights, c->obj, c->count, &out)) < 0) {
+        env_uncharge_env(t, c->count);
+        return r;
+    }
+    for (uint64_t i = 0; i < c->count; i++)
+        page_ref(c->obj + i);
+    return out;
 }
 
 long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
