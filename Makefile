@@ -50,10 +50,11 @@ LIBV_OBJ := $(patsubst %,$(BUILD)/%.o,$(basename $(LIBV_SRC)))
 LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
-LINUX_PROGS := hello_musl busybox
+LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
+LINUX_PROGS := hello_musl busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
-PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
@@ -135,13 +136,15 @@ $(foreach p,$(USER_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/user/$(p).o))
 $(foreach p,$(TEST_PROGS) $(PRIV_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/tests/user/$(p).o))
 
 # The POSIX libOS, linked high so Linux programs keep 0x400000.
-$(BUILD)/lib/posix/posix.o: lib/posix/posix.c | $(GEN_HDRS)
+POSIX_SRC := $(wildcard lib/posix/*.c)
+POSIX_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(POSIX_SRC))
+$(BUILD)/lib/posix/%.o: lib/posix/%.c | $(GEN_HDRS)
 	@mkdir -p $(@D)
-	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
-$(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(LIBV) lib/posix/posix.ld
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -mgeneral-regs-only -c $< -o $@
+$(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV) lib/posix/posix.ld
 	@mkdir -p $(@D)
 	$(LD) -nostdlib -static --no-relax -z max-page-size=4096 -z noexecstack -T lib/posix/posix.ld -o $@ \
-		$(BUILD)/lib/libveneer/crt0.o $(BUILD)/lib/posix/posix.o $(LIBV)
+		$(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV)
 # Unmodified Linux programs: static musl executables, and Debian's busybox.
 $(BUILD)/bin/busybox: tools/get-busybox.sh
 	@mkdir -p $(@D)
@@ -149,6 +152,10 @@ $(BUILD)/bin/busybox: tools/get-busybox.sh
 $(BUILD)/bin/hello_musl: tests/linux/hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<
+# The conformance suite (tests/linux/t_*.c), one static musl program each.
+$(addprefix $(BUILD)/bin/,$(LINUX_TESTS)): $(BUILD)/bin/%: tests/linux/%.c tests/linux/check.h
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -Wall -Werror -o $@ $<
 
 $(BUILD)/tools/mkarchive: tools/mkarchive.c include/veneer/archive.h
 	@mkdir -p $(@D)
@@ -162,6 +169,8 @@ $(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(filter-out $<,$(wildcard $(HOST_SRCS_$*)))
 HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
+HOST_SRCS_posix_fs := lib/posix/fs.c
+$(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define ELF_ET_EXEC 2
+#define ELF_ET_DYN 3
 #define ELF_EM_X86_64 62
 #define ELF_PT_LOAD 1
 #define ELF_PT_PHDR 6

@@ -16,7 +16,13 @@
 #define SPAWN_MAX_PAGES   1024
 
 static const struct var_header *archive;
-static uint64_t scratch_va;
+static uint64_t scratch_va, archive_va;
+
+void vn_archive_place(uint64_t va)
+{
+    if (!archive)
+        archive_va = va;
+}
 
 static int archive_map(void)
 {
@@ -24,7 +30,7 @@ static int archive_map(void)
     long r = vn_cap_info(VN_CAP_ARCHIVE, &ci);
     if (r < 0)
         return (int)r;
-    uint64_t va = vn_va_reserve(ci.count);
+    uint64_t va = archive_va ? archive_va : vn_va_reserve(ci.count);
     struct vn_map_entry batch[64];
     for (uint64_t done = 0; done < ci.count;) {
         uint64_t k = ci.count - done < 64 ? ci.count - done : 64;
@@ -130,6 +136,12 @@ static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t 
 capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1)
 {
     return spawn(name, quota, arg0, arg1, -1, 0);
+}
+
+capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                                unsigned rights)
+{
+    return spawn(name, quota, arg0, arg1, share, rights);
 }
 
 capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,

@@ -28,7 +28,6 @@ struct vn_thread {
     struct vn_thread *joiner;
 };
 
-void vn_xframe_resume(struct vn_xframe *f) __attribute__((noreturn));
 uint64_t vn_xframe_save(struct vn_xframe *f) __attribute__((returns_twice));
 
 static struct vn_thread main_thread;

@@ -34,6 +34,8 @@ void vn_exception_handler(vn_fault_handler_t h);
 /* Scheduling upcalls (VN_T_PREEMPT, VN_T_SLICE_WARN) go to h, which may
  * rewrite the frame to resume something else (the thread library does). */
 void vn_sched_handler(void (*h)(struct vn_xframe *x));
+/* Load every register of f and continue at f->rip on f->rsp. */
+void vn_xframe_resume(struct vn_xframe *f) __attribute__((noreturn));
 /* Reflected syscalls (foreign numbers, VN_T_SYSCALL): h serves x->rax
  * with the frame's argument registers and sets x->rax to the result. */
 void vn_syscall_handler(void (*h)(struct vn_xframe *x));
@@ -71,6 +73,11 @@ capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint6
 capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
                         unsigned rights);
 #define VN_CAP_SPAWN_SHARE 1
+/* vn_spawn_share, leaving the child stopped. */
+capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
+                                unsigned rights);
+/* Map the boot archive at va (instead of pool space) when first used. */
+void vn_archive_place(uint64_t va);
 /* Destroy the child named by env, wait until it is gone, delete the cap. */
 void vn_kill(capref_t env);
 /* Nanoseconds since boot, from the exposed TSC calibration (no syscall). */

@@ -1,0 +1,872 @@
+/*
+ * File descriptors and the file system calls.  A descriptor (private to
+ * the process, copied at fork) names an open-file description in the
+ * shared arena, which holds the offset and status flags and is shared by
+ * dup'ed and inherited descriptors, as POSIX requires.  Descriptions
+ * point at a file-system node, a pipe end, the tty, or /dev/null; the
+ * file system itself is fs.c, in the arena, seeded from the boot archive.
+ * Every user pointer is checked against the program's memory map before
+ * it is touched (mm_user_ok), so bad pointers give EFAULT.
+ */
+#include "posix.h"
+
+#define L_F_DUPFD 0
+#define L_F_GETFD 1
+#define L_F_SETFD 2
+#define L_F_GETFL 3
+#define L_F_SETFL 4
+#define L_F_DUPFD_CLOEXEC 1030
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+
+/* ------------------------------------------------------------ descriptions */
+
+/* A new description (refs 1); the lock is held.  NULL if none is free. */
+struct ofd *ofd_new(int kind, int flags)
+{
+    for (int i = 0; i < MAX_OFDS; i++) {
+        struct ofd *o = &shared->ofds[i];
+        if (o->kind == OFD_FREE) {
+            *o = (struct ofd){.kind = kind, .refs = 1, .flags = flags};
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Drop one reference; the lock is held. */
+void ofd_put(struct ofd *o)
+{
+    if (--o->refs > 0)
+        return;
+    switch (o->kind) {
+    case OFD_FILE: case OFD_DIR: fs_node_put(&shared->fs, o->node); break;
+    case OFD_PIPE_R: pipe_close_end(o->pipe, false); break;
+    case OFD_PIPE_W: pipe_close_end(o->pipe, true); break;
+    case OFD_GEN: shm_free(o->gen, o->gen_len + 1); break;
+    default: break;
+    }
+    o->kind = OFD_FREE;
+}
+
+int fd_install(struct ofd *o, int fdflags, int min)
+{
+    for (int fd = min; fd < MAX_FDS; fd++) {
+        if (!me.fds[fd].ofd) {
+            me.fds[fd].ofd = o;
+            me.fds[fd].flags = fdflags;
+            return fd;
+        }
+    }
+    return -L_EMFILE;
+}
+
+struct ofd *fd_get(int fd)
+{
+    return fd >= 0 && fd < MAX_FDS ? me.fds[fd].ofd : NULL;
+}
+
+static long fd_close(int fd)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    me.fds[fd].ofd = NULL;
+    shm_lock();
+    ofd_put(o);
+    shm_unlock();
+    return 0;
+}
+
+void fd_close_all(bool cloexec_only)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (me.fds[fd].ofd && (!cloexec_only || (me.fds[fd].flags & FD_CLOEXEC_BIT)))
+            fd_close(fd);
+}
+
+/* The child of a fork got copies of our descriptors: count them. */
+void fd_fork_refs(void)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (me.fds[fd].ofd)
+            me.fds[fd].ofd->refs++;
+    if (me.cwd)
+        fs_node_get(me.cwd);
+}
+
+void fd_init_console(void)
+{
+    shm_lock();
+    struct ofd *o = ofd_new(OFD_TTY, L_O_RDWR);
+    o->refs = 3;
+    shm_unlock();
+    for (int fd = 0; fd < 3; fd++)
+        fd_install(o, 0, fd);
+}
+
+/* ------------------------------------------------------------ paths */
+
+static bool path_ok(const char *p)
+{
+    return mm_str_ok(p, FS_PATH_MAX);
+}
+
+/* Starting directory for a *at call; lock held. */
+static long dir_base(int dirfd, const char *path, struct fs_node **base)
+{
+    if (path[0] == '/' || dirfd == L_AT_FDCWD) {
+        *base = me.cwd;
+        return 0;
+    }
+    struct ofd *o = fd_get(dirfd);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind != OFD_DIR)
+        return -L_ENOTDIR;
+    *base = o->node;
+    return 0;
+}
+
+static long lookup_at(int dirfd, const char *path, bool follow, struct fs_node **out)
+{
+    struct fs_node *base;
+    long r = dir_base(dirfd, path, &base);
+    return r < 0 ? r : fs_lookup(&shared->fs, base, path, follow, out);
+}
+
+static long parent_at(int dirfd, const char *path, struct fs_node **dir, char *name)
+{
+    struct fs_node *base;
+    long r = dir_base(dirfd, path, &base);
+    return r < 0 ? r : fs_lookup_parent(&shared->fs, base, path, dir, name);
+}
+
+static int special_kind(const char *path)
+{
+    if (!strcmp(path, "/dev/null") || !strcmp(path, "/dev/zero"))
+        return OFD_NULL;
+    if (!strcmp(path, "/dev/tty") || !strcmp(path, "/dev/console"))
+        return OFD_TTY;
+    return OFD_FREE;
+}
+
+static long do_open(int dirfd, const char *path, int flags, uint32_t mode)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    int fdflags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
+    int special = special_kind(path);
+    shm_lock();
+    if (special) {
+        struct ofd *o = ofd_new(special, flags & ~L_O_CLOEXEC);
+        long fd = o ? fd_install(o, fdflags, 0) : -L_EMFILE;
+        if (o && fd < 0)
+            ofd_put(o);
+        shm_unlock();
+        return fd;
+    }
+    struct fs_node *n = NULL;
+    long r = lookup_at(dirfd, path, !(flags & L_O_NOFOLLOW), &n);
+    if (r == -L_ENOENT && (flags & L_O_CREAT)) {
+        struct fs_node *dir;
+        char name[FS_NAME_MAX + 1];
+        r = parent_at(dirfd, path, &dir, name);
+        if (r == 0)
+            r = fs_create(&shared->fs, dir, name, mode & ~me.umask & 07777, &n);
+        else if (r == -FS_EEXIST)
+            r = -L_EISDIR;
+    } else if (r == 0 && (flags & L_O_CREAT) && (flags & L_O_EXCL)) {
+        r = -L_EEXIST;
+    }
+    if (r == 0 && fs_is_lnk(n))
+        r = -40;            /* ELOOP: O_NOFOLLOW on a symlink */
+    int acc = flags & L_O_ACCMODE;
+    if (r == 0 && fs_is_dir(n) && (acc != 0 || (flags & L_O_CREAT)))
+        r = -L_EISDIR;
+    if (r == 0 && !fs_is_dir(n) && (flags & L_O_DIRECTORY))
+        r = -L_ENOTDIR;
+    if (r == 0 && fs_is_reg(n) && (flags & L_O_TRUNC) && acc != 0)
+        r = fs_truncate(&shared->fs, n, 0);
+    struct ofd *o = NULL;
+    if (r == 0) {
+        o = ofd_new(fs_is_dir(n) ? OFD_DIR : OFD_FILE, flags & ~(L_O_CLOEXEC | L_O_CREAT | L_O_EXCL | L_O_TRUNC));
+        r = o ? 0 : -L_EMFILE;
+    }
+    if (r == 0) {
+        o->node = n;
+        fs_node_get(n);
+        r = fd_install(o, fdflags, 0);
+        if (r < 0)
+            ofd_put(o);
+    }
+    shm_unlock();
+    return r;
+}
+
+/* ------------------------------------------------------------ read/write */
+
+long sys_read(int fd, void *buf, uint64_t n)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if ((o->flags & L_O_ACCMODE) == L_O_WRONLY)
+        return -L_EBADF;
+    if (!mm_user_ok(buf, n, true))
+        return -L_EFAULT;
+    bool nb = o->flags & L_O_NONBLOCK;
+    long r;
+    switch (o->kind) {
+    case OFD_FILE:
+        shm_lock();
+        r = fs_read(o->node, o->pos, buf, n);
+        if (r > 0)
+            o->pos += (uint64_t)r;
+        shm_unlock();
+        return r;
+    case OFD_DIR: return -L_EISDIR;
+    case OFD_PIPE_R: return pipe_read(o->pipe, buf, n, nb);
+    case OFD_TTY: return tty_read(buf, n, nb);
+    case OFD_NULL: return 0;
+    case OFD_GEN:
+        shm_lock();
+        r = o->pos >= o->gen_len ? 0 : (long)(n < o->gen_len - o->pos ? n : o->gen_len - o->pos);
+        memcpy(buf, o->gen + o->pos, (size_t)r);
+        o->pos += (uint64_t)r;
+        shm_unlock();
+        return r;
+    default: return -L_EBADF;
+    }
+}
+
+long sys_write(int fd, const void *buf, uint64_t n)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if ((o->flags & L_O_ACCMODE) == 0 && o->kind != OFD_TTY && o->kind != OFD_NULL)
+        return -L_EBADF;
+    if (!mm_user_ok(buf, n, false))
+        return -L_EFAULT;
+    long r;
+    switch (o->kind) {
+    case OFD_FILE:
+        shm_lock();
+        if (o->flags & L_O_APPEND)
+            o->pos = o->node->size;
+        r = fs_write(&shared->fs, o->node, o->pos, buf, n);
+        if (r > 0)
+            o->pos += (uint64_t)r;
+        shm_unlock();
+        return r;
+    case OFD_PIPE_W:
+        r = pipe_write(o->pipe, buf, n, o->flags & L_O_NONBLOCK);
+        if (r == -L_EPIPE)
+            sig_post(me.self, L_SIGPIPE, me.pid);
+        return r;
+    case OFD_TTY: return tty_write(buf, n);
+    case OFD_NULL: return (long)n;
+    default: return -L_EBADF;
+    }
+}
+
+static long sys_rw_vec(int fd, const uint64_t *iov, int cnt, bool wr)
+{
+    if (cnt < 0 || cnt > 1024)
+        return -L_EINVAL;
+    if (!mm_user_ok(iov, (uint64_t)cnt * 16, false))
+        return -L_EFAULT;
+    long total = 0;
+    for (int i = 0; i < cnt; i++) {
+        if (iov[2 * i + 1] == 0)
+            continue;
+        long r = wr ? sys_write(fd, (const void *)iov[2 * i], iov[2 * i + 1])
+                    : sys_read(fd, (void *)iov[2 * i], iov[2 * i + 1]);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < iov[2 * i + 1])
+            break;
+    }
+    return total;
+}
+
+static long sys_pread(int fd, void *buf, uint64_t n, int64_t off, bool wr)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind != OFD_FILE)
+        return o->kind == OFD_DIR ? -L_EISDIR : -L_ESPIPE;
+    if (off < 0)
+        return -L_EINVAL;
+    if (!mm_user_ok(buf, n, !wr))
+        return -L_EFAULT;
+    shm_lock();
+    long r = wr ? fs_write(&shared->fs, o->node, (uint64_t)off, buf, n) : fs_read(o->node, (uint64_t)off, buf, n);
+    shm_unlock();
+    return r;
+}
+
+static long sys_lseek(int fd, int64_t off, int whence)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind == OFD_DIR) {
+        if (whence != 0 || off != 0)
+            return -L_EINVAL;
+        o->pos = 0;
+        return 0;
+    }
+    if (o->kind != OFD_FILE && o->kind != OFD_GEN)
+        return o->kind == OFD_NULL ? 0 : -L_ESPIPE;
+    shm_lock();
+    int64_t size = o->kind == OFD_FILE ? (int64_t)o->node->size : (int64_t)o->gen_len;
+    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->pos : whence == 2 ? size : -1;
+    long r = base < 0 && whence != 0 ? -L_EINVAL : base + off < 0 ? -L_EINVAL : (long)(o->pos = (uint64_t)(base + off));
+    if (whence > 2)
+        r = -L_EINVAL;
+    shm_unlock();
+    return r;
+}
+
+/* ------------------------------------------------------------ stat */
+
+static void special_stat(int kind, uint64_t *st)
+{
+    memset(st, 0, FS_STAT_SIZE);
+    st[1] = kind == OFD_TTY ? 0x7f000001 : kind == OFD_NULL ? 0x7f000002 : 0x7f000003;
+    st[2] = 1;
+    ((uint32_t *)st)[6] = kind == OFD_TTY ? 020620 : kind == OFD_NULL ? 020666 : 010600;
+    st[5] = kind == OFD_TTY ? 0x501 : kind == OFD_NULL ? 0x103 : 0;     /* st_rdev */
+    st[7] = 4096;
+}
+
+static long sys_fstat(int fd, void *st)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (!mm_user_ok(st, FS_STAT_SIZE, true))
+        return -L_EFAULT;
+    if (o->kind == OFD_FILE || o->kind == OFD_DIR) {
+        shm_lock();
+        fs_stat(o->node, st);
+        shm_unlock();
+    } else {
+        special_stat(o->kind == OFD_PIPE_R || o->kind == OFD_PIPE_W ? OFD_PIPE_R : o->kind, st);
+        if (o->kind == OFD_GEN) {
+            ((uint32_t *)st)[6] = 0100444;
+            ((uint64_t *)st)[6] = o->gen_len;
+        }
+    }
+    return 0;
+}
+
+static long sys_fstatat(int dirfd, const char *path, void *st, int flags)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    if (!path[0] && (flags & AT_EMPTY_PATH))
+        return sys_fstat(dirfd, st);
+    if (!mm_user_ok(st, FS_STAT_SIZE, true))
+        return -L_EFAULT;
+    int special = special_kind(path);
+    if (special) {
+        special_stat(special, st);
+        return 0;
+    }
+    struct fs_node *n;
+    shm_lock();
+    long r = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+    if (r == 0)
+        fs_stat(n, st);
+    shm_unlock();
+    return r;
+}
+
+/* ------------------------------------------------------------ directories and names */
+
+static long sys_getdents64(int fd, void *buf, uint64_t n)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind != OFD_DIR)
+        return -L_ENOTDIR;
+    if (!mm_user_ok(buf, n, true))
+        return -L_EFAULT;
+    shm_lock();
+    long r = fs_getdents64(o->node, &o->pos, buf, n);
+    shm_unlock();
+    return r;
+}
+
+static long sys_getcwd(char *buf, uint64_t size)
+{
+    if (!mm_user_ok(buf, size, true))
+        return -L_EFAULT;
+    shm_lock();
+    long r = fs_path_of(&shared->fs, me.cwd, buf, size);
+    shm_unlock();
+    return r < 0 ? r : r + 1;
+}
+
+static long set_cwd(struct fs_node *n)
+{
+    if (!fs_is_dir(n))
+        return -L_ENOTDIR;
+    fs_node_get(n);
+    fs_node_put(&shared->fs, me.cwd);
+    me.cwd = n;
+    return 0;
+}
+
+static long sys_chdir(const char *path)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    struct fs_node *n;
+    shm_lock();
+    long r = fs_lookup(&shared->fs, me.cwd, path, true, &n);
+    if (r == 0)
+        r = set_cwd(n);
+    shm_unlock();
+    return r;
+}
+
+static long sys_fchdir(int fd)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind != OFD_DIR)
+        return -L_ENOTDIR;
+    shm_lock();
+    long r = set_cwd(o->node);
+    shm_unlock();
+    return r;
+}
+
+static long sys_mkdirat(int dirfd, const char *path, uint32_t mode)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    struct fs_node *dir;
+    char name[FS_NAME_MAX + 1];
+    shm_lock();
+    long r = parent_at(dirfd, path, &dir, name);
+    if (r == 0)
+        r = fs_mkdir(&shared->fs, dir, name, mode & ~me.umask & 07777, NULL);
+    shm_unlock();
+    return r;
+}
+
+static long sys_unlinkat(int dirfd, const char *path, int flags)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    struct fs_node *dir;
+    char name[FS_NAME_MAX + 1];
+    shm_lock();
+    long r = parent_at(dirfd, path, &dir, name);
+    if (r == -FS_EEXIST) {
+        enum fs_last last = fs_path_last(path);
+        r = !(flags & AT_REMOVEDIR) ? -L_EISDIR : last == FS_LAST_ROOT ? -16 : last == FS_LAST_DOT ? -L_EINVAL : -39;
+    } else if (r == 0) {
+        r = (flags & AT_REMOVEDIR) ? fs_rmdir(&shared->fs, dir, name) : fs_unlink(&shared->fs, dir, name);
+    }
+    shm_unlock();
+    return r;
+}
+
+static long sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+    if (!path_ok(oldpath) || !path_ok(newpath))
+        return -L_EFAULT;
+    struct fs_node *od, *nd;
+    char on[FS_NAME_MAX + 1], nn[FS_NAME_MAX + 1];
+    shm_lock();
+    long r = parent_at(olddirfd, oldpath, &od, on);
+    if (r == 0)
+        r = parent_at(newdirfd, newpath, &nd, nn);
+    if (r == 0)
+        r = fs_rename(&shared->fs, od, on, nd, nn);
+    else if (r == -FS_EEXIST)
+        r = -16;            /* EBUSY */
+    shm_unlock();
+    return r;
+}
+
+static long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+    if (!path_ok(oldpath) || !path_ok(newpath))
+        return -L_EFAULT;
+    struct fs_node *n, *dir;
+    char name[FS_NAME_MAX + 1];
+    shm_lock();
+    long r = lookup_at(olddirfd, oldpath, false, &n);
+    if (r == 0)
+        r = parent_at(newdirfd, newpath, &dir, name);
+    if (r == 0)
+        r = fs_link(&shared->fs, n, dir, name);
+    shm_unlock();
+    return r;
+}
+
+static long sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+    if (!path_ok(target) || !path_ok(path))
+        return -L_EFAULT;
+    struct fs_node *dir;
+    char name[FS_NAME_MAX + 1];
+    shm_lock();
+    long r = parent_at(dirfd, path, &dir, name);
+    if (r == 0)
+        r = fs_symlink(&shared->fs, dir, name, target);
+    shm_unlock();
+    return r;
+}
+
+static long sys_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    if (!mm_user_ok(buf, n, true))
+        return -L_EFAULT;
+    if (!strcmp(path, "/proc/self/exe"))
+        return -L_ENOENT;
+    struct fs_node *node;
+    shm_lock();
+    long r = lookup_at(dirfd, path, false, &node);
+    if (r == 0)
+        r = fs_readlink(node, buf, n);
+    shm_unlock();
+    return r;
+}
+
+static long sys_truncate_node(struct fs_node *n, int64_t size)
+{
+    if (size < 0)
+        return -L_EINVAL;
+    return fs_truncate(&shared->fs, n, (uint64_t)size);
+}
+
+static long sys_path_op(int dirfd, const char *path, int op, uint64_t arg, int flags)
+{
+    if (!path_ok(path))
+        return -L_EFAULT;
+    if (special_kind(path))
+        return 0;
+    struct fs_node *n;
+    shm_lock();
+    long r = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+    if (r == 0) {
+        if (op == 'm')
+            fs_chmod(&shared->fs, n, (uint32_t)arg);
+        else if (op == 't')
+            r = fs_is_dir(n) ? -L_EISDIR : sys_truncate_node(n, (int64_t)arg);
+        else if (op == 'u')
+            fs_set_times(&shared->fs, n, vn_clock_ns() + shared->boot_ns, vn_clock_ns() + shared->boot_ns);
+        else if (op == 'x' && (arg & 1) && !(n->mode & 0111))
+            r = -L_EACCES;
+    }
+    shm_unlock();
+    return r;
+}
+
+/* ------------------------------------------------------------ dup and fcntl */
+
+static long sys_dup3(int old, int new, int flags, bool dup2)
+{
+    struct ofd *o = fd_get(old);
+    if (!o || new < 0 || new >= MAX_FDS)
+        return -L_EBADF;
+    if (old == new)
+        return dup2 ? new : -L_EINVAL;
+    if (me.fds[new].ofd)
+        fd_close(new);
+    shm_lock();
+    o->refs++;
+    shm_unlock();
+    me.fds[new].ofd = o;
+    me.fds[new].flags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
+    return new;
+}
+
+static long sys_dupfd(int old, int min, int fdflags)
+{
+    struct ofd *o = fd_get(old);
+    if (!o)
+        return -L_EBADF;
+    if (min < 0 || min >= MAX_FDS)
+        return -L_EINVAL;
+    long fd = fd_install(o, fdflags, min);
+    if (fd >= 0) {
+        shm_lock();
+        o->refs++;
+        shm_unlock();
+    }
+    return fd;
+}
+
+static long sys_fcntl(int fd, int cmd, uint64_t arg)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    switch (cmd) {
+    case L_F_DUPFD: return sys_dupfd(fd, (int)arg, 0);
+    case L_F_DUPFD_CLOEXEC: return sys_dupfd(fd, (int)arg, FD_CLOEXEC_BIT);
+    case L_F_GETFD: return me.fds[fd].flags;
+    case L_F_SETFD: me.fds[fd].flags = (int)(arg & FD_CLOEXEC_BIT); return 0;
+    case L_F_GETFL: return o->flags;
+    case L_F_SETFL: o->flags = (o->flags & L_O_ACCMODE) | (int)(arg & (L_O_APPEND | L_O_NONBLOCK)); return 0;
+    case 5: case 6: case 7: return 0;       /* record locks: one machine, advisory; granted */
+    default: return -L_EINVAL;
+    }
+}
+
+static long sys_ioctl(int fd, unsigned long req, uint64_t arg)
+{
+    struct ofd *o = fd_get(fd);
+    if (!o)
+        return -L_EBADF;
+    if (req == 0x5451 || req == 0x5450) {   /* FIOCLEX, FIONCLEX */
+        me.fds[fd].flags = req == 0x5451 ? FD_CLOEXEC_BIT : 0;
+        return 0;
+    }
+    if (req == 0x541B && o->kind == OFD_PIPE_R) {
+        if (!mm_user_ok((void *)arg, 4, true))
+            return -L_EFAULT;
+        *(int *)arg = (int)(o->pipe->head - o->pipe->tail);
+        return 0;
+    }
+    return o->kind == OFD_TTY ? tty_ioctl(req, arg) : -L_ENOTTY;
+}
+
+/* ------------------------------------------------------------ poll and select */
+
+struct poll_req {
+    int16_t *pfd;               /* struct pollfd: int fd; short events, revents */
+    uint64_t n;
+    long ready;
+};
+
+static int ofd_poll(struct ofd *o)
+{
+    switch (o->kind) {
+    case OFD_PIPE_R: return pipe_poll(o->pipe, false);
+    case OFD_PIPE_W: return pipe_poll(o->pipe, true);
+    case OFD_TTY: return (tty_readable() ? 1 : 0) | 4;
+    default: return 1 | 4;
+    }
+}
+
+static bool poll_scan(void *arg)
+{
+    struct poll_req *q = arg;
+    q->ready = 0;
+    for (uint64_t i = 0; i < q->n; i++) {
+        int16_t *p = q->pfd + 4 * i;
+        int fd = *(int32_t *)p;
+        p[3] = 0;
+        if (fd < 0)
+            continue;
+        struct ofd *o = fd_get(fd);
+        int rev = o ? ofd_poll(o) & (p[2] | 8 | 16) : 32;  /* POLLNVAL */
+        p[3] = (int16_t)rev;
+        if (rev)
+            q->ready++;
+    }
+    return q->ready > 0;
+}
+
+static long do_poll(void *fds, uint64_t n, int64_t timeout_ms)
+{
+    if (n > MAX_FDS)
+        return -L_EINVAL;
+    if (!mm_user_ok(fds, n * 8, true))
+        return -L_EFAULT;
+    struct poll_req q = {fds, n, 0};
+    uint64_t deadline = timeout_ms < 0 ? 0 : vn_clock_ns() + (uint64_t)timeout_ms * 1000000 + 1;
+    if (timeout_ms == 0) {
+        shm_lock();
+        poll_scan(&q);
+        shm_unlock();
+        return q.ready;
+    }
+    long r = posix_block(poll_scan, &q, deadline);
+    return r == -L_EAGAIN ? 0 : r < 0 ? r : q.ready;
+}
+
+struct select_req {
+    int n;
+    uint64_t *in[3];            /* read, write, except sets (copies) */
+    uint64_t out[3][MAX_FDS / 64];
+    long ready;
+};
+
+static bool select_scan(void *arg)
+{
+    struct select_req *q = arg;
+    q->ready = 0;
+    memset(q->out, 0, sizeof(q->out));
+    for (int fd = 0; fd < q->n; fd++) {
+        for (int k = 0; k < 3; k++) {
+            if (!q->in[k] || !(q->in[k][fd / 64] & (1ul << (fd % 64))))
+                continue;
+            struct ofd *o = fd_get(fd);
+            int ev = o ? ofd_poll(o) : 0;
+            bool hit = k == 0 ? (ev & (1 | 16 | 8)) : k == 1 ? (ev & (4 | 8)) : false;
+            if (hit) {
+                q->out[k][fd / 64] |= 1ul << (fd % 64);
+                q->ready++;
+            }
+        }
+    }
+    return q->ready > 0;
+}
+
+static long do_select(int n, uint64_t *r, uint64_t *w, uint64_t *e, int64_t timeout_ns)
+{
+    if (n < 0 || n > MAX_FDS)
+        return -L_EINVAL;
+    uint64_t bytes = ((uint64_t)n + 63) / 64 * 8;
+    struct select_req q = {.n = n, .in = {r, w, e}};
+    for (int k = 0; k < 3; k++) {
+        if (q.in[k] && !mm_user_ok(q.in[k], bytes, true))
+            return -L_EFAULT;
+        for (int fd = 0; q.in[k] && fd < n; fd++)
+            if ((q.in[k][fd / 64] & (1ul << (fd % 64))) && !fd_get(fd))
+                return -L_EBADF;
+    }
+    long res;
+    if (timeout_ns == 0) {
+        shm_lock();
+        select_scan(&q);
+        shm_unlock();
+        res = q.ready;
+    } else {
+        res = posix_block(select_scan, &q, timeout_ns < 0 ? 0 : vn_clock_ns() + (uint64_t)timeout_ns);
+        res = res == -L_EAGAIN ? 0 : res < 0 ? res : q.ready;
+    }
+    if (res >= 0)
+        for (int k = 0; k < 3; k++)
+            if (q.in[k])
+                memcpy(q.in[k], q.out[k], bytes);
+    return res;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+long fd_syscall(struct vn_xframe *x, bool *handled)
+{
+    uint64_t a = x->rdi, b = x->rsi, c = x->rdx, d = x->r10, e = x->r8;
+    *handled = true;
+    switch (x->rax) {
+    case 0: return sys_read((int)a, (void *)b, c);
+    case 1: return sys_write((int)a, (const void *)b, c);
+    case 2: return do_open(L_AT_FDCWD, (const char *)a, (int)b, (uint32_t)c);
+    case 3: return fd_close((int)a);
+    case 4: return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, 0);
+    case 5: return sys_fstat((int)a, (void *)b);
+    case 6: return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, AT_SYMLINK_NOFOLLOW);
+    case 7: return do_poll((void *)a, b, (int)c);
+    case 8: return sys_lseek((int)a, (int64_t)b, (int)c);
+    case 16: return sys_ioctl((int)a, b, c);
+    case 17: return sys_pread((int)a, (void *)b, c, (int64_t)d, false);
+    case 18: return sys_pread((int)a, (void *)b, c, (int64_t)d, true);
+    case 19: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, false);
+    case 20: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, true);
+    case 21: return sys_path_op(L_AT_FDCWD, (const char *)a, 'x', b, 0);
+    case 22: case 293: {
+        int *fds = (int *)a, tmp[2];
+        if (!mm_user_ok(fds, 8, true))
+            return -L_EFAULT;
+        long r = pipe_create(tmp, x->rax == 293 ? (int)b : 0);
+        if (r == 0)
+            fds[0] = tmp[0], fds[1] = tmp[1];
+        return r;
+    }
+    case 23: case 270: {
+        int64_t t = -1;
+        if (d) {
+            if (!mm_user_ok((void *)d, 16, false))
+                return -L_EFAULT;
+            uint64_t *tv = (uint64_t *)d;
+            t = (int64_t)(tv[0] * 1000000000ul + tv[1] * (x->rax == 23 ? 1000 : 1));
+        }
+        return do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d == NULL ? NULL : (uint64_t *)e == NULL ? NULL : (uint64_t *)e, t);
+    }
+    case 271: {
+        int64_t t = -1;
+        if (c) {
+            if (!mm_user_ok((void *)c, 16, false))
+                return -L_EFAULT;
+            t = (int64_t)(((uint64_t *)c)[0] * 1000 + ((uint64_t *)c)[1] / 1000000);
+        }
+        return do_poll((void *)a, b, t);
+    }
+    case 32: return sys_dupfd((int)a, 0, 0);
+    case 33: return sys_dup3((int)a, (int)b, 0, true);
+    case 292: return sys_dup3((int)a, (int)b, (int)c, false);
+    case 72: return sys_fcntl((int)a, (int)b, c);
+    case 74: case 75: case 162: return 0;      /* fsync, fdatasync, sync: memory is the store */
+    case 76: return sys_path_op(L_AT_FDCWD, (const char *)a, 't', b, 0);
+    case 77: {
+        struct ofd *o = fd_get((int)a);
+        if (!o)
+            return -L_EBADF;
+        if (o->kind != OFD_FILE || (o->flags & L_O_ACCMODE) == 0)
+            return -L_EINVAL;
+        shm_lock();
+        long r = sys_truncate_node(o->node, (int64_t)b);
+        shm_unlock();
+        return r;
+    }
+    case 79: return sys_getcwd((char *)a, b);
+    case 80: return sys_chdir((const char *)a);
+    case 81: return sys_fchdir((int)a);
+    case 82: return sys_renameat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
+    case 83: return sys_mkdirat(L_AT_FDCWD, (const char *)a, (uint32_t)b);
+    case 84: return sys_unlinkat(L_AT_FDCWD, (const char *)a, AT_REMOVEDIR);
+    case 85: return do_open(L_AT_FDCWD, (const char *)a, L_O_CREAT | L_O_WRONLY | L_O_TRUNC, (uint32_t)b);
+    case 86: return sys_linkat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
+    case 87: return sys_unlinkat(L_AT_FDCWD, (const char *)a, 0);
+    case 88: return sys_symlinkat((const char *)a, L_AT_FDCWD, (const char *)b);
+    case 89: return sys_readlinkat(L_AT_FDCWD, (const char *)a, (char *)b, c);
+    case 90: return sys_path_op(L_AT_FDCWD, (const char *)a, 'm', b, 0);
+    case 91: {
+        struct ofd *o = fd_get((int)a);
+        if (!o)
+            return -L_EBADF;
+        if (o->kind == OFD_FILE || o->kind == OFD_DIR) {
+            shm_lock();
+            fs_chmod(&shared->fs, o->node, (uint32_t)b);
+            shm_unlock();
+        }
+        return 0;
+    }
+    case 92: case 93: case 94: case 260: return 0;     /* chown family: one user */
+    case 95: { long old = me.umask; me.umask = (uint32_t)a & 0777; return old; }
+    case 217: return sys_getdents64((int)a, (void *)b, c);
+    case 257: return do_open((int)a, (const char *)b, (int)c, (uint32_t)d);
+    case 258: return sys_mkdirat((int)a, (const char *)b, (uint32_t)c);
+    case 262: return sys_fstatat((int)a, (const char *)b, (void *)c, (int)d);
+    case 263: return sys_unlinkat((int)a, (const char *)b, (int)c);
+    case 264: case 316: return sys_renameat((int)a, (const char *)b, (int)c, (const char *)d);
+    case 265: return sys_linkat((int)a, (const char *)b, (int)c, (const char *)d);
+    case 266: return sys_symlinkat((const char *)a, (int)b, (const char *)c);
+    case 267: return sys_readlinkat((int)a, (const char *)b, (char *)c, d);
+    case 268: return sys_path_op((int)a, (const char *)b, 'm', c, 0);
+    case 269: case 439: return sys_path_op((int)a, (const char *)b, 'x', c, 0);
+    case 280: return b ? sys_path_op((int)a, (const char *)b, 'u', 0, (int)d) : 0;     /* utimensat */
+    default:
+        *handled = false;
+        return 0;
+    }
+}

@@ -1,0 +1,377 @@
+/*
+ * The program's memory, managed entirely by the libOS.  Every page of the
+ * program (text, data, brk, mmap, stack) is one page capability in this
+ * process's table, recorded in a registry keyed by address with its
+ * logical rights (PG_W, PG_X) and state (PG_COW, PG_SHARED).
+ *
+ * Copy-on-write fork (as in JOS and ExOS, with capabilities): fork gives
+ * the child its own root capability to every page (page_share), maps the
+ * writable private ones read-only in both and marks them PG_COW.  A write
+ * faults to mm_fault in whichever process writes: if nobody else holds
+ * the page any more (its page record shows only our capability and our
+ * mapping), it is simply made writable again; otherwise the process copies
+ * it into a fresh page of its own.  No kernel involvement beyond the page
+ * syscalls, and nothing is shared after either process exits.
+ */
+#include "posix.h"
+
+static struct reg {
+    uint64_t key;               /* va | PG_* flags; 0 empty, 1 deleted */
+    capref_t cap;
+    uint32_t pad;
+} *reg;
+static uint64_t reg_slots, reg_used;
+static uint64_t scratch_va;
+
+#define KEY_VA(k) ((k) & ~0xffful)
+#define KEY_FL(k) ((unsigned)((k) & 0xfff))
+
+static uint64_t hash(uint64_t va)
+{
+    return (va >> 12) * 0x9e3779b97f4a7c15ul >> 20;
+}
+
+static struct reg *reg_find(uint64_t va)
+{
+    for (uint64_t n = 0, s = hash(va) & (reg_slots - 1); n < reg_slots; n++, s = (s + 1) & (reg_slots - 1)) {
+        if (reg[s].key == 0)
+            return NULL;
+        if (reg[s].key > 1 && KEY_VA(reg[s].key) == va)
+            return &reg[s];
+    }
+    return NULL;
+}
+
+static void reg_insert(struct reg *table, uint64_t slots, uint64_t key, capref_t cap)
+{
+    for (uint64_t s = hash(KEY_VA(key)) & (slots - 1);; s = (s + 1) & (slots - 1)) {
+        if (table[s].key <= 1) {
+            table[s].key = key;
+            table[s].cap = cap;
+            return;
+        }
+    }
+}
+
+static int reg_grow(void)
+{
+    uint64_t slots = reg_slots ? reg_slots * 2 : 4096;
+    struct reg *t = vn_alloc_pages(slots * sizeof(*t) / PAGE_SIZE);
+    if (!t)
+        return -L_ENOMEM;
+    for (uint64_t s = 0; s < reg_slots; s++)
+        if (reg[s].key > 1)
+            reg_insert(t, slots, reg[s].key, reg[s].cap);
+    if (reg)
+        vn_unmap_free((uint64_t)reg, reg_slots * sizeof(*t) / PAGE_SIZE);
+    reg = t;
+    reg_slots = slots;
+    return 0;
+}
+
+static int reg_put(uint64_t va, capref_t cap, unsigned flags)
+{
+    struct reg *r = reg_find(va);
+    if (r) {
+        r->key = va | flags;
+        r->cap = cap;
+        return 0;
+    }
+    if ((reg_used + 1) * 10 > reg_slots * 7 && reg_grow() < 0)
+        return -L_ENOMEM;
+    reg_insert(reg, reg_slots, va | flags, cap);
+    reg_used++;
+    return 0;
+}
+
+void mm_init(void)
+{
+    if (!reg)
+        reg_grow();
+    if (!scratch_va)
+        scratch_va = vn_va_reserve(1);
+}
+
+uint64_t mm_pages(void)
+{
+    return reg_used;
+}
+
+static unsigned hw_prot(unsigned flags)
+{
+    return ((flags & PG_W) && !(flags & PG_COW) ? VM_PROT_WRITE : 0) | ((flags & PG_X) ? VM_PROT_EXEC : 0);
+}
+
+int mm_add(uint64_t va, capref_t cap, unsigned flags, bool map)
+{
+    if (map) {
+        struct vn_map_entry m = {va, cap, hw_prot(flags), 0};
+        long r = vn_page_map(CAP_SELF, &m, 1);
+        if (r < 0)
+            return (int)r;
+    }
+    return reg_put(va, cap, flags);
+}
+
+/* Fresh zeroed pages for [va, va + npages) (replacing what was there).
+ * Errors: -L_ENOMEM (quota or memory; pages mapped so far stay). */
+int mm_map_fresh(uint64_t va, uint64_t npages, unsigned flags)
+{
+    struct vn_map_entry batch[64];
+    for (uint64_t done = 0; done < npages;) {
+        uint64_t k = npages - done < 64 ? npages - done : 64;
+        for (uint64_t i = 0; i < k; i++) {
+            long c = vn_page_alloc(CAP_SELF, 0, 1);
+            if (c < 0) {
+                for (uint64_t j = 0; j < i; j++)
+                    vn_cap_delete(batch[j].cap);
+                return -L_ENOMEM;
+            }
+            batch[i] = (struct vn_map_entry){va + (done + i) * PAGE_SIZE, (capref_t)c, hw_prot(flags), 0};
+        }
+        for (uint64_t i = 0; i < k; i++) {
+            struct reg *old = reg_find(batch[i].va);
+            if (old) {
+                vn_cap_delete(old->cap);    /* also unmaps it */
+                old->key = 1;
+                reg_used--;
+            }
+        }
+        if (vn_page_map(CAP_SELF, batch, k) < 0) {
+            for (uint64_t j = 0; j < k; j++)
+                vn_cap_delete(batch[j].cap);
+            return -L_ENOMEM;
+        }
+        for (uint64_t i = 0; i < k; i++)
+            if (reg_put(batch[i].va, batch[i].cap, flags) < 0)
+                return -L_ENOMEM;
+        done += k;
+    }
+    return 0;
+}
+
+void mm_unmap(uint64_t va, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages; i++) {
+        struct reg *r = reg_find(va + i * PAGE_SIZE);
+        if (r) {
+            vn_cap_delete(r->cap);          /* the page goes, with its mapping */
+            r->key = 1;
+            reg_used--;
+        }
+    }
+}
+
+void mm_clear(void)
+{
+    for (uint64_t s = 0; s < reg_slots; s++) {
+        if (reg[s].key > 1)
+            vn_cap_delete(reg[s].cap);
+        reg[s].key = 0;
+    }
+    reg_used = 0;
+}
+
+static bool in_stack(uint64_t va)
+{
+    return va < PSTACK_TOP && va >= PSTACK_TOP - PSTACK_MAX;
+}
+
+/* Whether the program may access [p, p + len): every page is the
+ * program's (stack pages are made on demand), writable if asked. */
+bool mm_user_ok(const void *p, uint64_t len, bool write)
+{
+    uint64_t va = (uint64_t)p;
+    if (len == 0)
+        return true;
+    if (!prog_range(va, len))
+        return false;
+    for (uint64_t pg = va & ~0xffful; pg < va + len; pg += PAGE_SIZE) {
+        struct reg *r = reg_find(pg);
+        if (!r) {
+            if (!in_stack(pg) || mm_map_fresh(pg, 1, PG_W) < 0)
+                return false;
+            continue;
+        }
+        if (write && !(KEY_FL(r->key) & PG_W))
+            return false;
+    }
+    return true;
+}
+
+bool mm_str_ok(const char *s, uint64_t max)
+{
+    uint64_t va = (uint64_t)s;
+    for (uint64_t n = 0; n < max; n++) {
+        if (n == 0 || (va + n) % PAGE_SIZE == 0)
+            if (!mm_user_ok(s + n, 1, false))
+                return false;
+        if (!s[n])
+            return true;
+    }
+    return false;
+}
+
+/* Resolve a write to a copy-on-write page. */
+static bool cow_break(struct reg *r, uint64_t va)
+{
+    unsigned flags = KEY_FL(r->key) & ~PG_COW;
+    uint64_t pfn = (vn_pte(va) & 0x000ffffffffff000ul) >> 12;
+    if (vn_pageinfo[pfn].refs <= 2) {           /* our root and our mapping only */
+        if (vn_page_protect(CAP_SELF, va, 1, hw_prot(flags)) < 0)
+            return false;
+        r->key = va | flags;
+        return true;
+    }
+    long c = vn_page_alloc(CAP_SELF, 0, 1);
+    if (c < 0)
+        return false;
+    struct vn_map_entry m = {scratch_va, (capref_t)c, VM_PROT_WRITE, 0};
+    if (vn_page_map(CAP_SELF, &m, 1) < 0) {
+        vn_cap_delete((capref_t)c);
+        return false;
+    }
+    memcpy((void *)scratch_va, (const void *)va, PAGE_SIZE);
+    vn_page_unmap(CAP_SELF, scratch_va, 1);
+    m = (struct vn_map_entry){va, (capref_t)c, hw_prot(flags), 0};
+    if (vn_page_map(CAP_SELF, &m, 1) < 0) {
+        vn_cap_delete((capref_t)c);
+        return false;
+    }
+    vn_cap_delete(r->cap);
+    r->key = va | flags;
+    r->cap = (capref_t)c;
+    return true;
+}
+
+/* Page-fault upcall: copy-on-write and stack growth.  Anything else is the
+ * program's fault (signal.c turns it into SIGSEGV). */
+bool mm_fault(struct vn_xframe *x)
+{
+    uint64_t va = x->addr & ~0xffful;
+    struct reg *r = reg_find(va);
+    if (r && (x->err & PF_WRITE) && (KEY_FL(r->key) & (PG_COW | PG_W)) == (PG_COW | PG_W))
+        return cow_break(r, va);
+    if (!r && !(x->err & PF_PRESENT) && in_stack(va) && x->addr + 65536 + 256 >= x->rsp)
+        return mm_map_fresh(va, 1, PG_W) == 0;
+    return false;
+}
+
+long sys_brk(uint64_t want)
+{
+    uint64_t cur_top = (me.brk_cur + PAGE_SIZE - 1) & ~0xffful;
+    if (want < me.brk_start || want > me.brk_start + (1ul << 30))
+        return (long)me.brk_cur;
+    uint64_t new_top = (want + PAGE_SIZE - 1) & ~0xffful;
+    if (new_top > cur_top && mm_map_fresh(cur_top, (new_top - cur_top) / PAGE_SIZE, PG_W) < 0)
+        return (long)me.brk_cur;
+    if (new_top < cur_top)
+        mm_unmap(new_top, (cur_top - new_top) / PAGE_SIZE);
+    me.brk_cur = want;
+    return (long)want;
+}
+
+#define L_PROT_WRITE 2
+#define L_PROT_EXEC 4
+#define L_MAP_SHARED 0x01
+#define L_MAP_FIXED 0x10
+#define L_MAP_ANON 0x20
+
+static unsigned pg_flags(int prot)
+{
+    return ((prot & L_PROT_WRITE) ? PG_W : 0) | ((prot & L_PROT_EXEC) ? PG_X : 0);
+}
+
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+    uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (len == 0 || n > (1ul << 24) || off % PAGE_SIZE)
+        return -L_EINVAL;
+    struct ofd *o = NULL;
+    if (!(flags & L_MAP_ANON)) {
+        o = fd_get(fd);
+        if (!o)
+            return -L_EBADF;
+        if (o->kind != OFD_FILE)
+            return -L_EACCES;
+        if ((flags & L_MAP_SHARED) && (prot & L_PROT_WRITE))
+            return -L_EACCES;       /* writable shared file mappings: not supported */
+    }
+    uint64_t va;
+    if (flags & L_MAP_FIXED) {
+        if (addr % PAGE_SIZE || !prog_range(addr, n * PAGE_SIZE))
+            return -L_EINVAL;
+        va = addr;
+    } else {
+        va = me.mmap_next;
+        me.mmap_next += (n + 1) * PAGE_SIZE;        /* a guard page between mappings */
+    }
+    unsigned fl = pg_flags(prot) | ((flags & L_MAP_SHARED) && !o ? PG_SHARED : 0);
+    if (prot == 0 && !(flags & L_MAP_FIXED))
+        return (long)va;                            /* a reservation: pages come with mprotect */
+    if (mm_map_fresh(va, n, fl | PG_W) < 0) {
+        mm_unmap(va, n);
+        return -L_ENOMEM;
+    }
+    if (o) {
+        shm_lock();
+        fs_read(o->node, off, (void *)va, len);
+        shm_unlock();
+    }
+    if (!(fl & PG_W))
+        sys_mprotect(va, n * PAGE_SIZE, prot);
+    return (long)va;
+}
+
+long sys_munmap(uint64_t addr, uint64_t len)
+{
+    if (addr % PAGE_SIZE || !prog_range(addr, len))
+        return -L_EINVAL;
+    mm_unmap(addr, (len + PAGE_SIZE - 1) / PAGE_SIZE);
+    return 0;
+}
+
+long sys_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+    uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (addr % PAGE_SIZE || !prog_range(addr, n * PAGE_SIZE))
+        return -L_EINVAL;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t va = addr + i * PAGE_SIZE;
+        struct reg *r = reg_find(va);
+        if (!r) {
+            /* Part of a PROT_NONE reservation (or the stack): make it now. */
+            if (prot && mm_map_fresh(va, 1, pg_flags(prot)) < 0)
+                return -L_ENOMEM;
+            continue;
+        }
+        unsigned fl = (KEY_FL(r->key) & (PG_COW | PG_SHARED)) | pg_flags(prot);
+        if (vn_page_protect(CAP_SELF, va, 1, hw_prot(fl)) < 0)
+            return -L_ENOMEM;
+        r->key = va | fl;
+    }
+    return 0;
+}
+
+long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
+{
+    uint64_t n = 0;
+    for (uint64_t s = 0; s < reg_slots; s++) {
+        if (reg[s].key <= 1)
+            continue;
+        if (n == max)
+            return -L_ENOMEM;
+        uint64_t va = KEY_VA(reg[s].key);
+        unsigned fl = KEY_FL(reg[s].key);
+        long c = vn_page_share(reg[s].cap, child, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
+        if (c < 0)
+            return -L_ENOMEM;
+        if ((fl & PG_W) && !(fl & PG_SHARED) && !(fl & PG_COW)) {
+            fl |= PG_COW;
+            vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
+            reg[s].key = va | fl;
+        }
+        out[n++] = (struct handoff_page){va, (capref_t)c, fl};
+    }
+    return (long)n;
+}

@@ -1,0 +1,160 @@
+/*
+ * Pipes: a ring of PIPE_BUF_SIZE bytes in the shared arena, with byte
+ * counters written by one side each.  No kernel pipe object: a blocked
+ * reader or writer sleeps on the arena's epoch word and re-checks when
+ * someone bumps it (any read, write or close does).  Writes of at most
+ * PIPE_BUF (4096) bytes are atomic; a write with no reader left fails with
+ * EPIPE (and SIGPIPE); reads see EOF once no writer is left.
+ */
+#include "posix.h"
+
+#define PIPE_ATOMIC 4096
+
+long pipe_create(int *fds, int flags)
+{
+    shm_lock();
+    struct pipe *p = NULL;
+    for (int i = 0; i < MAX_PIPES && !p; i++)
+        if (!shared->pipes[i].used)
+            p = &shared->pipes[i];
+    uint8_t *buf = p ? shm_alloc(PIPE_BUF_SIZE) : NULL;
+    struct ofd *r = buf ? ofd_new(OFD_PIPE_R, flags & L_O_NONBLOCK) : NULL;
+    struct ofd *w = r ? ofd_new(OFD_PIPE_W, (flags & L_O_NONBLOCK) | L_O_WRONLY) : NULL;
+    if (!w) {
+        if (r)
+            r->kind = OFD_FREE;
+        shm_free(buf, PIPE_BUF_SIZE);
+        shm_unlock();
+        return p ? -L_ENOMEM : -L_EMFILE;
+    }
+    *p = (struct pipe){.used = 1, .readers = 1, .writers = 1, .buf = buf};
+    r->pipe = w->pipe = p;
+    int fdflags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
+    int a = fd_install(r, fdflags, 0), b = a < 0 ? a : fd_install(w, fdflags, 0);
+    if (b < 0) {
+        if (a >= 0)
+            me.fds[a].ofd = NULL;
+        ofd_put(r);
+        ofd_put(w);
+        shm_unlock();
+        return b;
+    }
+    shm_unlock();
+    fds[0] = a;
+    fds[1] = b;
+    return 0;
+}
+
+/* Called with the lock held when an end's last descriptor goes. */
+void pipe_close_end(struct pipe *p, bool writer)
+{
+    if (writer)
+        p->writers--;
+    else
+        p->readers--;
+    if (!p->readers && !p->writers) {
+        shm_free(p->buf, PIPE_BUF_SIZE);
+        p->used = 0;
+    }
+    shm_event();
+}
+
+static bool can_read(void *arg)
+{
+    struct pipe *p = arg;
+    return p->head != p->tail || p->writers == 0;
+}
+
+long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock)
+{
+    if (n == 0)
+        return 0;
+    for (;;) {
+        if (!nonblock) {
+            long r = posix_block(can_read, p, 0);
+            if (r < 0)
+                return r;
+        }
+        shm_lock();
+        uint64_t avail = p->head - p->tail;
+        if (avail == 0) {
+            int writers = p->writers;
+            shm_unlock();
+            if (!writers)
+                return 0;
+            if (nonblock)
+                return -L_EAGAIN;
+            continue;
+        }
+        uint64_t k = avail < n ? avail : n;
+        for (uint64_t done = 0; done < k;) {
+            uint64_t off = p->tail % PIPE_BUF_SIZE, run = PIPE_BUF_SIZE - off;
+            if (run > k - done)
+                run = k - done;
+            memcpy((uint8_t *)buf + done, p->buf + off, run);
+            done += run;
+            p->tail += run;
+        }
+        shm_event();
+        shm_unlock();
+        return (long)k;
+    }
+}
+
+struct want_space {
+    struct pipe *p;
+    uint64_t need;
+};
+
+static bool can_write(void *arg)
+{
+    struct want_space *w = arg;
+    return PIPE_BUF_SIZE - (w->p->head - w->p->tail) >= w->need || w->p->readers == 0;
+}
+
+long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock)
+{
+    uint64_t done = 0;
+    while (done < n) {
+        /* Small writes go in whole; larger ones as space appears. */
+        struct want_space w = {p, n - done <= PIPE_ATOMIC ? n - done : 1};
+        if (!nonblock) {
+            long r = posix_block(can_write, &w, 0);
+            if (r < 0)
+                return done ? (long)done : r;
+        }
+        shm_lock();
+        if (p->readers == 0) {
+            shm_unlock();
+            return -L_EPIPE;
+        }
+        uint64_t space = PIPE_BUF_SIZE - (p->head - p->tail);
+        if (space < w.need) {
+            shm_unlock();
+            if (nonblock)
+                return done ? (long)done : -L_EAGAIN;
+            continue;
+        }
+        uint64_t k = space < n - done ? space : n - done;
+        for (uint64_t c = 0; c < k;) {
+            uint64_t off = p->head % PIPE_BUF_SIZE, run = PIPE_BUF_SIZE - off;
+            if (run > k - c)
+                run = k - c;
+            memcpy(p->buf + off, (const uint8_t *)buf + done + c, run);
+            c += run;
+            p->head += run;
+        }
+        done += k;
+        shm_event();
+        shm_unlock();
+    }
+    return (long)done;
+}
+
+/* Poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16); lock held. */
+int pipe_poll(struct pipe *p, bool writer)
+{
+    if (writer)
+        return p->readers == 0 ? 8 : (PIPE_BUF_SIZE - (p->head - p->tail) >= PIPE_ATOMIC ? 4 : 0);
+    return (p->head != p->tail ? 1 : 0) | (p->writers == 0 ? 16 : 0);
+}

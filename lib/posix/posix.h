@@ -1,0 +1,330 @@
+/*
+ * The POSIX library OS: shared declarations.
+ *
+ * Every POSIX process is one Veneer environment running this libOS and one
+ * Linux program in the same address space.  The program's system calls are
+ * reflected to the libOS (syscall.c), which serves them from:
+ *   - its private state (struct proc_local: descriptors, signal actions,
+ *     memory map), copied to the child at fork;
+ *   - the shared arena (struct posix_shared): process table, open-file
+ *     descriptions, pipes, the tty and the file system, mapped at the same
+ *     address in every process of this POSIX instance, by capabilities
+ *     that only its processes hold.
+ *
+ * Address space of a POSIX process:
+ *
+ *   0x7e0000000000 +-----------------------------+ libOS stack top (spawn)
+ *   0x7da000000000 | boot archive, read-only     | ARCHIVE_VA
+ *   0x7d9000000000 | fork hand-off pages         | HANDOFF_VA
+ *   0x7d8000000000 | shared arena                | SHM_BASE
+ *   0x7d0000000000 | libOS text, data, bss       | (posix.ld)
+ *   0x7c0000000000 | program stack (grows down,  | PSTACK_TOP
+ *                  |  PSTACK_MAX)                |
+ *   0x600000000000 | mmap area (bottom up)       | MMAP_BASE
+ *   0x555555554000 | static-PIE load base        | PIE_BASE
+ *   0x200000000000 +-----------------------------+
+ *   0x100000000000 | libveneer pool (libOS-      | (mem.c)
+ *                  |  private: upcall stacks...) |
+ *   0x000000400000 | fixed-address programs, brk |
+ */
+#ifndef POSIX_POSIX_H
+#define POSIX_POSIX_H
+
+#include "libveneer.h"
+#include "vn.h"
+#include "fs.h"
+
+#define ARCHIVE_VA   0x7da000000000ul
+#define HANDOFF_VA   0x7d9000000000ul
+#define SHM_BASE     0x7d8000000000ul
+#define LIBOS_BASE   0x7d0000000000ul
+#define PSTACK_TOP   0x7c0000000000ul
+#define PSTACK_MAX   (8ul << 20)
+#define PSTACK_INIT  16                 /* pages mapped at exec */
+#define MMAP_BASE    0x600000000000ul
+#define PIE_BASE     0x555555554000ul
+#define POOL_LO      0x100000000000ul
+#define POOL_HI      0x200000000000ul
+
+#define SHM_CAPS     2                  /* the arena: SHM_CAPS runs of 512 pages */
+#define SHM_PAGES    (SHM_CAPS * 512)
+
+/* Whether [va, va + len) is program territory (not the libOS's). */
+static inline bool prog_range(uint64_t va, uint64_t len)
+{
+    uint64_t end = va + len;
+    return end >= va && end <= LIBOS_BASE && (end <= POOL_LO || va >= POOL_HI) && va >= PAGE_SIZE;
+}
+
+/* ---------------------------------------------------------------- Linux ABI */
+#define L_EPERM 1
+#define L_ENOENT 2
+#define L_ESRCH 3
+#define L_EINTR 4
+#define L_EIO 5
+#define L_ENOEXEC 8
+#define L_EBADF 9
+#define L_ECHILD 10
+#define L_EAGAIN 11
+#define L_ENOMEM 12
+#define L_EACCES 13
+#define L_EFAULT 14
+#define L_EEXIST 17
+#define L_ENOTDIR 20
+#define L_EISDIR 21
+#define L_EINVAL 22
+#define L_EMFILE 24
+#define L_ENOTTY 25
+#define L_ESPIPE 29
+#define L_EPIPE 32
+#define L_ERANGE 34
+#define L_ENOSYS 38
+
+#define L_O_ACCMODE 03
+#define L_O_WRONLY 01
+#define L_O_RDWR 02
+#define L_O_CREAT 0100
+#define L_O_EXCL 0200
+#define L_O_NOCTTY 0400
+#define L_O_TRUNC 01000
+#define L_O_APPEND 02000
+#define L_O_NONBLOCK 04000
+#define L_O_DIRECTORY 0200000
+#define L_O_NOFOLLOW 0400000
+#define L_O_CLOEXEC 02000000
+#define L_AT_FDCWD (-100)
+
+#define NSIG_L 65
+#define L_SIGHUP 1
+#define L_SIGINT 2
+#define L_SIGQUIT 3
+#define L_SIGILL 4
+#define L_SIGTRAP 5
+#define L_SIGABRT 6
+#define L_SIGBUS 7
+#define L_SIGFPE 8
+#define L_SIGKILL 9
+#define L_SIGUSR1 10
+#define L_SIGSEGV 11
+#define L_SIGPIPE 13
+#define L_SIGALRM 14
+#define L_SIGTERM 15
+#define L_SIGCHLD 17
+#define L_SIGCONT 18
+#define L_SIGSTOP 19
+#define L_SIGTSTP 20
+#define L_SIGTTIN 21
+#define L_SIGTTOU 22
+#define L_SIGWINCH 28
+#define SIGBIT(s) (1ul << ((s) - 1))
+
+/* ---------------------------------------------------------------- shared arena */
+#define MAX_PROCS 128
+#define MAX_OFDS 512
+#define MAX_PIPES 64
+#define PIPE_BUF_SIZE 16384
+
+enum { P_FREE, P_EMBRYO, P_ALIVE, P_STOPPED, P_ZOMBIE };
+
+/* One process, as every process of the instance sees it. */
+struct proc {
+    int state;                  /* P_* */
+    int pid, ppid, pgid, sid;
+    int envid;
+    int wstatus;                /* wait status once a zombie, or when stopped */
+    int report;                 /* stop/continue to report to wait4 */
+    uint64_t sig_pending;       /* SIGBIT()s posted, not yet taken */
+    int sig_sender[NSIG_L];     /* pid that sent each pending signal */
+    uint64_t start_ns;
+    uint64_t cpu_tsc;           /* CPU time, updated at exit (for ps) */
+    char comm[16];
+    char cmdline[96];           /* argv joined by NULs, for ps */
+    int cmdline_len;
+};
+
+enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN };
+
+/* An open file description: shared by dup'ed and inherited descriptors. */
+struct ofd {
+    int kind;                   /* OFD_* */
+    int refs;                   /* descriptors naming it, in all processes */
+    int flags;                  /* O_* status flags and access mode */
+    uint64_t pos;               /* file offset; directory cursor */
+    struct fs_node *node;       /* OFD_FILE, OFD_DIR */
+    struct pipe *pipe;          /* OFD_PIPE_* */
+    char *gen;                  /* OFD_GEN: generated text (/proc) */
+    uint64_t gen_len;
+};
+
+/* A pipe: a ring in the arena; readers and writers wait on the epoch. */
+struct pipe {
+    int used;
+    int readers, writers;
+    uint64_t head, tail;        /* bytes written, bytes read (tail <= head) */
+    uint8_t *buf;               /* PIPE_BUF_SIZE bytes */
+};
+
+/* The console as a terminal (tty.c). */
+struct tty {
+    uint32_t iflag, oflag, cflag, lflag;
+    uint8_t line;
+    uint8_t cc[19];
+    int pgrp, sid;              /* foreground process group, session */
+    uint16_t rows, cols;
+    char edit[1024];            /* line being edited (canonical mode) */
+    int edit_len;
+    char ready[4096];           /* bytes readers may take */
+    int ready_len;
+    int eof;                    /* ^D seen at the start of a line */
+};
+
+struct posix_shared {
+    volatile uint32_t lock;
+    volatile uint64_t epoch;    /* bumped on every event a process may wait for */
+    int next_pid;
+    uint64_t boot_ns;
+    struct proc procs[MAX_PROCS];
+    struct ofd ofds[MAX_OFDS];
+    struct pipe pipes[MAX_PIPES];
+    struct tty tty;
+    struct fs fs;
+    /* arena allocator (shm.c) */
+    uint64_t heap_next, heap_end;
+    void *free_lists[24];
+};
+
+#define shared ((struct posix_shared *)SHM_BASE)
+
+/* ---------------------------------------------------------------- private */
+#define MAX_FDS 256
+#define FD_CLOEXEC_BIT 1
+
+struct k_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+#define L_SA_SIGINFO 4
+#define L_SA_NODEFER 0x40000000
+#define L_SA_RESETHAND 0x80000000
+#define L_SA_RESTART 0x10000000
+#define L_SIG_DFL 0
+#define L_SIG_IGN 1
+
+/* One process's private state: copied to the child at fork. */
+struct proc_local {
+    int pid;
+    struct proc *self;
+    struct { struct ofd *ofd; int flags; } fds[MAX_FDS];
+    struct fs_node *cwd;
+    struct k_sigaction act[NSIG_L];
+    uint64_t sigmask;
+    uint64_t brk_start, brk_cur, mmap_next;
+    uint32_t umask;
+    int trace;
+};
+
+extern struct proc_local me;
+
+/* shm.c: the arena, its lock, allocation and waiting */
+void shm_create(void);
+int shm_attach(const capref_t caps[SHM_CAPS]);
+extern capref_t shm_caps[SHM_CAPS];
+void shm_lock(void);
+void shm_unlock(void);
+void *shm_alloc(size_t n);
+void shm_free(void *p, size_t n);
+void shm_event(void);
+/* Sleep until the epoch moves past `seen`, a timeout (ns, 0: none). */
+void shm_wait(uint64_t seen, uint64_t timeout_ns);
+extern const struct fs_alloc shm_fs_alloc;
+
+/* mm.c: the program's memory */
+#define PG_W    0x1     /* logically writable */
+#define PG_X    0x2     /* executable */
+#define PG_COW  0x4     /* shared copy-on-write: mapped read-only for now */
+#define PG_SHARED 0x8   /* MAP_SHARED: stays shared across fork */
+void mm_init(void);
+int mm_map_fresh(uint64_t va, uint64_t npages, unsigned pgflags);
+int mm_add(uint64_t va, capref_t cap, unsigned pgflags, bool map);
+void mm_unmap(uint64_t va, uint64_t npages);
+void mm_clear(void);
+bool mm_user_ok(const void *p, uint64_t len, bool write);
+bool mm_str_ok(const char *s, uint64_t max);
+bool mm_fault(struct vn_xframe *x);
+long sys_brk(uint64_t want);
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+long sys_munmap(uint64_t addr, uint64_t len);
+long sys_mprotect(uint64_t addr, uint64_t len, int prot);
+/* Fork: share every page with child into hand-off entries; returns count. */
+struct handoff_page { uint64_t va; capref_t cap; uint32_t flags; };
+long mm_fork(capref_t child, struct handoff_page *out, uint64_t max);
+uint64_t mm_pages(void);
+
+/* exec.c */
+long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
+long sys_execve(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
+
+/* fd.c: descriptors and files */
+void fd_init_console(void);
+struct ofd *ofd_new(int kind, int flags);
+void ofd_put(struct ofd *o);
+int fd_install(struct ofd *o, int fdflags, int min);
+struct ofd *fd_get(int fd);
+void fd_close_all(bool cloexec_only);
+void fd_fork_refs(void);
+long fd_syscall(struct vn_xframe *x, bool *handled);
+long sys_read(int fd, void *buf, uint64_t n);
+long sys_write(int fd, const void *buf, uint64_t n);
+
+/* pipe.c */
+long pipe_create(int *fds, int flags);
+long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock);
+long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock);
+void pipe_close_end(struct pipe *p, bool writer);
+int pipe_poll(struct pipe *p, bool writer);
+
+/* tty.c */
+void tty_init(void);
+void tty_poll_input(void);
+long tty_read(void *buf, uint64_t n, bool nonblock);
+long tty_write(const void *buf, uint64_t n);
+long tty_ioctl(unsigned long req, uint64_t arg);
+bool tty_readable(void);
+
+/* proc.c */
+void proc_init_first(void);
+struct proc *proc_find(int pid);
+long sys_fork(struct vn_xframe *x);
+long sys_wait4(int pid, int *status, int options);
+void posix_exit(int wstatus) __attribute__((noreturn));
+long proc_syscall(struct vn_xframe *x, bool *handled);
+void proc_reap_envs(void);
+
+/* signal.c */
+int sig_post(struct proc *p, int sig, int sender);
+long sig_syscall(struct vn_xframe *x, bool *handled);
+void sig_deliver(struct vn_xframe *x);
+bool sig_pending_now(void);
+bool sig_fault(struct vn_xframe *x);
+void sig_on_preempt(struct vn_xframe *x);
+void sig_exec_reset(void);
+int sig_default_terminate(int sig);
+
+/* syscall.c */
+void posix_serve(struct vn_xframe *x);
+/* Block until ready(arg) holds (checked with the lock held), a signal is
+ * pending (-L_EINTR), or the deadline (vn_clock_ns, 0: none) passes
+ * (-L_EAGAIN).  Returns 0 when ready. */
+long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline);
+
+/* small string helpers */
+static inline int str_ncmp(const char *a, const char *b, size_t n)
+{
+    for (; n && *a && *a == *b; n--, a++, b++)
+        ;
+    return n ? (unsigned char)*a - (unsigned char)*b : 0;
+}
+
+#endif

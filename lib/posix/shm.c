@@ -1,0 +1,132 @@
+/*
+ * The shared arena: SHM_PAGES pages that every process of this POSIX
+ * instance maps at SHM_BASE, holding the process table, open-file
+ * descriptions, pipes, the tty and the file system.  The first process
+ * allocates it; fork gives each child root capabilities of its own
+ * (page_share), so the arena lives as long as any process does.
+ *
+ * One spinlock guards it (held only for short critical sections, never
+ * while sleeping).  Waiting is on the epoch word: whoever changes state
+ * someone may wait for bumps it, and sleepers use env_wait's "word !=
+ * value" predicate on it, then re-check their condition.
+ *
+ * Allocation: power-of-two size classes from 16 bytes, carved from a bump
+ * pointer, with a free list per class.
+ */
+#include "posix.h"
+
+capref_t shm_caps[SHM_CAPS];
+
+static void shm_map(void)
+{
+    struct vn_map_entry batch[512];
+    for (int c = 0; c < SHM_CAPS; c++) {
+        for (uint64_t i = 0; i < 512; i++)
+            batch[i] = (struct vn_map_entry){SHM_BASE + (c * 512 + i) * PAGE_SIZE, shm_caps[c], VM_PROT_WRITE, i};
+        if (vn_page_map(CAP_SELF, batch, 512) != 512) {
+            printf("posix: cannot map the shared arena\n");
+            vn_exit(126);
+        }
+    }
+}
+
+void shm_create(void)
+{
+    for (int c = 0; c < SHM_CAPS; c++) {
+        long r = vn_page_alloc(CAP_SELF, 0, 512);
+        if (r < 0) {
+            printf("posix: no memory for the shared arena (%s)\n", vn_strerror(r));
+            vn_exit(126);
+        }
+        shm_caps[c] = (capref_t)r;
+    }
+    shm_map();
+    shared->heap_next = (SHM_BASE + sizeof(struct posix_shared) + 4095) & ~4095ul;
+    shared->heap_end = SHM_BASE + SHM_PAGES * PAGE_SIZE;
+    shared->next_pid = 1;
+    shared->boot_ns = vn_clock_ns();
+}
+
+int shm_attach(const capref_t caps[SHM_CAPS])
+{
+    for (int c = 0; c < SHM_CAPS; c++)
+        shm_caps[c] = caps[c];
+    shm_map();
+    return 0;
+}
+
+void shm_lock(void)
+{
+    for (unsigned spins = 0; __atomic_exchange_n(&shared->lock, 1, __ATOMIC_ACQUIRE);) {
+        __builtin_ia32_pause();
+        if (++spins % 128 == 0)
+            vn_yield();     /* the holder may be preempted on this CPU */
+    }
+}
+
+void shm_unlock(void)
+{
+    __atomic_store_n(&shared->lock, 0, __ATOMIC_RELEASE);
+}
+
+void shm_event(void)
+{
+    __atomic_add_fetch(&shared->epoch, 1, __ATOMIC_RELEASE);
+}
+
+void shm_wait(uint64_t seen, uint64_t timeout_ns)
+{
+    vn_env_wait(timeout_ns, (const uint64_t *)&shared->epoch, seen, VN_WAIT_NE);
+}
+
+static int size_class(size_t n)
+{
+    int c = 4;
+    while ((1ul << c) < n)
+        c++;
+    return c;
+}
+
+/* Zeroed memory from the arena, or NULL.  The caller holds the lock. */
+void *shm_alloc(size_t n)
+{
+    if (n == 0 || n > (1ul << 23))
+        return NULL;
+    int c = size_class(n);
+    size_t sz = 1ul << c;
+    void *p = shared->free_lists[c];
+    if (p) {
+        shared->free_lists[c] = *(void **)p;
+    } else {
+        uint64_t a = (shared->heap_next + (sz < 4096 ? sz : 4096) - 1) & ~((sz < 4096 ? sz : 4096) - 1);
+        if (a + sz > shared->heap_end)
+            return NULL;
+        p = (void *)a;
+        shared->heap_next = a + sz;
+    }
+    memset(p, 0, sz);
+    return p;
+}
+
+void shm_free(void *p, size_t n)
+{
+    if (!p)
+        return;
+    int c = size_class(n);
+    *(void **)p = shared->free_lists[c];
+    shared->free_lists[c] = p;
+}
+
+static void *fs_alloc_cb(void *ctx, size_t n)
+{
+    (void)ctx;
+    return shm_alloc(n);
+}
+
+static void fs_free_cb(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    shm_free(p, n);
+}
+
+const struct fs_alloc shm_fs_alloc = {fs_alloc_cb, fs_free_cb, NULL};

@@ -1,0 +1,261 @@
+/*
+ * The Linux system-call entry of the POSIX libOS.  The kernel reflects
+ * every syscall with a non-Veneer number to this environment's syscall
+ * upcall; posix_serve() dispatches it by Linux number to the file, process,
+ * signal and memory code, stores the result in the frame and delivers
+ * pending signals, and vn_upcall_entry returns straight to the program.
+ * Calls not served return -ENOSYS and are logged once, by name.
+ */
+#include "posix.h"
+
+extern long sig_restart_nr;
+
+static uint8_t logged[512];
+
+/* Names of calls that programs try and we do not serve (for the log). */
+static const char *syscall_name(uint64_t nr)
+{
+    static const struct { uint16_t nr; const char *name; } names[] = {
+        {25, "mremap"}, {26, "msync"}, {27, "mincore"}, {29, "shmget"}, {30, "shmat"}, {37, "alarm"},
+        {38, "setitimer"}, {40, "sendfile"}, {41, "socket"}, {42, "connect"}, {43, "accept"}, {44, "sendto"},
+        {45, "recvfrom"}, {49, "bind"}, {50, "listen"}, {53, "socketpair"}, {54, "setsockopt"},
+        {55, "getsockopt"}, {56, "clone"}, {64, "semget"}, {73, "flock"}, {99, "sysinfo"}, {101, "ptrace"},
+        {103, "syslog"}, {105, "setuid"}, {106, "setgid"}, {113, "setreuid"}, {114, "setregid"},
+        {115, "getgroups"}, {116, "setgroups"}, {117, "setresuid"}, {119, "setresgid"}, {125, "capget"},
+        {126, "capset"}, {128, "rt_sigtimedwait"}, {132, "utime"}, {133, "mknod"}, {137, "statfs"},
+        {138, "fstatfs"}, {140, "getpriority"}, {141, "setpriority"}, {157, "prctl"}, {160, "setrlimit"},
+        {161, "chroot"}, {165, "mount"}, {169, "reboot"}, {170, "sethostname"}, {202, "futex"},
+        {203, "sched_setaffinity"}, {204, "sched_getaffinity"}, {213, "epoll_create"}, {221, "fadvise64"},
+        {222, "timer_create"}, {232, "epoll_wait"}, {233, "epoll_ctl"}, {247, "waitid"}, {253, "inotify_init"},
+        {273, "set_robust_list"}, {275, "splice"}, {281, "epoll_pwait"}, {282, "signalfd"}, {283, "timerfd_create"},
+        {284, "eventfd"}, {285, "fallocate"}, {290, "eventfd2"}, {291, "epoll_create1"}, {302, "prlimit64"},
+        {326, "copy_file_range"}, {332, "statx"}, {334, "rseq"}, {435, "clone3"}, {439, "faccessat2"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].nr == nr)
+            return names[i].name;
+    return NULL;
+}
+
+long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline)
+{
+    for (;;) {
+        shm_lock();
+        bool ok = ready(arg);
+        uint64_t seen = shared->epoch;
+        shm_unlock();
+        if (ok)
+            return 0;
+        if (sig_pending_now())
+            return -L_EINTR;
+        uint64_t now = vn_clock_ns(), t = 10000000;     /* the tty is polled every 10 ms */
+        if (deadline && now >= deadline)
+            return -L_EAGAIN;
+        if (deadline && deadline - now < t)
+            t = deadline - now;
+        shm_wait(seen, t ? t : 1);
+        tty_poll_input();
+    }
+}
+
+static bool never(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static long sys_nanosleep(const uint64_t *req, uint64_t *rem, uint64_t base)
+{
+    if (!mm_user_ok(req, 16, false) || (rem && !mm_user_ok(rem, 16, true)))
+        return -L_EFAULT;
+    if ((int64_t)req[0] < 0 || req[1] >= 1000000000ul)
+        return -L_EINVAL;
+    uint64_t deadline = (base ? base : vn_clock_ns()) + req[0] * 1000000000ul + req[1];
+    if (deadline <= vn_clock_ns())
+        return 0;
+    long r = posix_block(never, NULL, deadline);
+    if (r == -L_EINTR && rem) {
+        uint64_t now = vn_clock_ns(), left = deadline > now ? deadline - now : 0;
+        rem[0] = left / 1000000000ul;
+        rem[1] = left % 1000000000ul;
+    }
+    return r == -L_EAGAIN ? 0 : r;
+}
+
+/* Realtime = monotonic + the boot time the instance was seeded with. */
+static uint64_t realtime_ns(void)
+{
+    return 1790000000ul * 1000000000ul + vn_clock_ns();
+}
+
+static long sys_clock_gettime(int clk, uint64_t *ts)
+{
+    if (clk < 0 || clk > 11)
+        return -L_EINVAL;
+    if (!mm_user_ok(ts, 16, true))
+        return -L_EFAULT;
+    uint64_t ns = clk == 0 || clk == 8 || clk == 5 ? realtime_ns() : vn_clock_ns();
+    if (clk == 2 || clk == 3)                       /* process/thread CPU time */
+        ns = vn_envinfo->run_tsc * 1000000000ul / (vn_sysinfo->tsc_hz ? vn_sysinfo->tsc_hz : 1);
+    ts[0] = ns / 1000000000ul;
+    ts[1] = ns % 1000000000ul;
+    return 0;
+}
+
+static long sys_getrandom(uint8_t *buf, uint64_t len)
+{
+    static uint64_t state = 0x9e3779b97f4a7c15ul;
+    if (!mm_user_ok(buf, len, true))
+        return -L_EFAULT;
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    state ^= ((uint64_t)hi << 32 | lo) + (uint64_t)me.pid;
+    for (uint64_t i = 0; i < len; i++) {
+        state = state * 6364136223846793005ul + 1442695040888963407ul;
+        buf[i] = (uint8_t)(state >> 56);
+    }
+    return (long)len;
+}
+
+static long sys_prlimit(int res, uint64_t *old)
+{
+    if (old) {
+        if (!mm_user_ok(old, 16, true))
+            return -L_EFAULT;
+        old[0] = old[1] = res == 7 ? MAX_FDS : res == 3 ? PSTACK_MAX : ~0ul;   /* NOFILE, STACK */
+    }
+    return 0;
+}
+
+static long misc_syscall(struct vn_xframe *x, bool *handled)
+{
+    uint64_t a = x->rdi, b = x->rsi, c = x->rdx;
+    *handled = true;
+    switch (x->rax) {
+    case 9: return sys_mmap(a, b, (int)c, (int)x->r10, (int)x->r8, x->r9);
+    case 10: return sys_mprotect(a, b, (int)c);
+    case 11: return sys_munmap(a, b);
+    case 12: return sys_brk(a);
+    case 28: return 0;                                  /* madvise: advice only */
+    case 24: vn_yield(); return 0;
+    case 35: return sys_nanosleep((const uint64_t *)a, (uint64_t *)b, 0);
+    case 230:                                           /* clock_nanosleep */
+        if (b & 1) {                                    /* TIMER_ABSTIME */
+            if (!mm_user_ok((void *)c, 16, false))
+                return -L_EFAULT;
+            uint64_t abs = ((uint64_t *)c)[0] * 1000000000ul + ((uint64_t *)c)[1];
+            uint64_t base = a == 0 ? realtime_ns() : vn_clock_ns();
+            uint64_t rel[2] = {abs > base ? (abs - base) / 1000000000ul : 0, abs > base ? (abs - base) % 1000000000ul : 0};
+            long r = posix_block(never, NULL, vn_clock_ns() + rel[0] * 1000000000ul + rel[1]);
+            return r == -L_EAGAIN ? 0 : r;
+        }
+        return sys_nanosleep((const uint64_t *)c, (uint64_t *)x->r10, 0);
+    case 228: return sys_clock_gettime((int)a, (uint64_t *)b);
+    case 229:                                           /* clock_getres */
+        if (b) {
+            if (!mm_user_ok((void *)b, 16, true))
+                return -L_EFAULT;
+            ((uint64_t *)b)[0] = 0;
+            ((uint64_t *)b)[1] = 1;
+        }
+        return a > 11 ? -L_EINVAL : 0;
+    case 96:                                            /* gettimeofday */
+        if (a) {
+            if (!mm_user_ok((void *)a, 16, true))
+                return -L_EFAULT;
+            uint64_t ns = realtime_ns();
+            ((uint64_t *)a)[0] = ns / 1000000000ul;
+            ((uint64_t *)a)[1] = ns % 1000000000ul / 1000;
+        }
+        return 0;
+    case 201:                                           /* time */
+        if (a) {
+            if (!mm_user_ok((void *)a, 8, true))
+                return -L_EFAULT;
+            *(uint64_t *)a = realtime_ns() / 1000000000ul;
+        }
+        return (long)(realtime_ns() / 1000000000ul);
+    case 318: return sys_getrandom((uint8_t *)a, b);
+    case 302: return sys_prlimit((int)b, (uint64_t *)x->r10);
+    case 97: return sys_prlimit((int)a, (uint64_t *)b);  /* getrlimit */
+    case 160: return 0;                                 /* setrlimit: no limits to set */
+    case 102: case 104: case 107: case 108: return 0;   /* get[e]uid, get[e]gid: root */
+    case 105: case 106: case 113: case 114: case 117: case 119: return 0;   /* set*id: one user */
+    case 115: return 0;                                 /* getgroups: none */
+    case 218: return me.pid;                            /* set_tid_address */
+    case 273: return 0;                                 /* set_robust_list: one thread */
+    case 202:                                           /* futex: one thread, nobody to wait for */
+        return (c & 127) == 0 || (c & 127) == 9 ? -L_EAGAIN : 0;
+    case 158:                                           /* arch_prctl */
+        if (a == 0x1002) {
+            __asm__ volatile("wrfsbase %0" : : "r"(b));
+            return 0;
+        }
+        if (a == 0x1003) {
+            if (!mm_user_ok((void *)b, 8, true))
+                return -L_EFAULT;
+            __asm__ volatile("rdfsbase %0" : "=r"(*(uint64_t *)b));
+            return 0;
+        }
+        return -L_EINVAL;
+    case 98: case 100:                                  /* getrusage, times: zeros */
+        if (b && x->rax == 98 && mm_user_ok((void *)b, 144, true))
+            memset((void *)b, 0, 144);
+        if (a && x->rax == 100 && mm_user_ok((void *)a, 32, true))
+            memset((void *)a, 0, 32);
+        return x->rax == 100 ? (long)(vn_clock_ns() / 10000000) : 0;
+    case 99:                                            /* sysinfo */
+        if (!mm_user_ok((void *)a, 112, true))
+            return -L_EFAULT;
+        memset((void *)a, 0, 112);
+        ((uint64_t *)a)[0] = vn_clock_ns() / 1000000000ul;
+        ((uint64_t *)a)[4] = vn_sysinfo->npages * PAGE_SIZE;
+        ((uint64_t *)a)[5] = vn_sysinfo->free_pages * PAGE_SIZE;
+        ((uint32_t *)a)[26] = 1;
+        return 0;
+    case 204:                                           /* sched_getaffinity */
+        if (b < 8 || !mm_user_ok((void *)c, 8, true))
+            return -L_EINVAL;
+        *(uint64_t *)c = 1;
+        return 8;
+    case 157: return -L_EINVAL;                         /* prctl */
+    default:
+        *handled = false;
+        return 0;
+    }
+}
+
+void posix_serve(struct vn_xframe *x)
+{
+    uint64_t nr = x->rax;
+    long r;
+    bool handled;
+    if (me.trace)
+        printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
+    r = fd_syscall(x, &handled);
+    if (!handled)
+        r = proc_syscall(x, &handled);
+    if (!handled)
+        r = sig_syscall(x, &handled);
+    if (!handled)
+        r = misc_syscall(x, &handled);
+    if (!handled) {
+        if (nr < sizeof(logged) && !logged[nr]++) {
+            const char *name = syscall_name(nr);
+            if (name)
+                printf("posix: %s (syscall %lu) not implemented (-ENOSYS)\n", name, nr);
+            else
+                printf("posix: syscall %lu not implemented (-ENOSYS)\n", nr);
+        }
+        r = -L_ENOSYS;
+    }
+    if (me.trace)
+        printf("posix[%d]: syscall %lu -> %ld\n", me.pid, nr, r);
+    if (nr == 59 && r == 0)
+        return;                 /* exec: the frame is the new program's */
+    x->rax = (uint64_t)r;
+    sig_restart_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
+    if (me.self->sig_pending)
+        sig_deliver(x);
+    sig_restart_nr = -1;
+}
