@@ -113,6 +113,12 @@ static bool path_ok(const char *p)
     return mm_str_ok(p, FS_PATH_MAX);
 }
 
+/* EFAULT for a bad pointer, ENAMETOOLONG for a readable path too long. */
+static long path_err(const char *p)
+{
+    return mm_user_ok(p, FS_PATH_MAX, false) ? -36 : -L_EFAULT;
+}
+
 /* Starting directory for a *at call; lock held. */
 static long dir_base(int dirfd, const char *path, struct fs_node **base)
 {
@@ -155,7 +161,7 @@ static int special_kind(const char *path)
 static long do_open(int dirfd, const char *path, int flags, uint32_t mode)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     int fdflags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
     int special = special_kind(path);
     shm_lock();
@@ -369,7 +375,7 @@ static long sys_fstat(int fd, void *st)
 static long sys_fstatat(int dirfd, const char *path, void *st, int flags)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     if (!path[0] && (flags & AT_EMPTY_PATH))
         return sys_fstat(dirfd, st);
     if (!mm_user_ok(st, FS_STAT_SIZE, true))
@@ -428,7 +434,7 @@ static long set_cwd(struct fs_node *n)
 static long sys_chdir(const char *path)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     struct fs_node *n;
     shm_lock();
     long r = fs_lookup(&shared->fs, me.cwd, path, true, &n);
@@ -454,7 +460,7 @@ static long sys_fchdir(int fd)
 static long sys_mkdirat(int dirfd, const char *path, uint32_t mode)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     struct fs_node *dir;
     char name[FS_NAME_MAX + 1];
     shm_lock();
@@ -468,7 +474,7 @@ static long sys_mkdirat(int dirfd, const char *path, uint32_t mode)
 static long sys_unlinkat(int dirfd, const char *path, int flags)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     struct fs_node *dir;
     char name[FS_NAME_MAX + 1];
     shm_lock();
@@ -534,7 +540,7 @@ static long sys_symlinkat(const char *target, int dirfd, const char *path)
 static long sys_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
     if (!strcmp(path, "/proc/self/exe"))
@@ -558,7 +564,7 @@ static long sys_truncate_node(struct fs_node *n, int64_t size)
 static long sys_path_op(int dirfd, const char *path, int op, uint64_t arg, int flags)
 {
     if (!path_ok(path))
-        return -L_EFAULT;
+        return path_err(path);
     if (special_kind(path))
         return 0;
     struct fs_node *n;
@@ -792,15 +798,15 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
             fds[0] = tmp[0], fds[1] = tmp[1];
         return r;
     }
-    case 23: case 270: {
+    case 23: case 270: {                    /* select, pselect6: the timeout is in r8 */
         int64_t t = -1;
-        if (d) {
-            if (!mm_user_ok((void *)d, 16, false))
+        if (e) {
+            if (!mm_user_ok((void *)e, 16, false))
                 return -L_EFAULT;
-            uint64_t *tv = (uint64_t *)d;
+            const uint64_t *tv = (const uint64_t *)e;
             t = (int64_t)(tv[0] * 1000000000ul + tv[1] * (x->rax == 23 ? 1000 : 1));
         }
-        return do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d == NULL ? NULL : (uint64_t *)e == NULL ? NULL : (uint64_t *)e, t);
+        return do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d, t);
     }
     case 271: {
         int64_t t = -1;

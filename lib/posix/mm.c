@@ -104,7 +104,7 @@ static unsigned hw_prot(unsigned flags)
 
 int mm_add(uint64_t va, capref_t cap, unsigned flags, bool map)
 {
-    if (map) {
+    if (map && !(flags & PG_NONE)) {
         struct vn_map_entry m = {va, cap, hw_prot(flags), 0};
         long r = vn_page_map(CAP_SELF, &m, 1);
         if (r < 0)
@@ -193,7 +193,7 @@ bool mm_user_ok(const void *p, uint64_t len, bool write)
                 return false;
             continue;
         }
-        if (write && !(KEY_FL(r->key) & PG_W))
+        if ((write && !(KEY_FL(r->key) & PG_W)) || (KEY_FL(r->key) & PG_NONE))
             return false;
     }
     return true;
@@ -345,9 +345,16 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
                 return -L_ENOMEM;
             continue;
         }
-        unsigned fl = (KEY_FL(r->key) & (PG_COW | PG_SHARED)) | pg_flags(prot);
-        if (vn_page_protect(CAP_SELF, va, 1, hw_prot(fl)) < 0)
+        unsigned old = KEY_FL(r->key), fl = (old & (PG_COW | PG_SHARED)) | pg_flags(prot) | (prot ? 0 : PG_NONE);
+        if (!prot) {
+            vn_page_unmap(CAP_SELF, va, 1);             /* the page stays ours, unreachable */
+        } else if (old & PG_NONE) {
+            struct vn_map_entry m = {va, r->cap, hw_prot(fl), 0};
+            if (vn_page_map(CAP_SELF, &m, 1) < 0)
+                return -L_ENOMEM;
+        } else if (vn_page_protect(CAP_SELF, va, 1, hw_prot(fl)) < 0) {
             return -L_ENOMEM;
+        }
         r->key = va | fl;
     }
     return 0;
@@ -366,7 +373,7 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
         long c = vn_page_share(reg[s].cap, child, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
         if (c < 0)
             return -L_ENOMEM;
-        if ((fl & PG_W) && !(fl & PG_SHARED) && !(fl & PG_COW)) {
+        if ((fl & PG_W) && !(fl & (PG_SHARED | PG_COW | PG_NONE))) {
             fl |= PG_COW;
             vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
             reg[s].key = va | fl;
@@ -374,4 +381,22 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
         out[n++] = (struct handoff_page){va, (capref_t)c, fl};
     }
     return (long)n;
+}
+
+/* madvise: MADV_DONTNEED (4) gives private pages back as fresh zero
+ * pages; other advice is only advice. */
+long mm_madvise(uint64_t addr, uint64_t len, int advice)
+{
+    uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (addr % PAGE_SIZE || !prog_range(addr, n * PAGE_SIZE))
+        return -L_EINVAL;
+    if (advice != 4)
+        return 0;
+    for (uint64_t i = 0; i < n; i++) {
+        struct reg *r = reg_find(addr + i * PAGE_SIZE);
+        if (r && !(KEY_FL(r->key) & (PG_SHARED | PG_NONE)) &&
+            mm_map_fresh(addr + i * PAGE_SIZE, 1, KEY_FL(r->key) & (PG_W | PG_X)) < 0)
+            return -L_ENOMEM;
+    }
+    return 0;
 }

@@ -245,6 +245,8 @@ extern const struct fs_alloc shm_fs_alloc;
 #define PG_X    0x2     /* executable */
 #define PG_COW  0x4     /* shared copy-on-write: mapped read-only for now */
 #define PG_SHARED 0x8   /* MAP_SHARED: stays shared across fork */
+#define PG_NONE 0x10    /* PROT_NONE: kept, but not mapped */
+long mm_madvise(uint64_t addr, uint64_t len, int advice);
 void mm_init(void);
 int mm_map_fresh(uint64_t va, uint64_t npages, unsigned pgflags);
 int mm_add(uint64_t va, capref_t cap, unsigned pgflags, bool map);

@@ -167,10 +167,9 @@ void sig_deliver(struct vn_xframe *x)
         int sig = __builtin_ctzl(d) + 1;
         if (!(__atomic_fetch_and(&me.self->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig)))
             continue;
-        int32_t info[8] = {sig, 0, 0, me.self->sig_sender[sig], 0, 0, 0, 0};
-        if (sig == L_SIGCHLD) {
+        int32_t info[8] = {sig, 0, 0, 0, me.self->sig_sender[sig], 0, 0, 0};   /* si_pid at 16 */
+        if (sig == L_SIGCHLD)
             info[2] = 1;                        /* CLD_EXITED (approximately) */
-        }
         uint64_t h = me.act[sig].handler;
         act_on(x, sig, info);
         if (h > L_SIG_IGN && sig != L_SIGKILL && sig != L_SIGSTOP)
