@@ -12,6 +12,7 @@
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"
+#include "boot_info.h"
 #include "console.h"
 #include "elf_load.h"
 #include "env.h"
@@ -381,7 +382,10 @@ void env_kill(struct env *e, const char *fmt, ...)
 
 void env_exit(struct env *e, int status)
 {
-    kprintf("env %x (%s) exited with status %d\n", e->id, e->name, status);
+    /* "quiet" on the command line: only the first environment's exit is
+     * logged (an interactive session's console stays the programs'). */
+    if (e->id == first_env || !cmdline_has("quiet"))
+        kprintf("env %x (%s) exited with status %d\n", e->id, e->name, status);
     env_destroy(e, 0, status);
 }
 

@@ -12,6 +12,8 @@
 #        kernel    kernel image under $BUILD (default kernel.elf; fuzz/kernel.elf
 #                  is the fuzzing build with invariant audits)
 #        qemu_extra extra QEMU arguments
+#        expect_file a file the serial output between the lines ==begin==
+#                  and ==end== must equal exactly (carriage returns dropped)
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
 # its tail printed on failure.  Ends with "N passed, N failed".
 set -u
@@ -54,7 +56,7 @@ run_qemu_test() {
     name=$(basename "$file" .t)
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
-    cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""
+    cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""
     kernel=kernel.elf
     # shellcheck disable=SC1090
     source "$file"
@@ -86,6 +88,13 @@ run_qemu_test() {
         [ -n "$why" ] && break
         grep -Eq -- "$pat" "$log" || why="missing: $pat"
     done
+    if [ -z "$why" ] && [ -n "$expect_file" ]; then
+        tr -d '\r' < "$log" | sed -n '/^==begin==$/,/^==end==$/p' | sed '1d;$d' > "$log.out"
+        if ! diff -u "$expect_file" "$log.out" > "$log.diff"; then
+            why="output differs from $expect_file"
+            head -n 30 "$log.diff" | sed 's/^/    diff| /'
+        fi
+    fi
     for pat in "${reject[@]}"; do
         [ -n "$why" ] && break
         ! grep -Eq -- "$pat" "$log" || why="unexpected: $pat"

@@ -89,6 +89,8 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
     if (strlen(path) >= sizeof(pathbuf))
         return -36;         /* ENAMETOOLONG */
     memcpy(pathbuf, path, strlen(path) + 1);
+    if (!strcmp(pathbuf, "/proc/self/exe"))
+        memcpy(pathbuf, me.exe, sizeof(me.exe));
     /* Arguments first (they live in the image we are about to drop). */
     uint64_t used = 0, argc = 0, envc = 0;
     long r = copy_vec(argv, user, &used, &argc, argvec + 2);       /* room for a #! interpreter */
@@ -223,6 +225,7 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
         p->cmdline_len += (int)n;
     }
     shm_unlock();
+    memcpy(me.exe, pathbuf, sizeof(me.exe));
     me.brk_start = me.brk_cur = end;
     me.mmap_next = MMAP_BASE;
     /* The stack: strings at the top, then 16 random bytes, then vectors. */

@@ -339,6 +339,62 @@ static long sys_lseek(int fd, int64_t off, int whence)
     return r;
 }
 
+/* sendfile(out, in, offset, count) from a file to a file, pipe or the
+ * tty, through a buffer of the libOS.  Other sources: EINVAL (callers
+ * fall back to read and write). */
+static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
+{
+    struct ofd *i = fd_get(in), *o = fd_get(out);
+    if (!i || !o)
+        return -L_EBADF;
+    if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL))
+        return -L_EINVAL;
+    if (offp && !mm_user_ok(offp, 8, true))
+        return -L_EFAULT;
+    uint64_t pos = offp ? (uint64_t)*offp : i->pos, done = 0;
+    char buf[2048];
+    while (done < count) {
+        uint64_t want = count - done < sizeof(buf) ? count - done : sizeof(buf);
+        shm_lock();
+        long r = fs_read(i->node, pos, buf, want);
+        shm_unlock();
+        if (r <= 0)
+            break;
+        long w;
+        if (o->kind == OFD_PIPE_W) {
+            w = pipe_write(o->pipe, buf, (uint64_t)r, o->flags & L_O_NONBLOCK);
+            if (w == -L_EPIPE)
+                sig_post(me.self, L_SIGPIPE, me.pid);
+        } else if (o->kind == OFD_TTY) {
+            w = tty_write(buf, (uint64_t)r);
+        } else if (o->kind == OFD_NULL) {
+            w = r;
+        } else {
+            shm_lock();
+            if (o->flags & L_O_APPEND)
+                o->pos = o->node->size;
+            w = fs_write(&shared->fs, o->node, o->pos, buf, (uint64_t)r);
+            if (w > 0)
+                o->pos += (uint64_t)w;
+            shm_unlock();
+        }
+        if (w <= 0) {
+            if (!done)
+                return w;
+            break;
+        }
+        pos += (uint64_t)w;
+        done += (uint64_t)w;
+        if (w < r)
+            break;
+    }
+    if (offp)
+        *offp = (int64_t)pos;
+    else
+        i->pos = pos;
+    return (long)done;
+}
+
 /* ------------------------------------------------------------ stat */
 
 static void special_stat(int kind, uint64_t *st)
@@ -543,8 +599,11 @@ static long sys_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
         return path_err(path);
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
-    if (!strcmp(path, "/proc/self/exe"))
-        return -L_ENOENT;
+    if (!strcmp(path, "/proc/self/exe")) {
+        uint64_t k = strlen(me.exe) < n ? strlen(me.exe) : n;
+        memcpy(buf, me.exe, k);
+        return (long)k;
+    }
     struct fs_node *node;
     shm_lock();
     long r = lookup_at(dirfd, path, false, &node);
@@ -821,6 +880,7 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
     case 33: return sys_dup3((int)a, (int)b, 0, true);
     case 292: return sys_dup3((int)a, (int)b, (int)c, false);
     case 72: return sys_fcntl((int)a, (int)b, c);
+    case 40: return sys_sendfile((int)a, (int)b, (int64_t *)c, d);
     case 74: case 75: case 162: return 0;      /* fsync, fdatasync, sync: memory is the store */
     case 76: return sys_path_op(L_AT_FDCWD, (const char *)a, 't', b, 0);
     case 77: {

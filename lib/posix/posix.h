@@ -223,6 +223,7 @@ struct proc_local {
     uint64_t brk_start, brk_cur, mmap_next;
     uint32_t umask;
     int trace;
+    char exe[256];              /* path of the running program (/proc/self/exe) */
 };
 
 extern struct proc_local me;

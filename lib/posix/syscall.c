@@ -219,6 +219,7 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
         *(uint64_t *)c = 1;
         return 8;
     case 157: return -L_EINVAL;                         /* prctl */
+    case 334: return -L_ENOSYS;                         /* rseq: glibc runs without it */
     default:
         *handled = false;
         return 0;
