@@ -12,6 +12,8 @@
 #        kernel    kernel image under $BUILD (default kernel.elf; fuzz/kernel.elf
 #                  is the fuzzing build with invariant audits)
 #        qemu_extra extra QEMU arguments
+#        input     bash code whose output is typed on the serial console
+#                  (use sleeps to pace it); the console is then stdio
 #        expect_file a file the serial output between the lines ==begin==
 #                  and ==end== must equal exactly (carriage returns dropped)
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
@@ -56,7 +58,7 @@ run_qemu_test() {
     name=$(basename "$file" .t)
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
-    cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""
+    cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
     kernel=kernel.elf
     # shellcheck disable=SC1090
     source "$file"
@@ -69,14 +71,19 @@ run_qemu_test() {
     esac
     t0=$(now)
     # shellcheck disable=SC2086
-    if [ "$boot" = kernel ]; then
+    if [ -n "$input" ]; then
+        ( eval "$input" ) | timeout "$timeout" $QEMU $QEMU_BASE $bootargs -append "$cmdline" -display none \
+            -serial stdio $qemu_extra > "$log" 2> "$log.qemu"
+        code=${PIPESTATUS[1]}
+    elif [ "$boot" = kernel ]; then
         timeout "$timeout" $QEMU $QEMU_BASE $bootargs -append "$cmdline" -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
+        code=$?
     else
         timeout "$timeout" $QEMU $QEMU_BASE $bootargs -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
+        code=$?
     fi
-    code=$?
     case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; *) want=x ;; esac
     if [ "$code" = 124 ]; then
         why="timed out after ${timeout}s"

@@ -173,6 +173,14 @@ static long do_open(int dirfd, const char *path, int flags, uint32_t mode)
         shm_unlock();
         return fd;
     }
+    if (procfs_path(path)) {
+        struct ofd *o = NULL;
+        long r = procfs_open(path, &o);
+        if (r == 0 && (r = fd_install(o, fdflags, 0)) < 0)
+            ofd_put(o);
+        shm_unlock();
+        return r;
+    }
     struct fs_node *n = NULL;
     long r = lookup_at(dirfd, path, !(flags & L_O_NOFOLLOW), &n);
     if (r == -L_ENOENT && (flags & L_O_CREAT)) {
@@ -443,8 +451,8 @@ static long sys_fstatat(int dirfd, const char *path, void *st, int flags)
     }
     struct fs_node *n;
     shm_lock();
-    long r = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &n);
-    if (r == 0)
+    long r = procfs_path(path) ? procfs_stat(path, st) : lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+    if (r == 0 && !procfs_path(path))
         fs_stat(n, st);
     shm_unlock();
     return r;
@@ -462,7 +470,7 @@ static long sys_getdents64(int fd, void *buf, uint64_t n)
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
     shm_lock();
-    long r = fs_getdents64(o->node, &o->pos, buf, n);
+    long r = o->node == shared->proc_dir ? procfs_getdents(&o->pos, buf, n) : fs_getdents64(o->node, &o->pos, buf, n);
     shm_unlock();
     return r;
 }

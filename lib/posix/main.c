@@ -82,7 +82,7 @@ static void seed_fs(void)
     fs_mkdir(fs, fs->root, "dev", 0755, &dev);
     fs_mkdir(fs, fs->root, "etc", 0755, &etc);
     fs_mkdir(fs, fs->root, "tmp", 01777, NULL);
-    fs_mkdir(fs, fs->root, "proc", 0555, NULL);
+    fs_mkdir(fs, fs->root, "proc", 0555, &shared->proc_dir);
     fs_mkdir(fs, fs->root, "root", 0700, NULL);
     fs_mkdir(fs, fs->root, "home", 0755, NULL);
     const char *name;

@@ -188,6 +188,7 @@ struct posix_shared {
     struct pipe pipes[MAX_PIPES];
     struct tty tty;
     struct fs fs;
+    struct fs_node *proc_dir;   /* /proc: listed from the process table */
     /* arena allocator (shm.c) */
     uint64_t heap_next, heap_end;
     void *free_lists[24];
@@ -295,6 +296,12 @@ long tty_read(void *buf, uint64_t n, bool nonblock);
 long tty_write(const void *buf, uint64_t n);
 long tty_ioctl(unsigned long req, uint64_t arg);
 bool tty_readable(void);
+
+/* procfs.c */
+bool procfs_path(const char *path);
+long procfs_open(const char *path, struct ofd **out);
+long procfs_stat(const char *path, uint64_t *st);
+long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n);
 
 /* proc.c */
 void proc_init_first(void);

@@ -1,0 +1,146 @@
+/*
+ * /proc, generated from the shared process table when read (enough for
+ * ps, kill and friends): /proc lists one directory per process, and
+ * /proc/<pid>/{stat,cmdline,status} and /proc/{meminfo,uptime} are text
+ * made at open time into an OFD_GEN description.
+ */
+#include "posix.h"
+
+/* The pid named by "/proc/<pid|self>[/...]", setting *rest to what follows. */
+static int proc_pid(const char *path, const char **rest)
+{
+    const char *p = path + 6;
+    int pid = 0;
+    if (!str_ncmp(p, "self", 4)) {
+        pid = me.pid;
+        p += 4;
+    } else {
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            pid = pid * 10 + (*p++ - '0');
+    }
+    if (*p && *p != '/')
+        return -1;
+    *rest = *p ? p + 1 : p;
+    return pid;
+}
+
+bool procfs_path(const char *path)
+{
+    return !str_ncmp(path, "/proc/", 6) && path[6];
+}
+
+static char state_char(const struct proc *p)
+{
+    return p->state == P_ZOMBIE ? 'Z' : p->state == P_STOPPED ? 'T' : p->pid == me.pid ? 'R' : 'S';
+}
+
+/* Make the text of a /proc file; the lock is held.  Returns its length or
+ * -L_ENOENT. */
+static long generate(const char *path, char *buf, size_t size)
+{
+    const char *rest;
+    if (!strcmp(path, "/proc/uptime")) {
+        uint64_t ns = vn_clock_ns();
+        return snprintf(buf, size, "%lu.%02lu 0.00\n", ns / 1000000000ul, ns / 10000000ul % 100);
+    }
+    if (!strcmp(path, "/proc/meminfo"))
+        return snprintf(buf, size, "MemTotal: %lu kB\nMemFree: %lu kB\nMemAvailable: %lu kB\n",
+                        vn_sysinfo->npages * 4, vn_sysinfo->free_pages * 4, vn_sysinfo->free_pages * 4);
+    int pid = proc_pid(path, &rest);
+    struct proc *p = pid > 0 ? proc_find(pid) : NULL;
+    if (!p)
+        return -L_ENOENT;
+    if (!strcmp(rest, "stat")) {
+        uint64_t start = p->start_ns / 10000000ul;
+        return snprintf(buf, size, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu 0\n", p->pid,
+                        p->comm, state_char(p), p->ppid, p->pgid, p->sid, p->cpu_tsc, start, 0ul);
+    }
+    if (!strcmp(rest, "cmdline")) {
+        size_t n = (size_t)p->cmdline_len < size ? (size_t)p->cmdline_len : size;
+        memcpy(buf, p->cmdline, n);
+        return (long)n;
+    }
+    if (!strcmp(rest, "status"))
+        return snprintf(buf, size, "Name:\t%s\nState:\t%c\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+                        p->comm, state_char(p), p->pid, p->ppid);
+    if (!strcmp(rest, "comm"))
+        return snprintf(buf, size, "%s\n", p->comm);
+    return -L_ENOENT;
+}
+
+/* open() of a /proc path; the lock is held.  Returns the description or
+ * an error (-L_ENOENT, -L_ENOMEM, -L_EISDIR for a process directory). */
+long procfs_open(const char *path, struct ofd **out)
+{
+    const char *rest;
+    int pid = !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") ? 0 : proc_pid(path, &rest);
+    if (pid > 0 && !*rest)
+        return proc_find(pid) ? -L_EISDIR : -L_ENOENT;
+    char *buf = shm_alloc(4096);
+    if (!buf)
+        return -L_ENOMEM;
+    long n = generate(path, buf, 4096);
+    struct ofd *o = n < 0 ? NULL : ofd_new(OFD_GEN, 0);
+    if (!o) {
+        shm_free(buf, 4096);
+        return n < 0 ? n : -L_EMFILE;
+    }
+    o->gen = buf;
+    o->gen_len = (uint64_t)n;
+    *out = o;
+    return 0;
+}
+
+/* stat() of a /proc path (st: 144 bytes); the lock is held. */
+long procfs_stat(const char *path, uint64_t *st)
+{
+    const char *rest = "";
+    int pid = !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") ? 0 : proc_pid(path, &rest);
+    if (pid < 0 || (pid > 0 && !proc_find(pid)))
+        return -L_ENOENT;
+    memset(st, 0, 144);
+    st[1] = 0x10000 + (uint64_t)pid * 16;
+    st[2] = 1;
+    ((uint32_t *)st)[6] = pid > 0 && !*rest ? 040555 : 0100444;
+    st[7] = 4096;
+    return 0;
+}
+
+/* getdents64 of /proc: ".", "..", then a directory per process. */
+long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n)
+{
+    uint64_t used = 0;
+    for (;; (*pos)++) {
+        char name[16];
+        uint8_t type = 4;
+        if (*pos == 0) {
+            memcpy(name, ".", 2);
+        } else if (*pos == 1) {
+            memcpy(name, "..", 3);
+        } else if (*pos - 2 < MAX_PROCS) {
+            struct proc *p = &shared->procs[*pos - 2];
+            if (p->state == P_FREE || p->state == P_EMBRYO)
+                continue;
+            snprintf(name, sizeof(name), "%d", p->pid);
+        } else if (*pos - 2 == MAX_PROCS) {
+            memcpy(name, "self", 5);
+            type = 10;
+        } else {
+            break;
+        }
+        uint64_t len = strlen(name), rec = (19 + len + 1 + 7) & ~7ul;
+        if (used + rec > n)
+            return used ? (long)used : -L_EINVAL;
+        uint8_t *e = buf + used;
+        memset(e, 0, rec);
+        *(uint64_t *)e = 0x10000 + *pos;
+        *(uint64_t *)(e + 8) = *pos + 1;
+        *(uint16_t *)(e + 16) = (uint16_t)rec;
+        e[18] = type;
+        memcpy(e + 19, name, len + 1);
+        used += rec;
+    }
+    return (long)used;
+}
