@@ -32,7 +32,10 @@ QEMU_BASE := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 	-initrd $(BUILD)/initrd.var
-CMDLINE   ?= init=init
+CMDLINE   ?= quiet init=posix
+RUN_MEM   ?= 1G
+# make run: the console is this terminal (^C goes to Veneer; Ctrl-A x quits QEMU).
+RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con -display none
 
 # ---------------------------------------------------------------- sources
 KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c)
@@ -177,7 +180,7 @@ $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.
 run: all
-	@$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic; s=$$?; \
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_CONSOLE); s=$$?; \
 	 case $$s in 0|1) ;; 3) echo "veneer: the first environment failed"; exit 1 ;; \
 	   5) echo "veneer: kernel panic"; exit 1 ;; *) exit $$s ;; esac
 
