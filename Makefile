@@ -54,7 +54,7 @@ LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
 LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
-LINUX_PROGS := hello_musl busybox $(LINUX_TESTS)
+LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh
@@ -155,6 +155,13 @@ $(BUILD)/bin/busybox: tools/get-busybox.sh
 $(BUILD)/bin/hello_musl: tests/linux/hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<
+# The same program as a static PIE (musl's rcrt1 relocates it at run time).
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+$(BUILD)/bin/hello_pie: tests/linux/hello.c
+	@mkdir -p $(@D) $(BUILD)/linux
+	musl-gcc -fPIE -O2 -c -o $(BUILD)/linux/hello_pie.o $<
+	$(LD) -static -pie --no-dynamic-linker -z text -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o \
+		$(BUILD)/linux/hello_pie.o $(MUSL_LIB)/libc.a $(MUSL_LIB)/crtn.o
 # The conformance suite (tests/linux/t_*.c), one static musl program each.
 $(addprefix $(BUILD)/bin/,$(LINUX_TESTS)): $(BUILD)/bin/%: tests/linux/%.c tests/linux/check.h
 	@mkdir -p $(@D)

@@ -3,12 +3,14 @@
  * checks its arguments, then invokes the mechanism in env.c.
  */
 #include <veneer/errors.h>
+#include <veneer/memlayout.h>
 #include "console.h"
 #include "env.h"
 #include "klib.h"
 #include "sched.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
+#include "vm.h"
 
 int sys_env_target(capref_t ref, unsigned rights, struct env **out);
 
@@ -38,6 +40,15 @@ long sys_cons_read(char *buf, size_t len)
     size_t n = 0;
     if (!user_range_ok((uint64_t)buf, len))
         return -E_FAULT;
+    len = MIN(len, sizeof(chunk));
+    /* Decode first: the destination must be mapped writable, so that no
+     * received byte is taken from the UART and then lost. */
+    for (uint64_t va = (uint64_t)buf & ~(PAGE_SIZE - 1); len && va < (uint64_t)buf + len; va += PAGE_SIZE) {
+        paddr_t pa;
+        unsigned rights;
+        if (vm_lookup(env_space(arch_curenv())->vm, va, &pa, &rights) < 0 || !(rights & VM_WRITE))
+            return -E_FAULT;
+    }
     for (int c; n < MIN(len, sizeof(chunk)) && (c = arch_console_getc()) >= 0;)
         chunk[n++] = (char)c;
     if (n && copy_to_user((uint64_t)buf, chunk, n) < 0)

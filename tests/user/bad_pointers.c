@@ -29,6 +29,13 @@ int main(void)
     /* A valid start (top of the stack) that runs into an unmapped page. */
     expect("range crossing into unmapped page",
            vn_cons_write((const char *)(USER_STACK_TOP - 16), 64), -E_FAULT);
+    /* cons_read writes into the buffer: kernel, unmapped and read-only
+     * (text) destinations are refused even when nothing was received. */
+    expect("cons_read into the kernel", vn_cons_read((char *)0xffffffff80200000ul, 16), -E_FAULT);
+    expect("cons_read into unmapped memory", vn_cons_read((char *)0x10000000ul, 16), -E_FAULT);
+    expect("cons_read wrapping", vn_cons_read((char *)0x7ffffffff000ul, ~0ul), -E_FAULT);
+    char rbuf[8];
+    expect("cons_read with nothing received", vn_cons_read(rbuf, sizeof(rbuf)), 0);
     expect("unknown syscall number", vn_syscall0(9999), -E_NOSYS);
     expect("negative syscall number", vn_syscall0(-1), -E_NOSYS);
     expect("valid write", vn_cons_write("bad_pointers: ", 14), 14);
