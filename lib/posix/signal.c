@@ -34,10 +34,11 @@ int sig_post(struct proc *p, int sig, int sender)
         return 0;
     if ((sig == L_SIGCONT || sig == L_SIGKILL) && p->state == P_STOPPED) {
         p->state = P_ALIVE;
-        p->wstatus = 0xffff;
-        p->report = 1;
-        if (sig == L_SIGCONT)
+        if (sig == L_SIGCONT) {
+            p->wstatus = 0xffff;                /* reported to WCONTINUED */
+            p->report = 1;
             __atomic_and_fetch(&p->sig_pending, ~STOPS, __ATOMIC_RELAXED);
+        }
     }
     if (SIGBIT(sig) & STOPS)
         __atomic_and_fetch(&p->sig_pending, ~SIGBIT(L_SIGCONT), __ATOMIC_RELAXED);
