@@ -474,14 +474,15 @@ long fs_path_of(struct fs *fs, const struct fs_node *dir, char *buf, size_t len)
 
 /* ------------------------------------------------------------ names */
 
-int fs_create(struct fs *fs, struct fs_node *dir, const char *name, uint32_t mode,
-              struct fs_node **out)
+/* A new node of mode (type and permissions) named name in dir. */
+static int create_node(struct fs *fs, struct fs_node *dir, const char *name, uint32_t mode,
+                       struct fs_node **out)
 {
     size_t len;
     int r = create_check(dir, name, &len);
     if (r)
         return r;
-    struct fs_node *n = node_new(fs, FS_S_IFREG | (mode & FS_S_PERM));
+    struct fs_node *n = node_new(fs, mode);
     if (!n)
         return -FS_ENOMEM;
     if ((r = create_attach(fs, dir, name, len, n)))
@@ -491,21 +492,16 @@ int fs_create(struct fs *fs, struct fs_node *dir, const char *name, uint32_t mod
     return 0;
 }
 
+int fs_create(struct fs *fs, struct fs_node *dir, const char *name, uint32_t mode,
+              struct fs_node **out)
+{
+    return create_node(fs, dir, name, FS_S_IFREG | (mode & FS_S_PERM), out);
+}
+
 int fs_mkdir(struct fs *fs, struct fs_node *dir, const char *name, uint32_t mode,
              struct fs_node **out)
 {
-    size_t len;
-    int r = create_check(dir, name, &len);
-    if (r)
-        return r;
-    struct fs_node *n = node_new(fs, FS_S_IFDIR | (mode & FS_S_PERM));
-    if (!n)
-        return -FS_ENOMEM;
-    if ((r = create_attach(fs, dir, name, len, n)))
-        return r;
-    if (out)
-        *out = n;
-    return 0;
+    return create_node(fs, dir, name, FS_S_IFDIR | (mode & FS_S_PERM), out);
 }
 
 int fs_symlink(struct fs *fs, struct fs_node *dir, const char *name, const char *target)
