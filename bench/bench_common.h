@@ -22,6 +22,7 @@
  *
  * Lines printed (one key=value record each, parsed by bench/report.awk):
  *   BENCH os=O begin quick=Q reps=R ops=loop,call,a,b   what follows
+ *                                     [suite=S: a second program's rows]
  *   BENCH os=O calib=start tsc=T                  host timestamps these two
  *   BENCH os=O calib=end tsc=T                    to learn TSC ticks per ns
  *   BENCH os=O op=N rep=K iters=I calls=C ticks0=A ticks=B [ns0=C ns=D]
@@ -103,6 +104,8 @@ __attribute__((noinline)) static void bench_op_empty(void)
 }
 
 static uint64_t (*bench_clock_ns)(void);    /* NULL where the OS has no clock */
+static const char *bench_suite;     /* set by a program whose rows sit beside the
+                                     * native ones (bench/posix/pbench.c: "posix") */
 
 static uint64_t bench_clock(void)
 {
@@ -150,6 +153,8 @@ static int bench_main(const char *os, const struct bench_op *ops, size_t nops,
     printf("BENCH os=%s begin quick=%d reps=%d ops=loop,call", os, quick, reps);
     for (size_t i = 0; i < nops; i++)
         printf(",%s", ops[i].name);
+    if (bench_suite)
+        printf(" suite=%s", bench_suite);
     printf("\n");
 
     /* TSC rate for wall-clock: the host timestamps these two lines. */

@@ -3,7 +3,7 @@
 # op, Veneer median min max, Linux median min max; "?" = missing) and draws
 # dir/bench.png: two panels of bars, Veneer beside Linux per operation,
 # with min..max whiskers, on log scales (the rows span orders of magnitude).
-set terminal pngcairo size 1300,520 font "sans,10"
+set terminal pngcairo noenhanced size 1600,560 font "sans,10"  # noenhanced: "_" in row names is no subscript
 set output dir."/bench.png"
 set datafile missing "?"
 set style data histogram

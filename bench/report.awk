@@ -17,6 +17,11 @@
 # other than loop and call then lose the median call cost of their OS and
 # mode, once per call of fn (calls / iters per operation).  Cells are
 # median (min..max) over every sample of every boot.
+#
+# Suites: a begin line with suite=S (bench/posix/pbench.c: S = posix) opens
+# a second program's rows, one boot of its own per guest.  Its loop and call
+# rows become S_loop and S_call, and its call row, not the native one, comes
+# off its operations; its rows follow the native ones in the table.
 
 function basename(p) { sub(/.*\//, "", p); sub(/\.log$/, "", p); return p }
 
@@ -45,6 +50,9 @@ function stats(k,    a, i) {
 }
 
 function add(k, v) { val[k, ++cnt[k]] = v }
+
+# An op name as the table has it: a suite's loop and call rows get its prefix.
+function opname(op, suite) { return suite != "" && (op == "loop" || op == "call") ? suite "_" op : op }
 
 function num(x,    ax) {
     if (x == "")
@@ -91,8 +99,22 @@ FNR == 1 {
         for (i = k + 2; i <= NF; i++)
             info[os] = info[os] (i > k + 2 ? " " : "") $i
     } else if (tag == "begin") {
-        oplist[os] = kv["ops"]
-        reps[os] = kv["reps"]
+        suite = kv["suite"]
+        cur_suite[FILENAME] = suite
+        if (!(suite in suite_seen)) {
+            suite_seen[suite] = 1
+            if (suite != "")
+                suites[++nsuites] = suite
+        }
+        n = split(kv["ops"], l, ",")
+        oplist[os, suite] = ""
+        for (i = 1; i <= n; i++)
+            oplist[os, suite] = oplist[os, suite] (i > 1 ? "," : "") opname(l[i], suite)
+        has_os[os] = 1
+        harness_row[opname("loop", suite)] = harness_row[opname("call", suite)] = 1
+        loop_row[opname("loop", suite)] = 1
+        if (suite == "")
+            reps[os] = kv["reps"]
         if (kv["quick"] == 1)
             quick = 1
     } else if (tag == "end") {
@@ -102,7 +124,10 @@ FNR == 1 {
         cal_tsc[FILENAME, kv["calib"]] = kv["tsc"]
     } else if ("op" in kv && kv["iters"] > 0 && kv["ticks"] != "") {
         ns++
-        s_file[ns] = FILENAME; s_os[ns] = os; s_op[ns] = kv["op"]; s_it[ns] = kv["iters"]
+        suite = cur_suite[FILENAME]
+        s_file[ns] = FILENAME; s_os[ns] = os; s_op[ns] = opname(kv["op"], suite); s_it[ns] = kv["iters"]
+        s_suite[ns] = suite; s_native[ns] = suite == ""
+        callrow[s_op[ns]] = opname("call", suite)
         s_t0[ns] = kv["ticks0"]; s_t[ns] = kv["ticks"]
         s_calls[ns] = ("calls" in kv) ? kv["calls"] : kv["iters"]
         s_n0[ns] = ("ns0" in kv) ? kv["ns0"] : ""; s_n[ns] = ("ns" in kv) ? kv["ns"] : ""
@@ -137,13 +162,14 @@ END {
         if (file_mode[f] == "icount") {
             m = "instructions"
             v = (s_t[s] - s_t0[s]) / s_it[s]
-            add(s_os[s] SUBSEP "overhead", s_t0[s])
+            if (s_native[s])
+                add(s_os[s] SUBSEP "overhead", s_t0[s])
         } else {
             m = "ns"
             if (s_n[s] != "") {
                 v = (s_n[s] - s_n0[s]) / s_it[s]
                 if (tsc_rate > 0 && v > 0)  # the marker method, checked against the clock
-                    add(s_os[s] SUBSEP "xcheck", (s_t[s] - s_t0[s]) / s_it[s] / tsc_rate / v)
+                    add(s_os[s] SUBSEP "xcheck" SUBSEP s_suite[s], (s_t[s] - s_t0[s]) / s_it[s] / tsc_rate / v)
             } else if (tsc_rate > 0) {
                 v = (s_t[s] - s_t0[s]) / s_it[s] / tsc_rate
             } else {
@@ -154,23 +180,27 @@ END {
         calls_per_op[s_os[s] SUBSEP m SUBSEP s_op[s]] = s_calls[s] / s_it[s]
     }
 
-    # The harness (call row) comes off every table operation, per call.
+    # The harness (its program's call row) comes off every table operation, per call.
     for (k in cnt) {
         split(k, p, SUBSEP)
-        if (p[3] == "" || p[3] == "loop" || p[3] == "call")
+        if (p[3] == "" || (p[3] in harness_row))
             continue
-        if (stats(p[1] SUBSEP p[2] SUBSEP "call"))
+        if (stats(p[1] SUBSEP p[2] SUBSEP callrow[p[3]]))
             for (i = 1; i <= cnt[k]; i++)
                 val[k, i] -= MED * calls_per_op[k]
     }
 
-    # Rows: Veneer's operations in its order, then any only Linux has.
+    # Rows: per suite (the native programs first), Veneer's operations in
+    # its order, then any only Linux has.
     nops = 0
-    for (o = 1; o <= 2; o++) {
-        os = o == 1 ? "veneer" : "linux"
-        n = os in oplist ? split(oplist[os], l, ",") : 0
-        for (i = 1; i <= n; i++)
-            if (!(l[i] in seen)) { seen[l[i]] = 1; ops[++nops] = l[i] }
+    for (su = 0; su <= nsuites; su++) {
+        suite = su ? suites[su] : ""
+        for (o = 1; o <= 2; o++) {
+            os = o == 1 ? "veneer" : "linux"
+            n = (os, suite) in oplist ? split(oplist[os, suite], l, ",") : 0
+            for (i = 1; i <= n; i++)
+                if (!(l[i] in seen)) { seen[l[i]] = 1; ops[++nops] = l[i] }
+        }
     }
 
     if (require != "") {
@@ -184,8 +214,9 @@ END {
             for (m in metric_name)
                 if (!stats(require SUBSEP m SUBSEP ops[i]))
                     bad = bad " " ops[i] "/" m
-        if (!stats(require SUBSEP "instructions" SUBSEP "loop") || MED < 1.99 || MED > 2.01)
-            bad = bad " loop-not-2-instructions"
+        for (i = 1; i <= nops; i++)
+            if ((ops[i] in loop_row) && (!stats(require SUBSEP "instructions" SUBSEP ops[i]) || MED < 1.99 || MED > 2.01))
+                bad = bad " " ops[i] "-not-2-instructions"
     }
 
     # The table.
@@ -195,7 +226,7 @@ END {
     if (quick)
         printf "QUICK RUN: counts 100 times smaller; this checks the plumbing, not performance\n"
     printf "\n"
-    row = "%-9s %-16s %-26s %-26s %6s\n"
+    row = "%-10s %-16s %-26s %-26s %6s\n"
     printf row, "op", "metric", "Veneer", "Linux", "V/L"
     csv = out "/results.csv"
     print "op,metric,veneer_median,veneer_min,veneer_max,veneer_samples,linux_median,linux_min,linux_max,linux_samples,veneer_over_linux" > csv
@@ -238,18 +269,21 @@ END {
     # How the numbers were made, per guest.
     printf "\nloop: one dec/jnz iteration, exactly 2 instructions (calibration); call: the harness's\n"
     printf "empty indirect call, already subtracted from the rows below it.\n"
+    for (su = 1; su <= nsuites; su++)
+        printf "%s_loop, %s_call: the same in the %s suite (its own program and boots, see\n" \
+            "bench/run.sh), subtracted from the rows after them.\n", suites[su], suites[su], suites[su]
     if (tsc_rate != "")
         printf "TSC: %.4f ticks/ns, median of %d boots' host-timed markers (%.4f..%.4f)\n", \
             tsc_rate, tsc_n, tsc_min, tsc_max
     for (o = 1; o <= 2; o++) {
         os = o == 1 ? "veneer" : "linux"
-        if (!(os in oplist))
+        if (!(os in has_os))
             continue
         stats(os SUBSEP "overhead"); ov = MED
         stats(os SUBSEP "tsc"); tsc = MED
         stats(os SUBSEP "tscsecs"); secs = MED
         stats(os SUBSEP "emul"); emul = MED
-        stats(os SUBSEP "xcheck"); xc = MED
+        stats(os SUBSEP "xcheck" SUBSEP ""); xc = MED
         printf "%s: fixed cost of a measurement %s instructions (subtracted); ", os, ov == "" ? "-" : sprintf("%.0f", ov)
         if (os == "linux")
             printf "ns from clock_gettime;\n    its TSC at that rate agrees to x%s; ", xc == "" ? "-" : sprintf("%.4f", xc)
@@ -257,10 +291,20 @@ END {
             printf "ns from rdtsc at\n    that rate (its own markers: %s ticks/ns, %ss apart); ", \
                 tsc == "" ? "-" : sprintf("%.4f", tsc), num(secs)
         printf "TCG ran %s M guest instructions/s under icount\n", emul == "" ? "-" : sprintf("%.0f", emul * 1000)
-        printf ",\n    %s: {\"overhead_instructions\": %s, \"tsc_ticks_per_ns\": %s, \"marker_seconds\": %s, \"icount_mips\": %s, \"tsc_vs_clock\": %s}", \
+        printf ",\n    %s: {\"overhead_instructions\": %s, \"tsc_ticks_per_ns\": %s, \"marker_seconds\": %s, \"icount_mips\": %s, \"tsc_vs_clock\": %s", \
             jstr(os), ov == "" ? "null" : ov, \
             tsc == "" ? "null" : tsc, secs == "" ? "null" : secs, \
             emul == "" ? "null" : emul * 1000, xc == "" ? "null" : xc > json
+        # A suite's program brackets its samples with clock_gettime on both
+        # guests (Veneer: the libOS's clock), checked the same way.
+        for (su = 1; su <= nsuites; su++) {
+            stats(os SUBSEP "xcheck" SUBSEP suites[su]); xc = MED
+            if (xc == "")
+                continue
+            printf "    %s suite: ns from clock_gettime; its TSC at that rate agrees to x%.4f\n", suites[su], xc
+            printf ", \"%s_tsc_vs_clock\": %s", suites[su], xc > json
+        }
+        printf "}" > json
     }
     if (info["linux"] != "")
         printf "linux: %s\n", info["linux"]

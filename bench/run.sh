@@ -3,17 +3,23 @@
 # serial output with a host timestamp on every line, and hand the logs to
 # bench/report.awk for the table, CSV, JSON and chart.
 #   bench/run.sh           Veneer and Linux, RUNS boots (default 3) per mode
-#   bench/run.sh --smoke   Veneer only, quick counts, one boot per mode, and
-#                          fail unless every Veneer row came out
+#   bench/run.sh --smoke   Veneer only, quick counts, one run, and fail unless
+#                          every Veneer row (POSIX rows too) came out
 #   QUICK=1 bench/run.sh   both guests with the quick counts (checks the
 #                          Linux side in seconds; the numbers mean nothing)
+# Each guest boots twice per run and mode: its native program (Veneer's
+# user/bench.c, Linux's bench/linux/init.c), and the POSIX suite, one static
+# Linux binary on both (bench/posix/pbench.c under Veneer's POSIX libOS, or
+# started by Linux's /init), with POSIX_MEM (default 1G) of RAM, which the
+# libOS needs; the smoke run boots Veneer's POSIX suite too.
 # A guest prints a line starting "bench: " only when an operation went
 # wrong (a yield that did not switch, a child that failed): that fails the run.
 # Called by mk/bench.mk with QEMU, QEMU_BASE (TCG, -cpu max, -m, -smp,
 # isa-debug-exit) and BUILD.  Two modes per guest:
 #   icount  QEMU_BASE + -icount shift=0: rdtsc counts guest instructions
 #   wall    QEMU_BASE alone: rdtsc runs at the host TSC rate
-# Boots interleave (run 1: veneer icount, linux icount, veneer wall, ...)
+# Boots interleave (run 1: veneer icount, linux icount, veneer icount posix,
+# linux icount posix, veneer wall, ...)
 # so a slow spell of the host does not land on one guest only.
 set -u -o pipefail
 export LC_ALL=C                 # "." in $EPOCHREALTIME and awk numbers
@@ -22,6 +28,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04}
 BIOS=/usr/share/qemu/qboot.rom  # for both guests: Linux boots from qboot too
 TIMEOUT=${TIMEOUT:-180}    # seconds per boot; a full Linux icount boot takes ~10
+POSIX_MEM=${POSIX_MEM:-1G}  # -m of the POSIX suite's boots, both guests
 out=$BUILD/bench
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
@@ -30,29 +37,44 @@ smoke=0
 # maxcpus=1, as its secondary-CPU bring-up hangs under -icount on QEMU 7.2
 # if -smp is raised; panic=-1 turns a panic into a reboot, which
 # -no-reboot makes an exit.
+# The POSIX suite: Veneer's libOS runs /bin/pbench with argv "pbench veneer"
+# (run=prog,argv...); Linux's /init sees pbench=1 and starts /pbench.
 veneer_append="init=bench"
 linux_append="console=ttyS0 quiet maxcpus=1 panic=-1"
+veneer_posix_append="quiet init=posix run=pbench,pbench,veneer"
 if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
+    veneer_posix_append="$veneer_posix_append,quick"
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
     veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1"
+    veneer_posix_append="$veneer_posix_append,quick"
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
 fi
+linux_posix_append="$linux_append pbench=1"
 rm -rf "$raw" && mkdir -p "$raw"
 
-# boot <os> <mode> <run>: one guest boot; its log is $raw/<os>-<mode>-<run>.log
+# boot <os> <mode> <run> <suite>: one guest boot; its log is
+# $raw/<os>-<mode>-<run>.log (suite native) or $raw/<os>-<mode>-<run>-posix.log
 boot() {
-    local os=$1 mode=$2 log=$raw/$1-$2-$3.log t0 code extra=()
+    local os=$1 mode=$2 suite=$4 log=$raw/$1-$2-$3.log t0 code extra=()
     [ "$mode" = icount ] && extra=(-icount shift=0)
-    local guest
-    if [ "$os" = veneer ]; then
-        guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$veneer_append")
-    else
-        guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio" -append "$linux_append")
+    local guest append
+    if [ "$suite" = posix ]; then
+        log=$raw/$1-$2-$3-posix.log
+        extra+=(-m "$POSIX_MEM")    # after QEMU_BASE's -m: the last one counts
     fi
-    printf 'bench: %-6s %-6s run %d/%d ' "$os" "$mode" "$3" "$runs" >&2
+    if [ "$os" = veneer ]; then
+        append=$veneer_append
+        [ "$suite" = posix ] && append=$veneer_posix_append
+        guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$append")
+    else
+        append=$linux_append
+        [ "$suite" = posix ] && append=$linux_posix_append
+        guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio" -append "$append")
+    fi
+    printf 'bench: %-6s %-6s %-6s run %d/%d ' "$os" "$mode" "$suite" "$3" "$runs" >&2
     t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
     timeout "$TIMEOUT" "$QEMU" $QEMU_BASE "${extra[@]}" -bios "$BIOS" "${guest[@]}" \
@@ -64,13 +86,13 @@ boot() {
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%5.1fs\n", b - a }' >&2
     # Both guests leave through isa-debug-exit with status 0: QEMU exits 1.
     if [ "$code" != 1 ] || ! grep -q "BENCH os=$os end" "$log"; then
-        echo "bench: $os ($mode) failed: QEMU exit $code; last lines of $log:" >&2
+        echo "bench: $os ($mode, $suite) failed: QEMU exit $code; last lines of $log:" >&2
         tail -n 20 "$log" | sed 's/^/    | /' >&2
         tail -n 5 "$log.qemu" | sed 's/^/    qemu| /' >&2
         exit 1
     fi
     if grep -q '^[0-9.]* bench: ' "$log"; then
-        echo "bench: $os ($mode) measured something else than asked:" >&2
+        echo "bench: $os ($mode, $suite) measured something else than asked:" >&2
         grep '^[0-9.]* bench: ' "$log" | cut -d' ' -f2- | sed 's/^/    | /' >&2
         exit 1
     fi
@@ -78,8 +100,10 @@ boot() {
 
 for ((run = 1; run <= runs; run++)); do
     for mode in icount wall; do
-        for os in $oses; do
-            boot "$os" "$mode" "$run"
+        for suite in native posix; do
+            for os in $oses; do
+                boot "$os" "$mode" "$run" "$suite"
+            done
         done
     done
 done

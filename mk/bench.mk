@@ -4,9 +4,12 @@
 # QEMU_BASE, BUILD and WARN.  Everything lands in $(BUILD)/bench:
 #   linux/vmlinuz          Debian's cloud kernel (bench/get-linux.sh)
 #   linux/init             bench/linux/init.c, static with musl
-#   linux/initramfs.cpio   /init plus /dev/console (bench/mkcpio.sh)
+#   linux/initramfs.cpio   /init, /pbench and /dev/console (bench/mkcpio.sh)
 #   raw/*.log              timestamped serial logs, one per boot
 #   results.csv, results.json, table.txt, bench.png
+# The POSIX rows' program, bench/posix/pbench.c, is one static musl binary,
+# $(BUILD)/bin/pbench: it goes into the boot archive (PROGS, for Veneer's
+# POSIX libOS) and, the same file, into the Linux peer's initramfs.
 # RUNS=n sets the boots per guest and mode (default 3).  Both guests get
 # one CPU (BENCH_SMP): the Linux peer runs uniprocessor, and the ctxsw and
 # yield rows need their two environments to share a CPU.
@@ -30,6 +33,14 @@ bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var
 bench-setup:
 	@bench/setup-bench.sh
 
+# Into the boot archive with the other Linux programs (initrd.var's rule,
+# read before this file, takes its list of files from PROGS when it runs).
+PROGS += $(BUILD)/bin/pbench
+$(BUILD)/initrd.var: $(BUILD)/bin/pbench
+$(BUILD)/bin/pbench: bench/posix/pbench.c bench/bench_common.h
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 $(WARN) -o $@ $<
+
 $(BENCH_LINUX)/vmlinuz: | bench-setup
 	@bench/get-linux.sh $(@D)
 
@@ -37,7 +48,7 @@ $(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h bench/bench_mem.h |
 	@mkdir -p $(@D)
 	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ $<
 
-$(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init bench/mkcpio.sh
+$(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init $(BUILD)/bin/pbench bench/mkcpio.sh
 	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' 'dir proc 755' \
-		'file init 755 $<' | bench/mkcpio.sh > $@.part
+		'file init 755 $<' 'file pbench 755 $(BUILD)/bin/pbench' | bench/mkcpio.sh > $@.part
 	@mv $@.part $@

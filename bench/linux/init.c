@@ -6,6 +6,9 @@
  * (clock_gettime(CLOCK_MONOTONIC), through the vDSO), then stops QEMU
  * through isa-debug-exit (status 1, like a passing Veneer run).  The boot
  * parameter quick=1 (an environment variable of init) makes the quick run.
+ * With pbench=1 it runs the POSIX rows instead: it starts /pbench (the
+ * same static binary Veneer's POSIX libOS runs, bench/posix/pbench.c),
+ * waits for it and exits QEMU with its status.
  *
  * Like the Veneer program, it is also its own child: run as
  * `/init exit|pingpong|yield|futex` (posix_spawn), it is the trivial
@@ -426,6 +429,34 @@ static void quiet_faults(void)
     }
 }
 
+static _Noreturn void exit_qemu(int status)
+{
+    fflush(stdout);
+    if (iopl(3) == 0)
+        outl((unsigned)status, 0xf4);   /* QEMU exits with (status << 1) | 1 */
+    reboot(RB_POWER_OFF);
+    _exit(status);
+}
+
+/* pbench=1: the POSIX rows, /pbench as our child (pinned to CPU 0 as we
+ * are); its output goes to the console as ours does.  Its status is ours. */
+static int run_pbench(int quick)
+{
+    char *argv[] = {"pbench", "linux", quick ? "quick" : NULL, NULL}, *envp[] = {NULL};
+    pid_t pid;
+    int st = 0;
+    fflush(stdout);
+    if (posix_spawn(&pid, "/pbench", NULL, NULL, argv, envp) != 0) {
+        printf("bench: cannot start /pbench\n");
+        return 1;
+    }
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        printf("bench: /pbench failed (wait status %#x)\n", st);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -436,9 +467,12 @@ int main(int argc, char **argv)
     CPU_SET(0, &cpu0);
     sched_setaffinity(0, sizeof(cpu0), &cpu0);
     print_info();
-    quiet_faults();
     const char *quick = getenv("quick");
     int q = quick && *quick == '1';
+    const char *pb = getenv("pbench");
+    if (pb && *pb == '1')
+        exit_qemu(run_pbench(q));
+    quiet_faults();
     struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
     sigemptyset(&sa.sa_mask);
     bench_region_pages = q ? BENCH_QUICK_PAGES : BENCH_PAGES;
@@ -455,9 +489,5 @@ int main(int argc, char **argv)
         printf("bench: spawn: %ld children failed\n", spawn_errors);
         status = 1;
     }
-    fflush(stdout);
-    if (iopl(3) == 0)
-        outl((unsigned)status, 0xf4);   /* QEMU exits with (status << 1) | 1 */
-    reboot(RB_POWER_OFF);
-    return status;
+    exit_qemu(status);
 }

@@ -1,0 +1,187 @@
+/*
+ * POSIX rows of `make bench`: one static Linux program (musl-gcc -static
+ * -O2), the same binary on both sides.  On Veneer it runs under the POSIX
+ * libOS (`init=posix run=pbench,pbench,veneer`); on Linux the peer's /init
+ * starts it (`pbench=1` on the kernel command line, bench/linux/init.c).
+ *
+ *   pbench <os> [quick]
+ *
+ * os is the name its lines carry (veneer or linux: the program cannot
+ * tell, as the libOS answers as Linux does); quick divides every count by
+ * 100, as bench-smoke and QUICK=1 do.  It measures with the core of the
+ * other rows (bench/bench_common.h: rdtsc, which counts guest instructions
+ * under -icount shift=0, 0 and n calls per sample, loop and call rows)
+ * and tags its begin line suite=posix, so bench/report.awk keeps its loop
+ * and call rows (posix_loop, posix_call) apart from the native programs'
+ * and subtracts its own call cost from these rows:
+ *   getpid     a raw `syscall` instruction of getpid (no libc wrapper)
+ *   pipe_rt    a byte down pipe A to a forked child, which reads it and
+ *              writes a byte back up pipe B, which we read: one round trip
+ *   fork_wait  fork, the child _exit(0)s at once, waitpid reaps it
+ * Both sides' clocks bracket each sample (clock_gettime(CLOCK_MONOTONIC):
+ * the vDSO on Linux, a reflected call on Veneer), as the Linux peer does.
+ * A line starting "bench: " means an operation failed (bench/run.sh).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "../bench_common.h"
+
+/* Calls per sample (getpid: BENCH_ITERS, 20,000); quick divides by 100. */
+#define PBENCH_PIPE_ITERS BENCH_SWITCH_ITERS   /* pipe_rt: 5,000 round trips */
+#define PBENCH_FORK_ITERS 50        /* fork_wait: 2.6 M instructions each on Veneer */
+
+static inline long raw_syscall0(long n)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long raw_syscall3(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+
+static long errors;                 /* operations that did not do what they should */
+static pid_t me;
+
+/* getpid: the null syscall of the POSIX layer, checked once per sample. */
+static void op_getpid(void)
+{
+    raw_syscall0(SYS_getpid);
+}
+
+static uint64_t getpid_done(uint64_t n)
+{
+    if (raw_syscall0(SYS_getpid) != me) {
+        printf("bench: getpid: %ld, not %d\n", raw_syscall0(SYS_getpid), (int)me);
+        errors++;
+    }
+    (void)n;
+    return 0;
+}
+
+/* pipe_rt: the partner is forked before each timed run and reaped after
+ * it, untimed; it echoes every byte of pipe A up pipe B until end of file. */
+static pid_t partner;
+static int to_child = -1, from_child = -1;
+static long misses;
+
+static void op_pipe_rt(void)
+{
+    char c = 'x';
+    if (raw_syscall3(SYS_write, to_child, (long)&c, 1) != 1 ||
+        raw_syscall3(SYS_read, from_child, (long)&c, 1) != 1)
+        misses++;
+}
+
+static void pipe_prep(uint64_t n)
+{
+    int a[2], b[2];
+    if (!n)
+        return;
+    if (pipe(a) < 0 || pipe(b) < 0) {
+        printf("bench: pipe_rt: no pipes\n");
+        errors++;
+        return;
+    }
+    partner = fork();
+    if (partner == 0) {
+        char c;
+        close(a[1]);
+        close(b[0]);
+        while (raw_syscall3(SYS_read, a[0], (long)&c, 1) == 1)
+            if (raw_syscall3(SYS_write, b[1], (long)&c, 1) != 1)
+                _exit(1);
+        _exit(0);
+    }
+    close(a[0]);
+    close(b[1]);
+    to_child = a[1];
+    from_child = b[0];
+    if (partner < 0) {
+        printf("bench: pipe_rt: fork failed\n");
+        errors++;
+    }
+    misses = 0;
+    for (int i = 0; i < 4; i++)     /* into its loop */
+        op_pipe_rt();
+}
+
+static uint64_t pipe_done(uint64_t n)
+{
+    int st;
+    if (to_child < 0)
+        return 0;
+    close(to_child);                /* the child reads end of file and exits */
+    close(from_child);
+    to_child = from_child = -1;
+    if (partner > 0 && (waitpid(partner, &st, 0) != partner || !WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+        printf("bench: pipe_rt: the partner did not exit cleanly\n");
+        errors++;
+    }
+    partner = 0;
+    if (misses) {
+        printf("bench: pipe_rt: %ld of %lu round trips failed\n", misses, (unsigned long)n + 4);
+        errors++;
+    }
+    return 0;
+}
+
+/* fork_wait: fork, the child exits at once, the parent reaps it. */
+static long fork_errors;
+
+static void op_fork_wait(void)
+{
+    int st;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fork_errors++;
+}
+
+static uint64_t fork_done(uint64_t n)
+{
+    if (fork_errors) {
+        printf("bench: fork_wait: %ld of %lu children failed\n", fork_errors, (unsigned long)n);
+        errors++;
+        fork_errors = 0;
+    }
+    return 0;
+}
+
+static const struct bench_op ops[] = {
+    {"getpid", op_getpid, 0, 0, NULL, getpid_done},
+    {"pipe_rt", op_pipe_rt, PBENCH_PIPE_ITERS, 0, pipe_prep, pipe_done},
+    {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
+};
+
+static uint64_t clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "veneer") != 0 && strcmp(argv[1], "linux") != 0)) {
+        fprintf(stderr, "usage: pbench veneer|linux [quick]\n");
+        return 2;
+    }
+    int quick = argc > 2 && strcmp(argv[2], "quick") == 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    me = getpid();
+    bench_suite = "posix";
+    int status = bench_main(argv[1], ops, sizeof(ops) / sizeof(ops[0]), clock_ns, quick);
+    return status || errors ? 1 : 0;
+}
