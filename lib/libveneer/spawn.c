@@ -16,7 +16,23 @@
 #define SPAWN_MAX_PAGES   1024
 
 static const struct var_header *archive;
-static uint64_t scratch_va, archive_va;
+static uint64_t scratch_va, archive_va, archive_pages;
+
+#define ARCHIVE_CHUNK 16    /* pages mapped per fault in lazy mode */
+
+/* Lazy mode: archive pages are mapped when first touched. */
+static bool archive_fault(struct vn_xframe *x)
+{
+    if (x->addr < archive_va || x->addr >= archive_va + archive_pages * PAGE_SIZE)
+        return false;
+    uint64_t first = (x->addr - archive_va) / PAGE_SIZE / ARCHIVE_CHUNK * ARCHIVE_CHUNK;
+    struct vn_map_entry batch[ARCHIVE_CHUNK];
+    size_t n = 0;
+    for (uint64_t i = first; i < first + ARCHIVE_CHUNK && i < archive_pages; i++)
+        if (!(vn_pte(archive_va + i * PAGE_SIZE) & 1))
+            batch[n++] = (struct vn_map_entry){archive_va + i * PAGE_SIZE, VN_CAP_ARCHIVE, VM_PROT_READ, i};
+    return n && vn_page_map(CAP_SELF, batch, n) == (long)n;
+}
 
 void vn_archive_place(uint64_t va)
 {
@@ -24,24 +40,49 @@ void vn_archive_place(uint64_t va)
         archive_va = va;
 }
 
+static int map_range(uint64_t va, uint64_t from, uint64_t to)
+{
+    struct vn_map_entry batch[64];
+    for (uint64_t done = from; done < to;) {
+        uint64_t k = to - done < 64 ? to - done : 64;
+        for (uint64_t i = 0; i < k; i++)
+            batch[i] = (struct vn_map_entry){va + (done + i) * PAGE_SIZE, VN_CAP_ARCHIVE, VM_PROT_READ, done + i};
+        long r = vn_page_map(CAP_SELF, batch, k);
+        if (r < 0)
+            return (int)r;
+        done += k;
+    }
+    return 0;
+}
+
+/* Map the archive: all of it at a reserved address, or, once placed with
+ * vn_archive_place(), its header and directory only, the rest on demand
+ * through a page-fault handler (the caller must have set up upcalls). */
 static int archive_map(void)
 {
     struct vn_capinfo ci;
     long r = vn_cap_info(VN_CAP_ARCHIVE, &ci);
     if (r < 0)
         return (int)r;
-    uint64_t va = archive_va ? archive_va : vn_va_reserve(ci.count);
-    struct vn_map_entry batch[64];
-    for (uint64_t done = 0; done < ci.count;) {
-        uint64_t k = ci.count - done < 64 ? ci.count - done : 64;
-        for (uint64_t i = 0; i < k; i++)
-            batch[i] = (struct vn_map_entry){va + (done + i) * PAGE_SIZE, VN_CAP_ARCHIVE, VM_PROT_READ, done + i};
-        if ((r = vn_page_map(CAP_SELF, batch, k)) < 0)
+    bool lazy = archive_va != 0;
+    uint64_t va = lazy ? archive_va : vn_va_reserve(ci.count);
+    uint64_t off = vn_sysinfo->archive_offset;
+    if ((r = map_range(va, 0, lazy ? (off + sizeof(struct var_header)) / PAGE_SIZE + 1 : ci.count)) < 0)
+        return (int)r;
+    const struct var_header *h = (const struct var_header *)(va + off);
+    if (h->magic != VAR_MAGIC)
+        return -E_INVAL;
+    if (lazy) {
+        uint64_t dir_end = off + sizeof(*h) + h->count * sizeof(struct var_entry);
+        if (dir_end > ci.count * PAGE_SIZE || (r = map_range(va, 0, (dir_end + PAGE_SIZE - 1) / PAGE_SIZE)) < 0)
+            return r < 0 ? (int)r : -E_INVAL;
+        archive_va = va;
+        archive_pages = ci.count;
+        if ((r = vn_pgfault_register(archive_fault)) < 0)
             return (int)r;
-        done += k;
     }
-    archive = (const struct var_header *)(va + vn_sysinfo->archive_offset);
-    return archive->magic == VAR_MAGIC ? 0 : -E_INVAL;
+    archive = h;
+    return 0;
 }
 
 const char *vn_archive_name(uint64_t i)
@@ -74,8 +115,9 @@ struct spawn_pages {
 
 static struct spawn_pages sp;
 
-/* Give the child a fresh page at va (or widen the one there), fill it
- * from src[lo-va .. hi-va), map it with prot.  Returns 0 or -E_*. */
+/* Give the child a fresh page at va (or widen the one there) and fill it
+ * from src[lo-va .. hi-va); map_child_pages() maps them all with their
+ * rights afterwards.  Returns 0 or -E_*. */
 static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t *src, uint64_t lo, uint64_t hi)
 {
     uint64_t i;
@@ -91,15 +133,30 @@ static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t 
     }
     sp.p[i].prot |= prot;
     struct vn_map_entry m = {scratch_va, sp.p[i].cap, VM_PROT_WRITE, 0};
-    long r = vn_page_map(CAP_SELF, &m, 1);
-    if (r < 0)
-        return (int)r;
-    if (lo < hi)
+    long r;
+    if (lo < hi) {      /* fresh pages come zeroed: only contents need the scratch map */
+        if ((r = vn_page_map(CAP_SELF, &m, 1)) < 0)
+            return (int)r;
         memcpy((uint8_t *)scratch_va + (lo - va), src, hi - lo);
-    vn_page_unmap(CAP_SELF, scratch_va, 1);
-    m = (struct vn_map_entry){va, sp.p[i].cap, sp.p[i].prot, 0};
-    r = vn_page_map(child, &m, 1);
-    return r < 0 ? (int)r : 0;
+        vn_page_unmap(CAP_SELF, scratch_va, 1);
+    }
+    return 0;
+}
+
+/* Map every page child_page() gave the child, in batches. */
+static int map_child_pages(capref_t child)
+{
+    struct vn_map_entry batch[64];
+    for (uint64_t done = 0; done < sp.n;) {
+        uint64_t k = sp.n - done < 64 ? sp.n - done : 64;
+        for (uint64_t i = 0; i < k; i++)
+            batch[i] = (struct vn_map_entry){sp.p[done + i].va, sp.p[done + i].cap, sp.p[done + i].prot, 0};
+        long r = vn_page_map(child, batch, k);
+        if (r < 0)
+            return (int)r;
+        done += k;
+    }
+    return 0;
 }
 
 static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *entry)
@@ -182,6 +239,8 @@ static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t 
     for (uint64_t i = 1; r == 0 && i <= SPAWN_STACK_PAGES; i++)
         r = child_page((capref_t)child, USER_STACK_TOP - i * PAGE_SIZE, VM_PROT_WRITE, NULL, 0, 0);
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = arg1};
+    if (r == 0)
+        r = map_child_pages((capref_t)child);
     if (r == 0)
         r = (int)vn_env_set_regs((capref_t)child, &regs);
     if (r < 0) {

@@ -76,7 +76,8 @@ capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_
 /* vn_spawn_share, leaving the child stopped. */
 capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
                                 unsigned rights);
-/* Map the boot archive at va (instead of pool space) when first used. */
+/* Map the boot archive at va (instead of pool space) when first used, and
+ * then lazily: pages on first touch, by a page-fault handler. */
 void vn_archive_place(uint64_t va);
 /* Destroy the child named by env, wait until it is gone, delete the cap. */
 void vn_kill(capref_t env);

@@ -13,7 +13,7 @@
 struct proc_local me;
 
 #define MODE_FORK 0xf0
-#define SYSCALL_STACK_PAGES 8
+#define SYSCALL_STACK_PAGES 4
 
 void proc_fork_child(void) __attribute__((noreturn));
 
@@ -131,13 +131,13 @@ static int run_from_cmdline(void)
 int main(uint64_t mode, uint64_t arg1);
 int main(uint64_t mode, uint64_t arg1)
 {
-    vn_archive_place(ARCHIVE_VA);
+    mm_init();
+    upcalls_init();
+    vn_archive_place(ARCHIVE_VA);       /* mapped lazily, by a fault handler */
     if (!vn_archive_name(0)) {
         printf("posix: no boot archive\n");
         return 126;
     }
-    mm_init();
-    upcalls_init();
     if (mode == MODE_FORK)
         proc_fork_child();
     /* init */

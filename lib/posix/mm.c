@@ -55,7 +55,7 @@ static void reg_insert(struct reg *table, uint64_t slots, uint64_t key, capref_t
 
 static int reg_grow(void)
 {
-    uint64_t slots = reg_slots ? reg_slots * 2 : 4096;
+    uint64_t slots = reg_slots ? reg_slots * 2 : 1024;
     struct reg *t = vn_alloc_pages(slots * sizeof(*t) / PAGE_SIZE);
     if (!t)
         return -L_ENOMEM;
@@ -172,13 +172,17 @@ void mm_clear(void)
     reg_used = 0;
 }
 
+static bool cow_break(struct reg *r, uint64_t va);
+
 static bool in_stack(uint64_t va)
 {
     return va < PSTACK_TOP && va >= PSTACK_TOP - PSTACK_MAX;
 }
 
 /* Whether the program may access [p, p + len): every page is the
- * program's (stack pages are made on demand), writable if asked. */
+ * program's (stack pages are made on demand), writable if asked.  For a
+ * write, copy-on-write pages are copied now, so the libOS's own writes
+ * never fault (a fault inside an upcall handler would be fatal). */
 bool mm_user_ok(const void *p, uint64_t len, bool write)
 {
     uint64_t va = (uint64_t)p;
@@ -194,6 +198,8 @@ bool mm_user_ok(const void *p, uint64_t len, bool write)
             continue;
         }
         if ((write && !(KEY_FL(r->key) & PG_W)) || (KEY_FL(r->key) & PG_NONE))
+            return false;
+        if (write && (KEY_FL(r->key) & PG_COW) && !cow_break(r, pg))
             return false;
     }
     return true;

@@ -17,16 +17,39 @@
 
 capref_t shm_caps[SHM_CAPS];
 
+#define SHM_HEAD_PAGES ((sizeof(struct posix_shared) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define SHM_CHUNK 8                 /* heap pages mapped per fault */
+
+/* Map arena pages [first, first + n) that are not mapped yet. */
+static bool shm_map_range(uint64_t first, uint64_t n)
+{
+    struct vn_map_entry batch[64];
+    size_t k = 0;
+    for (uint64_t p = first; p < first + n && p < SHM_PAGES; p++) {
+        if (!(vn_pte(SHM_BASE + p * PAGE_SIZE) & 1))
+            batch[k++] = (struct vn_map_entry){SHM_BASE + p * PAGE_SIZE, shm_caps[p / 512], VM_PROT_WRITE, p % 512};
+        if (k == 64 || (k && p + 1 == first + n)) {
+            if (vn_page_map(CAP_SELF, batch, k) != (long)k)
+                return false;
+            k = 0;
+        }
+    }
+    return k == 0 || vn_page_map(CAP_SELF, batch, k) == (long)k;
+}
+
+/* The heap part of the arena is mapped on first touch. */
+static bool shm_fault(struct vn_xframe *x)
+{
+    if (x->addr < SHM_BASE || x->addr >= SHM_BASE + SHM_PAGES * PAGE_SIZE)
+        return false;
+    return shm_map_range((x->addr - SHM_BASE) / PAGE_SIZE / SHM_CHUNK * SHM_CHUNK, SHM_CHUNK);
+}
+
 static void shm_map(void)
 {
-    struct vn_map_entry batch[512];
-    for (int c = 0; c < SHM_CAPS; c++) {
-        for (uint64_t i = 0; i < 512; i++)
-            batch[i] = (struct vn_map_entry){SHM_BASE + (c * 512 + i) * PAGE_SIZE, shm_caps[c], VM_PROT_WRITE, i};
-        if (vn_page_map(CAP_SELF, batch, 512) != 512) {
-            printf("posix: cannot map the shared arena\n");
-            vn_exit(126);
-        }
+    if (!shm_map_range(0, SHM_HEAD_PAGES) || vn_pgfault_register(shm_fault) < 0) {
+        printf("posix: cannot map the shared arena\n");
+        vn_exit(126);
     }
 }
 

@@ -22,6 +22,26 @@
 #define DFL_IGNORE (SIGBIT(L_SIGCHLD) | SIGBIT(L_SIGWINCH) | SIGBIT(23) | SIGBIT(L_SIGCONT))
 
 long sig_restart_nr = -1;           /* the call to restart for SA_RESTART, or -1 */
+static bool in_exception;           /* running in the exception upcall */
+static uint8_t exit_stack[8192] __attribute__((aligned(16)));
+
+static void exit_trampoline(int wstatus) __attribute__((noreturn, used));
+static void exit_trampoline(int wstatus)
+{
+    posix_exit(wstatus);
+}
+
+/* End the process with wstatus.  From the exception upcall, the exit runs
+ * after the handler returns, on a stack of its own (it may take faults:
+ * a fault inside the exception handler itself would be fatal). */
+static void terminate(struct vn_xframe *x, int wstatus)
+{
+    if (!in_exception)
+        posix_exit(wstatus);
+    x->rip = (uint64_t)exit_trampoline;
+    x->rdi = (uint64_t)wstatus;
+    x->rsp = (uint64_t)(exit_stack + sizeof(exit_stack)) - 8;
+}
 static uint64_t suspend_mask;       /* the mask sigsuspend replaced, to restore */
 static bool in_suspend;
 
@@ -148,7 +168,7 @@ static void act_on(struct vn_xframe *x, int sig, const int32_t *info)
         if (SIGBIT(sig) & STOPS)
             do_stop(sig);
         else if (sig_default_terminate(sig))
-            posix_exit(sig);
+            terminate(x, sig);
         return;
     }
     if (h == L_SIG_IGN)
@@ -158,7 +178,7 @@ static void act_on(struct vn_xframe *x, int sig, const int32_t *info)
         x->rip -= 2;
     }
     if (!push_frame(x, sig, info))
-        posix_exit(L_SIGSEGV);
+        terminate(x, L_SIGSEGV);
 }
 
 void sig_deliver(struct vn_xframe *x)
@@ -182,9 +202,12 @@ void sig_deliver(struct vn_xframe *x)
 /* A CPU exception in the program: the matching signal, synchronously. */
 bool sig_fault(struct vn_xframe *x)
 {
+    in_exception = true;
     if (x->rip >= LIBOS_BASE) {
         printf("posix: libOS fault %lu at rip %lx (address %lx)\n", x->trapno, x->rip, x->addr);
-        posix_exit(L_SIGSEGV);
+        terminate(x, L_SIGSEGV);
+        in_exception = false;
+        return true;
     }
     int sig = x->trapno == 14 || x->trapno == 13 || x->trapno == 12 ? L_SIGSEGV : x->trapno == 6 ? L_SIGILL
             : x->trapno == 3 || x->trapno == 1 ? L_SIGTRAP : x->trapno == 17 ? L_SIGBUS : L_SIGFPE;
@@ -192,8 +215,10 @@ bool sig_fault(struct vn_xframe *x)
     uint64_t addr = x->trapno == 14 ? x->addr : x->rip;
     memcpy(&info[4], &addr, 8);
     if ((me.sigmask & SIGBIT(sig)) || me.act[sig].handler <= L_SIG_IGN)
-        posix_exit(sig);                        /* blocked, ignored or default: it kills */
-    act_on(x, sig, info);
+        terminate(x, sig);                      /* blocked, ignored or default: it kills */
+    else
+        act_on(x, sig, info);
+    in_exception = false;
     return true;
 }
 
