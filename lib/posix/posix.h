@@ -180,6 +180,7 @@ struct tty {
 
 struct posix_shared {
     volatile uint32_t lock;
+    volatile int lock_owner;    /* pid holding it (for a process dying with it) */
     volatile uint64_t epoch;    /* bumped on every event a process may wait for */
     int next_pid;
     uint64_t boot_ns;
@@ -235,6 +236,8 @@ int shm_attach(const capref_t caps[SHM_CAPS]);
 extern capref_t shm_caps[SHM_CAPS];
 void shm_lock(void);
 void shm_unlock(void);
+/* Release the lock if this process holds it (on the way out). */
+void shm_unlock_if_mine(void);
 void *shm_alloc(size_t n);
 void shm_free(void *p, size_t n);
 void shm_event(void);

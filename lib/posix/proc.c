@@ -241,6 +241,7 @@ void proc_fork_child(void)
 
 void posix_exit(int wstatus)
 {
+    shm_unlock_if_mine();       /* a fault or signal may end us inside a critical section */
     fd_close_all(false);
     mm_clear();
     shm_lock();
@@ -369,7 +370,13 @@ long proc_syscall(struct vn_xframe *x, bool *handled)
         return sys_fork(x);
     case 59: return sys_execve(x, (const char *)x->rdi, (char *const *)x->rsi, (char *const *)x->rdx);
     case 60: case 231: posix_exit((int)(x->rdi & 0xff) << 8);
-    case 61: return sys_wait4((int)x->rdi, (int *)x->rsi, (int)x->rdx);
+    case 61:
+        if (x->r10) {                                   /* rusage: not kept; zeros */
+            if (!mm_user_ok((void *)x->r10, 144, true))
+                return -L_EFAULT;
+            memset((void *)x->r10, 0, 144);
+        }
+        return sys_wait4((int)x->rdi, (int *)x->rsi, (int)x->rdx);
     case 39: case 186: return me.pid;
     case 110: return me.self->ppid;
     case 109: return sys_setpgid((int)x->rdi, (int)x->rsi);

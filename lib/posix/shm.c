@@ -85,11 +85,19 @@ void shm_lock(void)
         if (++spins % 128 == 0)
             vn_yield();     /* the holder may be preempted on this CPU */
     }
+    shared->lock_owner = me.pid;
 }
 
 void shm_unlock(void)
 {
+    shared->lock_owner = 0;
     __atomic_store_n(&shared->lock, 0, __ATOMIC_RELEASE);
+}
+
+void shm_unlock_if_mine(void)
+{
+    if (shared->lock && shared->lock_owner == me.pid)
+        shm_unlock();
 }
 
 void shm_event(void)
