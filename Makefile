@@ -141,9 +141,14 @@ $(foreach p,$(TEST_PROGS) $(PRIV_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/tests
 # The POSIX libOS, linked high so Linux programs keep 0x400000.
 POSIX_SRC := $(wildcard lib/posix/*.c)
 POSIX_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(POSIX_SRC))
+# Linux syscall names for the libOS's "not implemented" log, from the host's header.
+$(BUILD)/gen/posix/linux_names.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-linux-names.awk
+	@mkdir -p $(@D)
+	awk -f tools/gen-linux-names.awk $< > $@
+$(BUILD)/lib/posix/syscall.o: $(BUILD)/gen/posix/linux_names.h
 $(BUILD)/lib/posix/%.o: lib/posix/%.c | $(GEN_HDRS)
 	@mkdir -p $(@D)
-	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -mgeneral-regs-only -c $< -o $@
+	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -mgeneral-regs-only -I$(BUILD)/gen/posix -c $< -o $@
 $(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV) lib/posix/posix.ld
 	@mkdir -p $(@D)
 	$(LD) -nostdlib -static --no-relax -z max-page-size=4096 -z noexecstack -T lib/posix/posix.ld -o $@ \

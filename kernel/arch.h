@@ -55,6 +55,8 @@ void arch_fpu_restore(struct env *e);
 /* Time: TSC now and its rate (calibrated at boot). */
 uint64_t arch_tsc(void);
 uint64_t arch_tsc_hz(void);
+/* Wall-clock seconds since 1970 from the real-time clock (0 if unreadable). */
+uint64_t arch_rtc_seconds(void);
 /* One timer interrupt on this CPU after ns (0: none). */
 void arch_timer_oneshot(uint64_t ns);
 /* Halt this CPU until an interrupt, with the kernel lock released. */

@@ -25,6 +25,7 @@ static void clock_expose(void)
 {
     sysinfo->tsc_hz = arch_tsc_hz();
     sysinfo->tsc_boot = arch_tsc();
+    sysinfo->rtc_boot_sec = arch_rtc_seconds();
     sysinfo->ncpus = cpu_count();
     memcpy(sysinfo->cmdline, boot_info.cmdline, MIN(sizeof(sysinfo->cmdline) - 1, strlen(boot_info.cmdline)));
 }

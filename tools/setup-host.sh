@@ -27,6 +27,7 @@ check grub-efi-amd64-bin /usr/lib/grub/x86_64-efi/modinfo.sh
 check xorriso xorriso
 check mtools mformat
 check musl-tools musl-gcc
+check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h
 check ovmf /usr/share/ovmf/OVMF.fd
 
 [ -z "$need" ] && exit 0

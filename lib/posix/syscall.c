@@ -12,29 +12,14 @@ extern long sig_restart_nr;
 
 static uint8_t logged[512];
 
-/* Names of calls that programs try and we do not serve (for the log). */
+/* Linux's names, by number (generated from <asm/unistd_64.h>). */
+static const char *const linux_names[] = {
+#include "linux_names.h"
+};
+
 static const char *syscall_name(uint64_t nr)
 {
-    static const struct { uint16_t nr; const char *name; } names[] = {
-        {25, "mremap"}, {26, "msync"}, {27, "mincore"}, {29, "shmget"}, {30, "shmat"}, {37, "alarm"},
-        {38, "setitimer"}, {40, "sendfile"}, {41, "socket"}, {42, "connect"}, {43, "accept"}, {44, "sendto"},
-        {45, "recvfrom"}, {49, "bind"}, {50, "listen"}, {53, "socketpair"}, {54, "setsockopt"},
-        {55, "getsockopt"}, {56, "clone"}, {64, "semget"}, {73, "flock"}, {99, "sysinfo"}, {101, "ptrace"},
-        {103, "syslog"}, {105, "setuid"}, {106, "setgid"}, {113, "setreuid"}, {114, "setregid"},
-        {115, "getgroups"}, {116, "setgroups"}, {117, "setresuid"}, {119, "setresgid"}, {125, "capget"},
-        {126, "capset"}, {128, "rt_sigtimedwait"}, {132, "utime"}, {133, "mknod"}, {137, "statfs"},
-        {138, "fstatfs"}, {140, "getpriority"}, {141, "setpriority"}, {157, "prctl"}, {160, "setrlimit"},
-        {161, "chroot"}, {165, "mount"}, {169, "reboot"}, {170, "sethostname"}, {202, "futex"},
-        {203, "sched_setaffinity"}, {204, "sched_getaffinity"}, {213, "epoll_create"}, {221, "fadvise64"},
-        {222, "timer_create"}, {232, "epoll_wait"}, {233, "epoll_ctl"}, {247, "waitid"}, {253, "inotify_init"},
-        {273, "set_robust_list"}, {275, "splice"}, {281, "epoll_pwait"}, {282, "signalfd"}, {283, "timerfd_create"},
-        {284, "eventfd"}, {285, "fallocate"}, {290, "eventfd2"}, {291, "epoll_create1"}, {302, "prlimit64"},
-        {326, "copy_file_range"}, {332, "statx"}, {334, "rseq"}, {435, "clone3"}, {439, "faccessat2"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (names[i].nr == nr)
-            return names[i].name;
-    return NULL;
+    return nr < sizeof(linux_names) / sizeof(linux_names[0]) ? linux_names[nr] : NULL;
 }
 
 long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline)
@@ -82,10 +67,11 @@ static long sys_nanosleep(const uint64_t *req, uint64_t *rem, uint64_t base)
     return r == -L_EAGAIN ? 0 : r;
 }
 
-/* Realtime = monotonic + the boot time the instance was seeded with. */
+/* Realtime = the RTC's reading at boot (exposed by the kernel) + the
+ * monotonic clock: no system call. */
 static uint64_t realtime_ns(void)
 {
-    return 1790000000ul * 1000000000ul + vn_clock_ns();
+    return vn_sysinfo->rtc_boot_sec * 1000000000ul + vn_clock_ns();
 }
 
 static long sys_clock_gettime(int clk, uint64_t *ts)
