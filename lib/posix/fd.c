@@ -643,7 +643,7 @@ static long sys_path_op(int dirfd, const char *path, int op, uint64_t arg, int f
         else if (op == 't')
             r = fs_is_dir(n) ? -L_EISDIR : sys_truncate_node(n, (int64_t)arg);
         else if (op == 'u')
-            fs_set_times(&shared->fs, n, vn_clock_ns() + shared->boot_ns, vn_clock_ns() + shared->boot_ns);
+            fs_set_times(&shared->fs, n, posix_realtime_ns(), posix_realtime_ns());
         else if (op == 'x' && (arg & 1) && !(n->mode & 0111))
             r = -L_EACCES;
     }

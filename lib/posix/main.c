@@ -48,7 +48,7 @@ static void upcalls_init(void)
 static uint64_t now_cb(void *ctx)
 {
     (void)ctx;
-    return vn_clock_ns();
+    return posix_realtime_ns();
 }
 
 static void put_file(struct fs_node *dir, const char *name, const char *text)

@@ -183,7 +183,6 @@ struct posix_shared {
     volatile int lock_owner;    /* pid holding it (for a process dying with it) */
     volatile uint64_t epoch;    /* bumped on every event a process may wait for */
     int next_pid;
-    uint64_t boot_ns;
     struct proc procs[MAX_PROCS];
     struct ofd ofds[MAX_OFDS];
     struct pipe pipes[MAX_PIPES];
@@ -331,6 +330,12 @@ void posix_serve(struct vn_xframe *x);
  * pending (-L_EINTR), or the deadline (vn_clock_ns, 0: none) passes
  * (-L_EAGAIN).  Returns 0 when ready. */
 long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline);
+
+/* Wall-clock time: the RTC at boot (exposed by the kernel) + the TSC clock. */
+static inline uint64_t posix_realtime_ns(void)
+{
+    return vn_sysinfo->rtc_boot_sec * 1000000000ul + vn_clock_ns();
+}
 
 /* small string helpers */
 static inline int str_ncmp(const char *a, const char *b, size_t n)

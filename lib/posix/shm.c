@@ -67,7 +67,6 @@ void shm_create(void)
     shared->heap_next = (SHM_BASE + sizeof(struct posix_shared) + 4095) & ~4095ul;
     shared->heap_end = SHM_BASE + SHM_PAGES * PAGE_SIZE;
     shared->next_pid = 1;
-    shared->boot_ns = vn_clock_ns();
 }
 
 int shm_attach(const capref_t caps[SHM_CAPS])
