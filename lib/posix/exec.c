@@ -13,13 +13,14 @@
 #include "posix.h"
 
 #define ARG_MAX_BYTES (128 * 1024)
-#define ARG_MAX_COUNT 4096
+#define VEC_SLOTS 8192              /* pointers in each of the two vectors */
+#define SEG_MAX (1ul << 40)         /* largest segment accepted */
 
 static char *argbuf;                /* copies of argv/envp strings */
-static char **argvec;               /* argv pointers, then envp pointers */
+static char **argvec;               /* [2 spare for "#!" + argv + NULL][envp + NULL] */
 
 /* Copy a NULL-terminated vector of strings into argbuf at *used. */
-static long copy_vec(char *const *vec, bool user, uint64_t *used, uint64_t *count, char **out)
+static long copy_vec(char *const *vec, bool user, uint64_t *used, uint64_t *count, char **out, uint64_t max)
 {
     for (uint64_t i = 0;; i++) {
         if (user && !mm_user_ok(&vec[i], 8, false))
@@ -30,7 +31,7 @@ static long copy_vec(char *const *vec, bool user, uint64_t *used, uint64_t *coun
         if (user && !mm_str_ok(s, ARG_MAX_BYTES))
             return -L_EFAULT;
         uint64_t n = strlen(s) + 1;
-        if (*used + n > ARG_MAX_BYTES || *count + 1 >= ARG_MAX_COUNT)
+        if (*used + n > ARG_MAX_BYTES || *count + 1 >= max)
             return -7;      /* E2BIG */
         memcpy(argbuf + *used, s, n);
         out[(*count)++] = argbuf + *used;
@@ -59,11 +60,22 @@ static long check_elf(struct fs_node *n, struct elf64_ehdr *eh, struct elf64_phd
     for (unsigned i = 0; i < eh->phnum; i++) {
         if (ph[i].type == 3)        /* PT_INTERP: dynamically linked */
             return -L_ENOEXEC;
-        if (ph[i].type == ELF_PT_LOAD &&
-            (ph[i].filesz > ph[i].memsz || !prog_range(ph[i].vaddr + base, ph[i].memsz + PAGE_SIZE)))
+        if (ph[i].type == ELF_PT_LOAD && (ph[i].filesz > ph[i].memsz || ph[i].memsz > SEG_MAX ||
+                                          ph[i].vaddr > SEG_MAX * 128 ||
+                                          !prog_range(ph[i].vaddr + base, ph[i].memsz + PAGE_SIZE)))
             return -L_ENOEXEC;
     }
     return 0;
+}
+
+/* Whether a writable PT_LOAD segment covers the page at va. */
+static bool writable_segment_at(const struct elf64_ehdr *eh, const struct elf64_phdr *ph, uint64_t base, uint64_t va)
+{
+    for (unsigned i = 0; i < eh->phnum; i++)
+        if (ph[i].type == ELF_PT_LOAD && (ph[i].flags & ELF_PF_W) && va + PAGE_SIZE > ph[i].vaddr + base &&
+            va < ph[i].vaddr + base + ph[i].memsz)
+            return true;
+    return false;
 }
 
 static void reset_fpu(struct vn_xframe *x)
@@ -79,7 +91,7 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
     bool user = x->trapno == VN_T_SYSCALL;
     if (!argbuf) {
         argbuf = vn_alloc_pages(ARG_MAX_BYTES / PAGE_SIZE);
-        argvec = vn_alloc_pages(ARG_MAX_COUNT * 8 / PAGE_SIZE);
+        argvec = vn_alloc_pages(2 * VEC_SLOTS * 8 / PAGE_SIZE);
         if (!argbuf || !argvec)
             return -L_ENOMEM;
     }
@@ -93,11 +105,14 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
         memcpy(pathbuf, me.exe, sizeof(me.exe));
     /* Arguments first (they live in the image we are about to drop). */
     uint64_t used = 0, argc = 0, envc = 0;
-    long r = copy_vec(argv, user, &used, &argc, argvec + 2);       /* room for a #! interpreter */
+    /* argv after two spare slots (a "#!" interpreter and its option), with
+     * room for its NULL and for a script path when argv is empty; envp in
+     * the second half. */
+    long r = copy_vec(argv, user, &used, &argc, argvec + 2, VEC_SLOTS - 4);
     if (r < 0)
         return r;
-    char **env = argvec + 2 + argc + 1;
-    if ((r = copy_vec(envp, user, &used, &envc, env)) < 0)
+    char **env = argvec + VEC_SLOTS;
+    if ((r = copy_vec(envp, user, &used, &envc, env, VEC_SLOTS)) < 0)
         return r;
     char **args = argvec + 2;
     args[argc] = NULL;
@@ -145,7 +160,7 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
             fs_node_put(&shared->fs, node);
             shm_unlock();
             uint64_t need = strlen(p) + 1 + (opt ? strlen(opt) + 1 : 0) + strlen(pathbuf) + 1;
-            if (used + need > ARG_MAX_BYTES || argc + 3 >= ARG_MAX_COUNT)
+            if (used + need > ARG_MAX_BYTES)
                 return -7;
             /* args[0] is replaced by the script path; interp (and opt) go before. */
             char *s = argbuf + used;
@@ -191,15 +206,19 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
                 continue;
             uint64_t lo = (ph[i].vaddr + base) & ~0xffful, hi = (ph[i].vaddr + base + ph[i].memsz + 4095) & ~0xffful;
             if (pass == 0) {
-                if (mm_map_fresh(lo, (hi - lo) / PAGE_SIZE, PG_W) < 0)
-                    posix_exit(L_SIGKILL);     /* no memory for the new image */
+                /* Segments may share a page: keep what an earlier one put there. */
+                for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
+                    if (!mm_mapped(va) && mm_map_fresh(va, 1, PG_W) < 0)
+                        posix_exit(L_SIGKILL);     /* no memory for the new image */
                 read_at(node, ph[i].offset, (void *)(ph[i].vaddr + base), ph[i].filesz);
                 if (hi > end)
                     end = hi;
                 if (ph[i].offset == 0)
                     phdr = ph[i].vaddr + base + eh.phoff;
             } else if (!(ph[i].flags & ELF_PF_W)) {
-                sys_mprotect(lo, hi - lo, 1 | ((ph[i].flags & ELF_PF_X) ? 4 : 0));
+                for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
+                    if (!writable_segment_at(&eh, ph, base, va))
+                        sys_mprotect(va, PAGE_SIZE, 1 | ((ph[i].flags & ELF_PF_X) ? 4 : 0));
             }
         }
     }

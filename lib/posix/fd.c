@@ -44,7 +44,7 @@ void ofd_put(struct ofd *o)
     case OFD_FILE: case OFD_DIR: fs_node_put(&shared->fs, o->node); break;
     case OFD_PIPE_R: pipe_close_end(o->pipe, false); break;
     case OFD_PIPE_W: pipe_close_end(o->pipe, true); break;
-    case OFD_GEN: shm_free(o->gen, o->gen_len + 1); break;
+    case OFD_GEN: shm_free(o->gen, GEN_BUF_SIZE); break;
     default: break;
     }
     o->kind = OFD_FREE;
@@ -277,8 +277,11 @@ long sys_write(int fd, const void *buf, uint64_t n)
         return r;
     case OFD_PIPE_W:
         r = pipe_write(o->pipe, buf, n, o->flags & L_O_NONBLOCK);
-        if (r == -L_EPIPE)
+        if (r == -L_EPIPE) {
+            shm_lock();
             sig_post(me.self, L_SIGPIPE, me.pid);
+            shm_unlock();
+        }
         return r;
     case OFD_TTY: return tty_write(buf, n);
     case OFD_NULL: return (long)n;
@@ -314,6 +317,8 @@ static long sys_pread(int fd, void *buf, uint64_t n, int64_t off, bool wr)
         return -L_EBADF;
     if (o->kind != OFD_FILE)
         return o->kind == OFD_DIR ? -L_EISDIR : -L_ESPIPE;
+    if ((o->flags & L_O_ACCMODE) == (wr ? 0 : L_O_WRONLY))
+        return -L_EBADF;
     if (off < 0)
         return -L_EINVAL;
     if (!mm_user_ok(buf, n, !wr))
@@ -355,6 +360,8 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
     struct ofd *i = fd_get(in), *o = fd_get(out);
     if (!i || !o)
         return -L_EBADF;
+    if ((i->flags & L_O_ACCMODE) == L_O_WRONLY || ((o->flags & L_O_ACCMODE) == 0 && o->kind == OFD_FILE))
+        return -L_EBADF;
     if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL))
         return -L_EINVAL;
     if (offp && !mm_user_ok(offp, 8, true))
@@ -371,8 +378,11 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
         long w;
         if (o->kind == OFD_PIPE_W) {
             w = pipe_write(o->pipe, buf, (uint64_t)r, o->flags & L_O_NONBLOCK);
-            if (w == -L_EPIPE)
+            if (w == -L_EPIPE) {
+                shm_lock();
                 sig_post(me.self, L_SIGPIPE, me.pid);
+                shm_unlock();
+            }
         } else if (o->kind == OFD_TTY) {
             w = tty_write(buf, (uint64_t)r);
         } else if (o->kind == OFD_NULL) {
@@ -642,8 +652,17 @@ static long sys_path_op(int dirfd, const char *path, int op, uint64_t arg, int f
             fs_chmod(&shared->fs, n, (uint32_t)arg);
         else if (op == 't')
             r = fs_is_dir(n) ? -L_EISDIR : sys_truncate_node(n, (int64_t)arg);
-        else if (op == 'u')
-            fs_set_times(&shared->fs, n, posix_realtime_ns(), posix_realtime_ns());
+        else if (op == 'u') {
+            /* arg: NULL (now) or two timespecs; UTIME_NOW / UTIME_OMIT as in Linux. */
+            const uint64_t *ts = (const uint64_t *)arg;
+            uint64_t t[2], now = posix_realtime_ns();
+            for (int k = 0; k < 2; k++) {
+                uint64_t old = k == 0 ? n->atime : n->mtime;
+                t[k] = !ts || ts[2 * k + 1] == (1ul << 30) - 1 ? now : ts[2 * k + 1] == (1ul << 30) - 2 ? old
+                       : ts[2 * k] * 1000000000ul + ts[2 * k + 1];
+            }
+            fs_set_times(&shared->fs, n, t[0], t[1]);
+        }
         else if (op == 'x' && (arg & 1) && !(n->mode & 0111))
             r = -L_EACCES;
     }
@@ -698,7 +717,12 @@ static long sys_fcntl(int fd, int cmd, uint64_t arg)
     case L_F_SETFD: me.fds[fd].flags = (int)(arg & FD_CLOEXEC_BIT); return 0;
     case L_F_GETFL: return o->flags;
     case L_F_SETFL: o->flags = (o->flags & L_O_ACCMODE) | (int)(arg & (L_O_APPEND | L_O_NONBLOCK)); return 0;
-    case 5: case 6: case 7: return 0;       /* record locks: one machine, advisory; granted */
+    case 5:                                 /* F_GETLK: nobody holds a lock */
+        if (!mm_user_ok((void *)arg, 32, true))
+            return -L_EFAULT;
+        *(int16_t *)arg = 2;                /* l_type = F_UNLCK */
+        return 0;
+    case 6: case 7: return 0;               /* F_SETLK(W): advisory, granted */
     default: return -L_EINVAL;
     }
 }
@@ -871,18 +895,40 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
             if (!mm_user_ok((void *)e, 16, false))
                 return -L_EFAULT;
             const uint64_t *tv = (const uint64_t *)e;
-            t = (int64_t)(tv[0] * 1000000000ul + tv[1] * (x->rax == 23 ? 1000 : 1));
+            uint64_t sec = tv[0] > 100000000ul ? 100000000ul : tv[0], sub = tv[1] % 1000000000ul;
+            t = (int64_t)(sec * 1000000000ul + sub * (x->rax == 23 ? 1000 : 1));
         }
-        return do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d, t);
+        const uint64_t *mask = NULL;        /* pselect6: r9 -> {sigset pointer, size} */
+        if (x->rax == 270 && x->r9) {
+            if (!mm_user_ok((void *)x->r9, 16, false))
+                return -L_EFAULT;
+            mask = (const uint64_t *)((const uint64_t *)x->r9)[0];
+            if (mask && !mm_user_ok(mask, 8, false))
+                return -L_EFAULT;
+        }
+        if (mask)
+            sig_suspend_begin(*mask);
+        long r = do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d, t);
+        if (mask)
+            sig_suspend_end();
+        return r;
     }
-    case 271: {
+    case 271: {                             /* ppoll(fds, n, timeout, sigmask) */
         int64_t t = -1;
         if (c) {
             if (!mm_user_ok((void *)c, 16, false))
                 return -L_EFAULT;
-            t = (int64_t)(((uint64_t *)c)[0] * 1000 + ((uint64_t *)c)[1] / 1000000);
+            uint64_t sec = ((uint64_t *)c)[0] > 100000000ul ? 100000000ul : ((uint64_t *)c)[0];
+            t = (int64_t)(sec * 1000 + ((uint64_t *)c)[1] % 1000000000ul / 1000000);
         }
-        return do_poll((void *)a, b, t);
+        if (d && !mm_user_ok((void *)d, 8, false))
+            return -L_EFAULT;
+        if (d)
+            sig_suspend_begin(*(const uint64_t *)d);
+        long r = do_poll((void *)a, b, t);
+        if (d)
+            sig_suspend_end();
+        return r;
     }
     case 32: return sys_dupfd((int)a, 0, 0);
     case 33: return sys_dup3((int)a, (int)b, 0, true);
@@ -938,7 +984,16 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
     case 267: return sys_readlinkat((int)a, (const char *)b, (char *)c, d);
     case 268: return sys_path_op((int)a, (const char *)b, 'm', c, 0);
     case 269: case 439: return sys_path_op((int)a, (const char *)b, 'x', c, 0);
-    case 280: return b ? sys_path_op((int)a, (const char *)b, 'u', 0, (int)d) : 0;     /* utimensat */
+    case 280:                                                                   /* utimensat */
+        if (c && !mm_user_ok((void *)c, 32, false))
+            return -L_EFAULT;
+        if (!b) {                                                               /* futimens */
+            struct ofd *o = fd_get((int)a);
+            if (!o)
+                return -L_EBADF;
+            return 0;
+        }
+        return sys_path_op((int)a, (const char *)b, 'u', c, (int)d);
     default:
         *handled = false;
         return 0;

@@ -92,6 +92,11 @@ void mm_init(void)
         scratch_va = vn_va_reserve(1);
 }
 
+bool mm_mapped(uint64_t va)
+{
+    return reg_find(va & ~0xffful) != NULL;
+}
+
 uint64_t mm_pages(void)
 {
     return reg_used;
@@ -331,7 +336,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 
 long sys_munmap(uint64_t addr, uint64_t len)
 {
-    if (addr % PAGE_SIZE || !prog_range(addr, len))
+    if (addr % PAGE_SIZE || len == 0 || !prog_range(addr, len))
         return -L_EINVAL;
     mm_unmap(addr, (len + PAGE_SIZE - 1) / PAGE_SIZE);
     return 0;
@@ -379,9 +384,11 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
         long c = vn_page_share(reg[s].cap, child, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
         if (c < 0)
             return -L_ENOMEM;
-        if ((fl & PG_W) && !(fl & (PG_SHARED | PG_COW | PG_NONE))) {
+        if (!(fl & (PG_SHARED | PG_COW))) {
+            /* Every private page: a later mprotect must not make it shared-writable. */
             fl |= PG_COW;
-            vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
+            if ((fl & PG_W) && !(fl & PG_NONE))
+                vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
             reg[s].key = va | fl;
         }
         out[n++] = (struct handoff_page){va, (capref_t)c, fl};

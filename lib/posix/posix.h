@@ -123,6 +123,7 @@ static inline bool prog_range(uint64_t va, uint64_t len)
 #define MAX_OFDS 512
 #define MAX_PIPES 64
 #define PIPE_BUF_SIZE 16384
+#define GEN_BUF_SIZE 4096           /* an OFD_GEN description's text buffer */
 
 enum { P_FREE, P_EMBRYO, P_ALIVE, P_STOPPED, P_ZOMBIE };
 
@@ -135,6 +136,8 @@ struct proc {
     int report;                 /* stop/continue to report to wait4 */
     uint64_t sig_pending;       /* SIGBIT()s posted, not yet taken */
     int sig_sender[NSIG_L];     /* pid that sent each pending signal */
+    int chld_status;            /* wait status of the child whose exit posted SIGCHLD */
+    int nocldwait;              /* SIGCHLD ignored: children leave no zombie */
     uint64_t start_ns;
     uint64_t cpu_tsc;           /* CPU time, updated at exit (for ps) */
     char comm[16];
@@ -267,6 +270,7 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot);
 struct handoff_page { uint64_t va; capref_t cap; uint32_t flags; };
 long mm_fork(capref_t child, struct handoff_page *out, uint64_t max);
 uint64_t mm_pages(void);
+bool mm_mapped(uint64_t va);
 
 /* exec.c */
 long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
@@ -322,6 +326,8 @@ bool sig_pending_now(void);
 bool sig_fault(struct vn_xframe *x);
 void sig_on_preempt(struct vn_xframe *x);
 void sig_exec_reset(void);
+void sig_suspend_begin(uint64_t mask);
+void sig_suspend_end(void);
 int sig_default_terminate(int sig);
 
 /* syscall.c */

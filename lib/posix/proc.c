@@ -61,12 +61,37 @@ void proc_init_first(void)
     me.self = p;
 }
 
-/* Delete the roots of children environments that have ended. */
+/* A process whose environment ended without posix_exit (killed by the
+ * kernel, or a libOS that could not start): make it a zombie killed by
+ * SIGKILL, as its parent's wait4 expects.  The lock is held. */
+static void proc_died(int pid)
+{
+    struct proc *p = proc_find(pid);
+    if (!p || p->state == P_ZOMBIE)
+        return;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (shared->procs[i].state != P_FREE && shared->procs[i].ppid == pid)
+            shared->procs[i].ppid = 1;
+    struct proc *parent = proc_find(p->ppid);
+    p->wstatus = L_SIGKILL;
+    p->state = parent && parent->nocldwait ? P_FREE : P_ZOMBIE;
+    if (parent) {
+        parent->chld_status = L_SIGKILL;
+        sig_post(parent, L_SIGCHLD, pid);
+    }
+    shm_event();
+}
+
+/* Delete the roots of children environments that have ended, first
+ * accounting for any that ended without exiting. */
 void proc_reap_envs(void)
 {
     for (int i = 0; i < MAX_KIDS; i++) {
         struct vn_capinfo ci;
         if (kids[i].env > 0 && vn_cap_info(kids[i].env, &ci) == 0 && ci.env_status != 1) {
+            shm_lock();
+            proc_died(kids[i].pid);
+            shm_unlock();
             vn_cap_delete(kids[i].env);
             kids[i].env = 0;
         }
@@ -149,7 +174,10 @@ long sys_fork(struct vn_xframe *x)
     for (int i = 0; i < SHM_CAPS; i++)
         h->shm[i] = (capref_t)vn_page_share(shm_caps[i], env, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
     long n = mm_fork(env, h->pages, (npages * PAGE_SIZE - sizeof(*h)) / sizeof(struct handoff_page));
-    if (n < 0 || h->shm[SHM_CAPS - 1] < 0) {
+    bool shm_ok = true;
+    for (int i = 0; i < SHM_CAPS; i++)
+        shm_ok &= h->shm[i] >= 0;
+    if (n < 0 || !shm_ok) {
         vn_page_unmap(CAP_SELF, handoff_scratch, npages);
         r = -L_EAGAIN;
         goto fail_env;
@@ -258,9 +286,11 @@ void posix_exit(int wstatus)
         }
     }
     p->wstatus = wstatus;
-    p->state = P_ZOMBIE;
-    if (parent && parent->state != P_ZOMBIE)
+    p->state = parent && parent->nocldwait ? P_FREE : P_ZOMBIE;    /* SIGCHLD ignored: no zombie */
+    if (parent && parent->state != P_ZOMBIE) {
+        parent->chld_status = wstatus;
         sig_post(parent, L_SIGCHLD, me.pid);
+    }
     if (orphans_zombie && proc_find(1))
         sig_post(proc_find(1), L_SIGCHLD, me.pid);
     shm_event();
@@ -307,6 +337,7 @@ long sys_wait4(int pid, int *status, int options)
         return -L_EFAULT;
     struct wait_req w = {pid, options, 0, NULL};
     for (;;) {
+        proc_reap_envs();       /* children that ended without exiting */
         shm_lock();
         bool done = wait_scan(&w);
         if (done && w.hit) {
@@ -326,8 +357,8 @@ long sys_wait4(int pid, int *status, int options)
             return -L_ECHILD;
         if (options & 1)
             return 0;           /* WNOHANG */
-        long r = posix_block(wait_scan, &w, 0);
-        if (r < 0)
+        long r = posix_block(wait_scan, &w, vn_clock_ns() + 50000000);
+        if (r < 0 && r != -L_EAGAIN)
             return r;
     }
 }

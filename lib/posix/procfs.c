@@ -78,13 +78,15 @@ long procfs_open(const char *path, struct ofd **out)
     int pid = !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") ? 0 : proc_pid(path, &rest);
     if (pid > 0 && !*rest)
         return proc_find(pid) ? -L_EISDIR : -L_ENOENT;
-    char *buf = shm_alloc(4096);
+    char *buf = shm_alloc(GEN_BUF_SIZE);
     if (!buf)
         return -L_ENOMEM;
-    long n = generate(path, buf, 4096);
+    long n = generate(path, buf, GEN_BUF_SIZE);
+    if (n > GEN_BUF_SIZE - 1)
+        n = GEN_BUF_SIZE - 1;       /* snprintf reports what did not fit */
     struct ofd *o = n < 0 ? NULL : ofd_new(OFD_GEN, 0);
     if (!o) {
-        shm_free(buf, 4096);
+        shm_free(buf, GEN_BUF_SIZE);
         return n < 0 ? n : -L_EMFILE;
     }
     o->gen = buf;

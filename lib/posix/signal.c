@@ -21,7 +21,8 @@
 #define STOPS (SIGBIT(L_SIGSTOP) | SIGBIT(L_SIGTSTP) | SIGBIT(L_SIGTTIN) | SIGBIT(L_SIGTTOU))
 #define DFL_IGNORE (SIGBIT(L_SIGCHLD) | SIGBIT(L_SIGWINCH) | SIGBIT(23) | SIGBIT(L_SIGCONT))
 
-long sig_restart_nr = -1;           /* the call to restart for SA_RESTART, or -1 */
+long sig_restart_nr = -1;           /* the interrupted call (-EINTR) SA_RESTART may restart, or -1 */
+long sig_interrupted_nr = -1;       /* any call that returned -EINTR: resumed after a stop */
 static bool in_exception;           /* running in the exception upcall */
 static uint8_t exit_stack[8192] __attribute__((aligned(16)));
 
@@ -52,12 +53,13 @@ int sig_post(struct proc *p, int sig, int sender)
         return -L_EINVAL;
     if (sig == 0)
         return 0;
+    if (sig == L_SIGCONT)                       /* a continue cancels stops not yet taken */
+        __atomic_and_fetch(&p->sig_pending, ~STOPS, __ATOMIC_RELAXED);
     if ((sig == L_SIGCONT || sig == L_SIGKILL) && p->state == P_STOPPED) {
         p->state = P_ALIVE;
         if (sig == L_SIGCONT) {
             p->wstatus = 0xffff;                /* reported to WCONTINUED */
             p->report = 1;
-            __atomic_and_fetch(&p->sig_pending, ~STOPS, __ATOMIC_RELAXED);
         }
     }
     if (SIGBIT(sig) & STOPS)
@@ -81,7 +83,7 @@ static uint64_t ignored_set(void)
 static uint64_t deliverable(void)
 {
     struct proc *p = me.self;
-    uint64_t ign = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ignored_set();
+    uint64_t ign = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ignored_set() & ~me.sigmask;
     if (ign)
         __atomic_and_fetch(&p->sig_pending, ~ign, __ATOMIC_RELAXED);
     return __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~(me.sigmask & ~UNBLOCKABLE);
@@ -97,25 +99,32 @@ int sig_default_terminate(int sig)
     return !(SIGBIT(sig) & (DFL_IGNORE | STOPS));
 }
 
-static bool still_stopped(void *arg)
-{
-    (void)arg;
-    return me.self->state != P_STOPPED || (me.self->sig_pending & SIGBIT(L_SIGKILL));
-}
-
-/* Default action of a stop signal: stopped until SIGCONT (or SIGKILL). */
+/* Default action of a stop signal: stopped until SIGCONT (or SIGKILL).
+ * Other signals stay pending meanwhile; a SIGCONT posted since the stop
+ * signal was taken cancels it. */
 static void do_stop(int sig)
 {
     shm_lock();
     struct proc *p = me.self, *parent = proc_find(p->ppid);
+    if (p->sig_pending & SIGBIT(L_SIGCONT)) {
+        shm_unlock();
+        return;
+    }
     p->state = P_STOPPED;
     p->wstatus = (sig << 8) | 0x7f;
     p->report = 1;
     if (parent)
         sig_post(parent, L_SIGCHLD, p->pid);
-    shm_unlock();
-    while (posix_block(still_stopped, NULL, 0) < 0 && !(me.self->sig_pending & SIGBIT(L_SIGKILL)))
-        ;
+    for (;;) {
+        bool stopped = p->state == P_STOPPED && !(p->sig_pending & SIGBIT(L_SIGKILL));
+        uint64_t seen = shared->epoch;
+        shm_unlock();
+        if (!stopped)
+            return;
+        shm_wait(seen, 10000000);
+        tty_poll_input();
+        shm_lock();
+    }
 }
 
 /* Build a handler frame for sig on the program's stack and point x at
@@ -165,8 +174,14 @@ static void act_on(struct vn_xframe *x, int sig, const int32_t *info)
 {
     uint64_t h = me.act[sig].handler;
     if (sig == L_SIGKILL || sig == L_SIGSTOP || h == L_SIG_DFL) {
-        if (SIGBIT(sig) & STOPS)
+        if (SIGBIT(sig) & STOPS) {
             do_stop(sig);
+            if (sig_interrupted_nr >= 0 && (long)x->rax == -L_EINTR) {
+                x->rax = (uint64_t)sig_interrupted_nr;  /* stopped and continued: carry on */
+                x->rip -= 2;
+                sig_interrupted_nr = sig_restart_nr = -1;
+            }
+        }
         else if (sig_default_terminate(sig))
             terminate(x, sig);
         return;
@@ -189,14 +204,21 @@ void sig_deliver(struct vn_xframe *x)
         if (!(__atomic_fetch_and(&me.self->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig)))
             continue;
         int32_t info[8] = {sig, 0, 0, 0, me.self->sig_sender[sig], 0, 0, 0};   /* si_pid at 16 */
-        if (sig == L_SIGCHLD)
-            info[2] = 1;                        /* CLD_EXITED (approximately) */
+        if (sig == L_SIGCHLD) {                 /* the last child's exit, as wait would see it */
+            int st = me.self->chld_status;
+            info[2] = (st & 0x7f) == 0 ? 1 : (st & 0xff) == 0x7f ? 5 : st == 0xffff ? 6 : 2;
+            info[6] = (st & 0x7f) == 0 ? (st >> 8) & 0xff : (st & 0xff) == 0x7f ? (st >> 8) & 0xff : st & 0x7f;
+        }
         uint64_t h = me.act[sig].handler;
         act_on(x, sig, info);
         if (h > L_SIG_IGN && sig != L_SIGKILL && sig != L_SIGSTOP)
             break;                              /* one frame at a time; the rest after sigreturn */
     }
-    sig_restart_nr = -1;
+    sig_restart_nr = sig_interrupted_nr = -1;
+    if (in_suspend && !deliverable()) {         /* no handler frame took the old mask along */
+        me.sigmask = suspend_mask;
+        in_suspend = false;
+    }
 }
 
 /* A CPU exception in the program: the matching signal, synchronously. */
@@ -233,6 +255,7 @@ void sig_exec_reset(void)
     for (int sig = 1; sig < NSIG_L; sig++)
         if (me.act[sig].handler != L_SIG_IGN)
             me.act[sig] = (struct k_sigaction){0};
+    me.self->nocldwait = me.act[L_SIGCHLD].handler == L_SIG_IGN;
 }
 
 static long sys_rt_sigreturn(struct vn_xframe *x)
@@ -262,6 +285,8 @@ static long sys_sigaction(int sig, const struct k_sigaction *act, struct k_sigac
     if (act) {
         me.act[sig] = *act;
         me.act[sig].mask &= ~UNBLOCKABLE;
+        if (sig == L_SIGCHLD)                   /* children of a parent ignoring SIGCHLD are not kept */
+            me.self->nocldwait = act->handler == L_SIG_IGN || (act->flags & 2);     /* SA_NOCLDWAIT */
     }
     if (old)
         *old = prev;
@@ -287,6 +312,24 @@ static long sys_sigprocmask(int how, const uint64_t *set, uint64_t *old)
     if (old)
         *old = prev;
     return 0;
+}
+
+/* Wait with a temporary mask (sigsuspend, ppoll, pselect6): the mask in
+ * force ends with the call, or with the handler the call was interrupted
+ * for (its frame restores the old one). */
+void sig_suspend_begin(uint64_t mask)
+{
+    suspend_mask = me.sigmask;
+    me.sigmask = mask & ~UNBLOCKABLE;
+    in_suspend = true;
+}
+
+void sig_suspend_end(void)
+{
+    if (!deliverable()) {
+        me.sigmask = suspend_mask;
+        in_suspend = false;
+    }
 }
 
 static bool never(void *arg)
@@ -338,15 +381,9 @@ long sig_syscall(struct vn_xframe *x, bool *handled)
     case 130: {                                                         /* rt_sigsuspend */
         if (!mm_user_ok((void *)x->rdi, 8, false))
             return -L_EFAULT;
-        uint64_t old = me.sigmask;
-        me.sigmask = *(const uint64_t *)x->rdi & ~UNBLOCKABLE;
+        sig_suspend_begin(*(const uint64_t *)x->rdi);
         long r = posix_block(never, NULL, 0);
-        suspend_mask = old;
-        in_suspend = true;
-        if (!deliverable()) {
-            me.sigmask = old;
-            in_suspend = false;
-        }
+        sig_suspend_end();
         return r;
     }
     case 131:                                                           /* sigaltstack */

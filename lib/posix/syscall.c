@@ -8,7 +8,20 @@
  */
 #include "posix.h"
 
-extern long sig_restart_nr;
+extern long sig_restart_nr, sig_interrupted_nr;
+
+/* Calls SA_RESTART restarts after a handler (as Linux does); waits with
+ * a timeout or for a signal (pause, sigsuspend, poll, select, sleeps)
+ * are not restarted. */
+static bool restartable(uint64_t nr)
+{
+    switch (nr) {
+    case 0: case 1: case 2: case 16: case 17: case 18: case 19: case 20: case 40: case 61: case 72: case 257:
+        return true;
+    default:
+        return false;
+    }
+}
 
 static uint8_t logged[512];
 
@@ -55,7 +68,8 @@ static long sys_nanosleep(const uint64_t *req, uint64_t *rem, uint64_t base)
         return -L_EFAULT;
     if ((int64_t)req[0] < 0 || req[1] >= 1000000000ul)
         return -L_EINVAL;
-    uint64_t deadline = (base ? base : vn_clock_ns()) + req[0] * 1000000000ul + req[1];
+    uint64_t sec = req[0] > 1000000000ul ? 1000000000ul : req[0];     /* ~31 years: forever enough */
+    uint64_t deadline = (base ? base : vn_clock_ns()) + sec * 1000000000ul + req[1];
     if (deadline <= vn_clock_ns())
         return 0;
     long r = posix_block(never, NULL, deadline);
@@ -77,8 +91,10 @@ static long sys_clock_gettime(int clk, uint64_t *ts)
     if (!mm_user_ok(ts, 16, true))
         return -L_EFAULT;
     uint64_t ns = clk == 0 || clk == 8 || clk == 5 ? realtime_ns() : vn_clock_ns();
-    if (clk == 2 || clk == 3)                       /* process/thread CPU time */
-        ns = vn_envinfo->run_tsc * 1000000000ul / (vn_sysinfo->tsc_hz ? vn_sysinfo->tsc_hz : 1);
+    if (clk == 2 || clk == 3) {                     /* process/thread CPU time */
+        uint64_t t = vn_envinfo->run_tsc, hz = vn_sysinfo->tsc_hz ? vn_sysinfo->tsc_hz : 1;
+        ns = t / hz * 1000000000ul + t % hz * 1000000000ul / hz;
+    }
     ts[0] = ns / 1000000000ul;
     ts[1] = ns % 1000000000ul;
     return 0;
@@ -170,6 +186,8 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
         return (c & 127) == 0 || (c & 127) == 9 ? -L_EAGAIN : 0;
     case 158:                                           /* arch_prctl */
         if (a == 0x1002) {
+            if (b >= LIBOS_BASE)                        /* non-canonical, or the libOS's own */
+                return -L_EPERM;
             __asm__ volatile("wrfsbase %0" : : "r"(b));
             return 0;
         }
@@ -237,8 +255,9 @@ void posix_serve(struct vn_xframe *x)
     if (nr == 59 && r == 0)
         return;                 /* exec: the frame is the new program's */
     x->rax = (uint64_t)r;
-    sig_restart_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
+    sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
+    sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
     if (me.self->sig_pending)
         sig_deliver(x);
-    sig_restart_nr = -1;
+    sig_restart_nr = sig_interrupted_nr = -1;
 }

@@ -196,6 +196,8 @@ long tty_ioctl(unsigned long req, uint64_t arg)
 {
     struct tty *t = &shared->tty;
     long r = 0;
+    if (req == 0x5409 || req == 0x540A || req == 0x540B)
+        return 0;       /* TCSBRK (tcdrain), TCXONC, TCFLSH: integer arguments; output is never queued */
     uint64_t size = req == 0x5401 || (req >= 0x5402 && req <= 0x5404) ? 36 : req == 0x5413 || req == 0x5414 ? 8 : 4;
     if (req != 0x540E && req != 0x5422 && !mm_user_ok((void *)arg, size, req == 0x5401 || req == 0x540F ||
                                                        req == 0x5413 || req == 0x541B || req == 0x5429))
