@@ -151,8 +151,10 @@ static long parent_at(int dirfd, const char *path, struct fs_node **dir, char *n
 
 static int special_kind(const char *path)
 {
-    if (!strcmp(path, "/dev/null") || !strcmp(path, "/dev/zero"))
+    if (!strcmp(path, "/dev/null"))
         return OFD_NULL;
+    if (!strcmp(path, "/dev/zero"))
+        return OFD_ZERO;
     if (!strcmp(path, "/dev/tty") || !strcmp(path, "/dev/console"))
         return OFD_TTY;
     return OFD_FREE;
@@ -244,6 +246,10 @@ long sys_read(int fd, void *buf, uint64_t n)
     case OFD_PIPE_R: return pipe_read(o->pipe, buf, n, nb);
     case OFD_TTY: return tty_read(buf, n, nb);
     case OFD_NULL: return 0;
+    case OFD_ZERO:
+        memset(buf, 0, n);
+        return (long)n;
+    case OFD_PROCDIR: return -L_EISDIR;
     case OFD_GEN:
         shm_lock();
         r = o->pos >= o->gen_len ? 0 : (long)(n < o->gen_len - o->pos ? n : o->gen_len - o->pos);
@@ -260,7 +266,7 @@ long sys_write(int fd, const void *buf, uint64_t n)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if ((o->flags & L_O_ACCMODE) == 0 && o->kind != OFD_TTY && o->kind != OFD_NULL)
+    if ((o->flags & L_O_ACCMODE) == 0 && o->kind != OFD_TTY && o->kind != OFD_NULL && o->kind != OFD_ZERO)
         return -L_EBADF;
     if (!mm_user_ok(buf, n, false))
         return -L_EFAULT;
@@ -284,7 +290,7 @@ long sys_write(int fd, const void *buf, uint64_t n)
         }
         return r;
     case OFD_TTY: return tty_write(buf, n);
-    case OFD_NULL: return (long)n;
+    case OFD_NULL: case OFD_ZERO: return (long)n;
     default: return -L_EBADF;
     }
 }
@@ -341,7 +347,7 @@ static long sys_lseek(int fd, int64_t off, int whence)
         return 0;
     }
     if (o->kind != OFD_FILE && o->kind != OFD_GEN)
-        return o->kind == OFD_NULL ? 0 : -L_ESPIPE;
+        return o->kind == OFD_NULL || o->kind == OFD_ZERO ? 0 : o->kind == OFD_PROCDIR ? (long)(o->pos = 0) : -L_ESPIPE;
     shm_lock();
     int64_t size = o->kind == OFD_FILE ? (int64_t)o->node->size : (int64_t)o->gen_len;
     int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->pos : whence == 2 ? size : -1;
@@ -362,7 +368,8 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
         return -L_EBADF;
     if ((i->flags & L_O_ACCMODE) == L_O_WRONLY || ((o->flags & L_O_ACCMODE) == 0 && o->kind == OFD_FILE))
         return -L_EBADF;
-    if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL))
+    if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL &&
+                                o->kind != OFD_ZERO))
         return -L_EINVAL;
     if (offp && !mm_user_ok(offp, 8, true))
         return -L_EFAULT;
@@ -385,7 +392,7 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
             }
         } else if (o->kind == OFD_TTY) {
             w = tty_write(buf, (uint64_t)r);
-        } else if (o->kind == OFD_NULL) {
+        } else if (o->kind == OFD_NULL || o->kind == OFD_ZERO) {
             w = r;
         } else {
             shm_lock();
@@ -418,10 +425,11 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
 static void special_stat(int kind, uint64_t *st)
 {
     memset(st, 0, FS_STAT_SIZE);
-    st[1] = kind == OFD_TTY ? 0x7f000001 : kind == OFD_NULL ? 0x7f000002 : 0x7f000003;
+    bool dev = kind == OFD_NULL || kind == OFD_ZERO;
+    st[1] = kind == OFD_TTY ? 0x7f000001 : kind == OFD_NULL ? 0x7f000002 : kind == OFD_ZERO ? 0x7f000004 : 0x7f000003;
     st[2] = 1;
-    ((uint32_t *)st)[6] = kind == OFD_TTY ? 020620 : kind == OFD_NULL ? 020666 : 010600;
-    st[5] = kind == OFD_TTY ? 0x501 : kind == OFD_NULL ? 0x103 : 0;     /* st_rdev */
+    ((uint32_t *)st)[6] = kind == OFD_TTY ? 020620 : dev ? 020666 : 010600;
+    st[5] = kind == OFD_TTY ? 0x501 : kind == OFD_NULL ? 0x103 : kind == OFD_ZERO ? 0x105 : 0;   /* st_rdev */
     st[7] = 4096;
 }
 
@@ -436,6 +444,11 @@ static long sys_fstat(int fd, void *st)
         shm_lock();
         fs_stat(o->node, st);
         shm_unlock();
+    } else if (o->kind == OFD_PROCDIR) {
+        memset(st, 0, FS_STAT_SIZE);
+        ((uint64_t *)st)[1] = 0x10000 + o->gen_len * 16;
+        ((uint64_t *)st)[2] = 2;
+        ((uint32_t *)st)[6] = 040555;
     } else {
         special_stat(o->kind == OFD_PIPE_R || o->kind == OFD_PIPE_W ? OFD_PIPE_R : o->kind, st);
         if (o->kind == OFD_GEN) {
@@ -475,12 +488,13 @@ static long sys_getdents64(int fd, void *buf, uint64_t n)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if (o->kind != OFD_DIR)
+    if (o->kind != OFD_DIR && o->kind != OFD_PROCDIR)
         return -L_ENOTDIR;
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
     shm_lock();
-    long r = o->node == shared->proc_dir ? procfs_getdents(&o->pos, buf, n) : fs_getdents64(o->node, &o->pos, buf, n);
+    long r = o->kind == OFD_PROCDIR ? procfs_pid_getdents((int)o->gen_len, &o->pos, buf, n)
+           : o->node == shared->proc_dir ? procfs_getdents(&o->pos, buf, n) : fs_getdents64(o->node, &o->pos, buf, n);
     shm_unlock();
     return r;
 }
@@ -936,6 +950,18 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
     case 72: return sys_fcntl((int)a, (int)b, c);
     case 40: return sys_sendfile((int)a, (int)b, (int64_t *)c, d);
     case 74: case 75: case 162: return 0;      /* fsync, fdatasync, sync: memory is the store */
+    case 137:                                   /* statfs: one file system, in the arena */
+        if (!path_ok((const char *)a))
+            return path_err((const char *)a);
+        if (!mm_user_ok((void *)b, 120, true))
+            return -L_EFAULT;
+        return sys_statfs((void *)b);
+    case 138:
+        if (!fd_get((int)a))
+            return -L_EBADF;
+        if (!mm_user_ok((void *)b, 120, true))
+            return -L_EFAULT;
+        return sys_statfs((void *)b);
     case 76: return sys_path_op(L_AT_FDCWD, (const char *)a, 't', b, 0);
     case 77: {
         struct ofd *o = fd_get((int)a);

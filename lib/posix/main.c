@@ -98,6 +98,7 @@ static void seed_fs(void)
     put_file(etc, "passwd", "root:x:0:0:root:/root:/bin/sh\n");
     put_file(etc, "group", "root:x:0:\n");
     put_file(etc, "hostname", "veneer\n");
+    put_file(etc, "mtab", "veneerfs / tmpfs rw 0 0\n");     /* as /proc/mounts: one file system */
     put_file(etc, "profile", "export PATH=/bin HOME=/root\ncd /root\n");
 }
 

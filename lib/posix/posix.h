@@ -145,7 +145,7 @@ struct proc {
     int cmdline_len;
 };
 
-enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN };
+enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR };
 
 /* An open file description: shared by dup'ed and inherited descriptors. */
 struct ofd {
@@ -308,6 +308,8 @@ bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
 long procfs_stat(const char *path, uint64_t *st);
 long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n);
+long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n);
+long sys_statfs(void *st);
 
 /* proc.c */
 void proc_init_first(void);

@@ -26,6 +26,12 @@ static int proc_pid(const char *path, const char **rest)
     return pid;
 }
 
+/* /proc files that do not belong to a process. */
+static bool is_global(const char *path)
+{
+    return !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") || !strcmp(path, "/proc/mounts");
+}
+
 bool procfs_path(const char *path)
 {
     return !str_ncmp(path, "/proc/", 6) && path[6];
@@ -45,6 +51,8 @@ static long generate(const char *path, char *buf, size_t size)
         uint64_t ns = vn_clock_ns();
         return snprintf(buf, size, "%lu.%02lu 0.00\n", ns / 1000000000ul, ns / 10000000ul % 100);
     }
+    if (!strcmp(path, "/proc/mounts"))
+        return snprintf(buf, size, "veneerfs / tmpfs rw 0 0\n");
     if (!strcmp(path, "/proc/meminfo"))
         return snprintf(buf, size, "MemTotal: %lu kB\nMemFree: %lu kB\nMemAvailable: %lu kB\n",
                         vn_sysinfo->npages * 4, vn_sysinfo->free_pages * 4, vn_sysinfo->free_pages * 4);
@@ -75,9 +83,15 @@ static long generate(const char *path, char *buf, size_t size)
 long procfs_open(const char *path, struct ofd **out)
 {
     const char *rest;
-    int pid = !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") ? 0 : proc_pid(path, &rest);
-    if (pid > 0 && !*rest)
-        return proc_find(pid) ? -L_EISDIR : -L_ENOENT;
+    int pid = is_global(path) ? 0 : proc_pid(path, &rest);
+    if (pid > 0 && !*rest) {                    /* a process's directory */
+        struct ofd *o = proc_find(pid) ? ofd_new(OFD_PROCDIR, 0) : NULL;
+        if (!o)
+            return proc_find(pid) ? -L_EMFILE : -L_ENOENT;
+        o->gen_len = (uint64_t)pid;
+        *out = o;
+        return 0;
+    }
     char *buf = shm_alloc(GEN_BUF_SIZE);
     if (!buf)
         return -L_ENOMEM;
@@ -99,7 +113,7 @@ long procfs_open(const char *path, struct ofd **out)
 long procfs_stat(const char *path, uint64_t *st)
 {
     const char *rest = "";
-    int pid = !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") ? 0 : proc_pid(path, &rest);
+    int pid = is_global(path) ? 0 : proc_pid(path, &rest);
     if (pid < 0 || (pid > 0 && !proc_find(pid)))
         return -L_ENOENT;
     memset(st, 0, 144);
@@ -145,4 +159,45 @@ long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n)
         used += rec;
     }
     return (long)used;
+}
+
+/* getdents64 of /proc/<pid>: its files. */
+long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n)
+{
+    static const char *const names[] = {".", "..", "stat", "cmdline", "status", "comm"};
+    uint64_t used = 0;
+    for (; *pos < sizeof(names) / sizeof(names[0]); (*pos)++) {
+        uint64_t len = strlen(names[*pos]), rec = (19 + len + 1 + 7) & ~7ul;
+        if (used + rec > n)
+            return used ? (long)used : -L_EINVAL;
+        uint8_t *e = buf + used;
+        memset(e, 0, rec);
+        *(uint64_t *)e = 0x10000 + (uint64_t)pid * 16 + *pos;
+        *(uint64_t *)(e + 8) = *pos + 1;
+        *(uint16_t *)(e + 16) = (uint16_t)rec;
+        e[18] = *pos < 2 ? 4 : 8;
+        memcpy(e + 19, names[*pos], len + 1);
+        used += rec;
+    }
+    return (long)used;
+}
+
+/* struct statfs (120 bytes) of the arena's file system. */
+long sys_statfs(void *st)
+{
+    uint64_t *f = st;
+    memset(st, 0, 120);
+    shm_lock();
+    uint64_t total = SHM_PAGES, free = (shared->heap_end - shared->heap_next) / PAGE_SIZE, files = shared->fs.nodes;
+    shm_unlock();
+    f[0] = 0x01021994;              /* f_type: TMPFS_MAGIC */
+    f[1] = PAGE_SIZE;               /* f_bsize */
+    f[2] = total;                   /* f_blocks */
+    f[3] = free;                    /* f_bfree (bump space; freed blocks are reused too) */
+    f[4] = free;                    /* f_bavail */
+    f[5] = files + 100000;          /* f_files */
+    f[6] = 100000;                  /* f_ffree */
+    f[8] = FS_NAME_MAX;             /* f_namelen */
+    f[9] = PAGE_SIZE;               /* f_frsize */
+    return 0;
 }
