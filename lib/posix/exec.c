@@ -236,12 +236,13 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
     memset(p->comm, 0, sizeof(p->comm));
     memcpy(p->comm, name, strlen(name) < 15 ? strlen(name) : 15);
     p->cmdline_len = 0;
-    for (uint64_t i = 0; i < argc; i++) {
-        uint64_t n = strlen(args[i]) + 1;
-        if (p->cmdline_len + n > sizeof(p->cmdline))
-            break;
+    for (uint64_t i = 0; i < argc && p->cmdline_len < (int)sizeof(p->cmdline); i++) {
+        uint64_t n = strlen(args[i]) + 1, room = sizeof(p->cmdline) - (uint64_t)p->cmdline_len;
+        if (n > room)
+            n = room;           /* cut short, as ps would show it anyway */
         memcpy(p->cmdline + p->cmdline_len, args[i], n);
         p->cmdline_len += (int)n;
+        p->cmdline[p->cmdline_len - 1] = 0;
     }
     shm_unlock();
     memcpy(me.exe, pathbuf, sizeof(me.exe));

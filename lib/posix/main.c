@@ -17,14 +17,26 @@ struct proc_local me;
 
 void proc_fork_child(void) __attribute__((noreturn));
 
+/* Every upcall that resumes the program prepares the word the resume
+ * writes on its stack (mm_prepare_resume). */
 static void on_sched(struct vn_xframe *x)
 {
     sig_on_preempt(x);
+    mm_prepare_resume(x);
 }
 
 static bool on_fault(struct vn_xframe *x)
 {
-    return mm_fault(x) || sig_fault(x);
+    bool handled = mm_fault(x) || sig_fault(x);
+    mm_prepare_resume(x);
+    return handled;
+}
+
+static bool on_exception(struct vn_xframe *x)
+{
+    bool handled = sig_fault(x);
+    mm_prepare_resume(x);
+    return handled;
 }
 
 static void upcalls_init(void)
@@ -32,7 +44,7 @@ static void upcalls_init(void)
     extern void vn_upcall_entry(void);
     vn_upcalls_init();
     vn_pgfault_register(on_fault);
-    vn_exception_handler(sig_fault);
+    vn_exception_handler(on_exception);
     vn_syscall_handler(posix_serve);
     vn_sched_handler(on_sched);
     for (unsigned kind = UPCALL_SCHED; kind <= UPCALL_SYSCALL; kind++) {

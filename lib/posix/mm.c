@@ -413,3 +413,14 @@ long mm_madvise(uint64_t addr, uint64_t len, int advice)
     }
     return 0;
 }
+
+/* Resuming the program from an upcall stores the return address just
+ * below its red zone (vn_upcall_entry): make sure that stack word is
+ * writable now (stack growth, copy-on-write), or the store would fault
+ * inside the upcall handler, which the kernel treats as fatal. */
+void mm_prepare_resume(const struct vn_xframe *x)
+{
+    uint64_t va = x->rsp - 136;
+    if (prog_range(va, 8))
+        mm_user_ok((void *)va, 8, true);
+}

@@ -271,6 +271,7 @@ struct handoff_page { uint64_t va; capref_t cap; uint32_t flags; };
 long mm_fork(capref_t child, struct handoff_page *out, uint64_t max);
 uint64_t mm_pages(void);
 bool mm_mapped(uint64_t va);
+void mm_prepare_resume(const struct vn_xframe *x);
 
 /* exec.c */
 long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
