@@ -17,12 +17,12 @@ struct proc_local me;
 
 void proc_fork_child(void) __attribute__((noreturn));
 
-/* Every upcall that resumes the program prepares the word the resume
- * writes on its stack (mm_prepare_resume). */
+/* The exception upcall prepares the stack word its resume writes
+ * (mm_prepare_resume): a fault there would be fatal.  The other upcalls
+ * need not: a fault while they resume is an ordinary exception upcall. */
 static void on_sched(struct vn_xframe *x)
 {
     sig_on_preempt(x);
-    mm_prepare_resume(x);
 }
 
 static bool on_fault(struct vn_xframe *x)

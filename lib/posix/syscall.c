@@ -252,15 +252,12 @@ void posix_serve(struct vn_xframe *x)
     }
     if (me.trace)
         printf("posix[%d]: syscall %lu -> %ld\n", me.pid, nr, r);
-    if (nr == 59 && r == 0) {
-        mm_prepare_resume(x);   /* exec: the frame is the new program's */
-        return;
-    }
+    if (nr == 59 && r == 0)
+        return;                 /* exec: the frame is the new program's */
     x->rax = (uint64_t)r;
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
     sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
     if (me.self->sig_pending)
         sig_deliver(x);
     sig_restart_nr = sig_interrupted_nr = -1;
-    mm_prepare_resume(x);
 }
