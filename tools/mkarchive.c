@@ -42,6 +42,7 @@ int main(int argc, char **argv)
         ents[i].size = (uint64_t)size;
         off += (uint64_t)size;
     }
+    off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;     /* zero padding to a whole page */
     struct var_header h = {VAR_MAGIC, (uint32_t)n, off};
     FILE *out = fopen(argv[1], "wb");
     if (!out)
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
             fputc(0, out);
         fwrite(data[i], 1, ents[i].size, out);
     }
+    while ((uint64_t)ftell(out) < off)
+        fputc(0, out);
     if (fclose(out))
         die("write failed", argv[1]);
     return 0;

@@ -6,8 +6,11 @@
  *   +------------------+ offset 0
  *   | var_header       |
  *   | var_entry[count] |
- *   | file data ...    | each file at a VAR_ALIGN-aligned offset
- *   +------------------+
+ *   | file data ...    | each file at a VAR_ALIGN-aligned (page) offset,
+ *   +------------------+ the archive padded to a whole page with zeros
+ *
+ * Page alignment lets a libOS map a program's read-only pages straight
+ * from the archive instead of copying them (lib/posix/exec.c).
  */
 #ifndef VENEER_ARCHIVE_H
 #define VENEER_ARCHIVE_H
@@ -16,7 +19,7 @@
 
 #define VAR_MAGIC    0x52414e56u /* "VNAR" little-endian */
 #define VAR_NAME_MAX 48
-#define VAR_ALIGN    16
+#define VAR_ALIGN    4096
 
 struct var_header {
     uint32_t magic;

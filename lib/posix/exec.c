@@ -206,11 +206,29 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
                 continue;
             uint64_t lo = (ph[i].vaddr + base) & ~0xffful, hi = (ph[i].vaddr + base + ph[i].memsz + 4095) & ~0xffful;
             if (pass == 0) {
-                /* Segments may share a page: keep what an earlier one put there. */
-                for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
-                    if (!mm_mapped(va) && mm_map_fresh(va, 1, PG_W) < 0)
+                uint64_t seg = ph[i].vaddr + base;
+                /* Read-only pages of an archive file are the archive's own pages:
+                 * mapped, not copied.  Others get fresh pages and the file's
+                 * bytes (segments may share a page: keep what is there). */
+                bool direct = !(ph[i].flags & ELF_PF_W) && ph[i].memsz == ph[i].filesz &&
+                              ph[i].offset % PAGE_SIZE == seg % PAGE_SIZE;
+                for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+                    if (direct && !mm_mapped(va) && !writable_segment_at(&eh, ph, base, va)) {
+                        shm_lock();
+                        const uint8_t *ext = fs_external_block(node, ph[i].offset - (seg - va));
+                        shm_unlock();
+                        uint64_t rel = (uint64_t)ext - ARCHIVE_VA;
+                        if (ext && (uint64_t)ext >= ARCHIVE_VA && rel % PAGE_SIZE == 0 &&
+                            mm_add_archive(va, rel / PAGE_SIZE, (ph[i].flags & ELF_PF_X) ? PG_X : 0) == 0)
+                            continue;
+                    }
+                    if (mm_mapped(va) ? mm_privatize(va) < 0 : mm_map_fresh(va, 1, PG_W) < 0)
                         posix_exit(L_SIGKILL);     /* no memory for the new image */
-                read_at(node, ph[i].offset, (void *)(ph[i].vaddr + base), ph[i].filesz);
+                    uint64_t from = va > seg ? va : seg, to = va + PAGE_SIZE < seg + ph[i].filesz ? va + PAGE_SIZE
+                                                                                             : seg + ph[i].filesz;
+                    if (from < to)
+                        read_at(node, ph[i].offset + (from - seg), (void *)from, to - from);
+                }
                 if (hi > end)
                     end = hi;
                 if (ph[i].offset == 0)

@@ -164,6 +164,8 @@ static long do_open(int dirfd, const char *path, int flags, uint32_t mode)
 {
     if (!path_ok(path))
         return path_err(path);
+    if (!strcmp(path, "/proc/self/exe"))
+        path = me.exe;                          /* the running program's file */
     int fdflags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
     int special = special_kind(path);
     shm_lock();
@@ -467,6 +469,8 @@ static long sys_fstatat(int dirfd, const char *path, void *st, int flags)
         return sys_fstat(dirfd, st);
     if (!mm_user_ok(st, FS_STAT_SIZE, true))
         return -L_EFAULT;
+    if (!strcmp(path, "/proc/self/exe"))
+        path = me.exe;
     int special = special_kind(path);
     if (special) {
         special_stat(special, st);

@@ -775,6 +775,17 @@ long fs_read(const struct fs_node *n, uint64_t off, void *buf, uint64_t len)
     return (long)len;
 }
 
+const void *fs_external_block(const struct fs_node *n, uint64_t off)
+{
+    if (!fs_is_reg(n) || off % FS_BLOCK_SIZE || !n->u.file.ext || off >= n->u.file.ext_len ||
+        n->u.file.ext_len - off < FS_BLOCK_SIZE)
+        return NULL;
+    uint64_t idx = off / FS_BLOCK_SIZE;
+    if (idx < n->u.file.cap && n->u.file.blocks[idx])
+        return NULL;
+    return n->u.file.ext + off;
+}
+
 long fs_write(struct fs *fs, struct fs_node *n, uint64_t off, const void *buf, uint64_t len)
 {
     if (fs_is_dir(n))

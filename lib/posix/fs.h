@@ -243,6 +243,12 @@ int fs_rename(struct fs *fs, struct fs_node *olddir, const char *oldname,
  * read as zeros.  Errors: FS_EISDIR, FS_EINVAL (a symlink). */
 long fs_read(const struct fs_node *n, uint64_t off, void *buf, uint64_t len);
 
+/* The external memory behind the whole block at off (a multiple of
+ * FS_BLOCK_SIZE) if that block is still external (never written, not cut
+ * by a truncate): a caller may map it read-only instead of copying it.
+ * NULL otherwise (or for anything but a regular file). */
+const void *fs_external_block(const struct fs_node *n, uint64_t off);
+
 /* Write len bytes at off, growing the file (a gap past EOF reads as
  * zeros); returns the count written.  If memory runs out after some bytes
  * were written, returns that count; before any, FS_ENOSPC.  Errors:

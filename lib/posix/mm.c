@@ -4,6 +4,10 @@
  * process's table, recorded in a registry keyed by address with its
  * logical rights (PG_W, PG_X) and state (PG_COW, PG_SHARED).
  *
+ * Read-only pages of programs from the boot archive are the archive's own
+ * pages (PG_ARCHIVE, mapped through VN_CAP_ARCHIVE, the registry keeping
+ * their index): exec and fork map them instead of copying them.
+ *
  * Copy-on-write fork (as in JOS and ExOS, with capabilities): fork gives
  * the child its own root capability to every page (page_share), maps the
  * writable private ones read-only in both and marks them PG_COW.  A write
@@ -84,6 +88,20 @@ static int reg_put(uint64_t va, capref_t cap, unsigned flags)
     return 0;
 }
 
+/* Map a registry entry's page at va with hw rights for flags. */
+static long entry_map(uint64_t va, capref_t cap, unsigned flags);
+
+/* Forget the page of entry r (its mapping goes too). */
+static void reg_drop(struct reg *r)
+{
+    if (KEY_FL(r->key) & PG_ARCHIVE)
+        vn_page_unmap(CAP_SELF, KEY_VA(r->key), 1);     /* the archive's page: only unmapped */
+    else
+        vn_cap_delete(r->cap);                          /* our page: freed with its mapping */
+    r->key = 1;
+    reg_used--;
+}
+
 void mm_init(void)
 {
     if (!reg)
@@ -107,15 +125,30 @@ static unsigned hw_prot(unsigned flags)
     return ((flags & PG_W) && !(flags & PG_COW) ? VM_PROT_WRITE : 0) | ((flags & PG_X) ? VM_PROT_EXEC : 0);
 }
 
+static long entry_map(uint64_t va, capref_t cap, unsigned flags)
+{
+    struct vn_map_entry m = {va, cap, hw_prot(flags), 0};
+    if (flags & PG_ARCHIVE)
+        m = (struct vn_map_entry){va, VN_CAP_ARCHIVE, hw_prot(flags) & ~VM_PROT_WRITE, (uint64_t)cap};
+    return vn_page_map(CAP_SELF, &m, 1);
+}
+
 int mm_add(uint64_t va, capref_t cap, unsigned flags, bool map)
 {
     if (map && !(flags & PG_NONE)) {
-        struct vn_map_entry m = {va, cap, hw_prot(flags), 0};
-        long r = vn_page_map(CAP_SELF, &m, 1);
+        long r = entry_map(va, cap, flags);
         if (r < 0)
             return (int)r;
     }
     return reg_put(va, cap, flags);
+}
+
+int mm_add_archive(uint64_t va, uint64_t index, unsigned flags)
+{
+    struct reg *old = reg_find(va);
+    if (old)
+        reg_drop(old);
+    return mm_add(va, (capref_t)index, (flags & ~PG_W) | PG_ARCHIVE, true);
 }
 
 /* Fresh zeroed pages for [va, va + npages) (replacing what was there).
@@ -136,11 +169,8 @@ int mm_map_fresh(uint64_t va, uint64_t npages, unsigned flags)
         }
         for (uint64_t i = 0; i < k; i++) {
             struct reg *old = reg_find(batch[i].va);
-            if (old) {
-                vn_cap_delete(old->cap);    /* also unmaps it */
-                old->key = 1;
-                reg_used--;
-            }
+            if (old)
+                reg_drop(old);
         }
         if (vn_page_map(CAP_SELF, batch, k) < 0) {
             for (uint64_t j = 0; j < k; j++)
@@ -159,21 +189,17 @@ void mm_unmap(uint64_t va, uint64_t npages)
 {
     for (uint64_t i = 0; i < npages; i++) {
         struct reg *r = reg_find(va + i * PAGE_SIZE);
-        if (r) {
-            vn_cap_delete(r->cap);          /* the page goes, with its mapping */
-            r->key = 1;
-            reg_used--;
-        }
+        if (r)
+            reg_drop(r);
     }
 }
 
 void mm_clear(void)
 {
-    for (uint64_t s = 0; s < reg_slots; s++) {
+    for (uint64_t s = 0; s < reg_slots; s++)
         if (reg[s].key > 1)
-            vn_cap_delete(reg[s].cap);
-        reg[s].key = 0;
-    }
+            reg_drop(&reg[s]);
+    memset(reg, 0, reg_slots * sizeof(*reg));
     reg_used = 0;
 }
 
@@ -226,9 +252,9 @@ bool mm_str_ok(const char *s, uint64_t max)
 /* Resolve a write to a copy-on-write page. */
 static bool cow_break(struct reg *r, uint64_t va)
 {
-    unsigned flags = KEY_FL(r->key) & ~PG_COW;
+    unsigned flags = KEY_FL(r->key) & ~(PG_COW | PG_ARCHIVE);
     uint64_t pfn = (vn_pte(va) & 0x000ffffffffff000ul) >> 12;
-    if (vn_pageinfo[pfn].refs <= 2) {           /* our root and our mapping only */
+    if (!(KEY_FL(r->key) & PG_ARCHIVE) && vn_pageinfo[pfn].refs <= 2) {  /* our root and mapping only */
         if (vn_page_protect(CAP_SELF, va, 1, hw_prot(flags)) < 0)
             return false;
         r->key = va | flags;
@@ -249,10 +275,20 @@ static bool cow_break(struct reg *r, uint64_t va)
         vn_cap_delete((capref_t)c);
         return false;
     }
-    vn_cap_delete(r->cap);
+    if (!(KEY_FL(r->key) & PG_ARCHIVE))
+        vn_cap_delete(r->cap);
     r->key = va | flags;
     r->cap = (capref_t)c;
     return true;
+}
+
+int mm_privatize(uint64_t va)
+{
+    struct reg *r = reg_find(va);
+    if (!r || !(KEY_FL(r->key) & PG_ARCHIVE))
+        return 0;
+    r->key |= PG_W;             /* the copy is writable; exec sets the final rights */
+    return cow_break(r, va) ? 0 : -L_ENOMEM;
 }
 
 /* Page-fault upcall: copy-on-write and stack growth.  Anything else is the
@@ -356,12 +392,13 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
                 return -L_ENOMEM;
             continue;
         }
-        unsigned old = KEY_FL(r->key), fl = (old & (PG_COW | PG_SHARED)) | pg_flags(prot) | (prot ? 0 : PG_NONE);
+        unsigned old = KEY_FL(r->key), fl = (old & (PG_COW | PG_SHARED | PG_ARCHIVE)) | pg_flags(prot) | (prot ? 0 : PG_NONE);
+        if (fl & PG_ARCHIVE)
+            fl |= PG_COW;                               /* a write will copy it */
         if (!prot) {
             vn_page_unmap(CAP_SELF, va, 1);             /* the page stays ours, unreachable */
         } else if (old & PG_NONE) {
-            struct vn_map_entry m = {va, r->cap, hw_prot(fl), 0};
-            if (vn_page_map(CAP_SELF, &m, 1) < 0)
+            if (entry_map(va, r->cap, fl) < 0)
                 return -L_ENOMEM;
         } else if (vn_page_protect(CAP_SELF, va, 1, hw_prot(fl)) < 0) {
             return -L_ENOMEM;
@@ -381,6 +418,10 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
             return -L_ENOMEM;
         uint64_t va = KEY_VA(reg[s].key);
         unsigned fl = KEY_FL(reg[s].key);
+        if (fl & PG_ARCHIVE) {                  /* the child maps the archive's page itself */
+            out[n++] = (struct handoff_page){va, reg[s].cap, fl};
+            continue;
+        }
         long c = vn_page_share(reg[s].cap, child, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
         if (c < 0)
             return -L_ENOMEM;
@@ -407,7 +448,7 @@ long mm_madvise(uint64_t addr, uint64_t len, int advice)
         return 0;
     for (uint64_t i = 0; i < n; i++) {
         struct reg *r = reg_find(addr + i * PAGE_SIZE);
-        if (r && !(KEY_FL(r->key) & (PG_SHARED | PG_NONE)) &&
+        if (r && !(KEY_FL(r->key) & (PG_SHARED | PG_NONE | PG_ARCHIVE)) &&
             mm_map_fresh(addr + i * PAGE_SIZE, 1, KEY_FL(r->key) & (PG_W | PG_X)) < 0)
             return -L_ENOMEM;
     }

@@ -253,10 +253,15 @@ extern const struct fs_alloc shm_fs_alloc;
 #define PG_COW  0x4     /* shared copy-on-write: mapped read-only for now */
 #define PG_SHARED 0x8   /* MAP_SHARED: stays shared across fork */
 #define PG_NONE 0x10    /* PROT_NONE: kept, but not mapped */
+#define PG_ARCHIVE 0x20 /* a boot-archive page (the registry holds its index): never written */
 long mm_madvise(uint64_t addr, uint64_t len, int advice);
 void mm_init(void);
 int mm_map_fresh(uint64_t va, uint64_t npages, unsigned pgflags);
 int mm_add(uint64_t va, capref_t cap, unsigned pgflags, bool map);
+/* Map page `index` of the boot archive read-only at va (a file's page, no copy). */
+int mm_add_archive(uint64_t va, uint64_t index, unsigned pgflags);
+/* Give the page at va a private writable copy if it is an archive page. */
+int mm_privatize(uint64_t va);
 void mm_unmap(uint64_t va, uint64_t npages);
 void mm_clear(void);
 bool mm_user_ok(const void *p, uint64_t len, bool write);

@@ -439,9 +439,15 @@ static void test_external(void)
     fs_stat(e, st);
     CHECK(rd64(st + 48) == N && rd64(st + 64) == 3 * 8);
     CHECK(fs_add_external(&fs, fs.root, "e", ext, N, 0755) == -FS_EEXIST);
+    /* Whole external blocks can be mapped; a partial last block, an
+     * unaligned offset or a directory cannot. */
+    CHECK(fs_external_block(e, 0) == ext && fs_external_block(e, 4096) == ext + 4096);
+    CHECK(fs_external_block(e, 8192) == NULL && fs_external_block(e, 100) == NULL);
+    CHECK(fs_external_block(e, 1ull << 40) == NULL && fs_external_block(fs.root, 0) == NULL);
 
     /* Writing block 1 copies only that block. */
     CHECK(fs_write(&fs, e, 5000, "XYZ", 3) == 3);
+    CHECK(fs_external_block(e, 4096) == NULL && fs_external_block(e, 0) == ext);
     CHECK(memcmp(ext, copy, N) == 0);
     CHECK(e->u.file.nalloc == 1 && e->size == N);
     CHECK(fs_read(e, 0, buf, sizeof buf) == N);
@@ -455,6 +461,7 @@ static void test_external(void)
     CHECK(memcmp(buf + 8192, copy + 8192, N - 8192) == 0 && all_zero(buf + N, 10) && memcmp(buf + N + 10, "end", 3) == 0);
     /* Shrink into the external part (block 0 still external), grow again. */
     CHECK(fs_truncate(&fs, e, 3000) == 0 && e->u.file.ext_len == 3000);
+    CHECK(fs_external_block(e, 0) == NULL);          /* cut: the block's tail now reads as zeros */
     CHECK(fs_truncate(&fs, e, 9000) == 0);
     CHECK(fs_read(e, 0, buf, sizeof buf) == 9000);
     CHECK(memcmp(buf, copy, 3000) == 0 && all_zero(buf + 3000, 6000));
