@@ -146,6 +146,8 @@ void syscall_trap(struct trapframe *tf)
         e->tf.rax = tf->rax;
         if (!env_upcall(e, UPCALL_SYSCALL, VN_T_SYSCALL, 0, 0))
             env_kill(e, "cannot deliver reflected syscall %lu", tf->rax);
+        else
+            env_return(e);      /* straight back, into the upcall (as a syscall returns) */
     } else if (e->status == ENV_RUNNING) {
         uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
         syscall_trace(tf->rax, a);

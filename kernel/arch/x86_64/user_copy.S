@@ -12,10 +12,14 @@
     .globl arch_copy_user
 arch_copy_user:
     movq %rdx, %rcx
+    shrq $3, %rcx               /* eight bytes at a time, then the rest */
+    andl $7, %edx
     cmpb $0, cpu_has_smap(%rip)
     je 1f
     stac
-1:  rep movsb
+1:  rep movsq
+    movq %rdx, %rcx
+5:  rep movsb
     xorl %eax, %eax
 3:  cmpb $0, cpu_has_smap(%rip)
     je 4f
@@ -27,3 +31,4 @@ arch_copy_user:
     .section .extable, "a"
     .balign 8
     .quad 1b, 2b
+    .quad 5b, 2b
