@@ -3,20 +3,75 @@
  * Address space is handed out by a bump pointer from VA_POOL_BASE (never
  * reused); every page it maps is one page capability, remembered in an
  * open-addressing table keyed by virtual address so it can be freed.
- * Mapping is batched: one page_map call per MAP_CHUNK pages.
+ * The table is made on first use, one page at first, and doubles as it
+ * fills (up to TRACK_SLOTS), so a program starts without 64 KiB of bss to
+ * fill.  Mapping is batched: one page_map call per
+ * MAP_CHUNK pages.
  */
 #include "libveneer.h"
 #include "vn.h"
 
 #define VA_POOL_BASE 0x0000100000000000ul
-#define TRACK_SLOTS  4096           /* power of two; bss cost 64 KiB */
+#define TRACK_SLOTS  4096           /* most slots (power of two): 64 KiB */
+#define TRACK_FIRST  256            /* the first table: one page */
+#define TRACK_PAGES_MAX (TRACK_SLOTS * 16 / PAGE_SIZE)
 #define MAP_CHUNK    64
 
 static uint64_t va_next = VA_POOL_BASE;
-static struct {
+static struct track_slot {
     uint64_t va;                    /* 0: empty, 1: deleted */
     capref_t cap;
-} track[TRACK_SLOTS];
+} *track;
+static uint64_t track_slots, track_used;
+static capref_t track_caps[TRACK_PAGES_MAX];    /* the table's own pages */
+
+static uint64_t slot_of(uint64_t va, uint64_t slots)
+{
+    return (va >> 12) * 0x9e3779b97f4a7c15ul >> 50 & (slots - 1);
+}
+
+/* Make the table (TRACK_FIRST slots) or double it, rehashing.  Errors:
+ * -E_NOMEM (the old table stays). */
+static int track_grow(void)
+{
+    uint64_t slots = track_slots ? track_slots * 2 : TRACK_FIRST, npages = slots * 16 / PAGE_SIZE;
+    capref_t caps[TRACK_PAGES_MAX];
+    struct vn_map_entry m[TRACK_PAGES_MAX];
+    uint64_t va = vn_va_reserve(npages);
+    for (uint64_t i = 0; i < npages; i++) {
+        long c = vn_page_alloc(CAP_SELF, 0, 1);
+        if (c < 0) {
+            for (uint64_t j = 0; j < i; j++)
+                vn_cap_delete(caps[j]);
+            return -E_NOMEM;
+        }
+        caps[i] = (capref_t)c;
+        m[i] = (struct vn_map_entry){va + i * PAGE_SIZE, caps[i], VM_PROT_WRITE, 0};
+    }
+    if (vn_page_map(CAP_SELF, m, npages) < 0) {
+        for (uint64_t i = 0; i < npages; i++)
+            vn_cap_delete(caps[i]);
+        return -E_NOMEM;
+    }
+    struct track_slot *t = (struct track_slot *)va;
+    track_used = 0;                                 /* live entries (tombstones are dropped) */
+    for (uint64_t s = 0; s < track_slots; s++) {
+        if (track[s].va <= 1)
+            continue;
+        uint64_t d = slot_of(track[s].va, slots);
+        while (t[d].va)
+            d = (d + 1) & (slots - 1);
+        t[d] = track[s];
+        track_used++;
+    }
+    for (uint64_t i = 0; i < track_slots * 16 / PAGE_SIZE; i++)
+        vn_cap_delete(track_caps[i]);               /* the old table's pages, with their mapping */
+    for (uint64_t i = 0; i < npages; i++)
+        track_caps[i] = caps[i];
+    track = t;
+    track_slots = slots;
+    return 0;
+}
 
 uint64_t vn_pte(uint64_t va)
 {
@@ -33,17 +88,16 @@ uint64_t vn_va_reserve(uint64_t npages)
     return va;
 }
 
-static uint64_t slot_of(uint64_t va)
-{
-    return (va >> 12) * 0x9e3779b97f4a7c15ul >> 50 & (TRACK_SLOTS - 1);
-}
-
 static int track_put(uint64_t va, capref_t cap)
 {
-    for (uint64_t n = 0, s = slot_of(va); n < TRACK_SLOTS; n++, s = (s + 1) & (TRACK_SLOTS - 1)) {
+    if ((!track || ((track_used + 1) * 10 > track_slots * 7 && track_slots < TRACK_SLOTS)) && track_grow() < 0 &&
+        !track)
+        return -E_NOMEM;
+    for (uint64_t n = 0, s = slot_of(va, track_slots); n < track_slots; n++, s = (s + 1) & (track_slots - 1)) {
         if (track[s].va <= 1) {
             track[s].va = va;
             track[s].cap = cap;
+            track_used++;
             return 0;
         }
     }
@@ -52,7 +106,9 @@ static int track_put(uint64_t va, capref_t cap)
 
 static int track_find(uint64_t va)
 {
-    for (uint64_t n = 0, s = slot_of(va); n < TRACK_SLOTS; n++, s = (s + 1) & (TRACK_SLOTS - 1)) {
+    if (!track)
+        return -1;
+    for (uint64_t n = 0, s = slot_of(va, track_slots); n < track_slots; n++, s = (s + 1) & (track_slots - 1)) {
         if (track[s].va == va)
             return (int)s;
         if (track[s].va == 0)
@@ -125,7 +181,9 @@ void *vn_alloc_pages(uint64_t npages)
 
 void vn_mem_release_all(void)
 {
-    for (int s = 0; s < TRACK_SLOTS; s++) {
+    if (!track)
+        return;
+    for (uint64_t s = 0; s < track_slots; s++) {
         if (track[s].va > 1) {
             vn_page_unmap(CAP_SELF, track[s].va, 1);
             vn_cap_delete(track[s].cap);
