@@ -4,7 +4,8 @@
  * never names a new environment.
  *
  * Accounting: every page an environment causes to exist is charged to it:
- * its user pages (owner in the page records), its page tables, capability
+ * its user pages (one charge per root page capability in its table: the
+ * allocation's or one from page_share), its page tables, capability
  * table pages, binding records and info page.  A child's quota is reserved
  * from its parent's.  At teardown the charge must come back to zero, which
  * is checked: an accounting bug cannot hide.

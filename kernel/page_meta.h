@@ -29,8 +29,8 @@ uint64_t page_meta_info_pages(void);
 paddr_t page_give(envid_t owner, paddr_t pa, int *err);
 /* Give count contiguous free pages to owner; returns the first or 0. */
 paddr_t page_give_range(envid_t owner, uint64_t count);
-/* Take/drop a reference; the last drop of an owned page frees it and
- * calls env_uncharge() on its owner. */
+/* Take/drop a reference; the last drop frees the page (the charge is
+ * the root capabilities', released with them in env.c). */
 void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
 /* Called by pmem on every allocation (allocated) and free. */

@@ -65,14 +65,19 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
 
 long sys_page_share(capref_t cap, capref_t env, unsigned rights)
 {
-    struct env *t;
-    struct cap *c;
+    struct env *e = arch_curenv(), *t;
+    struct cap *c, *env_cap;
     capref_t out;
-    int r = cap_lookup(&arch_curenv()->caps, cap, CAP_PAGE, CR_GRANT, &c);
-    if (r < 0 || (r = sys_env_target(env, CR_WRITE, &t)) < 0)
+    int r = cap_lookup(&e->caps, cap, CAP_PAGE, CR_GRANT, &c);
+    if (r < 0 || (r = cap_lookup(&e->caps, env, CAP_ENV, CR_WRITE, &env_cap)) < 0 ||
+        (r = sys_env_target(env, CR_WRITE, &t)) < 0)
         return r;
-    if ((rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL))
-        return -E_PERM;     /* kernel memory and the boot archive are only ever granted */
+    /* Only a root may make another root: a derived capability (granted, or
+     * received) must stay revocable by its root's holder.  Charging another
+     * environment needs control of it, as for page_alloc. */
+    if (c->parent || (rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL) ||
+        (t != e && !(env_cap->rights & CR_CONTROL)))
+        return -E_PERM;
     if ((r = env_charge(t, c->count)) < 0)
         return r;
     if ((r = cap_create_root(&t->caps, CAP_PAGE, rights, c->obj, c->count, &out)) < 0) {

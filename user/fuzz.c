@@ -169,7 +169,8 @@ static void random_syscall(void)
     if (s->num == SYS_cons_write)
         a[1] = a[1] % 8;
     long r = vn_syscall6(s->num, a[0], a[1], a[2], a[3], a[4], a[5]);
-    if (r > 0 && (s->num == SYS_page_alloc || s->num == SYS_cap_derive || s->num == SYS_env_create))
+    if (r > 0 && (s->num == SYS_page_alloc || s->num == SYS_cap_derive || s->num == SYS_env_create ||
+                  s->num == SYS_page_share))
         remember((capref_t)r);
 }
 
@@ -185,11 +186,18 @@ static void sequence(void)
     long d = vn_cap_derive((capref_t)p, CR_READ | CR_MAP | CR_GRANT);
     if (d > 0)
         remember((capref_t)d);
+    if (rnd() % 4 == 0) {           /* a second root to the same pages (ours, as page_share returns) */
+        long sh = vn_page_share((capref_t)p, CAP_SELF, CR_READ | CR_MAP | CR_GRANT);
+        if (sh > 0)
+            remember((capref_t)sh);
+    }
     if (rnd() % 3 == 0) {
         long c = vn_env_create((8 + rnd() % 64), "fuzz-child");
         if (c > 0) {
             remember((capref_t)c);
             vn_cap_grant((capref_t)d, (capref_t)c, CR_READ | CR_MAP);
+            if (rnd() % 2)
+                vn_page_share((capref_t)p, (capref_t)c, CR_READ | CR_MAP);   /* charged to the child */
             struct vn_map_entry cm = {0x400000 + (rnd() % 16) * PAGE_SIZE, (capref_t)d, VM_PROT_READ, 0};
             vn_page_map((capref_t)c, &cm, 1);
             if (rnd() % 2) {

@@ -222,12 +222,18 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
                             mm_add_archive(va, rel / PAGE_SIZE, (ph[i].flags & ELF_PF_X) ? PG_X : 0) == 0)
                             continue;
                     }
-                    if (mm_mapped(va) ? mm_privatize(va) < 0 : mm_map_fresh(va, 1, PG_W) < 0)
+                    bool existed = mm_mapped(va);
+                    if (existed ? mm_privatize(va) < 0 : mm_map_fresh(va, 1, PG_W) < 0)
                         posix_exit(L_SIGKILL);     /* no memory for the new image */
                     uint64_t from = va > seg ? va : seg, to = va + PAGE_SIZE < seg + ph[i].filesz ? va + PAGE_SIZE
                                                                                              : seg + ph[i].filesz;
                     if (from < to)
                         read_at(node, ph[i].offset + (from - seg), (void *)from, to - from);
+                    /* A page an earlier segment filled: this one's zero tail. */
+                    uint64_t z0 = seg + ph[i].filesz > va ? seg + ph[i].filesz : va;
+                    uint64_t z1 = seg + ph[i].memsz < va + PAGE_SIZE ? seg + ph[i].memsz : va + PAGE_SIZE;
+                    if (existed && z0 < z1)
+                        memset((void *)z0, 0, z1 - z0);
                 }
                 if (hi > end)
                     end = hi;

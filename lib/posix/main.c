@@ -28,14 +28,16 @@ static void on_sched(struct vn_xframe *x)
 static bool on_fault(struct vn_xframe *x)
 {
     bool handled = mm_fault(x) || sig_fault(x);
-    mm_prepare_resume(x);
+    if (!mm_prepare_resume(x))
+        sig_exit_after_upcall(x, L_SIGSEGV);    /* no usable stack to resume on */
     return handled;
 }
 
 static bool on_exception(struct vn_xframe *x)
 {
     bool handled = sig_fault(x);
-    mm_prepare_resume(x);
+    if (!mm_prepare_resume(x))
+        sig_exit_after_upcall(x, L_SIGSEGV);
     return handled;
 }
 

@@ -177,9 +177,13 @@ int mm_map_fresh(uint64_t va, uint64_t npages, unsigned flags)
                 vn_cap_delete(batch[j].cap);
             return -L_ENOMEM;
         }
-        for (uint64_t i = 0; i < k; i++)
-            if (reg_put(batch[i].va, batch[i].cap, flags) < 0)
+        for (uint64_t i = 0; i < k; i++) {
+            if (reg_put(batch[i].va, batch[i].cap, flags) < 0) {
+                for (uint64_t j = i; j < k; j++)
+                    vn_cap_delete(batch[j].cap);    /* unregistered pages would never be freed */
                 return -L_ENOMEM;
+            }
+        }
         done += k;
     }
     return 0;
@@ -254,9 +258,8 @@ static bool cow_break(struct reg *r, uint64_t va)
 {
     unsigned flags = KEY_FL(r->key) & ~(PG_COW | PG_ARCHIVE);
     uint64_t pfn = (vn_pte(va) & 0x000ffffffffff000ul) >> 12;
-    if (!(KEY_FL(r->key) & PG_ARCHIVE) && vn_pageinfo[pfn].refs <= 2) {  /* our root and mapping only */
-        if (vn_page_protect(CAP_SELF, va, 1, hw_prot(flags)) < 0)
-            return false;
+    if (!(KEY_FL(r->key) & PG_ARCHIVE) && vn_pageinfo[pfn].refs <= 2 &&   /* our root and mapping only */
+        vn_page_protect(CAP_SELF, va, 1, hw_prot(flags)) == 0) {          /* (a read-only root: copy) */
         r->key = va | flags;
         return true;
     }
@@ -422,7 +425,9 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
             out[n++] = (struct handoff_page){va, reg[s].cap, fl};
             continue;
         }
-        long c = vn_page_share(reg[s].cap, child, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
+        /* Private pages go without CR_WRITE: the child can only copy them
+         * (even by raw page syscalls); shared ones stay writable. */
+        long c = vn_page_share(reg[s].cap, child, CR_READ | CR_MAP | CR_GRANT | ((fl & PG_SHARED) ? CR_WRITE : 0));
         if (c < 0)
             return -L_ENOMEM;
         if (!(fl & (PG_SHARED | PG_COW))) {
@@ -459,9 +464,8 @@ long mm_madvise(uint64_t addr, uint64_t len, int advice)
  * below its red zone (vn_upcall_entry): make sure that stack word is
  * writable now (stack growth, copy-on-write), or the store would fault
  * inside the upcall handler, which the kernel treats as fatal. */
-void mm_prepare_resume(const struct vn_xframe *x)
+bool mm_prepare_resume(const struct vn_xframe *x)
 {
     uint64_t va = x->rsp - 136;
-    if (prog_range(va, 8))
-        mm_user_ok((void *)va, 8, true);
+    return !prog_range(va, 8) || mm_user_ok((void *)va, 8, true);
 }

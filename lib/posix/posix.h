@@ -276,7 +276,7 @@ struct handoff_page { uint64_t va; capref_t cap; uint32_t flags; };
 long mm_fork(capref_t child, struct handoff_page *out, uint64_t max);
 uint64_t mm_pages(void);
 bool mm_mapped(uint64_t va);
-void mm_prepare_resume(const struct vn_xframe *x);
+bool mm_prepare_resume(const struct vn_xframe *x);
 
 /* exec.c */
 long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
@@ -335,6 +335,8 @@ bool sig_fault(struct vn_xframe *x);
 void sig_on_preempt(struct vn_xframe *x);
 void sig_exec_reset(void);
 void sig_suspend_begin(uint64_t mask);
+/* Make the upcall return into posix_exit(wstatus) on a stack of its own. */
+void sig_exit_after_upcall(struct vn_xframe *x, int wstatus);
 void sig_suspend_end(void);
 int sig_default_terminate(int sig);
 

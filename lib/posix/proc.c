@@ -158,7 +158,7 @@ long sys_fork(struct vn_xframe *x)
     }
     if (!handoff_scratch)
         handoff_scratch = vn_va_reserve(512);
-    struct vn_map_entry batch[512];
+    static struct vn_map_entry batch[512];     /* (not on the 16 KiB upcall stack) */
     for (uint64_t i = 0; i < npages; i++)
         batch[i] = (struct vn_map_entry){handoff_scratch + i * PAGE_SIZE, (capref_t)hc, VM_PROT_WRITE, i};
     if (vn_page_map(CAP_SELF, batch, npages) < 0) {
@@ -269,6 +269,10 @@ void proc_fork_child(void)
 
 void posix_exit(int wstatus)
 {
+    static bool exiting;
+    if (exiting)                /* a fault while exiting: give up on the rest */
+        vn_exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
+    exiting = true;
     shm_unlock_if_mine();       /* a fault or signal may end us inside a critical section */
     fd_close_all(false);
     mm_clear();

@@ -40,8 +40,8 @@ static bool shm_map_range(uint64_t first, uint64_t n)
 /* The heap part of the arena is mapped on first touch. */
 static bool shm_fault(struct vn_xframe *x)
 {
-    if (x->addr < SHM_BASE || x->addr >= SHM_BASE + SHM_PAGES * PAGE_SIZE)
-        return false;
+    if (x->addr < SHM_BASE || x->addr >= SHM_BASE + SHM_PAGES * PAGE_SIZE || (vn_pte(x->addr) & 1))
+        return false;       /* mapped already: a real fault (say, executing the arena) */
     return shm_map_range((x->addr - SHM_BASE) / PAGE_SIZE / SHM_CHUNK * SHM_CHUNK, SHM_CHUNK);
 }
 

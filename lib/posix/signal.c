@@ -35,13 +35,21 @@ static void exit_trampoline(int wstatus)
 /* End the process with wstatus.  From the exception upcall, the exit runs
  * after the handler returns, on a stack of its own (it may take faults:
  * a fault inside the exception handler itself would be fatal). */
+void sig_exit_after_upcall(struct vn_xframe *x, int wstatus);
+
 static void terminate(struct vn_xframe *x, int wstatus)
 {
     if (!in_exception)
         posix_exit(wstatus);
+    sig_exit_after_upcall(x, wstatus);
+}
+
+void sig_exit_after_upcall(struct vn_xframe *x, int wstatus)
+{
     x->rip = (uint64_t)exit_trampoline;
     x->rdi = (uint64_t)wstatus;
     x->rsp = (uint64_t)(exit_stack + sizeof(exit_stack)) - 8;
+    x->rflags = 0x202;          /* not the program's flags: DF or TF set would derail the exit */
 }
 static uint64_t suspend_mask;       /* the mask sigsuspend replaced, to restore */
 static bool in_suspend;

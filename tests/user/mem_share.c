@@ -1,11 +1,12 @@
 /*
  * page_share: independent root capabilities to the same pages (what a
- * copy-on-write fork needs).  A child allocates a page, fills it, shares
- * it into this environment and exits: the page outlives its allocator,
- * with its contents, charged to us.  Deleting one root revokes what was
- * derived from it, never the other root's mappings.  Hostile cases: more
- * rights than held, no CR_GRANT, kernel memory (the boot archive), the
- * wrong type, a full quota, a dead environment, a forged capref.
+ * copy-on-write fork needs).  A page shared into a child outlives our own
+ * root, charged to the child.  Deleting one root revokes what was derived
+ * from it, never the other root's mappings.  Hostile cases: more rights
+ * than held, no CR_GRANT, a derived capability, kernel memory (the boot
+ * archive), the wrong type, a full quota, a target we only hold CR_WRITE
+ * on (a child trying to charge its parent), a dead environment, a forged
+ * capref.
  */
 #include "check.h"
 
@@ -13,21 +14,15 @@ int main(uint64_t mode);
 
 #define PATTERN 0x5eed5eed5eed5eedul
 
-/* Child: slot 1 is our parent (CR_WRITE).  Exit status: the capref of the
- * shared page in the parent's table, or a negative error. */
+/* Child: slot 1 is our parent, with CR_WRITE only.  Sharing a page into
+ * it would charge it without its consent: refused.  Exit status: the
+ * result. */
 static int child(void)
 {
     long page = vn_page_alloc(CAP_SELF, 0, 1);
     if (page < 0)
         return (int)page;
-    uint64_t va = vn_va_reserve(1);
-    struct vn_map_entry m = {va, (capref_t)page, VM_PROT_WRITE, 0};
-    if (vn_page_map(CAP_SELF, &m, 1) < 0)
-        return -1;
-    for (int i = 0; i < 512; i++)
-        ((uint64_t *)va)[i] = PATTERN + (uint64_t)i;
-    long shared = vn_page_share((capref_t)page, VN_CAP_SPAWN_SHARE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
-    return (int)shared;
+    return (int)vn_page_share((capref_t)page, VN_CAP_SPAWN_SHARE, CR_READ | CR_MAP);
 }
 
 static uint64_t map_one(capref_t cap, unsigned prot)
@@ -37,26 +32,36 @@ static uint64_t map_one(capref_t cap, unsigned prot)
     return vn_page_map(CAP_SELF, &m, 1) == 1 ? va : 0;
 }
 
+/* A page shared into a child outlives our own root: deleting ours leaves
+ * the child's (the page stays allocated, charged to it); the child's death
+ * frees it. */
 static void test_outlives_allocator(void)
 {
-    capref_t kid = vn_spawn_share("mem_share", 64, 1, 0, CAP_SELF, CR_WRITE);
-    CHECK(kid >= 0);
-    int shared = vn_wait(kid);          /* the child is gone, with its own root */
-    CHECK(shared > 0);
-    struct vn_capinfo ci;
-    CHECK_EQ(vn_cap_info(shared, &ci), 0);
-    CHECK(ci.type == CAP_PAGE && ci.count == 1);
-    uint64_t va = map_one(shared, VM_PROT_WRITE);
+    long kid = vn_env_create(16, "holder");
+    CHECK(kid > 0);
+    long a = vn_page_alloc(CAP_SELF, 0, 1);
+    CHECK(a > 0);
+    uint64_t va = map_one((capref_t)a, VM_PROT_WRITE);
     CHECK(va != 0);
-    int bad = 0;
-    for (int i = 0; va && i < 512; i++)
-        bad += ((uint64_t *)va)[i] != PATTERN + (uint64_t)i;
-    CHECK_EQ(bad, 0);
-    uint64_t held1 = vn_envinfo->held, free1 = vn_sysinfo->free_pages;
-    CHECK_EQ(vn_cap_delete(shared), 0);                 /* last root: freed */
+    *(volatile uint64_t *)va = PATTERN;
+    struct vn_capinfo ci;
+    CHECK_EQ(vn_cap_info((capref_t)a, &ci), 0);
+    uint64_t pfn = ci.object / PAGE_SIZE, held0 = vn_envinfo->held;
+    long b = vn_page_share((capref_t)a, (capref_t)kid, CR_READ | CR_MAP);
+    CHECK(b >= 0);
+    CHECK_EQ(vn_envinfo->held, held0);                  /* charged to the child, not to us */
+    CHECK_EQ(vn_pageinfo[pfn].refs, 3);                 /* our root, our mapping, its root */
+    CHECK_EQ(vn_cap_delete((capref_t)a), 0);
     CHECK(!(vn_pte(va) & 1));
-    CHECK_EQ(held1 - vn_envinfo->held, 1);              /* it was charged to us */
-    CHECK_EQ(vn_sysinfo->free_pages - free1, 1);
+    CHECK_EQ(held0 - vn_envinfo->held, 1);
+    CHECK_EQ(vn_pageinfo[pfn].refs, 1);                 /* alive through the child's root */
+    CHECK(!(vn_pageinfo[pfn].flags & VN_PI_FREE));
+    CHECK_EQ(vn_cap_delete((capref_t)kid), 0);          /* the child goes, and the page with it */
+    CHECK(vn_pageinfo[pfn].flags & VN_PI_FREE);
+    /* A child cannot charge its parent (a CR_WRITE capability is not control). */
+    capref_t c = vn_spawn_share("mem_share", 64, 1, 0, CAP_SELF, CR_WRITE);
+    CHECK(c >= 0);
+    CHECK_EQ(vn_wait(c), -E_PERM);
 }
 
 static void test_roots_independent(void)
@@ -101,6 +106,10 @@ static void test_hostile(void)
     CHECK_EQ(vn_page_share((capref_t)a, (capref_t)a, CR_READ), -E_TYPE);       /* env must be an env */
     long nogrant = vn_cap_derive((capref_t)a, CR_READ | CR_MAP);
     CHECK_EQ(vn_page_share((capref_t)nogrant, CAP_SELF, CR_READ), -E_PERM);
+    /* Only a root makes roots: a derived capability, even with CR_GRANT,
+     * stays revocable by the root's holder. */
+    long derived = vn_cap_derive((capref_t)a, CR_READ | CR_MAP | CR_GRANT);
+    CHECK_EQ(vn_page_share((capref_t)derived, CAP_SELF, CR_READ), -E_PERM);
     /* A child with a one-page quota: the second share does not fit. */
     long kid = vn_env_create(8, "share-target");
     CHECK(kid > 0);
@@ -112,6 +121,8 @@ static void test_hostile(void)
     CHECK_EQ(first, -E_QUOTA);
     long ro = vn_cap_derive((capref_t)kid, CR_READ);                           /* no CR_WRITE on it */
     CHECK_EQ(vn_page_share((capref_t)a, (capref_t)ro, CR_READ), -E_PERM);
+    long wo = vn_cap_derive((capref_t)kid, CR_WRITE);                          /* write, not control */
+    CHECK_EQ(vn_page_share((capref_t)a, (capref_t)wo, CR_READ), -E_PERM);
     CHECK_EQ(vn_env_destroy((capref_t)kid), 0);
     CHECK_EQ(vn_page_share((capref_t)a, (capref_t)kid, CR_READ), -E_DEAD);
     CHECK_EQ(vn_cap_delete((capref_t)kid), 0);

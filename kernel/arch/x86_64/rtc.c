@@ -44,8 +44,8 @@ uint64_t arch_rtc_seconds(void)
     if (!(b & 0x04))                        /* BCD */
         for (int i = 0; i < 6; i++)
             r[i] = (uint8_t)((r[i] & 0x0f) + (r[i] >> 4) * 10);
-    if (!(b & 0x02) && pm)                  /* 12-hour clock */
-        r[2] = (uint8_t)((r[2] % 12) + 12);
+    if (!(b & 0x02))                        /* 12-hour clock: 12 AM is 0, 12 PM is 12 */
+        r[2] = (uint8_t)(r[2] % 12 + (pm ? 12 : 0));
     uint64_t year = 2000u + r[5];
     if (r[4] < 1 || r[4] > 12 || r[3] < 1 || r[3] > 31)
         return 0;
