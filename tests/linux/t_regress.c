@@ -142,6 +142,20 @@ static void t_stopcont2(void)
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 99);
 }
 
+/* Fault with the direction flag set (as inside a backward memmove). */
+static void t_df_fault(void)
+{
+    __asm__ volatile("std\n movl $1, 0" ::: "memory");
+    _exit(9);
+}
+
+/* Jump to an address the program never mapped, high in its space. */
+static void t_wild_jump(void)
+{
+    ((void (*)(void))0x7d8000000000ul)();
+    _exit(9);
+}
+
 static void t_procleak(void)
 {
     for (int i = 0; i < 1500; i++) {
@@ -216,6 +230,10 @@ int main(void)
 
     s = run_limited(t_stopcont2, 2000);
     CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "SIGSTOP then SIGCONT back to back resumes (status %#x)", s);
+    s = run_limited(t_df_fault, 2000);
+    CHECK(s >= 0 && WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV, "a fault with DF set kills with SIGSEGV (status %#x)", s);
+    s = run_limited(t_wild_jump, 2000);
+    CHECK(s >= 0 && WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV, "a jump to a wild high address kills with SIGSEGV (status %#x)", s);
     s = run_limited(t_procleak, 5000);
     CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "1500 /proc opens do not exhaust the arena (status %#x)", s);
     /* SIGCHLD SIG_IGN: no zombie.  Reap first what was handed to us as
