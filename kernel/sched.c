@@ -183,6 +183,24 @@ void sched_wake(struct env *e, long r)
     sched_kick();
 }
 
+int sched_wake_word(paddr_t pa)
+{
+    int woken = 0;
+    for (struct env *e = sleepq.head, *n; e; e = n) {
+        n = e->q_next;
+        paddr_t epa;
+        if (e->wait_op == VN_WAIT_NONE || vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &epa, NULL) < 0 ||
+            epa + e->wait_va % PAGE_SIZE != pa)
+            continue;
+        uint64_t v = *(volatile uint64_t *)P2V(pa);
+        if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
+            sched_wake(e, VN_WAKE_PREDICATE);
+            woken++;
+        }
+    }
+    return woken;
+}
+
 /* Check every sleeper; returns the TSC of the next timeout (0: none) and
  * sets *polling if some sleeper waits on a predicate. */
 static uint64_t wake_sleepers(bool *polling)

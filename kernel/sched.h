@@ -30,5 +30,8 @@ void sched_sleep(struct env *e);
 void sched_print_stats(void);
 /* Wake a sleeping e with result r (VN_WAKE_* or -E_*). */
 void sched_wake(struct env *e, long r);
+/* Wake the sleepers whose env_wait predicate is on the word at physical
+ * address pa and now holds; returns how many. */
+int sched_wake_word(paddr_t pa);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <veneer/env.h>
 #include <veneer/errors.h>
+#include <veneer/memlayout.h>
 #include "env.h"
 #include "klib.h"
 #include "sched.h"
@@ -93,4 +94,17 @@ long sys_env_wake(capref_t env)
         return 0;
     sched_wake(t, VN_WAKE_NOTIFY);
     return 1;
+}
+
+long sys_env_wake_word(const uint64_t *word)
+{
+    uint64_t va = (uint64_t)word;
+    paddr_t pa;
+    /* Only a word the caller can reach: it names the sleepers by memory
+     * they share with it, so no capability to them is needed. */
+    if (va % 8)
+        return -E_INVAL;
+    if (!user_range_ok(va, 8) || vm_lookup(env_space(arch_curenv())->vm, va & ~(PAGE_SIZE - 1), &pa, NULL) < 0)
+        return -E_FAULT;
+    return sched_wake_word(pa + va % PAGE_SIZE);
 }
