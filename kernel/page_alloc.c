@@ -81,7 +81,12 @@ int pool_alloc_contig(struct page_pool *p, uint64_t count, uint64_t align, uint6
     if (count == 0 || align == 0)
         return -E_INVAL;
     uint64_t first = (p->base_pfn + align - 1) / align * align;
-    for (uint64_t start = first; start + count <= p->base_pfn + p->npages; start += align) {
+    for (uint64_t start = first; start + count <= p->base_pfn + p->npages;) {
+        uint64_t i = start - p->base_pfn;
+        if (i % 64 == 0 && p->bitmap[i / 64] == 0) {   /* 64 pages in use: skip the word */
+            start = (start + 64 + align - 1) / align * align;
+            continue;
+        }
         uint64_t run = 0;
         while (run < count && pool_is_free(p, start + run))
             run++;
@@ -91,6 +96,8 @@ int pool_alloc_contig(struct page_pool *p, uint64_t count, uint64_t align, uint6
             *pfn = start;
             return 0;
         }
+        /* No run can start at or before the page in use just found. */
+        start = (start + run + 1 + align - 1) / align * align;
     }
     return -E_NOMEM;
 }
