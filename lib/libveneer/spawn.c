@@ -72,12 +72,12 @@ static int archive_map(void)
     const struct var_header *h = (const struct var_header *)(va + off);
     if (h->magic != VAR_MAGIC)
         return -E_INVAL;
+    archive_va = va;
+    archive_pages = ci.count;
     if (lazy) {
         uint64_t dir_end = off + sizeof(*h) + h->count * sizeof(struct var_entry);
         if (dir_end > ci.count * PAGE_SIZE || (r = map_range(va, 0, (dir_end + PAGE_SIZE - 1) / PAGE_SIZE)) < 0)
             return r < 0 ? (int)r : -E_INVAL;
-        archive_va = va;
-        archive_pages = ci.count;
         if ((r = vn_pgfault_register(archive_fault)) < 0)
             return (int)r;
     }
@@ -110,7 +110,7 @@ const void *vn_archive_find(const char *name, uint64_t *size)
 /* Pages given to one child so far (segments may share a page). */
 struct spawn_pages {
     uint64_t n;
-    struct { uint64_t va; capref_t cap; unsigned prot; } p[SPAWN_MAX_PAGES];
+    struct { uint64_t va; capref_t cap; unsigned prot; uint64_t index; } p[SPAWN_MAX_PAGES];
 };
 
 static struct spawn_pages sp;
@@ -129,7 +129,7 @@ static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t 
         long c = vn_page_alloc(child, 0, 1);
         if (c < 0)
             return (int)c;
-        sp.p[sp.n++] = (typeof(sp.p[0])){va, (capref_t)c, 0};
+        sp.p[sp.n++] = (typeof(sp.p[0])){va, (capref_t)c, 0, 0};
     }
     sp.p[i].prot |= prot;
     struct vn_map_entry m = {scratch_va, sp.p[i].cap, VM_PROT_WRITE, 0};
@@ -150,13 +150,34 @@ static int map_child_pages(capref_t child)
     for (uint64_t done = 0; done < sp.n;) {
         uint64_t k = sp.n - done < 64 ? sp.n - done : 64;
         for (uint64_t i = 0; i < k; i++)
-            batch[i] = (struct vn_map_entry){sp.p[done + i].va, sp.p[done + i].cap, sp.p[done + i].prot, 0};
+            batch[i] = (struct vn_map_entry){sp.p[done + i].va, sp.p[done + i].cap, sp.p[done + i].prot,
+                                             sp.p[done + i].index};
         long r = vn_page_map(child, batch, k);
         if (r < 0)
             return (int)r;
         done += k;
     }
     return 0;
+}
+
+static unsigned spawn_flags;
+
+/* Whether read-only segment i can be mapped from the archive itself: asked
+ * for (VN_SPAWN_MAP_TEXT), page-congruent, no bss, in whole archive pages,
+ * and sharing no page with another segment. */
+static bool direct_ok(const struct elf64_ehdr *eh, const struct elf64_phdr *ph, unsigned i, const uint8_t *image)
+{
+    if (!(spawn_flags & VN_SPAWN_MAP_TEXT) || (ph[i].flags & ELF_PF_W) || ph[i].memsz != ph[i].filesz ||
+        ph[i].offset % PAGE_SIZE != ph[i].vaddr % PAGE_SIZE ||
+        ((uint64_t)image + ph[i].offset - archive_va) % PAGE_SIZE != ph[i].vaddr % PAGE_SIZE)
+        return false;
+    uint64_t lo = ph[i].vaddr & ~(PAGE_SIZE - 1), hi = (ph[i].vaddr + ph[i].memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (!archive_pages || (uint64_t)image + ph[i].offset + ph[i].filesz > archive_va + archive_pages * PAGE_SIZE)
+        return false;
+    for (unsigned j = 0; j < eh->phnum; j++)
+        if (j != i && ph[j].type == ELF_PT_LOAD && ph[j].memsz && ph[j].vaddr < hi && ph[j].vaddr + ph[j].memsz > lo)
+            return false;
+    return true;
 }
 
 static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *entry)
@@ -173,6 +194,16 @@ static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *e
             return -E_INVAL;
         unsigned prot = ((ph[i].flags & ELF_PF_W) ? VM_PROT_WRITE : 0) | ((ph[i].flags & ELF_PF_X) ? VM_PROT_EXEC : 0);
         uint64_t start = ph[i].vaddr & ~(PAGE_SIZE - 1);
+        if (direct_ok(eh, ph, i, image)) {
+            /* Read-only pages straight from the archive: no page, no copy. */
+            uint64_t first = ((uint64_t)image + ph[i].offset - (ph[i].vaddr - start) - archive_va) / PAGE_SIZE;
+            for (uint64_t va = start; va < ph[i].vaddr + ph[i].memsz; va += PAGE_SIZE) {
+                if (sp.n == SPAWN_MAX_PAGES)
+                    return -E_NOSPC;
+                sp.p[sp.n++] = (typeof(sp.p[0])){va, VN_CAP_ARCHIVE, prot, first + (va - start) / PAGE_SIZE};
+            }
+            continue;
+        }
         for (uint64_t va = start; va < ph[i].vaddr + ph[i].memsz; va += PAGE_SIZE) {
             uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;
             uint64_t hi = ph[i].vaddr + ph[i].filesz;
@@ -196,9 +227,12 @@ capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint6
 }
 
 capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
-                                unsigned rights)
+                                unsigned rights, unsigned flags)
 {
-    return spawn(name, quota, arg0, arg1, share, rights);
+    spawn_flags = flags;
+    capref_t c = spawn(name, quota, arg0, arg1, share, rights);
+    spawn_flags = 0;
+    return c;
 }
 
 capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,

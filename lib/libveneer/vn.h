@@ -73,9 +73,13 @@ capref_t vn_spawn_stopped(const char *name, uint64_t quota, uint64_t arg0, uint6
 capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
                         unsigned rights);
 #define VN_CAP_SPAWN_SHARE 1
-/* vn_spawn_share, leaving the child stopped. */
+/* vn_spawn_share, leaving the child stopped.  flags: VN_SPAWN_MAP_TEXT
+ * maps the program's read-only segments straight from the boot archive
+ * (no copy); those mappings are authorised by the caller's archive
+ * capability, so the caller must outlive the child. */
 capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
-                                unsigned rights);
+                                unsigned rights, unsigned flags);
+#define VN_SPAWN_MAP_TEXT 0x1
 /* Map the boot archive at va (instead of pool space) when first used, and
  * then lazily: pages on first touch, by a page-fault handler. */
 void vn_archive_place(uint64_t va);

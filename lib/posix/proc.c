@@ -139,8 +139,10 @@ long sys_fork(struct vn_xframe *x)
     c->start_ns = vn_clock_ns();
     shm_unlock();
     long r;
+    /* The libOS's text comes straight from the archive: we linger until
+     * the child is gone, so our mappings of it stay valid (exit). */
     capref_t env = vn_spawn_share_stopped("posix", quota, MODE_FORK, (uint64_t)pid, VN_CAP_ARCHIVE,
-                                          CR_READ | CR_MAP | CR_GRANT);
+                                          CR_READ | CR_MAP | CR_GRANT, VN_SPAWN_MAP_TEXT);
     if (env < 0) {
         r = env == -E_QUOTA || env == -E_NOMEM ? -L_EAGAIN : -L_ENOMEM;
         goto fail;
