@@ -15,7 +15,7 @@ struct proc_local me;
 #define MODE_FORK 0xf0
 #define SYSCALL_STACK_PAGES 4
 
-void proc_fork_child(void) __attribute__((noreturn));
+void proc_fork_child(capref_t handoff) __attribute__((noreturn));
 
 /* The exception upcall prepares the stack word its resume writes
  * (mm_prepare_resume): a fault there would be fatal.  The other upcalls
@@ -154,7 +154,7 @@ int main(uint64_t mode, uint64_t arg1)
         return 126;
     }
     if (mode == MODE_FORK)
-        proc_fork_child();
+        proc_fork_child((capref_t)arg1);
     /* init */
     me.trace = (int)arg1;
     shm_create();

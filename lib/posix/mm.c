@@ -143,6 +143,27 @@ int mm_add(uint64_t va, capref_t cap, unsigned flags, bool map)
     return reg_put(va, cap, flags);
 }
 
+int mm_adopt(const struct handoff_page *pages, uint64_t n)
+{
+    struct vn_map_entry batch[64];
+    size_t k = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned fl = pages[i].flags;
+        if (reg_put(pages[i].va, pages[i].cap, fl) < 0)
+            return -L_ENOMEM;
+        if (!(fl & PG_NONE))
+            batch[k++] = (fl & PG_ARCHIVE)
+                ? (struct vn_map_entry){pages[i].va, VN_CAP_ARCHIVE, hw_prot(fl) & ~VM_PROT_WRITE, (uint64_t)pages[i].cap}
+                : (struct vn_map_entry){pages[i].va, pages[i].cap, hw_prot(fl), 0};
+        if (k == 64 || (k && i + 1 == n)) {
+            if (vn_page_map(CAP_SELF, batch, k) != (long)k)
+                return -L_ENOMEM;
+            k = 0;
+        }
+    }
+    return 0;
+}
+
 int mm_add_archive(uint64_t va, uint64_t index, unsigned flags)
 {
     struct reg *old = reg_find(va);

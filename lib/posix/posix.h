@@ -274,6 +274,8 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot);
 /* Fork: share every page with child into hand-off entries; returns count. */
 struct handoff_page { uint64_t va; capref_t cap; uint32_t flags; };
 long mm_fork(capref_t child, struct handoff_page *out, uint64_t max);
+/* The child's side: register and map (in batches) what mm_fork handed over. */
+int mm_adopt(const struct handoff_page *pages, uint64_t n);
 uint64_t mm_pages(void);
 bool mm_mapped(uint64_t va);
 bool mm_prepare_resume(const struct vn_xframe *x);

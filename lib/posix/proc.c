@@ -27,7 +27,6 @@
 
 struct handoff {
     uint64_t magic;
-    uint64_t paddr;             /* of this area: the child finds its root by it */
     uint64_t npages;            /* pages in this area */
     struct proc_local local;
     capref_t shm[SHM_CAPS];
@@ -147,13 +146,15 @@ long sys_fork(struct vn_xframe *x)
         r = env == -E_QUOTA || env == -E_NOMEM ? -L_EAGAIN : -L_ENOMEM;
         goto fail;
     }
-    /* The hand-off area: allocated for the child, filled through our map. */
+    /* The hand-off area: ours while we fill it, then given to the child
+     * (page_share: its own root; ours goes), whose start registers carry
+     * its capref. */
     uint64_t npages = (sizeof(struct handoff) + (mm_pages() + 16) * sizeof(struct handoff_page)) / PAGE_SIZE + 1;
     if (npages > 512) {
         r = -L_ENOMEM;
         goto fail_env;
     }
-    long hc = vn_page_alloc(env, 0, npages);
+    long hc = vn_page_alloc(CAP_SELF, 0, npages);
     if (hc < 0) {
         r = -L_EAGAIN;
         goto fail_env;
@@ -164,14 +165,12 @@ long sys_fork(struct vn_xframe *x)
     for (uint64_t i = 0; i < npages; i++)
         batch[i] = (struct vn_map_entry){handoff_scratch + i * PAGE_SIZE, (capref_t)hc, VM_PROT_WRITE, i};
     if (vn_page_map(CAP_SELF, batch, npages) < 0) {
+        vn_cap_delete((capref_t)hc);
         r = -L_ENOMEM;
         goto fail_env;
     }
     struct handoff *h = (struct handoff *)handoff_scratch;
-    struct vn_capinfo ci;
-    vn_cap_info((capref_t)hc, &ci);
     h->magic = HANDOFF_MAGIC;
-    h->paddr = ci.object;
     h->npages = npages;
     for (int i = 0; i < SHM_CAPS; i++)
         h->shm[i] = (capref_t)vn_page_share(shm_caps[i], env, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
@@ -179,11 +178,6 @@ long sys_fork(struct vn_xframe *x)
     bool shm_ok = true;
     for (int i = 0; i < SHM_CAPS; i++)
         shm_ok &= h->shm[i] >= 0;
-    if (n < 0 || !shm_ok) {
-        vn_page_unmap(CAP_SELF, handoff_scratch, npages);
-        r = -L_EAGAIN;
-        goto fail_env;
-    }
     h->count = (uint64_t)n;
     h->local = me;
     h->local.pid = pid;
@@ -196,11 +190,12 @@ long sys_fork(struct vn_xframe *x)
     h->ctid = x->rax == 56 && (x->rdi & 0x01000000) && mm_user_ok((void *)x->r10, 4, true) ? x->r10 : 0;
     if (x->rax == 56 && x->rsi)
         h->frame.rsp = x->rsi;
-    vn_page_unmap(CAP_SELF, handoff_scratch, npages);
-    for (uint64_t i = 0; i < npages; i++)
-        batch[i] = (struct vn_map_entry){HANDOFF_VA + i * PAGE_SIZE, (capref_t)hc, VM_PROT_READ, i};
-    if (vn_page_map(env, batch, npages) < 0) {
-        r = -L_ENOMEM;
+    long given = n < 0 || !shm_ok ? -1 : vn_page_share((capref_t)hc, env, CR_READ | CR_MAP);
+    vn_cap_delete((capref_t)hc);                /* our root (and scratch mapping) go */
+    extern void _start(void);
+    struct vn_regs regs = {.rip = (uint64_t)_start, .rsp = USER_STACK_TOP, .rdi = MODE_FORK, .rsi = (uint64_t)given};
+    if (given < 0 || vn_env_set_regs(env, &regs) < 0) {
+        r = -L_EAGAIN;
         goto fail_env;
     }
     shm_lock();
@@ -224,42 +219,40 @@ fail:
     return r;
 }
 
-/* The child's side: called from main() in a fresh libOS. */
-void proc_fork_child(void) __attribute__((noreturn));
-void proc_fork_child(void)
+/* The child's side: called from main() in a fresh libOS, with its root
+ * capability to the hand-off area. */
+void proc_fork_child(capref_t handoff) __attribute__((noreturn));
+void proc_fork_child(capref_t handoff)
 {
-    struct handoff *h = (struct handoff *)HANDOFF_VA;
-    if (h->magic != HANDOFF_MAGIC) {
+    struct vn_capinfo ci;
+    if (vn_cap_info(handoff, &ci) < 0 || ci.type != CAP_PAGE || ci.count > 512) {
         printf("posix: fork hand-off missing\n");
+        vn_exit(126);
+    }
+    static struct vn_map_entry batch[512];
+    for (uint64_t i = 0; i < ci.count; i++)
+        batch[i] = (struct vn_map_entry){HANDOFF_VA + i * PAGE_SIZE, handoff, VM_PROT_READ, i};
+    struct handoff *h = (struct handoff *)HANDOFF_VA;
+    if (vn_page_map(CAP_SELF, batch, ci.count) < 0 || h->magic != HANDOFF_MAGIC) {
+        printf("posix: fork hand-off unreadable\n");
         vn_exit(126);
     }
     shm_attach(h->shm);
     me = h->local;
-    for (uint64_t i = 0; i < h->count; i++)
-        if (mm_add(h->pages[i].va, h->pages[i].cap, h->pages[i].flags, true) < 0) {
-            printf("posix: fork: cannot map %lx\n", h->pages[i].va);
-            vn_exit(126);
-        }
+    if (mm_adopt(h->pages, h->count) < 0) {
+        printf("posix: fork: cannot map the program's pages\n");
+        vn_exit(126);
+    }
     static struct {
         uint8_t fx[512];
         struct vn_xframe f;
     } __attribute__((aligned(64))) resume;
     memcpy(resume.fx, h->fx, 512);
     resume.f = h->frame;
-    uint64_t fsbase = h->fsbase, paddr = h->paddr, npages = h->npages;
+    uint64_t fsbase = h->fsbase;
     if (h->ctid)
         *(int *)h->ctid = me.pid;       /* a copy-on-write fault, served by mm_fault */
-    /* Drop the hand-off area: find our root to it by its address. */
-    for (uint32_t s = 2; s < 4096; s++) {
-        struct vn_capinfo ci;
-        long r = vn_cap_info(CAPREF_MAKE(s, 0), &ci);
-        if (r == -E_BADCAP && s > 64)
-            break;
-        if (r == 0 && ci.type == CAP_PAGE && ci.object == paddr && ci.count == npages) {
-            vn_cap_delete(CAPREF_MAKE(s, 0));
-            break;
-        }
-    }
+    vn_cap_delete(handoff);             /* the area goes, with its mapping */
     shm_lock();
     me.self->state = P_ALIVE;
     me.self->envid = vn_envinfo->envid;
