@@ -37,14 +37,14 @@ bench-setup:
 # read before this file, takes its list of files from PROGS when it runs).
 PROGS += $(BUILD)/bin/pbench
 $(BUILD)/initrd.var: $(BUILD)/bin/pbench
-$(BUILD)/bin/pbench: bench/posix/pbench.c bench/bench_common.h
+$(BUILD)/bin/pbench: bench/posix/pbench.c bench/bench_common.h bench/linux_syscall.h
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 $(WARN) -o $@ $<
 
 $(BENCH_LINUX)/vmlinuz: | bench-setup
 	@bench/get-linux.sh $(@D)
 
-$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h bench/bench_mem.h | bench-setup
+$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h bench/bench_mem.h bench/linux_syscall.h | bench-setup
 	@mkdir -p $(@D)
 	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ $<
 

@@ -39,29 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "../bench_common.h"
+#include "../linux_syscall.h"
 #include "../bench_mem.h"
-
-static inline long raw_syscall0(long n)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
-    return r;
-}
-
-static inline long raw_syscall3(long n, long a, long b, long c)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-    return r;
-}
-
-static inline long raw_syscall4(long n, long a, long b, long c, long d)
-{
-    long r;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-    return r;
-}
 
 /* The null syscall's peer: getpid does no work beyond entry and exit. */
 static void op_null(void)
@@ -252,7 +231,9 @@ static uint64_t yield_done(uint64_t n)
     kill(partner, SIGKILL);
     waitpid(partner, NULL, 0);
     partner = 0;
-    if (switched * 2 < partner_calls)
+    /* The row divides by the switches that happened, so few is fine (CFS,
+     * and wall-clock runs, skip many); none means the partner is broken. */
+    if (switched == 0)
         printf("bench: yield: %lu of %lu yields switched\n", (unsigned long)switched,
                (unsigned long)partner_calls);
     return 2 * switched;

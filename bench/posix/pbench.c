@@ -31,24 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "../bench_common.h"
+#include "../linux_syscall.h"
 
 /* Calls per sample (getpid: BENCH_ITERS, 20,000); quick divides by 100. */
 #define PBENCH_PIPE_ITERS BENCH_SWITCH_ITERS   /* pipe_rt: 5,000 round trips */
-#define PBENCH_FORK_ITERS 50        /* fork_wait: 2.6 M instructions each on Veneer */
-
-static inline long raw_syscall0(long n)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
-    return r;
-}
-
-static inline long raw_syscall3(long n, long a, long b, long c)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-    return r;
-}
+#define PBENCH_FORK_ITERS 50        /* fork_wait: about 0.5 M instructions each on Veneer */
 
 static long errors;                 /* operations that did not do what they should */
 static pid_t me;
