@@ -432,9 +432,39 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
     return 0;
 }
 
+/* Write-protect the pages listed in keys[0..n) (va | 1 if executable),
+ * one page_protect call per run of adjacent pages with the same rights. */
+static void protect_runs(uint64_t *keys, uint64_t n)
+{
+    for (uint64_t gap = n / 2; gap > 0; gap /= 2)          /* shell sort: n is modest */
+        for (uint64_t i = gap; i < n; i++)
+            for (uint64_t j = i; j >= gap && keys[j - gap] > keys[j]; j -= gap) {
+                uint64_t t = keys[j];
+                keys[j] = keys[j - gap];
+                keys[j - gap] = t;
+            }
+    for (uint64_t i = 0; i < n;) {
+        uint64_t j = i + 1;
+        while (j < n && KEY_VA(keys[j]) == KEY_VA(keys[j - 1]) + PAGE_SIZE && (keys[j] & 1) == (keys[i] & 1))
+            j++;
+        vn_page_protect(CAP_SELF, KEY_VA(keys[i]), j - i, (keys[i] & 1) ? VM_PROT_EXEC : VM_PROT_READ);
+        i = j;
+    }
+}
+
 long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
 {
-    uint64_t n = 0;
+    static uint64_t *keys;                  /* pages to write-protect (libOS-private) */
+    static uint64_t keys_cap;
+    if (keys_cap < reg_used) {
+        uint64_t pages = (reg_used * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+        uint64_t *k = vn_alloc_pages(pages);
+        if (!k)
+            return -L_ENOMEM;
+        keys = k;                           /* (an old, smaller buffer is simply left) */
+        keys_cap = pages * PAGE_SIZE / 8;
+    }
+    uint64_t n = 0, nk = 0;
     for (uint64_t s = 0; s < reg_slots; s++) {
         if (reg[s].key <= 1)
             continue;
@@ -454,12 +484,17 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
         if (!(fl & (PG_SHARED | PG_COW))) {
             /* Every private page: a later mprotect must not make it shared-writable. */
             fl |= PG_COW;
-            if ((fl & PG_W) && !(fl & PG_NONE))
-                vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
+            if ((fl & PG_W) && !(fl & PG_NONE)) {
+                if (nk < keys_cap)
+                    keys[nk++] = va | ((fl & PG_X) ? 1 : 0);
+                else
+                    vn_page_protect(CAP_SELF, va, 1, hw_prot(fl));
+            }
             reg[s].key = va | fl;
         }
         out[n++] = (struct handoff_page){va, (capref_t)c, fl};
     }
+    protect_runs(keys, nk);
     return (long)n;
 }
 
