@@ -225,6 +225,7 @@ struct proc_local {
     struct k_sigaction act[NSIG_L];
     uint64_t sigmask;
     uint64_t brk_start, brk_cur, mmap_next;
+    uint64_t alarm_ns, alarm_interval_ns;   /* ITIMER_REAL: next expiry (vn_clock_ns, 0: off), period */
     uint32_t umask;
     int trace;
     char exe[256];              /* path of the running program (/proc/self/exe) */
@@ -336,6 +337,8 @@ bool sig_pending_now(void);
 bool sig_fault(struct vn_xframe *x);
 void sig_on_preempt(struct vn_xframe *x);
 void sig_exec_reset(void);
+/* Post SIGALRM to ourselves if the real-time timer has expired. */
+void sig_check_alarm(void);
 void sig_suspend_begin(uint64_t mask);
 /* Make the upcall return into posix_exit(wstatus) on a stack of its own. */
 void sig_exit_after_upcall(struct vn_xframe *x, int wstatus);

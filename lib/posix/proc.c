@@ -239,6 +239,7 @@ void proc_fork_child(capref_t handoff)
     }
     shm_attach(h->shm);
     me = h->local;
+    me.alarm_ns = me.alarm_interval_ns = 0;     /* timers are not inherited */
     if (mm_adopt(h->pages, h->count) < 0) {
         printf("posix: fork: cannot map the program's pages\n");
         vn_exit(126);

@@ -252,10 +252,56 @@ bool sig_fault(struct vn_xframe *x)
     return true;
 }
 
+void sig_check_alarm(void)
+{
+    if (!me.alarm_ns || vn_clock_ns() < me.alarm_ns)
+        return;
+    me.alarm_ns = me.alarm_interval_ns ? me.alarm_ns + me.alarm_interval_ns : 0;
+    shm_lock();
+    sig_post(me.self, L_SIGALRM, me.pid);
+    shm_unlock();
+}
+
 void sig_on_preempt(struct vn_xframe *x)
 {
-    if (prog_range(x->rip, 1) && deliverable())
+    if (!prog_range(x->rip, 1))
+        return;
+    sig_check_alarm();
+    if (deliverable())
         sig_deliver(x);
+}
+
+/* alarm / setitimer / getitimer (ITIMER_REAL only): the timer is a
+ * deadline of this process, checked on every call, every preemption and
+ * while it sleeps in the libOS; expiry posts SIGALRM to itself. */
+static long itimer_get(uint64_t *val)
+{
+    uint64_t now = vn_clock_ns(), left = me.alarm_ns > now ? me.alarm_ns - now : (me.alarm_ns ? 1000 : 0);
+    uint64_t iv = me.alarm_interval_ns;
+    val[0] = iv / 1000000000ul;
+    val[1] = iv % 1000000000ul / 1000;
+    val[2] = left / 1000000000ul;
+    val[3] = left % 1000000000ul / 1000;
+    return 0;
+}
+
+static long sys_setitimer(int which, const uint64_t *nv, uint64_t *old)
+{
+    if (which != 0)
+        return which == 1 || which == 2 ? -L_ENOSYS : -L_EINVAL;   /* virtual and profiling timers */
+    if ((nv && !mm_user_ok(nv, 32, false)) || (old && !mm_user_ok(old, 32, true)))
+        return -L_EFAULT;
+    if (nv && (nv[1] >= 1000000 || nv[3] >= 1000000))
+        return -L_EINVAL;
+    if (old)
+        itimer_get(old);
+    if (nv) {
+        uint64_t sec = nv[2] > 100000000ul ? 100000000ul : nv[2], isec = nv[0] > 100000000ul ? 100000000ul : nv[0];
+        uint64_t value = sec * 1000000000ul + nv[3] * 1000;
+        me.alarm_interval_ns = isec * 1000000000ul + nv[1] * 1000;
+        me.alarm_ns = value ? vn_clock_ns() + value : 0;
+    }
+    return 0;
 }
 
 void sig_exec_reset(void)
@@ -394,6 +440,20 @@ long sig_syscall(struct vn_xframe *x, bool *handled)
         sig_suspend_end();
         return r;
     }
+    case 37: {                                                          /* alarm */
+        uint64_t now = vn_clock_ns(), left = me.alarm_ns > now ? me.alarm_ns - now : 0;
+        uint64_t sec = x->rdi > 100000000ul ? 100000000ul : x->rdi;
+        me.alarm_ns = sec ? now + sec * 1000000000ul : 0;
+        me.alarm_interval_ns = 0;
+        return (long)((left + 999999999ul) / 1000000000ul);
+    }
+    case 38: return sys_setitimer((int)x->rdi, (const uint64_t *)x->rsi, (uint64_t *)x->rdx);
+    case 36:                                                            /* getitimer */
+        if ((int)x->rdi != 0)
+            return (int)x->rdi == 1 || (int)x->rdi == 2 ? -L_ENOSYS : -L_EINVAL;
+        if (!mm_user_ok((void *)x->rsi, 32, true))
+            return -L_EFAULT;
+        return itimer_get((uint64_t *)x->rsi);
     case 131:                                                           /* sigaltstack */
         if (x->rsi && !mm_user_ok((void *)x->rsi, 24, true))
             return -L_EFAULT;

@@ -44,6 +44,7 @@ long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline)
         shm_unlock();
         if (ok)
             return 0;
+        sig_check_alarm();
         if (sig_pending_now())
             return -L_EINTR;
         uint64_t now = vn_clock_ns(), t = 10000000;     /* the tty is polled every 10 ms */
@@ -51,6 +52,8 @@ long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline)
             return -L_EAGAIN;
         if (deadline && deadline - now < t)
             t = deadline - now;
+        if (me.alarm_ns && me.alarm_ns > now && me.alarm_ns - now < t)
+            t = me.alarm_ns - now;                      /* wake for our own timer */
         shm_wait(seen, t ? t : 1);
         tty_poll_input();
     }
@@ -257,6 +260,8 @@ void posix_serve(struct vn_xframe *x)
     x->rax = (uint64_t)r;
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
     sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
+    if (me.alarm_ns)
+        sig_check_alarm();
     if (me.self->sig_pending)
         sig_deliver(x);
     sig_restart_nr = sig_interrupted_nr = -1;

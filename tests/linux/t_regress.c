@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <poll.h>
@@ -156,6 +157,44 @@ static void t_wild_jump(void)
     _exit(9);
 }
 
+static volatile int alarms;
+static void on_alarm(int s) { (void)s; alarms++; }
+
+/* alarm(1) then pause(): SIGALRM's handler ends the pause. */
+static void t_alarm_pause(void)
+{
+    signal(SIGALRM, on_alarm);
+    alarm(1);
+    int r = pause();
+    _exit(r == -1 && errno == EINTR && alarms == 1 ? 7 : 8);
+}
+
+/* An interval timer interrupts a busy loop (no system call in it). */
+static void t_itimer_busy(void)
+{
+    signal(SIGALRM, on_alarm);
+    struct itimerval it = {{0, 50000}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    for (volatile unsigned long i = 0; alarms < 3 && i < 4000000000ul; i++)
+        ;
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    _exit(alarms >= 3 ? 7 : 8);
+}
+
+/* A pending alarm is not inherited by a forked child. */
+static void t_alarm_fork(void)
+{
+    alarm(100);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(alarm(0) == 0 ? 7 : 8);
+    int st;
+    waitpid(c, &st, 0);
+    alarm(0);
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 9);
+}
+
 static void t_procleak(void)
 {
     for (int i = 0; i < 1500; i++) {
@@ -234,6 +273,12 @@ int main(void)
     CHECK(s >= 0 && WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV, "a fault with DF set kills with SIGSEGV (status %#x)", s);
     s = run_limited(t_wild_jump, 2000);
     CHECK(s >= 0 && WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV, "a jump to a wild high address kills with SIGSEGV (status %#x)", s);
+    s = run_limited(t_alarm_pause, 3000);
+    CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "alarm ends a pause through its handler (status %#x)", s);
+    s = run_limited(t_itimer_busy, 10000);
+    CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "an interval timer interrupts a busy loop (status %#x)", s);
+    s = run_limited(t_alarm_fork, 2000);
+    CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "a fork child does not inherit the alarm (status %#x)", s);
     s = run_limited(t_procleak, 5000);
     CHECK(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7, "1500 /proc opens do not exhaust the arena (status %#x)", s);
     /* SIGCHLD SIG_IGN: no zombie.  Reap first what was handed to us as
