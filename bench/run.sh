@@ -122,6 +122,6 @@ fi
 if command -v gnuplot > /dev/null; then
     gnuplot -e "dir='$res'" bench/chart.gp && echo "bench: chart $res/bench.png"
 else
-    echo "bench: no gnuplot, no chart (bench/setup-bench.sh installs it)"
+    echo "bench: no gnuplot, no chart (tools/setup-host.sh bench installs it)"
 fi
 echo "bench: results in $res/results.csv, $res/results.json, $res/table.txt"

@@ -31,7 +31,7 @@ bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var
 	@$(BENCH_ENV) bench/run.sh --smoke
 
 bench-setup:
-	@bench/setup-bench.sh
+	@tools/setup-host.sh bench
 
 # Into the boot archive with the other Linux programs (initrd.var's rule,
 # read before this file, takes its list of files from PROGS when it runs).

@@ -1,8 +1,10 @@
 #!/bin/sh
-# Make sure the host has what the build and tests need (Debian 12).
-# Installs missing packages with apt-get when run as root; otherwise prints
-# the exact command to run and fails.  Quiet when everything is present.
+# Make sure the host has what the build and tests need (Debian 12), or,
+# with the argument "bench", what only `make bench` needs.  Installs
+# missing packages with apt-get when run as root; otherwise prints the
+# exact command to run and fails.  Quiet when everything is present.
 set -e
+set_name=${1:-host}
 
 need=""
 check() {   # check <package> <path-or-command>...
@@ -15,31 +17,38 @@ check() {   # check <package> <path-or-command>...
     done
 }
 
-check gcc gcc
-check binutils ld nm ar
-check make make
-check gawk awk
-check qemu-system-x86 qemu-system-x86_64
-check qemu-system-data /usr/share/qemu/qboot.rom
-check grub-common grub-mkrescue
-check grub-pc-bin /usr/lib/grub/i386-pc/modinfo.sh
-check grub-efi-amd64-bin /usr/lib/grub/x86_64-efi/modinfo.sh
-check xorriso xorriso
-check mtools mformat
-check musl-tools musl-gcc
-check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h
-check ovmf /usr/share/ovmf/OVMF.fd
+if [ "$set_name" = bench ]; then
+    check gnuplot-nox gnuplot       # the chart
+    check musl-tools musl-gcc       # the Linux peer's static /init
+    check dpkg dpkg-deb             # unpacking the Linux kernel package
+    check apt apt-get apt-cache     # fetching it
+else
+    check gcc gcc
+    check binutils ld nm ar
+    check make make
+    check gawk awk
+    check qemu-system-x86 qemu-system-x86_64
+    check qemu-system-data /usr/share/qemu/qboot.rom
+    check grub-common grub-mkrescue
+    check grub-pc-bin /usr/lib/grub/i386-pc/modinfo.sh
+    check grub-efi-amd64-bin /usr/lib/grub/x86_64-efi/modinfo.sh
+    check xorriso xorriso
+    check mtools mformat
+    check musl-tools musl-gcc
+    check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+    check ovmf /usr/share/ovmf/OVMF.fd
+fi
 
 [ -z "$need" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
-    echo "setup-host: installing:$need"
+    echo "setup-$set_name: installing:$need"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null 2>&1 || true
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $need >/dev/null
 else
-    echo "setup-host: missing host packages. Run:"
+    echo "setup-$set_name: missing host packages. Run:"
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$need"
     exit 1
 fi

@@ -183,6 +183,24 @@ static uint64_t ctxsw_done(uint64_t n)
     return 0;
 }
 
+/* A page a child can map too (a memfd, passed down as *fd): NULL and a
+ * complaint if there is none. */
+static void *shared_page(const char *row, int *fd)
+{
+    void *p = MAP_FAILED;
+    *fd = memfd_create(row, MFD_CLOEXEC);
+    if (*fd >= 0 && ftruncate(*fd, BENCH_PAGE) == 0)
+        p = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+    if (p == MAP_FAILED) {
+        printf("bench: %s: no shared page\n", row);
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        return NULL;
+    }
+    return p;
+}
+
 /* yield: sched_yield against a child doing the same; it counts its turns
  * in a page we share (a memfd), so that we see which yields switched. */
 static void yield_prep(uint64_t n)
@@ -190,15 +208,8 @@ static void yield_prep(uint64_t n)
     static int fd = -1;
     if (!n)
         return;
-    if (fd < 0) {
-        fd = memfd_create("yield", MFD_CLOEXEC);
-        if (fd < 0 || ftruncate(fd, BENCH_PAGE) < 0 ||
-            (yield_count = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-            printf("bench: yield: no shared page\n");
-            yield_count = NULL;
-            return;
-        }
-    }
+    if (fd < 0 && !(yield_count = shared_page("yield", &fd)))
+        return;
     *yield_count = 0;
     partner = start("yield", &fd, 1);
     if (partner < 0) {
@@ -277,15 +288,8 @@ static void notify_prep(uint64_t n)
     static int fd = -1;
     if (!n)
         return;
-    if (fd < 0) {
-        fd = memfd_create("futex", MFD_CLOEXEC);
-        if (fd < 0 || ftruncate(fd, BENCH_PAGE) < 0 ||
-            (futex_page = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-            printf("bench: notify: no shared page\n");
-            futex_page = NULL;
-            return;
-        }
-    }
+    if (fd < 0 && !(futex_page = shared_page("notify", &fd)))
+        return;
     futex_page[0] = futex_page[1] = 0;
     futex_seq = 0;
     partner = start("futex", &fd, 1);
