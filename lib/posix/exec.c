@@ -316,8 +316,3 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
     __asm__ volatile("wrfsbase %0" : : "r"(0ul));
     return 0;
 }
-
-long sys_execve(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp)
-{
-    return posix_exec(x, path, argv, envp);
-}

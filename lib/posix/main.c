@@ -12,7 +12,6 @@
 
 struct proc_local me;
 
-#define MODE_FORK 0xf0
 #define SYSCALL_STACK_PAGES 4
 
 void proc_fork_child(capref_t handoff) __attribute__((noreturn));

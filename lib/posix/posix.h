@@ -283,7 +283,6 @@ bool mm_prepare_resume(const struct vn_xframe *x);
 
 /* exec.c */
 long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
-long sys_execve(struct vn_xframe *x, const char *path, char *const *argv, char *const *envp);
 
 /* fd.c: descriptors and files */
 void fd_init_console(void);
@@ -321,6 +320,7 @@ long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n);
 long sys_statfs(void *st);
 
 /* proc.c */
+#define MODE_FORK 0xf0              /* main()'s first argument in a forked child */
 void proc_init_first(void);
 struct proc *proc_find(int pid);
 long sys_fork(struct vn_xframe *x);

@@ -21,13 +21,11 @@
 
 #define FORK_QUOTA_MAX 65536ul      /* pages: 256 MiB */
 #define LIBOS_PAGES 400ul           /* a fresh libOS image, stacks and tables */
-#define MODE_FORK 0xf0
 #define HANDOFF_MAGIC 0x6b726f66766e7670ul
 #define MAX_KIDS 128
 
 struct handoff {
     uint64_t magic;
-    uint64_t npages;            /* pages in this area */
     struct proc_local local;
     capref_t shm[SHM_CAPS];
     uint64_t fsbase;
@@ -171,7 +169,6 @@ long sys_fork(struct vn_xframe *x)
     }
     struct handoff *h = (struct handoff *)handoff_scratch;
     h->magic = HANDOFF_MAGIC;
-    h->npages = npages;
     for (int i = 0; i < SHM_CAPS; i++)
         h->shm[i] = (capref_t)vn_page_share(shm_caps[i], env, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
     long n = mm_fork(env, h->pages, (npages * PAGE_SIZE - sizeof(*h)) / sizeof(struct handoff_page));
@@ -399,7 +396,7 @@ long proc_syscall(struct vn_xframe *x, bool *handled)
         if (x->rdi & 0x100)     /* CLONE_VM: threads and vfork-style spawns are not supported */
             return -L_ENOSYS;
         return sys_fork(x);
-    case 59: return sys_execve(x, (const char *)x->rdi, (char *const *)x->rsi, (char *const *)x->rdx);
+    case 59: return posix_exec(x, (const char *)x->rdi, (char *const *)x->rsi, (char *const *)x->rdx);
     case 60: case 231: posix_exit((int)(x->rdi & 0xff) << 8);
     case 61:
         if (x->r10) {                                   /* rusage: not kept; zeros */
