@@ -4,6 +4,12 @@
  * lookups by frame) and the authorising capability (for revocation).
  * Binding records are charged to the address space's owner, one page of
  * quota per BINDINGS_PER_CHARGE records, like page tables.
+ * A binding also fixes the most its mapping may be raised to: writable
+ * only if the capability allows it and either the address space's own
+ * environment made the mapping (it could remap with that capability
+ * anyway) or the mapper asked for writable; so page_protect, which checks
+ * only the right to map into the space, cannot lift a read-only mapping
+ * that another environment gave it.
  */
 #include <veneer/env.h>
 #include <veneer/errors.h>
@@ -58,7 +64,7 @@ static void binding_free(struct binding **bp, bool count)
     page_unref(pfn);
 }
 
-int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot)
+int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot, bool own)
 {
     uint64_t pfn = c->obj + index;
     paddr_t cur;
@@ -86,7 +92,8 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     } else {
         e->nbindings++;
     }
-    *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c};
+    *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c,
+                          .may_write = (c->rights & CR_WRITE) && (own || (prot & VM_PROT_WRITE))};
     b->cap_next = c->bindings;
     if (c->bindings)
         ((struct binding *)c->bindings)->cap_prev = b;
@@ -118,7 +125,7 @@ int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
     struct binding **bp = find(e, va, pa / PAGE_SIZE);
     if (!bp)
         return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
-    if ((prot & VM_PROT_WRITE) && !((*bp)->cap->rights & CR_WRITE))
+    if ((prot & VM_PROT_WRITE) && !(*bp)->may_write)
         return -E_PERM;
     return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot));
 }

@@ -18,20 +18,22 @@ struct binding {
     vaddr_t va;
     uint64_t pfn;
     struct cap *cap;            /* authorising capability */
+    bool may_write;             /* the most page_protect may grant (bind.c) */
     struct binding *cap_next, *cap_prev;    /* list in cap->bindings */
     struct binding *page_next;              /* list in page_bindings(pfn) */
 };
 
 /* Map page `index` of page capability c at va in e with VM_PROT_* prot,
- * replacing what was there.  The caller has checked c's type and rights,
- * index and va.  Errors: -E_NOMEM, -E_QUOTA (page tables or binding
+ * replacing what was there; `own`: e's own space is mapping (else another
+ * environment maps into it, and the mapping may never become more than
+ * prot).  The caller has checked c's type and rights, index and va.  Errors: -E_NOMEM, -E_QUOTA (page tables or binding
  * records would exceed e's quota); e is unchanged on error. */
-int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot);
+int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot, bool own);
 /* Remove the mapping at va in e; returns true if there was one. */
 bool bind_unmap(struct env *e, vaddr_t va);
 /* Change the rights of the mapping at va (only check, if check_only).
- * Errors: -E_NOENT (nothing mapped), -E_PERM (writable asked but the
- * authorising cap lacks CR_WRITE). */
+ * Errors: -E_NOENT (nothing mapped), -E_PERM (writable asked above the
+ * binding's maximum). */
 int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only);
 /* Remove every mapping that c authorised (c is being deleted). */
 void bind_release_cap(struct cap *c);

@@ -201,7 +201,7 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
     }
     e->root->env.state = 1;
     capref_t self;
-    if ((r = cap_derive(e->root, &e->caps, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, &self)) < 0)
+    if ((r = cap_derive(e->root, &e->caps, CR_SELF, &self)) < 0)
         goto fail;
     if (self != CAP_SELF)
         panic("env_create: self capability landed in %x", self);
@@ -258,7 +258,7 @@ void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
     }
     cap_lookup(&e->caps, ref, CAP_PAGE, 0, &c);
     page_ref(pa / PAGE_SIZE);
-    if ((*err = bind_map(e, va, c, 0, prot)) < 0) {
+    if ((*err = bind_map(e, va, c, 0, prot, true)) < 0) {
         cap_delete(c);
         return NULL;
     }
@@ -303,7 +303,8 @@ void env_destroy(struct env *e, int state, int status)
 {
     if (e->status == ENV_FREE || e->status == ENV_DYING)
         return;
-    ipc_env_dying(e);
+    sched_cancel_wait(e);               /* out of whatever queue it waits in */
+    ipc_env_dying(e);                   /* fail those who wait for it */
     env_set_status(e, ENV_DYING);
     e->exit_state = state;
     e->exit_status = status;

@@ -25,12 +25,24 @@
 #define REVOKE_DEADLINE 16      /* yields a libOS gets to give pages back */
 #define ENV_MIN_QUOTA 8         /* pages an empty environment costs (info, tables, caps) */
 
+/* What a SLEEPING environment waits for.  Exactly one, always set with
+ * the status (sched_block) and cleared when it leaves (sched_unblock,
+ * sched_cancel_wait), which also undoes every link the wait made. */
+enum env_wait {
+    WAIT_NONE = 0,              /* not sleeping */
+    WAIT_SLEEP,                 /* env_wait: timeout, predicate or env_wake */
+    WAIT_IPC_RECV,              /* ipc_recv: for a call */
+    WAIT_IPC_QUEUED,            /* ipc_call: on ipc_callee's ipc_queue */
+    WAIT_IPC_REPLY,             /* ipc_call: served by ipc_callee, for its reply */
+    WAIT_NOTIFY,                /* notify_wait on notify_wait */
+};
+
 enum env_status {
     ENV_FREE = 0,               /* slot unused */
     ENV_STOPPED,                /* created, not started */
     ENV_RUNNABLE,               /* waiting for a CPU */
     ENV_RUNNING,                /* on a CPU */
-    ENV_SLEEPING,               /* in env_wait: timeout, predicate or wake */
+    ENV_SLEEPING,               /* blocked: what for is e->wait (sched.c) */
     ENV_DYING,                  /* queued for env_reap() */
 };
 
@@ -56,19 +68,22 @@ struct env {
     bool warned;                /* slice-end warning given for this slice */
     uint32_t share;             /* time slices per round (1..VN_SHARE_MAX) */
     uint64_t warn_ns;           /* warn this long before the slice ends (0: no) */
+    enum env_wait wait;         /* SLEEPING: what for (WAIT_NONE otherwise) */
+    long wait_timeout_rv;       /* what the blocked call returns on its timeout */
     uint64_t wake_tsc;          /* sleeping: wake at this TSC (0: no timeout) */
     uint64_t run_start;         /* TSC when it last started running */
     uint64_t wait_va, wait_value;   /* sleeping: predicate on a word */
     unsigned wait_op;           /* VN_WAIT_* (VN_WAIT_NONE: no predicate) */
-    int ipc_state;              /* IPC_NONE, IPC_RECV, IPC_CALL (ipc.c) */
-    struct env *ipc_partner;    /* serving: its caller; calling: the callee */
-    envid_t ipc_partner_id;     /* to notice a partner that died meanwhile */
-    struct env *ipc_queue;      /* callers waiting for this env to receive */
-    struct env *ipc_next;       /* link in a callee's ipc_queue */
+    struct env *ipc_callee;     /* WAIT_IPC_QUEUED/REPLY: the env it calls */
+    struct env *ipc_caller;     /* serving a call: its caller (may itself call meanwhile) */
+    envid_t ipc_caller_id;      /* to notice that caller died or gave up */
+    struct env *ipc_queue;      /* callers in WAIT_IPC_QUEUED on this env, FIFO */
+    struct env *ipc_next;       /* link in the callee's ipc_queue */
     uint64_t ipc_timeout_ns;    /* reply timeout for its calls (0: none) */
     uint64_t ipc_msg[4];        /* a queued caller's message */
     capref_t ipc_xfer;          /* a queued caller's capability, or -1 */
-    struct notify *notify_wait; /* sleeping in notify_wait on this word */
+    uint64_t ipc_badge;         /* a queued caller's endpoint badge */
+    struct notify *notify_wait; /* WAIT_NOTIFY: the word */
     uint64_t nnotify;           /* notification words it created (charged per 128) */
     struct captable caps;
     struct cap *root;           /* the root capability naming this env */

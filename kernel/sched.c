@@ -17,6 +17,7 @@
 #include "env.h"
 #include "ipc.h"
 #include "klock.h"
+#include "panic.h"
 #include "pmem.h"
 #include "sched.h"
 
@@ -59,6 +60,9 @@ static struct queue *queue_of(enum env_status s)
 
 void env_set_status(struct env *e, enum env_status s)
 {
+    /* A dying environment only ever becomes free: nothing may revive it. */
+    if (e->status == ENV_DYING && s != ENV_FREE && s != ENV_DYING)
+        panic("env_set_status: env %x is dying, not %d", e->id, s);
     struct queue *from = queue_of(e->status), *to = queue_of(s);
     if (from != to) {
         if (from)
@@ -171,16 +175,48 @@ void sched_kick(void)
     }
 }
 
-void sched_sleep(struct env *e)
+uint64_t sched_deadline(uint64_t ns)
 {
+    return ns ? arch_tsc() + ns_to_tsc(ns) + 1 : 0;
+}
+
+void sched_block(struct env *e, enum env_wait why, uint64_t wake_tsc, long timeout_rv)
+{
+    if (e->status != ENV_RUNNING || e->wait != WAIT_NONE || why == WAIT_NONE)
+        panic("sched_block: env %x status %d already waiting (%d)", e->id, e->status, e->wait);
+    if (why != WAIT_SLEEP)
+        e->wait_op = VN_WAIT_NONE;
+    e->wait = why;
+    e->wake_tsc = wake_tsc;
+    e->wait_timeout_rv = timeout_rv;
+    arch_context_set_return(&e->tf, timeout_rv);
     env_set_status(e, ENV_SLEEPING);
 }
 
-void sched_wake(struct env *e, long r)
+/* Undo what e's wait linked (queues, notification words). */
+static void leave_wait(struct env *e)
 {
+    if (e->wait != WAIT_SLEEP)
+        ipc_wait_leave(e);
+    e->wait = WAIT_NONE;
+    e->wait_op = VN_WAIT_NONE;
+    e->wake_tsc = 0;
+}
+
+void sched_unblock(struct env *e, long r)
+{
+    if (e->status != ENV_SLEEPING || e->wait == WAIT_NONE)
+        panic("sched_unblock: env %x is not waiting (status %d, wait %d)", e->id, e->status, e->wait);
+    leave_wait(e);
     arch_context_set_return(&e->tf, r);
     env_set_status(e, ENV_RUNNABLE);
     sched_kick();
+}
+
+void sched_cancel_wait(struct env *e)
+{
+    if (e->status == ENV_SLEEPING)
+        leave_wait(e);
 }
 
 int sched_wake_word(paddr_t pa)
@@ -189,12 +225,12 @@ int sched_wake_word(paddr_t pa)
     for (struct env *e = sleepq.head, *n; e; e = n) {
         n = e->q_next;
         paddr_t epa;
-        if (e->wait_op == VN_WAIT_NONE || vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &epa, NULL) < 0 ||
-            epa + e->wait_va % PAGE_SIZE != pa)
+        if (e->wait != WAIT_SLEEP || e->wait_op == VN_WAIT_NONE ||
+            vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &epa, NULL) < 0 || epa + e->wait_va % PAGE_SIZE != pa)
             continue;
         uint64_t v = *(volatile uint64_t *)P2V(pa);
         if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
-            sched_wake(e, VN_WAKE_PREDICATE);
+            sched_unblock(e, VN_WAKE_PREDICATE);
             woken++;
         }
     }
@@ -208,22 +244,22 @@ static uint64_t wake_sleepers(bool *polling)
     uint64_t now = arch_tsc(), next = 0;
     *polling = false;
     for (struct env *e = sleepq.head, *n; e; e = n) {
-        n = e->q_next;          /* sched_wake moves e to the run queue */
-        if (e->wait_op != VN_WAIT_NONE) {
+        n = e->q_next;          /* sched_unblock moves e to the run queue */
+        if (e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE) {
             paddr_t pa;
             if (vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &pa, NULL) < 0) {
-                sched_wake(e, -E_FAULT);
+                sched_unblock(e, -E_FAULT);
                 continue;
             }
             uint64_t v = *(volatile uint64_t *)P2V(pa + e->wait_va % PAGE_SIZE);
             if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
-                sched_wake(e, VN_WAKE_PREDICATE);
+                sched_unblock(e, VN_WAKE_PREDICATE);
                 continue;
             }
             *polling = true;
         }
         if (e->wake_tsc && now >= e->wake_tsc) {
-            sched_wake(e, ipc_timed_out(e));
+            sched_unblock(e, e->wait_timeout_rv);
             continue;
         }
         if (e->wake_tsc && (!next || e->wake_tsc < next))

@@ -8,6 +8,7 @@
 #define KERNEL_SCHED_H
 
 #include "types.h"
+#include "env.h"
 
 #define SLICE_NS 5000000ul       /* one time slice: 5 ms */
 #define IDLE_POLL_NS 1000000ul   /* idle CPUs re-check wakeup predicates */
@@ -24,12 +25,21 @@ void sched_slice_donate(struct env *target);
 bool sched_tick(struct env *e);
 /* A sleeping or new environment became runnable: wake an idle CPU. */
 void sched_kick(void);
-/* Put e to sleep (env_wait): until wake_tsc (0: none), the predicate, or env_wake. */
-void sched_sleep(struct env *e);
+/* TSC deadline ns from now (0: none). */
+uint64_t sched_deadline(uint64_t ns);
+/* Put the running e to sleep waiting for `why`, until wake_tsc (0: none),
+ * when its syscall returns timeout_rv; the waiting mechanism (ipc.c) has
+ * made or will make its links.  Every sleep goes through here. */
+void sched_block(struct env *e, enum env_wait why, uint64_t wake_tsc, long timeout_rv);
 /* Per-CPU scheduling statistics, printed at shutdown. */
 void sched_print_stats(void);
-/* Wake a sleeping e with result r (VN_WAKE_* or -E_*). */
-void sched_wake(struct env *e, long r);
+/* End e's wait, whatever it is (unlinking it from IPC queues and
+ * notification words), and make it runnable with result r (VN_WAKE_* or
+ * -E_* or an IPC result).  Panics if e is not sleeping: callers check
+ * e->wait first, so that each waker takes e out of the state it is in. */
+void sched_unblock(struct env *e, long r);
+/* e is being destroyed: leave its wait (if any) without waking it. */
+void sched_cancel_wait(struct env *e);
 /* Wake the sleepers whose env_wait predicate is on the word at physical
  * address pa and now holds; returns how many. */
 int sched_wake_word(paddr_t pa);

@@ -12,7 +12,7 @@
 #include "user_copy.h"
 #include "vm.h"
 
-int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+#include "sys_common.h"
 
 long sys_null(void)
 {
@@ -24,6 +24,7 @@ long sys_cons_write(const char *buf, size_t len)
     char chunk[256];
     if (!user_range_ok((uint64_t)buf, len))
         return -E_FAULT;
+    len = MIN(len, VN_CONS_WRITE_MAX);     /* bounded work: a short write */
     for (size_t done = 0; done < len;) {
         size_t n = MIN(len - done, sizeof(chunk));
         if (copy_from_user(chunk, (uint64_t)buf + done, n) < 0)
@@ -119,7 +120,7 @@ long sys_env_destroy(capref_t env)
 long sys_env_set_upcall(capref_t env, unsigned kind, uint64_t entry, uint64_t stack, uint64_t size)
 {
     struct env *t;
-    int r = sys_env_target(env, CR_WRITE, &t);
+    int r = sys_env_target(env, CR_UPCALL, &t);
     if (r < 0)
         return r;
     if (kind >= UPCALL_COUNT || (entry && (!user_range_ok(entry, 1) || !user_range_ok(stack, size) ||

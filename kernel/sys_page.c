@@ -15,7 +15,7 @@
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+#include "sys_common.h"
 
 /* One batch buffer; the kernel is entered by one CPU at a time. */
 static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];
@@ -96,6 +96,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     if (r < 0)
         return r;
     t = env_space(t);
+    bool own = env_space(e) == t;
     if (n == 0 || n > VN_MAP_BATCH_MAX)
         return -E_INVAL;
     if ((r = copy_from_user(map_batch, (uint64_t)entries, n * sizeof(map_batch[0]))) < 0)
@@ -125,7 +126,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
         struct vn_map_entry *m = &map_batch[i];
         struct cap *c;
         cap_lookup(&e->caps, m->cap, CAP_PAGE, 0, &c);
-        if ((r = bind_map(t, m->va, c, m->index, m->prot)) < 0)
+        if ((r = bind_map(t, m->va, c, m->index, m->prot, own)) < 0)
             panic("page_map: entry %lu failed (%d) after the checks", (uint64_t)i, r);
     }
     return (long)n;
@@ -134,7 +135,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
 /* Check that [va, va + npages pages) is page-aligned libOS-mappable space. */
 static bool range_ok(uint64_t va, size_t npages)
 {
-    return va % PAGE_SIZE == 0 && npages <= (1ul << 24) && VN_USER_MAPPABLE(va) &&
+    return va % PAGE_SIZE == 0 && npages <= VN_RANGE_MAX && VN_USER_MAPPABLE(va) &&
            (npages == 0 || VN_USER_MAPPABLE(va + (npages - 1) * PAGE_SIZE)) &&
            va + npages * PAGE_SIZE >= va;
 }

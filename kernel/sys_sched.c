@@ -11,7 +11,7 @@
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+#include "sys_common.h"
 
 long sys_env_create_vcpu(uint64_t quota, const char *name)
 {
@@ -27,10 +27,12 @@ long sys_env_create_vcpu(uint64_t quota, const char *name)
 long sys_yield_to(capref_t env)
 {
     struct env *e = arch_curenv(), *t;
-    int r = sys_env_target(env, CR_WRITE, &t);
+    int r = sys_env_target(env, CR_RUN, &t);
     if (r < 0)
         return r;
     env_on_yield(e);
+    if (e->status == ENV_DYING)
+        sched_run();            /* repossession failed: it was killed */
     if (t == e || t->status != ENV_RUNNABLE) {
         arch_context_set_return(&e->tf, -E_AGAIN);
         sched_run();
@@ -74,25 +76,27 @@ long sys_env_wait(uint64_t timeout_ns, const uint64_t *word, uint64_t value, uns
         if ((op == VN_WAIT_EQ) == (v == value))
             return VN_WAKE_PREDICATE;
     }
+    env_on_yield(e);
+    if (e->status != ENV_RUNNING)
+        sched_run();            /* repossession failed: it was killed */
+    sched_block(e, WAIT_SLEEP, sched_deadline(timeout_ns), VN_WAKE_TIMEOUT);
     e->wait_op = op;
     e->wait_va = va;
     e->wait_value = value;
-    e->wake_tsc = timeout_ns ? arch_tsc() + timeout_ns / 1000 * (arch_tsc_hz() / 1000000) + 1 : 0;
-    arch_context_set_return(&e->tf, VN_WAKE_TIMEOUT);
-    env_on_yield(e);
-    sched_sleep(e);
     sched_run();
 }
 
 long sys_env_wake(capref_t env)
 {
     struct env *t;
-    int r = sys_env_target(env, CR_WRITE, &t);
+    int r = sys_env_target(env, CR_WAKE, &t);
     if (r < 0)
         return r;
-    if (t->status != ENV_SLEEPING)
+    /* Only an env_wait sleep: IPC and notification waits end by their
+     * own events, which alone know how to take the sleeper out. */
+    if (t->status != ENV_SLEEPING || t->wait != WAIT_SLEEP)
         return 0;
-    sched_wake(t, VN_WAKE_NOTIFY);
+    sched_unblock(t, VN_WAKE_NOTIFY);
     return 1;
 }
 

@@ -12,7 +12,14 @@ _Static_assert(E_FAULT == 2, "arch/x86_64/user_copy.S hard-codes E_FAULT");
 
 bool user_range_ok(uint64_t uptr, size_t len)
 {
-    return uptr < USER_TOP && len <= USER_TOP - uptr;
+    /* Below USER_TOP and clear of PML4 slots 253-254: through the
+     * recursive UVPT entry the kernel (which ignores the user bit) would
+     * reach page tables and frames the program cannot read itself, and
+     * the exposed pages are the kernel's to write. */
+    if (uptr >= USER_TOP || len > USER_TOP - uptr)
+        return false;
+    uint64_t end = uptr + len;
+    return end <= VN_EXPOSED_BASE || uptr >= VN_UVPT_END;
 }
 
 int copy_from_user(void *dst, uint64_t uptr, size_t len)

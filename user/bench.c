@@ -114,8 +114,8 @@ static void ctxsw_prep(uint64_t n)
     if (!n)
         return;
     if (!self)
-        self = vn_cap_derive(CAP_SELF, CR_READ | CR_WRITE | CR_GRANT);
-    partner = vn_spawn_share("bench", CHILD_QUOTA, CHILD_PINGPONG, 0, (capref_t)self, CR_READ | CR_WRITE);
+        self = vn_cap_derive(CAP_SELF, CR_READ | CR_RUN | CR_GRANT);
+    partner = vn_spawn_share("bench", CHILD_QUOTA, CHILD_PINGPONG, 0, (capref_t)self, CR_READ | CR_RUN);
     if (partner < 0) {
         printf("bench: ctxsw: cannot start the partner: %s\n", vn_strerror(partner));
         return;

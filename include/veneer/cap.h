@@ -24,24 +24,45 @@ enum vn_cap_type {
     CAP_NONE = 0,       /* empty slot */
     CAP_ENV  = 1,       /* an environment */
     CAP_PAGE = 2,       /* a run of physical pages [base, base + count) */
-    CAP_ENDPOINT = 3,   /* the IPC entry of an environment: CR_WRITE to call it */
+    CAP_ENDPOINT = 3,   /* the IPC entry of an environment: CR_WRITE to call it;
+                           carries a badge (0: none) delivered with each call */
     CAP_NOTIFY = 4,     /* a notification word: CR_WRITE to signal, CR_READ to wait */
 };
 
-/* Rights. */
-#define CR_READ    0x01u    /* inspect; map pages readable */
-#define CR_WRITE   0x02u    /* modify; map pages writable */
-#define CR_MAP     0x04u    /* bind: map pages, or map into this environment */
-#define CR_GRANT   0x08u    /* derive and grant to other environments */
-#define CR_CONTROL 0x10u    /* env: start, set context, quota, destroy */
-#define CR_ALL     0x1fu
+/* Rights.  Each is one power; on an environment none implies another, so
+ * a partner that may wake it or run it cannot take it over:
+ *
+ *   right       page              environment                    endpoint / notify
+ *   CR_READ     map readable      (inspect)                      - / wait, poll
+ *   CR_WRITE    map writable      write its capability table:    call / signal
+ *                                 grant, share, charge pages,
+ *                                 make its IPC endpoint
+ *   CR_MAP      map               map into its address space     -
+ *   CR_GRANT    derive, grant     derive, grant                  derive, grant, badge
+ *   CR_CONTROL  -                 start, set registers, quota,   -
+ *                                 share, destroy
+ *   CR_UPCALL   -                 set its upcall handlers        -
+ *   CR_WAKE     -                 end its env_wait (env_wake)    -
+ *   CR_RUN      -                 give it the CPU (yield_to)     -
+ */
+#define CR_READ    0x01u
+#define CR_WRITE   0x02u
+#define CR_MAP     0x04u
+#define CR_GRANT   0x08u
+#define CR_CONTROL 0x10u
+#define CR_UPCALL  0x20u
+#define CR_WAKE    0x40u
+#define CR_RUN     0x80u
+#define CR_ALL     0xffu
+/* What an environment holds on itself (CAP_SELF): all but CR_CONTROL. */
+#define CR_SELF    (CR_ALL & ~CR_CONTROL)
 
 /* What cap_info() reports. */
 struct vn_capinfo {
     uint32_t type;          /* enum vn_cap_type */
     uint32_t rights;        /* CR_* */
     uint64_t object;        /* CAP_ENV: envid; CAP_PAGE: first physical address */
-    uint64_t count;         /* CAP_PAGE: number of pages; CAP_ENV: 1 */
+    uint64_t count;         /* CAP_PAGE: number of pages; CAP_ENV: 1; CAP_ENDPOINT: badge */
     int32_t  env_status;    /* CAP_ENV: 1 alive, 0 exited, -1 killed */
     int32_t  exit_status;   /* CAP_ENV: status passed to env_exit, once exited */
 };

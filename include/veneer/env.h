@@ -32,6 +32,13 @@
 
 #define VN_SHARE_MAX 16         /* most time slices per round an env can hold */
 
+/* Notification words carry 63 bits: bit 63 is reserved (results are signed). */
+#define VN_NOTIFY_BITS 0x7fffffffffffffffull
+
+/* Bounds on one call's work, so no call holds the kernel for long: */
+#define VN_RANGE_MAX      4096  /* pages one page_unmap / page_protect covers */
+#define VN_CONS_WRITE_MAX 1024  /* bytes one cons_write takes (a short write) */
+
 /*
  * Saved state delivered on the upcall stack.  The handler returns to the
  * interrupted code by restoring it itself (lib/libveneer/upcall_entry.S),

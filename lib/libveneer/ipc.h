@@ -13,6 +13,7 @@
 struct vn_msg {
     uint64_t w[4];
     capref_t cap;           /* received capability (in our table), or -1 */
+    uint64_t badge;         /* received: the badge of the endpoint called (0: none) */
 };
 
 /* Call the environment behind ep with in (and xfer, or -1); on success
@@ -34,10 +35,11 @@ static inline long vn_call(capref_t ep, const uint64_t in[4], capref_t xfer, str
     out->w[2] = rdx;
     out->w[3] = r10;
     out->cap = -1;
+    out->badge = 0;
     return rax;
 }
 
-/* Shared tail of recv and reply_recv: the message is in rdi..r10, r8. */
+/* Shared tail of recv and reply_recv: the message is in rdi..r10, r8, r9. */
 static inline long vn_ipc_wait(long num, const uint64_t rep[4], uint64_t timeout, struct vn_msg *in)
 {
     register uint64_t rdi __asm__("rdi") = num == SYS_ipc_recv ? timeout : rep[0];
@@ -45,14 +47,16 @@ static inline long vn_ipc_wait(long num, const uint64_t rep[4], uint64_t timeout
     register uint64_t rdx __asm__("rdx") = rep ? rep[2] : 0;
     register uint64_t r10 __asm__("r10") = rep ? rep[3] : 0;
     register uint64_t r8 __asm__("r8") = 0;
+    register uint64_t r9 __asm__("r9") = 0;
     long rax = num;
-    __asm__ volatile("syscall" : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8)
-                     : : "rcx", "r11", "r9", "memory");
+    __asm__ volatile("syscall" : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : : "rcx", "r11", "memory");
     in->w[0] = rdi;
     in->w[1] = rsi;
     in->w[2] = rdx;
     in->w[3] = r10;
     in->cap = (capref_t)r8;
+    in->badge = r9;
     return rax;
 }
 

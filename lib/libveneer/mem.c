@@ -162,7 +162,9 @@ int vn_map_fresh(uint64_t va, uint64_t npages, unsigned prot)
 
 int vn_unmap_free(uint64_t va, uint64_t npages)
 {
-    long r = npages ? vn_page_unmap(CAP_SELF, va, npages) : 0;
+    long r = 0;
+    for (uint64_t done = 0; done < npages && r >= 0; done += VN_RANGE_MAX)     /* the kernel's bound per call */
+        r = vn_page_unmap(CAP_SELF, va + done * PAGE_SIZE, (npages - done < VN_RANGE_MAX ? npages - done : VN_RANGE_MAX));
     for (uint64_t i = 0; i < npages; i++) {
         int s = track_find(va + i * PAGE_SIZE);
         if (s >= 0) {

@@ -39,8 +39,8 @@ int main(void)
 {
     CHECK_EQ(vn_upcalls_init(), 0);
     /* Environment switch: ping-pong with a child through yield_to. */
-    long me = vn_cap_derive(CAP_SELF, CR_READ | CR_WRITE | CR_GRANT);
-    capref_t c = vn_spawn_share("child", 128, 12, 0, (capref_t)me, CR_READ | CR_WRITE);
+    long me = vn_cap_derive(CAP_SELF, CR_READ | CR_RUN | CR_GRANT);
+    capref_t c = vn_spawn_share("child", 128, 12, 0, (capref_t)me, CR_READ | CR_RUN);
     CHECK(c > 0);
     for (int i = 0; i < 10; i++)
         vn_yield_to(c);

@@ -176,7 +176,7 @@ uint64_t arch_context_sp(const struct trapframe *tf)
     return tf->rsp;
 }
 
-void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra)
+void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge)
 {
     tf->rax = (uint64_t)rv;
     tf->rdi = m[0];
@@ -184,4 +184,5 @@ void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64
     tf->rdx = m[2];
     tf->r10 = m[3];
     tf->r8 = extra;
+    tf->r9 = badge;
 }
