@@ -14,7 +14,7 @@ KDEFS       ?=
 KERNEL_CFLAGS := $(KDEFS) -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -MMD -MP
+	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -Ikernel/arch/$(ARCH) -MMD -MP
 KERNEL_ASFLAGS := -g -Iinclude -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/$(ARCH)/kernel.ld

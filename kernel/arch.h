@@ -7,14 +7,7 @@
 
 #include <veneer/env.h>
 #include "types.h"
-#include "arch/x86_64/trapframe.h"
-#include "arch/x86_64/percpu.h"
-
-/* This CPU's index (0 = the boot CPU). */
-static inline unsigned arch_cpu_id(void)
-{
-    return this_cpu()->id;
-}
+#include "arch_types.h"        /* kernel/arch/$(ARCH)/: opaque machine types */
 
 struct env;
 
@@ -42,6 +35,10 @@ void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t fr
 void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge);
 /* Set the value a syscall returns when tf resumes. */
 void arch_context_set_return(struct trapframe *tf, long v);
+/* Reset values of a new environment's FPU/SSE and segment-base state. */
+void arch_env_state_init(struct arch_env_state *a);
+/* The first two arguments a program's entry point receives. */
+void arch_context_set_args(struct trapframe *tf, uint64_t a0, uint64_t a1);
 /* Set the start registers of a stopped environment. */
 void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r);
 /* User stack pointer saved in tf. */

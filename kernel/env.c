@@ -167,7 +167,7 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
     e->quota = quota;
     e->parent = parent ? parent->id : 0;
     env_set_status(e, ENV_STOPPED);
-    e->cpu = e->fpu_cpu = -1;
+    e->cpu = -1;
     e->share = 1;
     env_alive++;
     if (!first_env)
@@ -205,8 +205,7 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
         goto fail;
     if (self != CAP_SELF)
         panic("env_create: self capability landed in %x", self);
-    *(uint16_t *)&e->fpu[0] = 0x37f;    /* x87 control word, reset value */
-    *(uint32_t *)&e->fpu[24] = 0x1f80;  /* MXCSR, reset value */
+    arch_env_state_init(&e->arch);
     arch_context_init(&e->tf, 0, 0);
     *out = e;
     return 0;

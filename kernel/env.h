@@ -54,12 +54,10 @@ struct env_upcall {
 
 struct env {
     struct trapframe tf;        /* saved user context while not running */
-    uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave area */
-    uint64_t fs_base, gs_base;  /* user segment bases (saved with the FPU state) */
+    struct arch_env_state arch; /* FPU/SSE and segment bases (machine layer) */
     envid_t id;                 /* generation << 10 | slot; 0 when free */
     enum env_status status;
     int cpu;                    /* CPU running it, or -1 */
-    int fpu_cpu;                /* CPU whose FPU registers last held its state */
     struct vm_space *vm;        /* its address space: vm_own, or its owner's */
     struct vm_space vm_own;
     struct env *space_owner;    /* vCPU: the environment whose space it shares */

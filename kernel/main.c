@@ -67,8 +67,7 @@ static void set_first_args(struct env *e)
             v[i] = v[i] * (hex ? 16 : 10) + (uint64_t)d;
         }
     }
-    struct vn_regs r = {.rip = e->tf.rip, .rsp = e->tf.rsp, .rdi = v[0], .rsi = v[1]};
-    arch_context_set_regs(&e->tf, &r);
+    arch_context_set_args(&e->tf, v[0], v[1]);
 }
 
 /* Start the programs named by init=a,b,c (default "init") in order. */

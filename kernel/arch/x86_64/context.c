@@ -46,23 +46,23 @@ static bool canonical(uint64_t a)
 void arch_fpu_save(struct env *e)
 {
     struct percpu *c = this_cpu();
-    if (c->fpu_env == e && e->fpu_cpu == (int)c->id) {
-        __asm__ volatile("fxsave64 %0" : "=m"(e->fpu));
-        e->fs_base = rdmsr(MSR_FS_BASE);
-        e->gs_base = rdmsr(MSR_KERNEL_GS_BASE);     /* the user's, while in the kernel */
+    if (c->fpu_env == e && e->arch.fpu_cpu == (int)c->id) {
+        __asm__ volatile("fxsave64 %0" : "=m"(e->arch.fpu));
+        e->arch.fs_base = rdmsr(MSR_FS_BASE);
+        e->arch.gs_base = rdmsr(MSR_KERNEL_GS_BASE);     /* the user's, while in the kernel */
     }
 }
 
 void arch_fpu_restore(struct env *e)
 {
     struct percpu *c = this_cpu();
-    if (c->fpu_env == e && e->fpu_cpu == (int)c->id)
+    if (c->fpu_env == e && e->arch.fpu_cpu == (int)c->id)
         return;     /* the registers still hold its state */
-    __asm__ volatile("fxrstor64 %0" : : "m"(e->fpu));
-    wrmsr(MSR_FS_BASE, e->fs_base);
-    wrmsr(MSR_KERNEL_GS_BASE, e->gs_base);
+    __asm__ volatile("fxrstor64 %0" : : "m"(e->arch.fpu));
+    wrmsr(MSR_FS_BASE, e->arch.fs_base);
+    wrmsr(MSR_KERNEL_GS_BASE, e->arch.gs_base);
     c->fpu_env = e;
-    e->fpu_cpu = (int)c->id;
+    e->arch.fpu_cpu = (int)c->id;
 }
 
 void arch_fpu_forget(struct env *e)
@@ -185,4 +185,17 @@ void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64
     tf->r10 = m[3];
     tf->r8 = extra;
     tf->r9 = badge;
+}
+
+void arch_env_state_init(struct arch_env_state *a)
+{
+    *(uint16_t *)&a->fpu[0] = 0x37f;    /* x87 control word, reset value */
+    *(uint32_t *)&a->fpu[24] = 0x1f80;  /* MXCSR, reset value */
+    a->fpu_cpu = -1;
+}
+
+void arch_context_set_args(struct trapframe *tf, uint64_t a0, uint64_t a1)
+{
+    tf->rdi = a0;
+    tf->rsi = a1;
 }
