@@ -175,8 +175,11 @@ void ipc_wait_leave(struct env *e)
 void ipc_env_dying(struct env *e)
 {
     /* Whoever waits for e's reply, or is queued behind it, fails now. */
-    while (e->ipc_queue)
-        sched_unblock(e->ipc_queue, -E_DEAD);      /* unlinks it */
+    for (struct env *q; (q = e->ipc_queue);) {
+        if (q->status != ENV_SLEEPING || q->wait != WAIT_IPC_QUEUED || q->ipc_callee != e)
+            panic("ipc_env_dying: env %x on the queue of %x is not queued there", q->id, e->id);
+        sched_unblock(q, -E_DEAD);                  /* unlinks it */
+    }
     struct env *p = e->ipc_caller;
     if (p && p->id == e->ipc_caller_id && p->status == ENV_SLEEPING && p->wait == WAIT_IPC_REPLY &&
         p->ipc_callee == e)
