@@ -192,15 +192,17 @@ static uint64_t yield_done(uint64_t n)
  * stopped, so that we can take an endpoint to its entry first (as
  * tests/user/ipc_pct.c does); it waits in vn_recv, then answers each call
  * with vn_reply_recv.  One call of op_ipc is one vn_call round trip, four
- * words each way; the server answers w[0] + 1, which we check. */
-static long ipc_ep;
+ * words each way, through a badged endpoint (as a server's clients call);
+ * the server answers w[0] + badge, which we check. */
+#define IPC_BADGE 7
+static long ipc_ep, ipc_root_ep;
 static uint64_t ipc_seq;
 
 static void op_ipc(void)
 {
     uint64_t in[4] = {++ipc_seq, 1, 2, 3};
     struct vn_msg out;
-    if (vn_call((capref_t)ipc_ep, in, -1, &out) != 0 || out.w[0] != ipc_seq + 1)
+    if (vn_call((capref_t)ipc_ep, in, -1, &out) != 0 || out.w[0] != ipc_seq + IPC_BADGE)
         misses++;
 }
 
@@ -213,7 +215,8 @@ static void ipc_prep(uint64_t n)
         printf("bench: ipc: cannot start the server: %s\n", vn_strerror(partner));
         return;
     }
-    ipc_ep = vn_ipc_endpoint(partner);
+    ipc_root_ep = vn_ipc_endpoint(partner);
+    ipc_ep = ipc_root_ep < 0 ? ipc_root_ep : vn_ipc_badge((capref_t)ipc_root_ep, IPC_BADGE, CR_WRITE);
     long r = ipc_ep < 0 ? ipc_ep : vn_env_start(partner);
     if (r < 0) {
         printf("bench: ipc: no endpoint: %s\n", vn_strerror(r));
@@ -234,7 +237,8 @@ static uint64_t ipc_done(uint64_t n)
     if (partner <= 0)
         return 0;
     vn_kill(partner);
-    vn_cap_delete((capref_t)ipc_ep);    /* dead with its environment; frees our slot */
+    vn_cap_delete((capref_t)ipc_ep);    /* dead with its environment; frees our slots */
+    vn_cap_delete((capref_t)ipc_root_ep);
     partner = 0;
     if (misses)
         printf("bench: ipc: %ld of %lu calls failed\n", misses, partner_calls);
@@ -367,7 +371,7 @@ static int child(uint64_t mode)
         for (;;) {
             while (r < 0)
                 r = vn_recv(0, &req);
-            rep[0] = req.w[0] + 1;
+            rep[0] = req.w[0] + req.badge;
             r = vn_reply_recv(rep, &req);
         }
     }
