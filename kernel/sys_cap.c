@@ -6,10 +6,10 @@
 #include <veneer/errors.h>
 #include "env.h"
 #include "page_meta.h"
+#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-/* Live environment named by an env capability (for grants and mappings). */
 int sys_env_target(capref_t ref, unsigned rights, struct env **out)
 {
     struct cap *c;

@@ -8,11 +8,10 @@
 #include "env.h"
 #include "klib.h"
 #include "sched.h"
+#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
 #include "vm.h"
-
-#include "sys_common.h"
 
 long sys_null(void)
 {

@@ -12,10 +12,9 @@
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
+#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
-
-#include "sys_common.h"
 
 /* One batch buffer; the kernel is entered by one CPU at a time. */
 static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];

@@ -8,10 +8,9 @@
 #include "env.h"
 #include "klib.h"
 #include "sched.h"
+#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
-
-#include "sys_common.h"
 
 long sys_env_create_vcpu(uint64_t quota, const char *name)
 {
