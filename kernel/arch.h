@@ -35,6 +35,8 @@ void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t fr
 void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge);
 /* Set the value a syscall returns when tf resumes. */
 void arch_context_set_return(struct trapframe *tf, long v);
+/* The value a syscall returns when tf resumes (as last set). */
+long arch_context_get_return(const struct trapframe *tf);
 /* Reset values of a new environment's FPU/SSE and segment-base state. */
 void arch_env_state_init(struct arch_env_state *a);
 /* The first two arguments a program's entry point receives. */

@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "klock.h"
 #include "sched.h"
+#include "syscall.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
@@ -519,6 +520,7 @@ void env_switch_out(struct env *e)
 
 void env_run(struct env *e)
 {
+    syscall_check_resume(e);
     struct env *prev = arch_curenv();
     if (prev && prev != e)
         env_switch_out(prev);

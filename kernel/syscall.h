@@ -20,10 +20,27 @@ static inline void syscall_trace(uint64_t num, const uint64_t a[6])
     (void)a;
 }
 #endif
+/* Fuzzing builds: e is about to run.  If it last entered the kernel with a
+ * syscall that did not return straight away (it slept, yielded or handed
+ * its slice on), check the result it resumes with against the call's
+ * errors column, as syscall_account does for calls that return at once;
+ * either panics on an error the column does not list.  No-op otherwise. */
+struct env;
+#ifdef VENEER_FUZZ
+void syscall_check_resume(struct env *e);
+#else
+static inline void syscall_check_resume(struct env *e)
+{
+    (void)e;
+}
+#endif
 /* Print the most recent calls (fuzzing builds). */
 void syscall_trace_dump(void);
 
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
+/* Per call (number - VN_SYSCALL_BASE), bit k set: the call may return -k
+ * (its errors column in syscalls.tbl; generated). */
+extern const uint64_t syscall_errmask[];
 
 #endif

@@ -2,17 +2,32 @@
  * Syscall accounting.  Always: outcome counters per (syscall, result) in
  * the exposed system info page, which the fuzzer reads as cheap coverage
  * feedback.  In fuzzing builds (VENEER_FUZZ): a ring of the last calls,
- * printed by panic(), and a periodic audit of the kernel's invariants.
+ * printed by panic(), a periodic audit of the kernel's invariants, and the
+ * errors-column check: every error a call returns, straight away or when
+ * the environment resumes after the call slept, must be listed in its row
+ * of syscalls.tbl (syscall_errmask[]), else the kernel panics.
  */
 #include <veneer/env.h>
+#include <veneer/errors.h>
 #include "audit.h"
 #include "console.h"
+#include "env.h"
 #include "page_meta.h"
+#include "panic.h"
 #include "syscall.h"
 #include <veneer/syscall_nums.h>
 
+#ifdef VENEER_FUZZ
+static void check_result(uint64_t num, long r, const char *when);
+static void pending_clear(void);
+#endif
+
 void syscall_account(uint64_t num, long result)
 {
+#ifdef VENEER_FUZZ
+    check_result(num, result, "");
+    pending_clear();
+#endif
     if (!sysinfo)
         return;
     sysinfo->syscalls++;
@@ -31,8 +46,55 @@ static struct {
 } trace[TRACE_LEN];
 static uint64_t trace_next;
 
+static const char *const err_names[] = {
+#define ERR(name, value, msg) [value] = #name,
+#include <veneer/errors.def>
+#undef ERR
+};
+
+/* Panic if result r of call num is an error its errors column does not
+ * list (a number outside the table may only give -E_NOSYS). */
+static void check_result(uint64_t num, long r, const char *when)
+{
+    uint64_t i = num - VN_SYSCALL_BASE, code = -(uint64_t)r;
+    if (r >= 0 || (i < SYS_COUNT ? code < 64 && (syscall_errmask[i] >> code & 1) : r == -E_NOSYS))
+        return;
+    const char *err = code < E_MAX_ ? err_names[code] : NULL;
+    if (i >= SYS_COUNT)
+        panic("syscall %lu (not in the table) returned %ld, not -E_NOSYS%s", num, r, when);
+    if (err)
+        panic("syscall %s returned %s, not in its errors column%s", syscall_names[i], err, when);
+    panic("syscall %s returned %ld, not an error code%s", syscall_names[i], r, when);
+}
+
+/* The call each environment (by slot) is in, from entry until its result
+ * is checked: when the handler returns (syscall_account) or, for one that
+ * slept or gave the CPU away, when the environment next runs. */
+static struct {
+    envid_t id;
+    uint64_t num;
+} pending[NENV];
+
+static void pending_clear(void)
+{
+    struct env *e = arch_curenv();
+    if (e)
+        pending[e - envs].id = 0;
+}
+
+void syscall_check_resume(struct env *e)
+{
+    if (pending[e - envs].id != e->id)
+        return;     /* none, or one of a dead environment that had this slot */
+    pending[e - envs].id = 0;
+    check_result(pending[e - envs].num, arch_context_get_return(&e->tf), " (the result it resumed with)");
+}
+
 void syscall_trace(uint64_t num, const uint64_t a[6])
 {
+    struct env *e = arch_curenv();
+    pending[e - envs].id = e->id;
+    pending[e - envs].num = num;
     trace[trace_next % TRACE_LEN].num = num;
     for (int i = 0; i < 6; i++)
         trace[trace_next % TRACE_LEN].a[i] = a[i];

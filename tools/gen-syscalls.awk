@@ -1,5 +1,8 @@
 # Generate the syscall ABI artefacts from include/veneer/syscalls.tbl.
-# Usage: awk -v what=nums|kdecl|kdispatch|ustubs|doc -f gen-syscalls.awk syscalls.tbl
+# Usage: awk -v what=nums|kdecl|kdispatch|ustubs|fuzz|errmask|doc [-v errdef=errors.def] \
+#            -f gen-syscalls.awk syscalls.tbl
+# With errdef (required for errmask), every name in the errors column must
+# be an error code of errors.def other than E_OK, with a value below 64.
 function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
 # argname("const char *buf") -> "buf"
 function argname(a,   n) { n = a; sub(/.*[ *]/, "", n); return n }
@@ -7,7 +10,7 @@ BEGIN { FS = "|"; n = 0; BASE = 4096 }   # VN_SYSCALL_BASE: Linux numbers stay f
 /^#/ || /^[ \t]*$/ { next }
 {
     num[n] = trim($1) + BASE; name[n] = trim($2); params[n] = trim($3)
-    errs[n] = trim($4); desc[n] = trim($5)
+    errs[n] = trim($4); desc[n] = trim($5); line[n] = NR
     nargs[n] = 0
     if (params[n] != "void") {
         k = split(params[n], parts, ",")
@@ -15,7 +18,47 @@ BEGIN { FS = "|"; n = 0; BASE = 4096 }   # VN_SYSCALL_BASE: Linux numbers stay f
     }
     n++
 }
+# The errors column of row i as a list: sets nerr[i] and err[i, 0..].
+function split_errors(i,   k, parts, j, e, seen) {
+    nerr[i] = 0
+    if (errs[i] == "-")
+        return
+    k = split(errs[i], parts, ",")
+    for (j = 1; j <= k; j++) {
+        e = trim(parts[j])
+        if (e !~ /^E_[A-Z0-9_]+$/)
+            fail(i, "\"" e "\" is not an error name (the column is E_* names separated by \", \", or \"-\")")
+        else if (errdef != "" && !(e in errval))
+            fail(i, e " is not defined in " errdef)
+        else if (e == "E_OK" || (e in errval && errval[e] + 0 >= 64))
+            fail(i, e " cannot be returned as an error (0 < value < 64)")
+        else if (e in seen)
+            fail(i, e " is listed twice")
+        seen[e] = 1
+        err[i, nerr[i]++] = e
+    }
+}
+function fail(i, msg) {
+    printf "%s:%d: %s: %s\n", FILENAME, line[i], name[i], msg > "/dev/stderr"
+    failed = 1
+}
 END {
+    if (errdef != "") {
+        while ((getline l < errdef) > 0)
+            if (l ~ /^ERR\(/) {
+                sub(/^ERR\( */, "", l)
+                split(l, f, / *, */)
+                errval[f[1]] = f[2]
+            }
+        close(errdef)
+    } else if (what == "errmask") {
+        print "gen-syscalls.awk: what=errmask needs -v errdef=errors.def" > "/dev/stderr"
+        exit 1
+    }
+    for (i = 0; i < n; i++)
+        split_errors(i)
+    if (failed)
+        exit 1
     if (what != "doc")
         print "/* Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. */"
     if (what == "nums") {
@@ -77,6 +120,19 @@ END {
             printf "    {%s, \"%s\", %d, {%s}},\n", num[i], name[i], nargs[i], s
         }
         print "};\n#endif"
+    } else if (what == "errmask") {
+        # Bit k of syscall_errmask[call]: the call may return -k.  The
+        # names are resolved by the compiler against <veneer/errors.h>.
+        print "#include <stdint.h>\n#include <veneer/errors.h>\n#include <veneer/syscall_nums.h>\n#include \"syscall.h\""
+        print "\n_Static_assert(E_MAX_ <= 64, \"every error code must fit a bit of a 64-bit syscall_errmask word\");"
+        print "\nconst uint64_t syscall_errmask[] = {"
+        for (i = 0; i < n; i++) {
+            s = ""
+            for (j = 0; j < nerr[i]; j++)
+                s = s (j ? " | " : "") "(1ull << " err[i, j] ")"
+            printf "    [%s] = %s,    /* %s */\n", num[i] - BASE, nerr[i] ? s : "0", name[i]
+        }
+        print "};\n_Static_assert(sizeof(syscall_errmask) / sizeof(syscall_errmask[0]) == SYS_COUNT, \"one mask per call\");"
     } else if (what == "doc") {
         print "<!-- Generated from include/veneer/syscalls.tbl by tools/gen-syscalls.awk; do not edit. -->"
         print "# Veneer system calls\n"
@@ -85,7 +141,10 @@ END {
         print "arguments in `rdi, rsi, rdx, r10, r8, r9`."
         print "The result comes back in `rax`: a non-negative value, or a negative `E_*` code"
         print "(see [errors](#errors)). `rcx` and `r11` are clobbered. The libOS stub for"
-        print "`name` is `vn_name()` in `<veneer/syscall.h>`.\n"
+        print "`name` is `vn_name()` in `<veneer/syscall.h>`."
+        print "The errors column lists exactly the codes a call can return, including those a"
+        print "sleeping call is woken with (timeouts, a dead partner); the fuzzing kernel panics"
+        print "when a call returns one its row does not list.\n"
         print "Reflection: a `syscall` whose number is not Veneer's is delivered, if the environment has"
         print "registered an `UPCALL_SYSCALL` entry, to that handler as a `vn_xframe` with trap number"
         print "`VN_T_SYSCALL` and the registers of the call; the handler sets `rax` in the frame and"

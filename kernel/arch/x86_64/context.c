@@ -77,6 +77,11 @@ void arch_context_set_return(struct trapframe *tf, long v)
     tf->rax = (uint64_t)v;
 }
 
+long arch_context_get_return(const struct trapframe *tf)
+{
+    return (long)tf->rax;
+}
+
 uint64_t arch_tsc(void)
 {
     return rdtsc();
