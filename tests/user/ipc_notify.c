@@ -1,11 +1,13 @@
 /*
  * Notifications: a flood of signals from another environment with none
- * lost (63 distinct bits per round: results are non-negative, so bit 63
- * is not used, acknowledged round by round), poll
+ * lost (63 distinct bits per round, acknowledged round by round), poll
  * and timeout, a second waiter refused, rights checked, a waiter woken
  * with E_DEAD when the word is deleted, and the cost of a notification
- * round trip.  Modes: 0 the test; 1 the signaller (words in the share
- * page: [0] = its capref of our word, [1] = its capref of the ack word).
+ * round trip.  Bit 63 is reserved (VN_NOTIFY_BITS): signalling it fails
+ * with E_INVAL and changes nothing, whether the word has a waiter (the
+ * signaller tries it each round while we sleep) or not.  Modes: 0 the
+ * test; 1 the signaller (words in the share page: [0] = its capref of our
+ * word, [1] = its capref of the ack word).
  */
 #include <ipc.h>
 #include "check.h"
@@ -23,6 +25,8 @@ static int signaller(void)
     vn_env_wait(5000000000ul, (const uint64_t *)&shared[1], 0, VN_WAIT_NE);
     capref_t word = (capref_t)shared[0], ack = (capref_t)shared[1];
     for (int r = 0; r < ROUNDS; r++) {
+        if (vn_notify_signal(word, 1ul << 63) != -E_INVAL || vn_notify_signal(word, ~0ul) != -E_INVAL)
+            return 5;       /* reserved bit: refused, and the waiter is not woken */
         for (int b = 0; b < 63; b++)
             if (vn_notify_signal(word, 1ul << b) < 0)
                 return 3;
@@ -59,6 +63,13 @@ int main(uint64_t mode, uint64_t arg)
     long wo = vn_cap_derive((capref_t)word, CR_WRITE);
     CHECK_EQ(vn_notify_wait((capref_t)wo, 1), -E_PERM);
     CHECK_EQ(vn_notify_signal(CAP_SELF, 1), -E_TYPE);
+    /* Bit 63 is reserved: refused whole, the word unchanged. */
+    CHECK_EQ(VN_NOTIFY_BITS, ~0ul >> 1);
+    CHECK_EQ(vn_notify_signal((capref_t)word, 1ul << 63), -E_INVAL);
+    CHECK_EQ(vn_notify_signal((capref_t)word, ~0ul), -E_INVAL);
+    CHECK_EQ(vn_notify_poll((capref_t)word), 0);
+    CHECK_EQ(vn_notify_signal((capref_t)word, VN_NOTIFY_BITS), 0);
+    CHECK_EQ(vn_notify_wait((capref_t)word, 1), (long)VN_NOTIFY_BITS);
 
     /* The flood. */
     shared = vn_alloc_pages(1);
@@ -69,13 +80,13 @@ int main(uint64_t mode, uint64_t arg)
     int complete = 0;
     for (int r = 0; r < ROUNDS; r++) {
         uint64_t got = 0;
-        while (got != ~0ul >> 1) {
+        while (got != VN_NOTIFY_BITS) {
             long b = vn_notify_wait((capref_t)word, 5000000000ul);
             if (b < 0)
                 break;
             got |= (uint64_t)b;
         }
-        complete += got == ~0ul >> 1;
+        complete += got == VN_NOTIFY_BITS;
         vn_notify_signal((capref_t)ack, 1);
     }
     t0 = rdtsc();
