@@ -7,9 +7,11 @@
 /* Run syscall num with arguments a[0..5]; returns the value for rax. */
 long syscall_dispatch(uint64_t num, const uint64_t a[6]);
 
-/* Count the outcome of syscall num in the exposed path counters. */
+/* Count the outcome of syscall num in the exposed path counters (fuzzing
+ * builds: and check it against the call's errors column). */
 void syscall_account(uint64_t num, long result);
 /* Fuzzing builds: remember the call in the per-CPU ring printed by panics
+ * (and, for the errors check, as the current environment's pending call)
  * and audit the kernel's invariants now and then.  No-op otherwise. */
 #ifdef VENEER_FUZZ
 void syscall_trace(uint64_t num, const uint64_t a[6]);

@@ -59,7 +59,7 @@ static void check_result(uint64_t num, long r, const char *when)
     uint64_t i = num - VN_SYSCALL_BASE, code = -(uint64_t)r;
     if (r >= 0 || (i < SYS_COUNT ? code < 64 && (syscall_errmask[i] >> code & 1) : r == -E_NOSYS))
         return;
-    const char *err = code < E_MAX_ ? err_names[code] : NULL;
+    const char *err = code < sizeof(err_names) / sizeof(err_names[0]) ? err_names[code] : NULL;
     if (i >= SYS_COUNT)
         panic("syscall %lu (not in the table) returned %ld, not -E_NOSYS%s", num, r, when);
     if (err)
