@@ -6,4 +6,4 @@
 cmdline="init=env_wait_kill"
 timeout=60
 expect=("env_wait_kill: all checks passed" "still over quota" "free pages ([0-9]+) before, \1 after")
-reject=("FAIL")
+reject=("FAIL" "killed: page fault")
