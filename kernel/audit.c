@@ -13,6 +13,7 @@
 #ifdef VENEER_FUZZ
 #include <veneer/memlayout.h>
 #include "bind.h"
+#include "bind_index.h"
 #include "env.h"
 #include "page_meta.h"
 #include "panic.h"
@@ -64,11 +65,11 @@ static void audit_cap(struct env *e, struct cap *c)
             panic("audit: binding at %lx does not belong to cap %x/%u", b->va, e->id, c->slot);
         if (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("audit: binding at %lx of env %x not in its page table", b->va, b->env->id);
-        bool found = false;
-        for (struct binding *r = *page_bindings(b->pfn); r && !found; r = r->page_next)
-            found = r == b;
-        if (!found)
-            panic("audit: binding at %lx missing from the reverse map of frame %lx", b->va, b->pfn);
+        struct binding **slot = bind_index_slot(b->env, b->va, false, NULL);
+        if (!b->page_pprev || *b->page_pprev != b || (b->page_next && b->page_next->page_pprev != &b->page_next))
+            panic("audit: binding at %lx badly linked in the reverse map of frame %lx", b->va, b->pfn);
+        if (!slot || *slot != b)
+            panic("audit: binding at %lx of env %x missing from its index", b->va, b->env->id);
         counted[b->pfn]++;
     }
 }

@@ -3,7 +3,9 @@
  * (va in env's address space), the physical page (reverse map, for
  * lookups by frame) and the authorising capability (for revocation).
  * Binding records are charged to the address space's owner, one page of
- * quota per BINDINGS_PER_CHARGE records, like page tables.
+ * quota per BINDINGS_PER_CHARGE records, like page tables.  Every lookup
+ * goes through the space's index (bind_index.c) and every unlink is O(1),
+ * so no operation walks a frame's reverse map, however often it is mapped.
  * A binding also fixes the most its mapping may be raised to: writable
  * only if the capability allows it and either the address space's own
  * environment made the mapping (it could remap with that capability
@@ -15,6 +17,7 @@
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"
+#include "bind_index.h"
 #include "env.h"
 #include "page_meta.h"
 #include "panic.h"
@@ -29,13 +32,11 @@ static unsigned prot_to_vm(unsigned prot)
     return VM_USER | ((prot & VM_PROT_WRITE) ? VM_WRITE : 0) | ((prot & VM_PROT_EXEC) ? VM_EXEC : 0);
 }
 
-/* Find the binding of (e, va) on frame pfn's reverse map. */
-static struct binding **find(struct env *e, vaddr_t va, uint64_t pfn)
+/* The binding of (e, va), or NULL. */
+static struct binding *find(struct env *e, vaddr_t va)
 {
-    for (struct binding **bp = page_bindings(pfn); *bp; bp = &(*bp)->page_next)
-        if ((*bp)->env == e && (*bp)->va == va)
-            return bp;
-    return NULL;
+    struct binding **slot = bind_index_slot(e, va, false, NULL);
+    return slot ? *slot : NULL;
 }
 
 static void cap_list_remove(struct binding *b)
@@ -48,14 +49,19 @@ static void cap_list_remove(struct binding *b)
         b->cap_next->cap_prev = b->cap_prev;
 }
 
-/* Unlink and free binding *bp (already removed from the page table).  With
+/* Unlink and free binding b (already removed from the page table): from
+ * its frame's reverse map, its capability's list and the index.  With
  * `count`, the address space has one binding fewer (else it is being
  * replaced in place and the count stays). */
-static void binding_free(struct binding **bp, bool count)
+static void binding_free(struct binding *b, bool count)
 {
-    struct binding *b = *bp;
-    *bp = b->page_next;
+    *b->page_pprev = b->page_next;
+    if (b->page_next)
+        b->page_next->page_pprev = b->page_pprev;
     cap_list_remove(b);
+    struct binding **slot = bind_index_slot(b->env, b->va, false, NULL);
+    if (slot && *slot == b)
+        *slot = NULL;
     struct env *e = b->env;
     uint64_t pfn = b->pfn;
     slab_free(&binding_slab, b);
@@ -73,11 +79,13 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     int r;
     if (charged && (r = env_charge(e, 1)) < 0)
         return r;
-    struct binding *b = slab_alloc(&binding_slab);
+    struct binding *b = slab_alloc(&binding_slab), **slot = NULL;
     r = b ? 0 : -E_NOMEM;
-    /* Page tables come next: the last step that can fail. */
+    /* The index page and the page tables come next: the last steps that
+     * can fail (index pages made stay, charged, until the space goes). */
     paddr_t old = 0;
-    if (b && (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0)
+    if (b && (!(slot = bind_index_slot(e, va, true, &r)) ||
+              (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0))
         slab_free(&binding_slab, b);
     if (r < 0) {
         if (charged)
@@ -85,10 +93,9 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
         return r;
     }
     if (old) {
-        struct binding **ob = find(e, va, old / PAGE_SIZE);
-        if (!ob)
+        if (!*slot || (*slot)->pfn != old / PAGE_SIZE)
             panic("bind_map: mapping at %lx without a binding", va);
-        binding_free(ob, false);
+        binding_free(*slot, false);
     } else {
         e->nbindings++;
     }
@@ -100,7 +107,11 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     c->bindings = b;
     struct binding **head = page_bindings(pfn);
     b->page_next = *head;
+    b->page_pprev = head;
+    if (*head)
+        (*head)->page_pprev = &b->page_next;
     *head = b;
+    *slot = b;
     page_ref(pfn);
     return 0;
 }
@@ -110,10 +121,10 @@ bool bind_unmap(struct env *e, vaddr_t va)
     paddr_t pa;
     if (vm_unmap(e->vm, va, &pa) < 0)
         return false;
-    struct binding **bp = find(e, va, pa / PAGE_SIZE);
-    if (!bp)
+    struct binding *b = find(e, va);
+    if (!b || b->pfn != pa / PAGE_SIZE)
         panic("bind_unmap: mapping at %lx without a binding", va);
-    binding_free(bp, true);
+    binding_free(b, true);
     return true;
 }
 
@@ -122,10 +133,10 @@ int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
     paddr_t pa;
     if (vm_lookup(e->vm, va, &pa, NULL) < 0)
         return -E_NOENT;
-    struct binding **bp = find(e, va, pa / PAGE_SIZE);
-    if (!bp)
+    struct binding *b = find(e, va);
+    if (!b)
         return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
-    if ((prot & VM_PROT_WRITE) && !(*bp)->may_write)
+    if ((prot & VM_PROT_WRITE) && !b->may_write)
         return -E_PERM;
     return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot));
 }
@@ -137,14 +148,14 @@ void bind_release_cap(struct cap *c)
         paddr_t pa;
         if (vm_unmap(b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("bind_release_cap: binding %lx not in its page table", b->va);
-        binding_free(find(b->env, b->va, b->pfn), true);
+        binding_free(b, true);
     }
 }
 
 void bind_drop_space_entry(void *env, vaddr_t va, paddr_t pa)
 {
-    struct binding **bp = find(env, va, pa / PAGE_SIZE);
-    if (!bp)
+    struct binding *b = find(env, va);
+    if (!b || b->pfn != pa / PAGE_SIZE)
         panic("bind_drop_space_entry: mapping at %lx without a binding", va);
-    binding_free(bp, true);
+    binding_free(b, true);
 }

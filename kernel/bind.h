@@ -21,6 +21,7 @@ struct binding {
     bool may_write;             /* the most page_protect may grant (bind.c) */
     struct binding *cap_next, *cap_prev;    /* list in cap->bindings */
     struct binding *page_next;              /* list in page_bindings(pfn) */
+    struct binding **page_pprev;            /* the pointer to it in that list */
 };
 
 /* Map page `index` of page capability c at va in e with VM_PROT_* prot,

@@ -13,6 +13,7 @@
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"
+#include "bind_index.h"
 #include "boot_info.h"
 #include "console.h"
 #include "elf_load.h"
@@ -350,6 +351,7 @@ static void env_teardown(struct env *e)
         cap_table_destroy(&e->caps);    /* pages, children, bindings it authorised */
     if (e->vm == &e->vm_own && e->vm_own.root)
         vm_space_destroy(e->vm, bind_drop_space_entry, e);
+    bind_index_destroy(e);
     if (e->space_owner)
         e->space_owner->vcpus--;
     if (e->info_pa)

@@ -90,6 +90,7 @@ struct env {
     uint64_t quota;             /* pages it may be charged for */
     uint64_t held;              /* pages charged now (user pages + its kernel pages) */
     uint64_t nbindings;         /* binding records in its address space */
+    void **bind_index;          /* its bindings by virtual address (bind_index.c) */
     struct vn_envinfo *info;    /* exposed read-only at VN_ENVINFO */
     paddr_t info_pa;
     struct env_upcall upcall[UPCALL_COUNT];

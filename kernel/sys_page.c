@@ -7,6 +7,7 @@
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"
+#include "bind_index.h"
 #include "env.h"
 #include "klib.h"
 #include "page_meta.h"
@@ -112,8 +113,8 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
             return r;
         if (m->index >= c->count)
             return -E_RANGE;
-        if (m->va >> 21 != last_region && !vm_table_present(t->vm, m->va))
-            worst += 3;
+        if (m->va >> 21 != last_region)
+            worst += (vm_table_present(t->vm, m->va) ? 0 : 3) + bind_index_missing(t, m->va);
         last_region = m->va >> 21;
     }
     if (t->held + worst > t->quota)

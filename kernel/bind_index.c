@@ -1,0 +1,72 @@
+/*
+ * Index of an address space's bindings by virtual address (see
+ * bind_index.h).  Pages come from vm_table_alloc, so they are zeroed and
+ * charged to the owner like page tables.
+ */
+#include <veneer/errors.h>
+#include "bind_index.h"
+#include "env.h"
+#include "pmem.h"
+#include "vm.h"
+
+#define LEVELS 4
+#define SLOTS  512
+
+static unsigned slot_of(vaddr_t va, int level)
+{
+    return (unsigned)(va >> (12 + 9 * level)) & (SLOTS - 1);
+}
+
+struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *err)
+{
+    void **node = e->bind_index;
+    if (!node) {
+        paddr_t pa;
+        if (!create || !(pa = vm_table_alloc(e))) {
+            if (err)
+                *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
+            return NULL;
+        }
+        node = e->bind_index = P2V(pa);
+    }
+    for (int level = LEVELS - 1; level > 0; level--) {
+        void **next = &node[slot_of(va, level)];
+        if (!*next) {
+            paddr_t pa;
+            if (!create || !(pa = vm_table_alloc(e))) {
+                if (err)
+                    *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
+                return NULL;
+            }
+            *next = P2V(pa);
+        }
+        node = *next;
+    }
+    return (struct binding **)&node[slot_of(va, 0)];
+}
+
+unsigned bind_index_missing(struct env *e, vaddr_t va)
+{
+    void **node = e->bind_index;
+    unsigned missing = LEVELS;
+    for (int level = LEVELS - 1; node && level >= 0; level--) {
+        missing--;
+        node = level ? node[slot_of(va, level)] : NULL;
+    }
+    return missing;
+}
+
+static void destroy(struct env *e, void **node, int level)
+{
+    for (unsigned i = 0; level > 0 && i < SLOTS; i++)
+        if (node[i])
+            destroy(e, node[i], level - 1);
+    vm_table_free(e, V2P(node));
+}
+
+void bind_index_destroy(struct env *e)
+{
+    if (e->bind_index)
+        destroy(e, e->bind_index, LEVELS - 1);
+    e->bind_index = NULL;
+}

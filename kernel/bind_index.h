@@ -1,0 +1,28 @@
+/*
+ * The bindings of an address space indexed by virtual address, so that
+ * finding the binding of (space, va) costs four steps however many times
+ * its frame is mapped elsewhere.  A radix tree of pointer pages over user
+ * virtual addresses, shaped like the page tables (four levels of 512
+ * slots, VA bits 47..12), its pages charged to the space's owner as page
+ * tables are and freed with the address space.
+ *
+ *   root[va 47..39] -> node[38..30] -> node[29..21] -> leaf[20..12] -> struct binding *
+ */
+#ifndef KERNEL_BIND_INDEX_H
+#define KERNEL_BIND_INDEX_H
+
+#include "types.h"
+
+struct env;
+struct binding;
+
+/* The slot of va in e's index, or NULL if its leaf does not exist; with
+ * `create`, make the missing pages first (charged to e).  Errors (*err,
+ * with NULL): -E_QUOTA, -E_NOMEM. */
+struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *err);
+/* Pages that bind_index_slot(e, va, true) would have to make (0..4). */
+unsigned bind_index_missing(struct env *e, vaddr_t va);
+/* Free every index page of e (its bindings are already gone). */
+void bind_index_destroy(struct env *e);
+
+#endif
