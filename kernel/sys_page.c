@@ -150,8 +150,10 @@ long sys_page_unmap(capref_t env, uint64_t va, size_t npages)
     if (!range_ok(va, npages))
         return -E_INVAL;
     long removed = 0;
+    vm_flush_batch_begin(t->vm);
     for (size_t i = 0; i < npages; i++)
         removed += bind_unmap(t, va + i * PAGE_SIZE);
+    vm_flush_batch_end(t->vm);
     return removed;
 }
 
@@ -168,7 +170,9 @@ long sys_page_protect(capref_t env, uint64_t va, size_t npages, unsigned prot)
     for (size_t i = 0; i < npages; i++)
         if ((r = bind_protect(t, va + i * PAGE_SIZE, prot, true)) < 0)
             return r;
+    vm_flush_batch_begin(t->vm);
     for (size_t i = 0; i < npages; i++)
         bind_protect(t, va + i * PAGE_SIZE, prot, false);
+    vm_flush_batch_end(t->vm);
     return 0;
 }

@@ -12,11 +12,15 @@
 #define VM_WRITE 0x1u   /* writable */
 #define VM_EXEC  0x2u   /* executable (otherwise NX) */
 #define VM_USER  0x4u   /* accessible from user mode */
+#define VM_BATCH_VAS 8  /* beyond this many, a batch ends in a full flush */
 
 struct vm_space {
     paddr_t root;       /* top-level page table (PML4 on x86_64) */
     void *owner;        /* environment charged for the page tables */
     uint64_t cpus;      /* CPUs that may cache its translations (BKL) */
+    unsigned batching;  /* inside vm_flush_batch: other CPUs' flushes wait (BKL) */
+    unsigned nbatched;  /* translations changed in the batch */
+    vaddr_t batched[VM_BATCH_VAS];  /* the first of them */
 };
 
 /* Page-table pages of an address space are charged to its owner (env.c).
@@ -59,6 +63,13 @@ int vm_kernel_rights(vaddr_t va);
 bool vm_table_present(struct vm_space *s, vaddr_t va);
 /* Translate va; returns 0 and fills pa/rights, or -E_NOENT if unmapped. */
 int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights);
+/* Batch the other CPUs' TLB flushes of s over many changes: between
+ * begin and end, changes are flushed on this CPU only; end makes every
+ * other CPU drop them at once (one shootdown, of the few addresses or of
+ * everything).  Nothing may be allocated in between, since frames a batch
+ * freed may still be cached elsewhere until its end. */
+void vm_flush_batch_begin(struct vm_space *s);
+void vm_flush_batch_end(struct vm_space *s);
 /* Make s the current address space on this CPU. */
 void vm_activate(struct vm_space *s);
 /* Switch this CPU to the kernel's tables (idle, or s is going away). */

@@ -165,7 +165,31 @@ static void flush(struct vm_space *s, vaddr_t va)
     struct percpu *c = this_cpu();
     if (c->loaded_vm == s)
         invlpg(va);
+    if (s->batching) {
+        if (s->nbatched < VM_BATCH_VAS)
+            s->batched[s->nbatched] = va;
+        s->nbatched++;
+        return;
+    }
     tlb_shootdown(s->cpus & ~(1ul << c->id), va);
+}
+
+void vm_flush_batch_begin(struct vm_space *s)
+{
+    s->batching++;
+}
+
+void vm_flush_batch_end(struct vm_space *s)
+{
+    if (--s->batching)
+        return;
+    uint64_t others = s->cpus & ~(1ul << this_cpu()->id);
+    if (s->nbatched > VM_BATCH_VAS)
+        tlb_shootdown(others, TLB_FLUSH_ALL);
+    else
+        for (unsigned i = 0; i < s->nbatched; i++)
+            tlb_shootdown(others, s->batched[i]);
+    s->nbatched = 0;
 }
 
 int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa)
@@ -189,6 +213,7 @@ int vm_space_init(struct vm_space *s, void *owner, paddr_t envinfo_pa)
     s->root = t[0];
     s->owner = owner;
     s->cpus = 0;
+    s->batching = s->nbatched = 0;
     return 0;
 }
 
