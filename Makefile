@@ -1,5 +1,6 @@
 # Veneer build: `make` builds everything under build/; see README.md.
 #   make run | test [T=name] | gdb | iso | docs | fuzz | bench | bench-smoke | clean
+#   MACHINE=pc on any of them boots the i440FX PC instead of q35 with the IOMMU.
 # Host packages are checked (and installed when root) by tools/setup-host.sh.
 
 BUILD   ?= build
@@ -26,10 +27,24 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 	-Iinclude -Ikernel -MMD -MP
 
 # ---------------------------------------------------------------- QEMU
+# The machine: MACHINE=q35 (default) is the PCIe chipset with ECAM and an
+# emulated Intel IOMMU (VT-d) with interrupt remapping, in xAPIC format
+# (QEMU 7.2 refuses eim under TCG); kernel-irqchip=split is a KVM setting
+# the IOMMU asks for, which TCG ignores.  MACHINE=pc is the i440FX PC: PCI
+# through the 0xcf8 ports only, no IOMMU.  A test picks one with machine=.
+MACHINE   ?= q35
+QEMU_MACHINE_q35 := -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on
+QEMU_MACHINE_pc  := -machine pc
+QEMU_MACHINE := $(QEMU_MACHINE_$(MACHINE))
+ifeq ($(QEMU_MACHINE),)
+$(error MACHINE=$(MACHINE): the machines are q35 and pc)
+endif
 QEMU_MEM  ?= 256M
 QEMU_SMP  ?= 2
-QEMU_BASE := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot \
+# QEMU_COMMON is everything but the machine; QEMU_BASE adds it.
+QEMU_COMMON := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMU_BASE := $(QEMU_COMMON) $(QEMU_MACHINE)
 QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 	-initrd $(BUILD)/initrd.var
 CMDLINE   ?= quiet init=posix
@@ -217,7 +232,9 @@ gdb: all
 	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic -S -gdb tcp::1234
 
 test: all iso fuzz-kernel bench-smoke
-	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_BASE)" BUILD=$(BUILD) tests/run.sh $(T)
+	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_COMMON)" QEMU_MACHINE="$(QEMU_MACHINE)" \
+		QEMU_MACHINE_q35="$(QEMU_MACHINE_q35)" QEMU_MACHINE_pc="$(QEMU_MACHINE_pc)" \
+		BUILD=$(BUILD) tests/run.sh $(T)
 
 # The fuzzing kernel: same sources, with the syscall trace ring and the
 # periodic invariant audit (VENEER_FUZZ), built under $(BUILD)/fuzz.

@@ -11,11 +11,16 @@
 #        boot      kernel (default: -kernel PVH) | iso-bios | iso-uefi
 #        kernel    kernel image under $BUILD (default kernel.elf; fuzz/kernel.elf
 #                  is the fuzzing build with invariant audits)
-#        qemu_extra extra QEMU arguments
+#        machine   q35 | pc: the machine to boot (default: make's MACHINE,
+#                  itself q35 with the IOMMU unless MACHINE=pc)
+#        qemu_extra extra QEMU arguments (devices, drives; a test may create
+#                  files under $BUILD for them: the .t is sourced)
 #        input     bash code whose output is typed on the serial console
 #                  (use sleeps to pace it); the console is then stdio
 #        expect_file a file the serial output between the lines ==begin==
 #                  and ==end== must equal exactly (carriage returns dropped)
+# QEMU_BASE (everything but the machine), QEMU_MACHINE (the default
+# machine's arguments) and QEMU_MACHINE_<name> come from the Makefile.
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
 # its tail printed on failure.  Ends with "N passed, N failed".
 set -u
@@ -59,10 +64,15 @@ run_qemu_test() {
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
-    kernel=kernel.elf
+    kernel=kernel.elf; machine=""
     # shellcheck disable=SC1090
     source "$file"
-    local bootargs
+    local bootargs margs=${QEMU_MACHINE:-} mvar
+    if [ -n "$machine" ]; then
+        mvar=QEMU_MACHINE_$machine
+        margs=${!mvar:-}
+        [ -n "$margs" ] || { report "$name" 1 0 "unknown machine=$machine"; return; }
+    fi
     case $boot in
         kernel)   bootargs="-bios /usr/share/qemu/qboot.rom -kernel $BUILD/$kernel -initrd $BUILD/initrd.var" ;;
         iso-bios) bootargs="-cdrom $BUILD/veneer.iso" ;;
@@ -72,15 +82,15 @@ run_qemu_test() {
     t0=$(now)
     # shellcheck disable=SC2086
     if [ -n "$input" ]; then
-        ( eval "$input" ) | timeout "$timeout" $QEMU $QEMU_BASE $bootargs -append "$cmdline" -display none \
+        ( eval "$input" ) | timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial stdio $qemu_extra > "$log" 2> "$log.qemu"
         code=${PIPESTATUS[1]}
     elif [ "$boot" = kernel ]; then
-        timeout "$timeout" $QEMU $QEMU_BASE $bootargs -append "$cmdline" -display none \
+        timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
         code=$?
     else
-        timeout "$timeout" $QEMU $QEMU_BASE $bootargs -display none \
+        timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
         code=$?
     fi
