@@ -14,6 +14,7 @@
 #include "ktest.h"
 #include "panic.h"
 #include "page_meta.h"
+#include "pci.h"
 #include "pmem.h"
 #include "sched.h"
 #include "vm.h"
@@ -133,6 +134,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     env_init();                                     /* capability hooks */
     smp_boot();                                     /* local APICs, timer, the other CPUs */
     clock_expose();                                 /* TSC calibration for libOS clocks */
+    pci_init();                                     /* ACPI device tables, PCI functions: the inventory */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
     audit_init();                                   /* invariant audits (fuzzing builds) */

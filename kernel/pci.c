@@ -1,0 +1,284 @@
+/*
+ * PCI enumeration: every function of every device on every bus reachable
+ * from each segment's root bus through bridges, recorded once at boot in
+ * a fixed table (see pci.h).  Nothing here is configured: bus numbers and
+ * BAR addresses are the firmware's, and a bridge it left unnumbered is
+ * reported and not scanned.
+ *
+ * Config space is device-controlled input, so every walk is bounded: the
+ * bus recursion by PCI_MAX_DEPTH and a bitmap of buses already scanned
+ * (a bridge whose secondary bus is not above its own, outside the
+ * segment or already seen is not followed), each capability list by
+ * PCI_MAX_CAPS entries and legal offsets, and the table by PCI_MAX_FUNCS
+ * (functions beyond it are counted and refused).
+ *
+ * BARs are sized the standard way: with the function's I/O and memory
+ * decoding off, write all ones, read back which address bits stick,
+ * restore; the lowest writable address bit is the size.  Host bridges
+ * keep decoding on (turning it off may cut the CPU off from memory).
+ */
+#include "console.h"
+#include "klib.h"
+#include "pci.h"
+
+#define CFG_VENDOR    0x00
+#define CFG_COMMAND   0x04
+#define CFG_STATUS    0x06
+#define CFG_REVISION  0x08
+#define CFG_HEADER    0x0e
+#define CFG_BAR0      0x10
+#define CFG_BUSES     0x18      /* bridges: primary, secondary, subordinate */
+#define CFG_CAPS      0x34
+#define CFG_CAPS_CB   0x14      /* CardBus bridges */
+#define CFG_IRQ_LINE  0x3c
+#define CFG_IRQ_PIN   0x3d
+
+#define CMD_IO          0x1
+#define CMD_MEM         0x2
+#define STATUS_CAPS     0x10
+#define HEADER_MULTI    0x80
+
+#define CAP_ID_PM     0x01
+#define CAP_ID_MSI    0x05
+#define CAP_ID_VENDOR 0x09
+#define CAP_ID_PCIE   0x10
+#define CAP_ID_MSIX   0x11
+#define EXT_ID_AER    0x0001
+#define EXT_ID_ACS    0x000d
+#define EXT_ID_ARI    0x000e
+#define EXT_ID_SRIOV  0x0010
+#define EXT_BASE      0x100
+
+static struct {
+    unsigned n;                         /* functions recorded */
+    unsigned refused;                   /* functions found with the table full */
+    unsigned buses;                     /* buses scanned */
+    uint64_t seen[4];                   /* buses scanned in the current segment */
+    struct pci_func f[PCI_MAX_FUNCS];
+} pci;                                  /* written at boot (kernel lock), read-only after */
+
+/* Size the BARs of f (f->nbars slots). */
+static void bars_size(struct pci_func *f)
+{
+    pci_addr_t a = f->addr;
+    uint16_t cmd = pci_cfg_read16(a, CFG_COMMAND);
+    bool host = f->class == 0x06 && f->subclass == 0x00;
+    if (!host && (cmd & (CMD_IO | CMD_MEM)))
+        pci_cfg_write16(a, CFG_COMMAND, cmd & ~(CMD_IO | CMD_MEM));
+    for (unsigned i = 0; i < f->nbars; i++) {
+        unsigned off = CFG_BAR0 + 4 * i;
+        uint32_t lo = pci_cfg_read32(a, off);
+        pci_cfg_write32(a, off, 0xffffffff);
+        uint32_t mlo = pci_cfg_read32(a, off);
+        pci_cfg_write32(a, off, lo);
+        struct pci_bar *b = &f->bar[i];
+        uint64_t mask;
+        if (lo & 1) {
+            b->flags = PCI_BAR_IO;
+            b->base = lo & ~3u;
+            mask = mlo & ~3u;
+        } else {
+            b->flags = (lo & 8) ? PCI_BAR_PREFETCH : 0;
+            b->base = lo & ~0xfu;
+            mask = mlo & ~0xfu;
+            if (((lo >> 1) & 3) == 2) {
+                if (i + 1 == f->nbars) {        /* a 64-bit BAR in the last slot: broken */
+                    *b = (struct pci_bar){0};
+                    break;
+                }
+                uint32_t hi = pci_cfg_read32(a, off + 4);
+                pci_cfg_write32(a, off + 4, 0xffffffff);
+                uint32_t mhi = pci_cfg_read32(a, off + 4);
+                pci_cfg_write32(a, off + 4, hi);
+                b->flags |= PCI_BAR_MEM64;
+                b->base |= (uint64_t)hi << 32;
+                mask |= (uint64_t)mhi << 32;
+                i++;                            /* the next slot is the upper half */
+            }
+        }
+        b->size = mask & -mask;
+        if (!b->size)
+            *b = (struct pci_bar){0};
+    }
+    if (!host && (cmd & (CMD_IO | CMD_MEM)))
+        pci_cfg_write16(a, CFG_COMMAND, cmd);
+}
+
+/* The capability list in the first 256 bytes. */
+static void caps_walk(struct pci_func *f)
+{
+    pci_addr_t a = f->addr;
+    if (!(pci_cfg_read16(a, CFG_STATUS) & STATUS_CAPS) || f->header > PCI_HDR_CARDBUS)
+        return;
+    unsigned ptr = pci_cfg_read8(a, f->header == PCI_HDR_CARDBUS ? CFG_CAPS_CB : CFG_CAPS) & 0xfc;
+    for (unsigned n = 0; ptr; n++) {
+        if (ptr < 0x40 || n == PCI_MAX_CAPS) {
+            f->caps |= PCI_CAP_BROKEN;
+            return;
+        }
+        uint8_t id = pci_cfg_read8(a, ptr);
+        unsigned next = pci_cfg_read8(a, ptr + 1) & 0xfc;
+        if (id == CAP_ID_PM && !f->pm_off) {
+            f->caps |= PCI_CAP_PM;
+            f->pm_off = (uint8_t)ptr;
+        } else if (id == CAP_ID_MSI && !f->msi_off) {
+            f->caps |= PCI_CAP_MSI;
+            f->msi_off = (uint8_t)ptr;
+            f->msi_ctrl = pci_cfg_read16(a, ptr + 2);
+        } else if (id == CAP_ID_MSIX && !f->msix_off) {
+            f->caps |= PCI_CAP_MSIX;
+            f->msix_off = (uint8_t)ptr;
+            f->msix_size = (pci_cfg_read16(a, ptr + 2) & 0x7ff) + 1;
+            uint32_t table = pci_cfg_read32(a, ptr + 4), pba = pci_cfg_read32(a, ptr + 8);
+            f->msix_table_bar = table & 7;
+            f->msix_table_off = table & ~7u;
+            f->msix_pba_bar = pba & 7;
+            f->msix_pba_off = pba & ~7u;
+        } else if (id == CAP_ID_PCIE && !f->pcie_off) {
+            f->caps |= PCI_CAP_PCIE;
+            f->pcie_off = (uint8_t)ptr;
+            f->pcie_type = (pci_cfg_read16(a, ptr + 2) >> 4) & 0xf;
+            f->flr = (pci_cfg_read32(a, ptr + 4) >> 28) & 1;
+        } else if (id == CAP_ID_VENDOR) {
+            f->caps |= PCI_CAP_VENDOR;
+        } else if (id != CAP_ID_PM && id != CAP_ID_MSI && id != CAP_ID_MSIX && id != CAP_ID_PCIE) {
+            f->caps |= PCI_CAP_OTHER;
+        }
+        ptr = next;
+    }
+}
+
+/* The extended capability list from 0x100 (PCIe functions under ECAM). */
+static void ext_caps_walk(struct pci_func *f)
+{
+    pci_addr_t a = f->addr;
+    unsigned off = EXT_BASE;
+    for (unsigned n = 0; off; n++) {
+        if (off < EXT_BASE || n == PCI_MAX_CAPS) {
+            f->caps |= PCI_CAP_BROKEN;
+            return;
+        }
+        uint32_t h = pci_cfg_read32(a, off);
+        if (h == 0 || h == 0xffffffff)
+            return;
+        uint16_t id = h & 0xffff;
+        if (id == EXT_ID_SRIOV && !f->sriov_off) {
+            f->caps |= PCI_CAP_SRIOV;
+            f->sriov_off = (uint16_t)off;
+            f->sriov_total_vfs = pci_cfg_read16(a, off + 0x0e);
+            f->sriov_vf_offset = pci_cfg_read16(a, off + 0x14);
+            f->sriov_vf_stride = pci_cfg_read16(a, off + 0x16);
+            f->sriov_vf_device = pci_cfg_read16(a, off + 0x1a);
+        } else if (id == EXT_ID_ARI) {
+            f->caps |= PCI_CAP_ARI;
+        } else if (id == EXT_ID_AER) {
+            f->caps |= PCI_CAP_AER;
+        } else if (id == EXT_ID_ACS) {
+            f->caps |= PCI_CAP_ACS;
+        } else if (id != EXT_ID_SRIOV) {
+            f->caps |= PCI_CAP_OTHER;
+        }
+        off = (h >> 20) & 0xffc;
+    }
+}
+
+/* Record the function at a (present: its vendor id is not all ones or 0);
+ * NULL if the table is full. */
+static struct pci_func *func_record(pci_addr_t a, bool ecam)
+{
+    if (pci.n == PCI_MAX_FUNCS) {
+        pci.refused++;
+        return NULL;
+    }
+    struct pci_func *f = &pci.f[pci.n++];
+    uint32_t id = pci_cfg_read32(a, CFG_VENDOR), cls = pci_cfg_read32(a, CFG_REVISION);
+    *f = (struct pci_func){
+        .addr = a, .vendor = id & 0xffff, .device = id >> 16,
+        .class = cls >> 24, .subclass = (cls >> 16) & 0xff, .progif = (cls >> 8) & 0xff, .revision = cls & 0xff,
+        .header = pci_cfg_read8(a, CFG_HEADER) & 0x7f,
+        .irq_line = pci_cfg_read8(a, CFG_IRQ_LINE), .irq_pin = pci_cfg_read8(a, CFG_IRQ_PIN),
+    };
+    if (f->irq_pin > 4)
+        f->irq_pin = 0;
+    f->nbars = f->header == PCI_HDR_NORMAL ? 6 : f->header == PCI_HDR_BRIDGE ? 2 : 0;
+    if (f->header == PCI_HDR_BRIDGE) {
+        f->sec_bus = pci_cfg_read8(a, CFG_BUSES + 1);
+        f->sub_bus = pci_cfg_read8(a, CFG_BUSES + 2);
+    }
+    bars_size(f);
+    caps_walk(f);
+    if (ecam && (f->caps & PCI_CAP_PCIE))
+        ext_caps_walk(f);
+    return f;
+}
+
+static bool bus_seen(unsigned bus)
+{
+    return pci.seen[bus / 64] & (1ul << (bus % 64));
+}
+
+/* Scan bus (depth bridges below the root) and the buses behind its bridges. */
+static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
+{
+    pci.seen[bus / 64] |= 1ul << (bus % 64);
+    pci.buses++;
+    for (unsigned dev = 0; dev < 32; dev++) {
+        for (unsigned fn = 0; fn < 8; fn++) {
+            pci_addr_t a = PCI_ADDR(s->seg, bus, dev, fn);
+            uint16_t vendor = pci_cfg_read16(a, CFG_VENDOR);
+            if (vendor == 0xffff || vendor == 0) {
+                if (fn == 0)
+                    break;              /* no function 0: no device */
+                continue;
+            }
+            uint8_t header = pci_cfg_read8(a, CFG_HEADER);
+            func_record(a, s->ecam);
+            if ((header & 0x7f) == PCI_HDR_BRIDGE) {
+                unsigned sec = pci_cfg_read8(a, CFG_BUSES + 1), sub = pci_cfg_read8(a, CFG_BUSES + 2);
+                if (sec > bus && sec <= s->bus_end && sub >= sec && !bus_seen(sec) && depth < PCI_MAX_DEPTH)
+                    bus_scan(s, sec, depth + 1);
+            }
+            if (fn == 0 && !(header & HEADER_MULTI))
+                break;
+        }
+    }
+}
+
+unsigned pci_enumerate(const struct pci_platform *p)
+{
+    pci.n = pci.refused = pci.buses = 0;
+    for (unsigned i = 0; i < p->nseg && i < PCI_MAX_SEGMENTS; i++) {
+        memset(pci.seen, 0, sizeof(pci.seen));
+        if (p->seg[i].bus_start <= p->seg[i].bus_end)
+            bus_scan(&p->seg[i], p->seg[i].bus_start, 0);
+    }
+    return pci.n;
+}
+
+unsigned pci_func_count(void)
+{
+    return pci.n;
+}
+
+const struct pci_func *pci_func_get(unsigned i)
+{
+    return i < pci.n ? &pci.f[i] : NULL;
+}
+
+unsigned pci_funcs_refused(void)
+{
+    return pci.refused;
+}
+
+void pci_init(void)
+{
+    struct pci_platform p;
+    pci_platform_init(&p);
+    if (p.iommus)
+        kprintf("iommu: %u remapping unit%s, not programmed yet: no device may be handed to user space for DMA\n",
+                p.iommus, p.iommus > 1 ? "s" : "");
+    else
+        kprintf("iommu: none: no device may be handed to user space for DMA\n");
+    pci_enumerate(&p);
+    pci_print_inventory();
+}

@@ -1,0 +1,126 @@
+/*
+ * PCI: the functions found at boot and what each offers.  pci_init()
+ * asks the machine layer how config space is reached (segments, their bus
+ * ranges, whether the extended space above 0x100 is there) and walks
+ * every bus reachable from the root buses through bridges, recording each
+ * function in a fixed table: its identity, header type, sized BARs,
+ * interrupt pin and line, and its capabilities.  The table is written
+ * once, under the kernel lock at boot, and read-only after.
+ *
+ * A function is named by a pci_addr_t: segment << 16 | bus << 8 |
+ * device << 3 | function; the low 16 bits are its requester id, the name
+ * the IOMMU knows it by.
+ */
+#ifndef KERNEL_PCI_H
+#define KERNEL_PCI_H
+
+#include "types.h"
+
+typedef uint32_t pci_addr_t;
+#define PCI_ADDR(seg, bus, dev, fn) \
+    ((pci_addr_t)(seg) << 16 | (pci_addr_t)(bus) << 8 | (pci_addr_t)(dev) << 3 | (pci_addr_t)(fn))
+#define PCI_SEG(a) ((a) >> 16)
+#define PCI_BUS(a) (((a) >> 8) & 0xff)
+#define PCI_DEV(a) (((a) >> 3) & 0x1f)
+#define PCI_FN(a)  ((a) & 7)
+
+#define PCI_MAX_FUNCS    64     /* functions recorded; more are counted and refused */
+#define PCI_MAX_SEGMENTS 4
+#define PCI_MAX_DEPTH    16     /* bridges between a root bus and the deepest bus scanned */
+#define PCI_MAX_CAPS     48     /* entries walked per capability list (lists can be cyclic) */
+
+/* ---- the machine layer (kernel/arch/<arch>/pci_cfg.c) */
+
+struct pci_segment {
+    uint16_t seg;
+    uint8_t bus_start, bus_end; /* root bus, last bus */
+    bool ecam;                  /* offsets 0x100-0xfff (extended capabilities) reachable */
+};
+
+struct pci_platform {
+    unsigned nseg;
+    struct pci_segment seg[PCI_MAX_SEGMENTS];
+    unsigned iommus;            /* IOMMU units that can confine DMA (0: none) */
+};
+
+/* Find how config space is reached (printing what the firmware described:
+ * interrupt controllers, ECAM windows, IOMMU units) and fill p. */
+void pci_platform_init(struct pci_platform *p);
+/* Config space of function a at off, width 1, 2 or 4 bytes (off aligned
+ * to it).  Absent functions and unreachable offsets read as all ones;
+ * writes to them are dropped.  Callers hold the kernel lock. */
+uint32_t pci_cfg_read(pci_addr_t a, unsigned off, unsigned width);
+void pci_cfg_write(pci_addr_t a, unsigned off, unsigned width, uint32_t v);
+
+static inline uint8_t pci_cfg_read8(pci_addr_t a, unsigned off) { return (uint8_t)pci_cfg_read(a, off, 1); }
+static inline uint16_t pci_cfg_read16(pci_addr_t a, unsigned off) { return (uint16_t)pci_cfg_read(a, off, 2); }
+static inline uint32_t pci_cfg_read32(pci_addr_t a, unsigned off) { return pci_cfg_read(a, off, 4); }
+static inline void pci_cfg_write8(pci_addr_t a, unsigned off, uint8_t v) { pci_cfg_write(a, off, 1, v); }
+static inline void pci_cfg_write16(pci_addr_t a, unsigned off, uint16_t v) { pci_cfg_write(a, off, 2, v); }
+static inline void pci_cfg_write32(pci_addr_t a, unsigned off, uint32_t v) { pci_cfg_write(a, off, 4, v); }
+
+/* ---- what enumeration records */
+
+#define PCI_BAR_IO       0x1    /* I/O ports (else memory) */
+#define PCI_BAR_MEM64    0x2    /* 64-bit memory BAR: uses the next BAR slot too */
+#define PCI_BAR_PREFETCH 0x4
+
+struct pci_bar {
+    uint64_t base;              /* as the firmware left it (0: unassigned) */
+    uint64_t size;              /* 0: not implemented */
+    uint8_t flags;              /* PCI_BAR_* */
+};
+
+/* Capabilities seen (bits of pci_func.caps). */
+#define PCI_CAP_PM     (1u << 0)
+#define PCI_CAP_MSI    (1u << 1)
+#define PCI_CAP_MSIX   (1u << 2)
+#define PCI_CAP_PCIE   (1u << 3)
+#define PCI_CAP_VENDOR (1u << 4)
+#define PCI_CAP_SRIOV  (1u << 5)    /* extended */
+#define PCI_CAP_ARI    (1u << 6)    /* extended */
+#define PCI_CAP_AER    (1u << 7)    /* extended */
+#define PCI_CAP_ACS    (1u << 8)    /* extended */
+#define PCI_CAP_OTHER  (1u << 9)    /* some capability not named above */
+#define PCI_CAP_BROKEN (1u << 10)   /* a list was cut short: cyclic, too long or out of range */
+
+#define PCI_HDR_NORMAL  0
+#define PCI_HDR_BRIDGE  1
+#define PCI_HDR_CARDBUS 2
+
+struct pci_func {
+    pci_addr_t addr;
+    uint16_t vendor, device;
+    uint8_t class, subclass, progif, revision;
+    uint8_t header;             /* PCI_HDR_*, without the multi-function bit */
+    uint8_t irq_pin;            /* 0 none, 1-4 INTA-INTD */
+    uint8_t irq_line;           /* as the firmware routed it (0xff: none) */
+    uint8_t sec_bus, sub_bus;   /* bridges: secondary and subordinate bus (0: unassigned) */
+    uint8_t nbars;              /* BAR slots of this header type (6, 2 or 0) */
+    struct pci_bar bar[6];
+    uint32_t caps;              /* PCI_CAP_* */
+    uint8_t pm_off, msi_off, msix_off, pcie_off;    /* capability offsets (0: absent) */
+    uint16_t msi_ctrl;          /* MSI message control: 64-bit (bit 7), per-vector mask (8), log2 vectors (3:1) */
+    uint16_t msix_size;         /* MSI-X table entries */
+    uint8_t msix_table_bar, msix_pba_bar;
+    uint32_t msix_table_off, msix_pba_off;  /* offsets into those BARs */
+    uint8_t pcie_type;          /* PCIe device/port type (capability bits 7:4) */
+    bool flr;                   /* PCIe function-level reset offered */
+    uint16_t sriov_off;         /* SR-IOV extended capability offset (0: absent) */
+    uint16_t sriov_total_vfs, sriov_vf_offset, sriov_vf_stride, sriov_vf_device;
+};
+
+/* Boot: platform, enumeration, inventory (one line per function). */
+void pci_init(void);
+/* Walk every segment of p and fill the function table; returns how many
+ * functions were recorded (the table is reset first). */
+unsigned pci_enumerate(const struct pci_platform *p);
+/* Print the table, one lspci-like line per function. */
+void pci_print_inventory(void);
+/* The recorded functions: count, and the i'th (NULL past the end). */
+unsigned pci_func_count(void);
+const struct pci_func *pci_func_get(unsigned i);
+/* Functions seen but not recorded because the table was full. */
+unsigned pci_funcs_refused(void);
+
+#endif
