@@ -1,0 +1,31 @@
+# The boot inventory on q35 with the IOMMU (the default machine, named so
+# that MACHINE=pc does not change it): ACPI's I/O APIC, ECAM window and
+# DMAR unit (fed90000, interrupt remapping, explicit device scopes), then
+# every PCI function, with sized BARs and capabilities: edu (MSI),
+# pci-testdev, a PCIe root port and the virtio-net behind it (modern only,
+# DMA through the IOMMU, MSI-X), and an NVMe controller with SR-IOV (2 VFs,
+# from the extended capabilities).  The NIC has no netdev: no network.
+machine=q35
+truncate -s 1M "$BUILD/pci_nvme.img"
+qemu_extra="-nic none -device edu,addr=2 -device pci-testdev,addr=3
+ -device pcie-root-port,id=rp1,chassis=1,addr=4
+ -device virtio-net-pci,bus=rp1,disable-legacy=on,iommu_platform=on
+ -device nvme-subsys,id=nvsub,nqn=veneer-test
+ -device nvme,id=nvme0,serial=veneer0,subsys=nvsub,addr=5,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=8
+ -drive file=$BUILD/pci_nvme.img,if=none,id=nvd1,format=raw -device nvme-ns,bus=nvme0,drive=nvd1,nsid=1"
+expect=("ioapic: id 0 at fec00000, gsi base 0"
+        "ioapic: isa irq overrides: 0->gsi 2,"
+        "mcfg: segment 0000 buses 00-ff, ecam at b0000000"
+        "dmar: unit at fed90000, segment 0, intremap, 39-bit address width, scopes: ioapic 0 ff:00.0, .*pci 00:02.0, pci 00:03.0, bridge 00:04.0, pci 00:05.0"
+        "dmar: no rmrr"
+        "iommu: 1 remapping unit"
+        "pci 0000:00:00.0 8086:29c0 rev 00 class 0600 \[host bridge\]"
+        "pci 0000:00:02.0 1234:11e8 rev 10 class 00ff .* bars: 0:mem32 [^ ]+/1M caps: msi\(1,64bit\)[[:space:]]*$"
+        "pci 0000:00:03.0 1b36:0005 .* bars: 0:mem32 [^ ]+/4K 1:io [^ ]+/256[[:space:]]*$"
+        "pci 0000:00:04.0 1b36:000c .*\[pci bridge\] buses 01-01 .* caps: msix\(1,bar0\+0,pba bar0\+800\) pcie\(root-port\)"
+        "pci 0000:01:00.0 1af4:1041 rev 01 class 0200 \[ethernet\] .* 4:mem64,pf [^ ]+/16K caps: pm msix\(4,bar1\+0,pba bar1\+800\) pcie\(endpoint,flr\) vendor[[:space:]]*$"
+        "pci 0000:00:05.0 1b36:0010 .*\[nvme\] .* bars: 0:mem64 [^ ]+/16K caps: pm msix\(63,bar0\+2000,pba bar0\+3000\) pcie\(rc-endpoint,flr\) ari sriov\(vfs 2,offset 1,stride 1,vf 1b36:0010\)[[:space:]]*$"
+        "pci 0000:00:1f.0 8086:2918 .*\[isa bridge\]"
+        "pci: 10 functions[[:space:]]*$"
+        "init: hello from user mode" "free pages ([0-9]+) before, \1 after")
+reject=("broken-list" "refused" "acpi: .* ignored" "does not answer" "iommu: none")
