@@ -41,8 +41,9 @@ $(error MACHINE=$(MACHINE): the machines are q35 and pc)
 endif
 QEMU_MEM  ?= 256M
 QEMU_SMP  ?= 2
-# QEMU_COMMON is everything but the machine; QEMU_BASE adds it.
-QEMU_COMMON := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot \
+# QEMU_COMMON is everything but the machine; QEMU_BASE adds it.  -nic none:
+# no default NIC (nor its user-mode network); tests that want a device add it.
+QEMU_COMMON := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 QEMU_BASE := $(QEMU_COMMON) $(QEMU_MACHINE)
 QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
