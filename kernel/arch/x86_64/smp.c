@@ -19,6 +19,10 @@
 
 #define AP_TRAMPOLINE 0x8000
 #define AP_STACK_PAGES 4
+#define AP_START_WAIT_MS 2000   /* an emulator on a loaded host can be slow to start a CPU */
+/* cpus[i].started: the boot CPU and the AP agree on it by compare-and-swap,
+ * so an AP that starts after the boot CPU gave up never runs. */
+enum { AP_WAITING = 0, AP_STARTED = 1, AP_ABANDONED = 2 };
 
 extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_cr3[], ap_tramp_stack[], ap_tramp_entry[], ap_tramp_arg[];
 extern char boot_pml4[];        /* linked at its physical address */
@@ -37,7 +41,11 @@ static void ap_main(uint64_t idx)
     cpu_init_one((unsigned)idx, ap_kstack[idx], ap_ist[idx]);
     lapic_init_cpu();
     cpus[idx].apic_id = lapic_id();
-    __atomic_store_n(&cpus[idx].started, 1, __ATOMIC_RELEASE);
+    uint32_t waiting = AP_WAITING;
+    if (!__atomic_compare_exchange_n(&cpus[idx].started, &waiting, AP_STARTED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        for (;;)
+            __asm__ volatile("cli; hlt");   /* the boot CPU gave up on us: never join */
     kernel_lock();
     sched_run();
 }
@@ -87,12 +95,18 @@ void smp_boot(void)
         udelay(200);
         if (!__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
             lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
-        for (int t = 0; t < 1000 && !__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE); t++)
+        for (int t = 0; t < AP_START_WAIT_MS * 10 && !__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE); t++)
             udelay(100);
-        if (__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
-            ncpus++;
-        else
-            kprintf("smp: CPU with APIC id %u did not start\n", ids[i]);
+        uint32_t waiting = AP_WAITING;
+        if (!__atomic_compare_exchange_n(&cpus[idx].started, &waiting, AP_ABANDONED, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            ncpus++;            /* it started (now or earlier) */
+            continue;
+        }
+        /* Its trampoline data and stack stay its own if it wakes later:
+         * start no more CPUs. */
+        kprintf("smp: CPU with APIC id %u did not start; no more CPUs started\n", ids[i]);
+        break;
     }
     kprintf("smp: %u CPUs\n", ncpus);
 }
