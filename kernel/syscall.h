@@ -15,6 +15,8 @@ void syscall_account(uint64_t num, long result);
  * and audit the kernel's invariants now and then.  No-op otherwise. */
 #ifdef VENEER_FUZZ
 void syscall_trace(uint64_t num, const uint64_t a[6]);
+/* Name of the last syscall CPU cpu entered (for the lock bounds). */
+const char *syscall_trace_current(unsigned cpu);
 #else
 static inline void syscall_trace(uint64_t num, const uint64_t a[6])
 {

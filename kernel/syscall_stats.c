@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "console.h"
 #include "env.h"
+#include "klock.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "syscall.h"
@@ -45,6 +46,20 @@ static struct {
     uint64_t num, a[6];
 } trace[TRACE_LEN];
 static uint64_t trace_next;
+static struct {
+    uint64_t num, a[6];
+} trace_cpu[64];                        /* the last syscall each CPU entered */
+
+static const char *trace_name(uint64_t num)
+{
+    uint64_t n = num - VN_SYSCALL_BASE;
+    return n < syscall_names_count ? syscall_names[n] : "?";
+}
+
+const char *syscall_trace_current(unsigned cpu)
+{
+    return trace_name(trace_cpu[cpu % 64].num);
+}
 
 static const char *const err_names[] = {
 #define ERR(name, value, msg) [value] = #name,
@@ -92,9 +107,16 @@ void syscall_check_resume(struct env *e)
 
 void syscall_trace(uint64_t num, const uint64_t a[6])
 {
+    /* An environment runs on one CPU at a time: the one it entered from. */
     struct env *e = arch_curenv();
+    if (e && e->cpu != (int)cpu_id())
+        panic("FUZZ: env %x (%s) entered %s on cpu %u while it runs on cpu %d", e->id, e->name, trace_name(num),
+              cpu_id(), e->cpu);
     pending[e - envs].id = e->id;
     pending[e - envs].num = num;
+    trace_cpu[cpu_id() % 64].num = num;
+    for (int i = 0; i < 6; i++)
+        trace_cpu[cpu_id() % 64].a[i] = a[i];
     trace[trace_next % TRACE_LEN].num = num;
     for (int i = 0; i < 6; i++)
         trace[trace_next % TRACE_LEN].a[i] = a[i];
@@ -110,6 +132,12 @@ void syscall_trace_dump(void)
         const uint64_t *a = trace[i % TRACE_LEN].a;
         kprintf("    %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", n < syscall_names_count ? syscall_names[n] : "?", a[0],
                 a[1], a[2], a[3], a[4], a[5]);
+    }
+    kprintf("  last syscall each CPU entered:\n");
+    for (unsigned c = 0; c < cpu_count() && c < 64; c++) {
+        const uint64_t *a = trace_cpu[c].a;
+        kprintf("    cpu %u: %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", c, trace_name(trace_cpu[c].num), a[0], a[1], a[2],
+                a[3], a[4], a[5]);
     }
 }
 #else
