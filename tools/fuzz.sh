@@ -1,27 +1,52 @@
 #!/bin/bash
 # Run the syscall fuzzer (user/fuzz.c) on the fuzzing kernel.
-# Usage: tools/fuzz.sh SEED CALLS  (QEMU, QEMU_BASE, BUILD from make fuzz)
-# Fails on a panic (the kernel prints the last syscalls), a hang (watchdog:
-# the QEMU timeout), a changed canary or a leaked page; always prints the
-# seed so the run can be replayed with make fuzz SEED=... CALLS=...
+# Usage: tools/fuzz.sh SEED CALLS [SKIP]  (QEMU, QEMU_BASE, BUILD from make fuzz)
+# SKIP is a comma-separated list of sequence families to leave out
+# (fuzz_skip=, see user/fuzz_seq.h).  Fails on a panic (the kernel prints
+# the last syscalls), a hang (the log stops growing for STALL seconds, or
+# the overall watchdog), a worker's FAIL, a changed canary or victim page
+# or a leaked page; always prints the seed so the run can be replayed with
+# make fuzz SEED=... CALLS=... [FUZZ_SKIP=...].
 set -u
-seed=$1 calls=$2
+seed=$1 calls=$2 skip=${3:-}
 BUILD=${BUILD:-build}
 log=$BUILD/fuzz-$seed.log
 limit=$((120 + calls / 2500))   # watchdog, generous for TCG on a busy host
-echo "fuzz: seed $seed, $calls calls, watchdog ${limit}s, log $log"
+stall=${STALL:-90}              # the driver prints at least every 20 s
+append="init=fuzz arg0=$seed arg1=$calls${skip:+ fuzz_skip=$skip}"
+echo "fuzz: seed $seed, $calls calls${skip:+, skipping $skip}, watchdog ${limit}s (${stall}s without output), log $log"
 start=$(date +%s)
+: > "$log"
 # shellcheck disable=SC2086
-timeout "$limit" ${QEMU:-qemu-system-x86_64} $QEMU_BASE -bios /usr/share/qemu/qboot.rom \
+${QEMU:-qemu-system-x86_64} $QEMU_BASE -bios /usr/share/qemu/qboot.rom \
     -kernel "$BUILD/fuzz/kernel.elf" -initrd "$BUILD/initrd.var" \
-    -append "init=fuzz arg0=$seed arg1=$calls" -display none -serial file:"$log" < /dev/null
-code=$?
+    -append "$append" -display none -serial file:"$log" < /dev/null &
+qemu=$!
+size=0 quiet_since=$start code=
+while kill -0 "$qemu" 2> /dev/null; do
+    sleep 2
+    now=$(date +%s) cur=$(stat -c %s "$log")
+    [ "$cur" != "$size" ] && size=$cur quiet_since=$now
+    if [ $((now - quiet_since)) -ge "$stall" ] || [ $((now - start)) -ge "$limit" ]; then
+        kill "$qemu"
+        wait "$qemu" 2> /dev/null
+        code=124
+        break
+    fi
+done
+[ -n "$code" ] || { wait "$qemu"; code=$?; }
 grep -a '^fuzz: ' "$log" | tail -3
 if [ "$code" = 1 ] && grep -aq "fuzz: PASS" "$log"; then
     echo "fuzz: passed in $(( $(date +%s) - start ))s"
     exit 0
 fi
-case $code in 124) why="hang (watchdog after ${limit}s)" ;; 5) why="kernel panic" ;; *) why="exit $code" ;; esac
-echo "fuzz: FAILED ($why), seed $seed; replay with: make fuzz SEED=$seed CALLS=$calls"
+case $code in
+    124) why="hang (no output for ${stall}s, or the ${limit}s watchdog)" ;;
+    5) why="kernel panic" ;;
+    0) why="QEMU ended by itself: a triple fault (-no-reboot)" ;;
+    *) why="exit $code" ;;
+esac
+echo "fuzz: FAILED ($why) after $(( $(date +%s) - start ))s, seed $seed; replay with:" \
+     "make fuzz SEED=$seed CALLS=$calls${skip:+ FUZZ_SKIP=$skip}"
 grep -a -A40 "PANIC\|FAIL" "$log" | head -60
 exit 1

@@ -1,18 +1,30 @@
 /*
  * The syscall fuzzer.  Booted as the first environment with arg0 = seed
  * and arg1 = number of calls, it starts a canary (pages with known
- * contents, checked continuously) and FUZZ_WORKERS workers that issue
+ * contents, checked continuously) and FUZZ_WORKERS workers.  They issue
  * random syscalls generated from the ABI table (build/gen/.../
  * syscall_fuzz.h, derived from include/veneer/syscalls.tbl, so a new
  * syscall is fuzzed the day it is added): random and boundary integers,
- * their own valid capabilities mixed with stale, forged and random ones,
- * kernel, exposed, unmapped, misaligned and non-canonical pointers, huge
- * lengths, and create/derive/grant/revoke/map/unmap/destroy sequences.
- * Workers also raise exceptions and break their own upcall stacks; when
- * one dies another takes its place.  At the end every worker is destroyed,
- * the canary must be intact and every page accounted for.
+ * huge counts and lengths, their own valid capabilities mixed with stale,
+ * forged and random ones, pointers into and straddling every named region
+ * (the page-table window, the exposed pages, the kernel half, unmapped,
+ * misaligned and non-canonical addresses), and create/derive/grant/revoke/
+ * map/unmap/destroy sequences.  They also cooperate (fuzz_seq.h): vCPUs
+ * wait in every way the kernel offers while workers serve, call, wake,
+ * kill, revoke, lower quotas and signal, and reuse the slots of the dead.
+ * Workers raise exceptions and break their own upcall stacks; when one
+ * dies another takes its place.
+ *
+ * The run fails on a kernel panic (including the fuzzing kernel's own
+ * checks: invariant audits, lock held or waited for too long, a user copy
+ * touching memory the user cannot), a hang, a changed canary or victim
+ * page, a worker's "fuzz: FAIL" (a call nobody made, a capability nobody
+ * gave, a result its syscalls.tbl row does not allow) or a leaked page.
+ * fuzz_skip=family,... on the kernel command line (make fuzz FUZZ_SKIP=)
+ * turns families of sequences off; see family_names in fuzz_seq.h.
  */
 #include <veneer/syscall_fuzz.h>
+#include "ipc.h"
 #include "libveneer.h"
 #include "vn.h"
 
@@ -24,15 +36,16 @@
 #define NCAPS 64
 #define NBUF 6
 #define CANARY_PAGES 16
+#define BOARD_VA  0x0000200000000000ul  /* the shared board, in every worker */
+#define REGION_VA 0x0000300000000000ul  /* each worker's playground */
+#define REGION_PAGES 256
+#define VICTIM_VA (REGION_VA + 17 * PAGE_SIZE)  /* the driver's page, mapped read-only */
 
-static uint64_t rng;
+#include "fuzz_seq.h"
 
 static uint64_t rnd(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dul;
+    return arnd(&me);
 }
 
 static uint64_t pick(const uint64_t *v, unsigned n)
@@ -61,11 +74,11 @@ static int canary(void)
                 return 1;
             }
         }
-        vn_yield();
+        vn_env_wait(2000000, NULL, 0, VN_WAIT_NONE);     /* 2 ms: no flood of yields in the trace */
     }
 }
 
-/* ------------------------------------------------------------ worker */
+/* ------------------------------------------------------------ arguments */
 
 static capref_t caps[NCAPS];
 static unsigned ncaps;
@@ -94,10 +107,62 @@ static const uint64_t bad_ptrs[] = {
     VN_PAGEINFO + 8, VN_EXPOSED_BASE - 4, 0x400000 /* our text: read-only */, 0x10000000,
 };
 
+static uint64_t len_hint;           /* a length that goes with the last pointer (16 for a straddling one) */
+
+/* An address in the page-table window (VN_UVPT): the entries it shows for
+ * a kernel-image, physmap, exposed or own address, at any level, or for
+ * random table indexes.  Only the user half's are the user's to read. */
+static uint64_t uvpt_ptr(void)
+{
+    static const uint64_t idx[] = {0, 1, 253, 254, 255, 256, 257, 384, 510, 511};
+    uint64_t va, ram = vn_sysinfo->npages * PAGE_SIZE, off = rnd() % 4 ? 0 : rnd() % PAGE_SIZE;
+    switch (rnd() % 6) {
+    case 0: va = KERNEL_BASE + KERNEL_PHYS_LOAD + rnd() % (8ul << 20); break;
+    case 1: va = PHYSMAP_BASE + rnd() % ram; break;
+    case 2: va = REGION_VA + rnd() % (REGION_PAGES * PAGE_SIZE); break;
+    case 3: va = VN_SYSINFO + rnd() % (4ul << 20); break;
+    case 4: va = rnd() & 0xfffffffff000ul; break;
+    default:
+        len_hint = 8 << (rnd() % 4);
+        return VN_UVPT + (pick(idx, 10) << 30) + (pick(idx, 10) << 21) + (pick(idx, 10) << 12) + rnd() % 512 * 8;
+    }
+    len_hint = 8 << (rnd() % 4);
+    switch (rnd() % 4) {
+    case 0: return VN_PTE_ADDR(va) + off;
+    case 1: return VN_PDE_ADDR(va) + off;
+    case 2: return VN_PDPTE_ADDR(va) + off;
+    default: return VN_PML4E_ADDR(va) + off;
+    }
+}
+
+/* A pointer at, around or inside a named region of the address space. */
+static uint64_t named_ptr(void)
+{
+    const uint64_t range[][2] = {
+        {VN_UVPT, VN_UVPT_END}, {VN_ENVINFO, VN_ENVINFO + PAGE_SIZE}, {VN_SYSINFO, VN_SYSINFO + PAGE_SIZE},
+        {VN_PAGEINFO, VN_PAGEINFO + vn_sysinfo->page_info_count * sizeof(struct vn_page_info)},
+        {VN_EXPOSED_BASE, VN_EXPOSED_END}, {REGION_VA, REGION_VA + REGION_PAGES * PAGE_SIZE},
+        {BOARD_VA, BOARD_VA + PAGE_SIZE}, {USER_TOP - PAGE_SIZE, USER_TOP}, {KERNEL_BASE, 0},
+        {PHYSMAP_BASE, PHYSMAP_BASE + PHYSMAP_MAX}, {0, PAGE_SIZE},
+    };
+    unsigned r = rnd() % (sizeof(range) / sizeof(range[0]));
+    uint64_t lo = range[r][0], hi = range[r][1];
+    if (r == 0 && rnd() % 2)
+        return uvpt_ptr();
+    switch (rnd() % 6) {
+    case 0: len_hint = 16; return lo - 8;          /* straddles the start */
+    case 1: len_hint = 16; return hi - 8;          /* straddles the end */
+    case 2: return lo;
+    case 3: len_hint = 8; return hi - 8;           /* the last word */
+    case 4: return hi;                             /* just past it */
+    default: return lo + rnd() % ((hi - lo) / 8) * 8;
+    }
+}
+
 static uint64_t arg_addr(void)
 {
     if (rnd() % 3)
-        return region + (rnd() % 256) * PAGE_SIZE;
+        return region + (rnd() % REGION_PAGES) * PAGE_SIZE;
     if (rnd() % 2)
         return pick(bad_ptrs, sizeof(bad_ptrs) / 8);
     return rnd() & ~0xffful;
@@ -105,9 +170,15 @@ static uint64_t arg_addr(void)
 
 static uint64_t arg_size(void)
 {
-    static const uint64_t edge[] = {0, 1, 2, 511, 512, 513, VN_MAP_BATCH_MAX, VN_MAP_BATCH_MAX + 1,
-                                    1ul << 31, 1ul << 32, ~0ul, ~0ul >> 1, 4096};
-    return rnd() % 2 ? rnd() % 8 : pick(edge, sizeof(edge) / 8);
+    static const uint64_t edge[] = {0, 1, 2, 8, 16, 511, 512, 513, VN_MAP_BATCH_MAX, VN_MAP_BATCH_MAX + 1, 4096,
+                                    1ul << 31, 1ul << 32, ~0ul, ~0ul >> 1,
+                                    1ul << 20, 1ul << 23, 1ul << 24, (1ul << 24) + 1};     /* last 4: huge */
+    if (len_hint && rnd() % 2) {
+        uint64_t l = len_hint;
+        len_hint = 0;
+        return l;
+    }
+    return rnd() % 2 ? rnd() % 8 : pick(edge, sizeof(edge) / 8 - (on(F_HUGE) ? 0 : 4));
 }
 
 static uint64_t arg_int(void)
@@ -123,7 +194,7 @@ static uint8_t *fill_buffer(void)
     uint8_t *b = buf[rnd() % NBUF];
     struct vn_map_entry *m = (struct vn_map_entry *)b;
     for (unsigned i = 0; i < PAGE_SIZE / sizeof(*m); i++) {
-        m[i].va = rnd() % 4 ? region + (rnd() % 256) * PAGE_SIZE : arg_addr();
+        m[i].va = rnd() % 4 ? region + (rnd() % REGION_PAGES) * PAGE_SIZE : arg_addr();
         m[i].cap = arg_cap();
         m[i].prot = (uint32_t)(rnd() % 8 ? rnd() % 2 : rnd());     /* never exec: no wild code */
         m[i].index = rnd() % 4 ? 0 : rnd() % 600;
@@ -135,11 +206,17 @@ static uint8_t *fill_buffer(void)
 
 static uint64_t arg_ptr(bool out)
 {
-    if (rnd() % 3 == 0)
-        return pick(bad_ptrs, sizeof(bad_ptrs) / 8) + (rnd() % 4 == 0 ? rnd() % 64 : 0);
+    len_hint = 0;
+    switch (rnd() % 6) {
+    case 0: return pick(bad_ptrs, sizeof(bad_ptrs) / 8) + (rnd() % 4 == 0 ? rnd() % 64 : 0);
+    case 1: if (on(F_UVPT)) return named_ptr(); break;
+    default: break;
+    }
     uint8_t *b = out ? buf[rnd() % NBUF] : fill_buffer();
     return (uint64_t)b + (rnd() % 4 == 0 ? PAGE_SIZE - rnd() % 64 : 0);    /* may cross into unmapped */
 }
+
+/* ------------------------------------------------------------ worker */
 
 static void random_syscall(void)
 {
@@ -151,8 +228,16 @@ static void random_syscall(void)
     const struct vn_fuzz_sys *s = &vn_fuzz_table[rnd() % (sizeof(vn_fuzz_table) / sizeof(vn_fuzz_table[0]))];
     if (s->num == SYS_env_exit && rnd() % 200)
         return;
-    if (s->num == SYS_cons_write && rnd() % 64)
+    if (s->num == SYS_cons_write && rnd() % 16)
         return;     /* keep the log readable */
+    capref_t got;
+    switch (s->num) {       /* IPC keeps the fuzzer's message format (fuzz_seq.h) */
+    case SYS_ipc_call: vn_ipc_timeout(rnd() % 4 ? wait_ns(&me) : arg_int()); fz_call(&me, arg_cap(), arg_cap()); return;
+    case SYS_ipc_recv: fz_recv(&me, SYS_ipc_recv, arg_int(), &got); after_recv(got); return;
+    case SYS_ipc_reply_recv: fz_recv(&me, SYS_ipc_reply_recv, 0, &got); after_recv(got); return;
+    case SYS_ipc_reply: fz_reply(&me); return;
+    default: break;
+    }
     long a[6] = {0};
     for (int i = 0; i < s->nargs; i++) {
         switch (s->kind[i]) {
@@ -166,12 +251,18 @@ static void random_syscall(void)
         case VA_INT: a[i] = (long)arg_int(); break;
         }
     }
-    if (s->num == SYS_cons_write)
+    if (s->num == SYS_cons_write && (uint64_t)a[1] > 16)
         a[1] = a[1] % 8;
+    if (s->num == SYS_env_wait && rnd() % 2)
+        a[3] = (long)(rnd() % 3);   /* a valid predicate, so that the word is read */
     long r = vn_syscall6(s->num, a[0], a[1], a[2], a[3], a[4], a[5]);
     if (r > 0 && (s->num == SYS_page_alloc || s->num == SYS_cap_derive || s->num == SYS_env_create ||
-                  s->num == SYS_page_share))
+                  s->num == SYS_env_create_vcpu || s->num == SYS_page_share || s->num == SYS_notify_create))
         remember((capref_t)r);
+    if (s->num == SYS_env_wait && r != VN_WAKE_TIMEOUT && r != VN_WAKE_PREDICATE && r != VN_WAKE_NOTIFY &&
+        r != -E_INVAL && r != -E_FAULT && on(F_RESULTS))
+        fuzz_fail(&me, "env_wait(%lx, %lx, %lx, %lx) returned %ld, which its syscalls.tbl row does not allow", a[0],
+                  a[1], a[2], a[3], r);
 }
 
 /* A sequence that builds state the random calls can then tear apart. */
@@ -181,7 +272,7 @@ static void sequence(void)
     if (p < 0)
         return;
     remember((capref_t)p);
-    struct vn_map_entry m = {region + (rnd() % 256) * PAGE_SIZE, (capref_t)p, VM_PROT_WRITE, 0};
+    struct vn_map_entry m = {region + (rnd() % REGION_PAGES) * PAGE_SIZE, (capref_t)p, VM_PROT_WRITE, 0};
     vn_page_map(CAP_SELF, &m, 1);
     long d = vn_cap_derive((capref_t)p, CR_READ | CR_MAP | CR_GRANT);
     if (d > 0)
@@ -203,7 +294,7 @@ static void sequence(void)
             if (rnd() % 2) {
                 struct vn_regs regs = {.rip = 0x400000 + (rnd() % 8) * 8, .rsp = 0x7000};
                 vn_env_set_regs((capref_t)c, &regs);
-                vn_env_start((capref_t)c);      /* runs into zeroed or unmapped memory: dies */
+                vn_env_start((capref_t)c);      /* runs into zeroed, unmapped or ud2 memory: dies */
             }
         }
     }
@@ -215,7 +306,6 @@ static void sequence(void)
     }
 }
 
-static volatile int wild_target;
 static bool skip_handler(struct vn_xframe *x)
 {
     (void)x;
@@ -242,31 +332,40 @@ static void break_upcall_stack(void)
     }
 }
 
-static volatile uint64_t *progress;    /* shared with the driver: [index] = calls made */
-
 static int worker(uint64_t seed, uint64_t index)
 {
-    rng = seed | 1;
-    uint64_t pva = vn_va_reserve(1);
-    struct vn_map_entry pm = {pva, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
-    if (vn_page_map(CAP_SELF, &pm, 1) != 1)
+    struct vn_capinfo ci;
+    me = (struct actor){.rng = seed | 1, .who = "worker"};
+    if (vn_cap_info(CAP_SELF, &ci) == 0)
+        me.id = (int32_t)ci.object;
+    widx = (unsigned)index;
+    parse_skip();
+    struct vn_map_entry bm = {BOARD_VA, VN_CAP_SPAWN_SHARE, VM_PROT_WRITE, 0};
+    if (vn_page_map(CAP_SELF, &bm, 1) != 1)
         return 2;
-    progress = (volatile uint64_t *)pva;
-    region = vn_va_reserve(256);
+    board = (struct board *)BOARD_VA;
+    region = REGION_VA;
     for (int i = 0; i < NBUF; i++)
         if (!(buf[i] = vn_alloc_pages(1)))
             return 2;
+    cooperation_init();
     if (rnd() % 2) {
         vn_upcalls_init();
         vn_exception_handler(skip_handler);
         vn_pgfault_register(skip_handler);
     }
     for (uint64_t n = 0;; n++) {
-        progress[index] = n;
+        board->progress[widx] = n;
+        if (vn_envinfo->revoke_request && on(F_SLEEP))
+            nap();
+        else if (board->quiet)
+            vn_env_wait(20000000, (const uint64_t *)&board->quiet, 0, VN_WAIT_EQ);
         unsigned op = rnd() % 100;
-        if (op < 88)
+        if (op < 30 && cooperate())
+            continue;
+        if (op < 88 && on(F_RANDOM))
             random_syscall();
-        else if (op < 96)
+        else if (op < 96 && on(F_RANDOM))
             sequence();
         else if (op < 98)
             vn_yield();
@@ -279,7 +378,8 @@ static int worker(uint64_t seed, uint64_t index)
 
 /* ------------------------------------------------------------ driver */
 
-static capref_t workers[FUZZ_WORKERS];
+static capref_t workers[NW], entries[NW], notes[NNOTIFY], victim_cap;
+static uint64_t *victim;
 
 static int paths_covered(void)
 {
@@ -288,6 +388,47 @@ static int paths_covered(void)
         for (int r = 0; r < VN_PATH_RESULTS; r++)
             n += vn_sysinfo->paths[s][r] != 0;
     return n;
+}
+
+static void map_victim(unsigned i)
+{
+    struct vn_map_entry m = {VICTIM_VA, victim_cap, VM_PROT_READ, 0};
+    vn_page_map(workers[i], &m, 1);
+}
+
+/* Start worker i, stopped until it holds its peers, their entries and the
+ * shared notification words, and the victim page is mapped in it. */
+static void spawn_worker(unsigned i, uint64_t board_cap)
+{
+    struct vn_capinfo ci;
+    for (unsigned j = 0; j < NW; j++) {
+        board->caps[i].env[j] = board->caps[i].ep[j] = board->caps[j].env[i] = board->caps[j].ep[i] = -1;
+        for (unsigned k = 0; k < NVCPU; k++)
+            board->caps[i].vep[j][k] = board->caps[i].venv[j][k] = board->caps[j].vep[i][k] =
+                board->caps[j].venv[i][k] = -1;
+    }
+    workers[i] = vn_spawn_share_stopped("fuzz", WORKER_QUOTA, rnd(), MODE_WORKER << MODE_SHIFT | i,
+                                        (capref_t)board_cap, CR_READ | CR_WRITE | CR_MAP, 0);
+    if (workers[i] < 0 || vn_cap_info(workers[i], &ci) < 0)
+        return;
+    board->id[i] = (int32_t)ci.object;
+    board->progress[i] = 0;
+    entries[i] = (capref_t)vn_ipc_endpoint(workers[i]);
+    for (unsigned k = 0; k < NNOTIFY; k++)
+        board->caps[i].notify[k] = grant(notes[k], workers[i], CR_READ | CR_WRITE | CR_GRANT);
+    for (unsigned j = 0; j < NW; j++) {
+        if (j == i || workers[j] <= 0 || vn_cap_info(workers[j], &ci) < 0 || ci.env_status != 1)
+            continue;
+        board->caps[i].env[j] = grant(workers[j], workers[i], PEER_RIGHTS);
+        board->caps[j].env[i] = grant(workers[i], workers[j], PEER_RIGHTS);
+        board->caps[i].ep[j] = grant(entries[j], workers[i], CR_WRITE | CR_GRANT);
+        board->caps[j].ep[i] = grant(entries[i], workers[j], CR_WRITE | CR_GRANT);
+    }
+    map_victim(i);
+    if (vn_env_start(workers[i]) < 0) {
+        vn_cap_delete(workers[i]);
+        workers[i] = 0;
+    }
 }
 
 int main(uint64_t seed, uint64_t calls);
@@ -302,27 +443,47 @@ int main(uint64_t seed, uint64_t calls)
         seed = 1;
     if (!calls)
         calls = 200000;
-    rng = seed;
+    me = (struct actor){.rng = seed, .who = "driver"};
+    parse_skip();
     printf("fuzz: seed %lu, %lu calls, %d workers (replay: make fuzz SEED=%lu CALLS=%lu)\n", seed, calls,
            FUZZ_WORKERS, seed, calls);
+    if (skip_mask) {
+        printf("fuzz: skipping");
+        for (unsigned f = 0; f < F_COUNT; f++)
+            if (!on(f))
+                printf(" %s", family_names[f]);
+        printf("\n");
+    }
     uint64_t free0 = vn_sysinfo->free_pages, held0 = vn_envinfo->held;
     capref_t can = vn_spawn("fuzz", 128, 0, MODE_CANARY << MODE_SHIFT);
     if (can < 0) {
         printf("fuzz: FAIL cannot start the canary: %s\n", vn_strerror(can));
         return 1;
     }
-    uint64_t start = vn_sysinfo->syscalls, spawned = 0, next_report = calls / 10, stalled = 0;
-    volatile uint64_t *prog = vn_alloc_pages(1);
+    board = vn_alloc_pages(1);
+    victim = vn_alloc_pages(1);
+    if (!board || !victim)
+        return 2;
+    uint64_t board_cap = (uint64_t)vn_page_cap((uint64_t)board);
+    victim_cap = vn_page_cap((uint64_t)victim);
+    for (unsigned i = 0; i < 512; i++)
+        victim[i] = pattern((uint64_t)&victim[i]);
+    for (unsigned k = 0; k < NNOTIFY; k++)
+        notes[k] = (capref_t)vn_notify_create();
+    uint64_t start = vn_sysinfo->syscalls, spawned = 0, next_report = calls / 10, stalled = 0, loops = 0;
+    uint64_t t0 = vn_clock_ns(), last_report = t0, quiet_at = t0 + 20000000, quiet_end = 0;
     uint64_t seen[FUZZ_WORKERS] = {0}, still[FUZZ_WORKERS] = {0};
     int failures = 0;
-    while (vn_sysinfo->syscalls - start < calls) {
-        for (int i = 0; i < FUZZ_WORKERS; i++) {
+    while (vn_sysinfo->syscalls - start < calls && !failures) {
+        for (unsigned i = 0; i < FUZZ_WORKERS; i++) {
             struct vn_capinfo ci;
-            /* A worker that made no call for ~200 ms is asleep for good
-             * (a blocking call with no timeout): replace it. */
+            /* A worker that made no progress for ~200 ms is asleep for
+             * good (a blocking call with no timeout): replace it. */
             if (workers[i] > 0 && vn_cap_info(workers[i], &ci) == 0 && ci.env_status == 1) {
-                still[i] = prog[i] == seen[i] ? still[i] + 1 : 0;
-                seen[i] = prog[i];
+                still[i] = board->progress[i] == seen[i] ? still[i] + 1 : 0;
+                seen[i] = board->progress[i];
+                if (loops % 16 == i)
+                    map_victim(i);      /* the worker may have mapped over it */
                 if (still[i] < 200)
                     continue;
                 stalled++;
@@ -331,24 +492,54 @@ int main(uint64_t seed, uint64_t calls)
             }
             if (workers[i] > 0)
                 vn_cap_delete(workers[i]);
-            prog[i] = seen[i] = still[i] = 0;
-            workers[i] = vn_spawn_share("fuzz", WORKER_QUOTA, rnd(), MODE_WORKER << MODE_SHIFT | (uint64_t)i,
-                                        vn_page_cap((uint64_t)prog), CR_READ | CR_WRITE | CR_MAP);
+            seen[i] = still[i] = 0;
+            spawn_worker(i, board_cap);
             spawned++;
         }
+        loops++;
         struct vn_capinfo ci;
         if (vn_cap_info(can, &ci) < 0 || ci.env_status != 1) {
             printf("fuzz: FAIL the canary died (status %d)\n", ci.env_status);
             failures++;
-            break;
         }
-        if (vn_sysinfo->syscalls - start >= next_report) {
-            printf("fuzz: %lu calls, %lu workers so far, %d paths covered\n", vn_sysinfo->syscalls - start,
-                   spawned, paths_covered());
-            next_report += calls / 10;
+        for (unsigned i = 0; i < 512 && !failures; i++) {
+            if (victim[i] != pattern((uint64_t)&victim[i])) {
+                printf("fuzz: FAIL the victim page changed at word %u (%lx): env %lx wrote a page it may only "
+                       "read\n", i, victim[i], victim[i] & 0xffffffff);
+                failures++;
+            }
         }
-        vn_env_wait(1000000, NULL, 0, VN_WAIT_NONE);    /* look again in 1 ms */
+        if (board->fail) {
+            printf("fuzz: FAIL reported by a worker: %s", board->fail_msg);
+            failures++;
+        }
+        uint64_t now = vn_clock_ns();
+        if (on(F_QUIET) && !board->quiet && now >= quiet_at) {
+            /* Everybody rests, but perhaps one worker, asked for pages back,
+             * naps in env_wait while its vCPUs keep running. */
+            unsigned w = rnd() % NW;
+            if (on(F_QUOTA) && rnd() % 2 && workers[w] > 0 && vn_env_set_quota(workers[w], rnd() % 64) == 0)
+                vn_env_wake(workers[w]);        /* out of whatever wait, to nap */
+            board->quiet = 1;
+            quiet_end = now + 2000000 + rnd() % 4000000;
+        } else if (board->quiet && now >= quiet_end) {
+            board->quiet = 0;
+            vn_env_wake_word((const uint64_t *)&board->quiet);
+            quiet_at = now + 10000000 + rnd() % 50000000;
+        }
+        if (vn_sysinfo->syscalls - start >= next_report || now - last_report > 20000000000ul) {
+            printf("fuzz: %lu calls, %lu workers so far, %d paths covered, %lu calls/s\n",
+                   vn_sysinfo->syscalls - start, spawned, paths_covered(),
+                   (vn_sysinfo->syscalls - start) * 1000 / ((now - t0) / 1000000 + 1));
+            while (next_report <= vn_sysinfo->syscalls - start)
+                next_report += calls / 10;
+            last_report = now;
+        }
+        /* Look again in 1 ms, or when everybody's rest ends. */
+        vn_env_wait(board->quiet && quiet_end > now ? quiet_end - now : 1000000, NULL, 0, VN_WAIT_NONE);
     }
+    if (failures)
+        return 1;       /* leave the evidence as it is: everything dies with us */
     for (int i = 0; i < FUZZ_WORKERS; i++)
         if (workers[i] > 0)
             vn_kill(workers[i]);    /* waits until it is really gone */
@@ -358,9 +549,13 @@ int main(uint64_t seed, uint64_t calls)
         failures++;
     }
     vn_kill(can);
+    for (unsigned k = 0; k < NNOTIFY; k++)
+        vn_cap_delete(notes[k]);
+    uint64_t secs = (vn_clock_ns() - t0) / 1000000000ul + 1;
     long lost = (long)(free0 - vn_sysinfo->free_pages) - (long)(vn_envinfo->held - held0);
-    printf("fuzz: %lu calls by %lu workers (%lu replaced when stuck asleep), %d (syscall, result) paths covered, "
-           "%ld pages unaccounted\n", vn_sysinfo->syscalls - start, spawned, stalled, paths_covered(), lost);
+    printf("fuzz: %lu calls by %lu workers (%lu replaced when stuck asleep) in about %lu s, %d (syscall, result) "
+           "paths covered, %ld pages unaccounted\n", vn_sysinfo->syscalls - start, spawned, stalled, secs,
+           paths_covered(), lost);
     if (lost < -4 || lost > 4) {      /* binding-record slab pages: SLAB_SLACK in tests/user/check.h */
         printf("fuzz: FAIL pages leaked\n");
         failures++;
