@@ -8,7 +8,7 @@
  * workers cooperate:
  *
  *   - the driver shares a board page with all of them and grants every
- *     worker capabilities to its peers (CR_READ | CR_WRITE | CR_CONTROL),
+ *     worker capabilities to its peers (PEER_RIGHTS: all but CR_GRANT),
  *     to their IPC entries and to NNOTIFY shared notification words;
  *   - each worker runs up to NVCPU vCPUs (its own code, its address space)
  *     that mostly wait: queued behind or awaiting the reply of a peer, in
@@ -74,7 +74,7 @@ static void remember(capref_t c);
 #define REPLY_MAGIC 0x7e91000000000000ul
 #define MAGIC_MASK  0xffff000000000000ul
 #define SCRIBBLE    0x0b0f0b0f00000000ul  /* | writer's envid; ud2s: a child that runs it dies */
-#define PEER_RIGHTS (CR_READ | CR_WRITE | CR_CONTROL)
+#define PEER_RIGHTS (CR_READ | CR_WRITE | CR_MAP | CR_CONTROL | CR_UPCALL | CR_WAKE | CR_RUN)
 
 /* Families of sequences; fuzz_skip=a,b on the kernel command line turns
  * some off (to look past a bug that is found first, or to bisect). */
@@ -138,7 +138,7 @@ struct board {
         volatile capref_t env[NW];      /* worker j, PEER_RIGHTS (from the driver) */
         volatile capref_t ep[NW];       /* worker j's entry, CR_WRITE | CR_GRANT (from the driver) */
         volatile capref_t vep[NW][NVCPU];   /* worker j's vCPU k's entry, CR_WRITE (from j) */
-        volatile capref_t venv[NW][NVCPU];  /* worker j's vCPU k, CR_WRITE (from j) */
+        volatile capref_t venv[NW][NVCPU];  /* worker j's vCPU k, CR_WRITE | CR_WAKE | CR_RUN (from j) */
         volatile capref_t notify[NNOTIFY];  /* CR_READ | CR_WRITE | CR_GRANT (from the driver) */
     } caps[NW];
 };
@@ -384,7 +384,7 @@ static void vcpu_start(unsigned k)
         if (j == widx)
             continue;
         board->caps[j].vep[widx][k] = ep < 0 ? -1 : grant((capref_t)ep, board->caps[widx].env[j], CR_WRITE);
-        board->caps[j].venv[widx][k] = grant((capref_t)c, board->caps[widx].env[j], CR_WRITE);
+        board->caps[j].venv[widx][k] = grant((capref_t)c, board->caps[widx].env[j], CR_WRITE | CR_WAKE | CR_RUN);
     }
     if (ep >= 0 && rnd() % 2)
         remember((capref_t)ep);
