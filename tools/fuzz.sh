@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run the syscall fuzzer (user/fuzz.c) on the fuzzing kernel.
-# Usage: tools/fuzz.sh SEED CALLS [SKIP]  (QEMU, QEMU_BASE, BUILD from make fuzz)
+# Usage: tools/fuzz.sh SEED CALLS [SKIP]  (QEMU, QEMU_BASE, BUILD from make fuzz;
+# QEMU_EXTRA from the environment is appended to QEMU's arguments)
 # SKIP is a comma-separated list of sequence families to leave out
 # (fuzz_skip=, see user/fuzz_seq.h).  Fails on a panic (the kernel prints
 # the last syscalls), a hang (the log stops growing for STALL seconds, or
@@ -20,7 +21,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 ${QEMU:-qemu-system-x86_64} $QEMU_BASE -bios /usr/share/qemu/qboot.rom \
     -kernel "$BUILD/fuzz/kernel.elf" -initrd "$BUILD/initrd.var" \
-    -append "$append" -display none -serial file:"$log" < /dev/null &
+    -append "$append" -display none -serial file:"$log" ${QEMU_EXTRA:-} < /dev/null &
 qemu=$!
 size=0 quiet_since=$start code=
 while kill -0 "$qemu" 2> /dev/null; do
@@ -43,7 +44,7 @@ fi
 case $code in
     124) why="hang (no output for ${stall}s, or the ${limit}s watchdog)" ;;
     5) why="kernel panic" ;;
-    0) why="QEMU ended by itself: a triple fault (-no-reboot)" ;;
+    0) why="QEMU ended by itself: a triple fault (-no-reboot); QEMU_EXTRA='-d int -D qemu.log' shows the last exceptions" ;;
     *) why="exit $code" ;;
 esac
 echo "fuzz: FAILED ($why) after $(( $(date +%s) - start ))s, seed $seed; replay with:" \
