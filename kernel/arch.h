@@ -70,6 +70,9 @@ bool arch_cpu_idle(unsigned cpu);
 void arch_fpu_forget(struct env *e);
 /* Frame pointer of the caller, for backtraces. */
 uint64_t arch_frame_pointer(void);
+/* Whether user mode could read (or write) va in the current address space:
+ * present and user-accessible at every level.  For the fuzzing audit. */
+bool arch_user_can_access(uint64_t va, bool write);
 /* Copy n bytes where one side is user memory already checked to lie below
  * USER_TOP; returns 0 or -E_FAULT if a page was missing. */
 long arch_copy_user(void *dst, const void *src, size_t n);

@@ -34,7 +34,7 @@ enum env_wait {
     WAIT_IPC_RECV,              /* ipc_recv: for a call */
     WAIT_IPC_QUEUED,            /* ipc_call: on ipc_callee's ipc_queue */
     WAIT_IPC_REPLY,             /* ipc_call: served by ipc_callee, for its reply */
-    WAIT_NOTIFY,                /* notify_wait on notify_wait */
+    WAIT_NOTIFY,                /* notify_wait: on the word e->notify_wait */
 };
 
 enum env_status {

@@ -109,7 +109,7 @@ void syscall_trace(uint64_t num, const uint64_t a[6])
 {
     /* An environment runs on one CPU at a time: the one it entered from. */
     struct env *e = arch_curenv();
-    if (e && e->cpu != (int)cpu_id())
+    if (e->cpu != (int)cpu_id())
         panic("FUZZ: env %x (%s) entered %s on cpu %u while it runs on cpu %d", e->id, e->name, trace_name(num),
               cpu_id(), e->cpu);
     pending[e - envs].id = e->id;
@@ -128,10 +128,9 @@ void syscall_trace_dump(void)
 {
     kprintf("  last %d syscalls, oldest first:\n", TRACE_LEN);
     for (uint64_t i = trace_next > TRACE_LEN ? trace_next - TRACE_LEN : 0; i < trace_next; i++) {
-        uint64_t n = trace[i % TRACE_LEN].num - VN_SYSCALL_BASE;
         const uint64_t *a = trace[i % TRACE_LEN].a;
-        kprintf("    %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", n < syscall_names_count ? syscall_names[n] : "?", a[0],
-                a[1], a[2], a[3], a[4], a[5]);
+        kprintf("    %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", trace_name(trace[i % TRACE_LEN].num), a[0], a[1], a[2],
+                a[3], a[4], a[5]);
     }
     kprintf("  last syscall each CPU entered:\n");
     for (unsigned c = 0; c < cpu_count() && c < 64; c++) {

@@ -13,34 +13,13 @@ _Static_assert(E_FAULT == 2, "arch/x86_64/user_copy.S hard-codes E_FAULT");
 #ifdef VENEER_FUZZ
 /*
  * Fuzzing builds: after a successful copy, every page of the range must be
- * one the environment could read itself (write, for a copy to user):
- * present and user-accessible at every level of the current address
- * space's page tables, which the audit reads through the environment's own
- * page-table window (VN_UVPT), the view libOSes get.  A user pointer that
+ * one the environment could read itself (write, for a copy to user), as
+ * the machine layer judges it (arch_user_can_access).  A user pointer that
  * lets the kernel touch anything else, such as a supervisor-only table or
- * frame reached through that window, is a hole.  The copies below are
- * unchanged: arch_copy_user is wrapped.
+ * frame reached through the page-table window, is a hole.  The copies
+ * below are unchanged: arch_copy_user is wrapped.
  */
 #include "panic.h"
-
-#define FUZZ_PTE_P  0x1ul   /* x86 entry bits, as the window shows them (vn_pte) */
-#define FUZZ_PTE_W  0x2ul
-#define FUZZ_PTE_U  0x4ul
-#define FUZZ_PTE_PS 0x80ul
-
-static bool fuzz_user_can(uint64_t va, bool write)
-{
-    const uint64_t view[4] = {VN_PML4E_ADDR(va), VN_PDPTE_ADDR(va), VN_PDE_ADDR(va), VN_PTE_ADDR(va)};
-    uint64_t need = FUZZ_PTE_P | FUZZ_PTE_U | (write ? FUZZ_PTE_W : 0);
-    for (int level = 0; level < 4; level++) {
-        uint64_t e = 0;     /* a user page for SMAP: read it as user memory */
-        if (arch_copy_user(&e, (const void *)view[level], sizeof(e)) < 0 || (e & need) != need)
-            return false;
-        if ((level == 1 || level == 2) && (e & FUZZ_PTE_PS))
-            return true;    /* a large page ends the walk */
-    }
-    return true;
-}
 
 static long fuzz_audited_copy(void *dst, const void *src, size_t len)
 {
@@ -48,7 +27,7 @@ static long fuzz_audited_copy(void *dst, const void *src, size_t len)
     bool to_user = (uint64_t)dst < USER_TOP;
     uint64_t u = to_user ? (uint64_t)dst : (uint64_t)src;
     for (uint64_t va = u & ~(PAGE_SIZE - 1); r == 0 && arch_curenv() && va < u + len; va += PAGE_SIZE)
-        if (!fuzz_user_can(va, to_user))
+        if (!arch_user_can_access(va, to_user))
             panic("user_copy: kernel touched [%lx, %lx) the user cannot (%s, page %lx)", u, u + len,
                   to_user ? "write" : "read", va);
     return r;

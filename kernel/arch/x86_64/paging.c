@@ -17,6 +17,7 @@
  */
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
+#include "../../arch.h"
 #include "../../boot_info.h"
 #include "../../klib.h"
 #include "../../panic.h"
@@ -396,3 +397,19 @@ void vm_deactivate(void)
     write_cr3(kernel_pml4);
 }
 
+
+bool arch_user_can_access(uint64_t va, bool write)
+{
+    /* Read through the environment's own page-table window (VN_UVPT), the
+     * view a libOS gets, as user memory (SMAP). */
+    const uint64_t view[4] = {VN_PML4E_ADDR(va), VN_PDPTE_ADDR(va), VN_PDE_ADDR(va), VN_PTE_ADDR(va)};
+    uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+    for (int level = 0; level < 4; level++) {
+        uint64_t e = 0;
+        if (arch_copy_user(&e, (const void *)view[level], sizeof(e)) < 0 || (e & need) != need)
+            return false;
+        if ((level == 1 || level == 2) && (e & PTE_PS))
+            return true;    /* a large page ends the walk */
+    }
+    return true;
+}
