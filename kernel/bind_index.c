@@ -17,32 +17,32 @@ static unsigned slot_of(vaddr_t va, int level)
     return (unsigned)(va >> (12 + 9 * level)) & (SLOTS - 1);
 }
 
+/* Make *link point to an index page if it does not; false if it cannot. */
+static bool ensure(struct env *e, void ***link, bool create, int *err)
+{
+    paddr_t pa;
+    if (*link)
+        return true;
+    if (!create || !(pa = vm_table_alloc(e))) {
+        if (err)
+            *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
+        return false;
+    }
+    *link = P2V(pa);
+    return true;
+}
+
 struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *err)
 {
-    void **node = e->bind_index;
-    if (!node) {
-        paddr_t pa;
-        if (!create || !(pa = vm_table_alloc(e))) {
-            if (err)
-                *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
-            return NULL;
-        }
-        node = e->bind_index = P2V(pa);
-    }
+    void ***link = &e->bind_index;
     for (int level = LEVELS - 1; level > 0; level--) {
-        void **next = &node[slot_of(va, level)];
-        if (!*next) {
-            paddr_t pa;
-            if (!create || !(pa = vm_table_alloc(e))) {
-                if (err)
-                    *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
-                return NULL;
-            }
-            *next = P2V(pa);
-        }
-        node = *next;
+        if (!ensure(e, link, create, err))
+            return NULL;
+        link = (void ***)&(*link)[slot_of(va, level)];
     }
-    return (struct binding **)&node[slot_of(va, 0)];
+    if (!ensure(e, link, create, err))
+        return NULL;
+    return (struct binding **)&(*link)[slot_of(va, 0)];
 }
 
 unsigned bind_index_missing(struct env *e, vaddr_t va)

@@ -141,7 +141,7 @@ long ipc_reply_recv(struct env *e, const uint64_t m[4])
     if (take_queued(e))
         return 0;               /* the next caller was already waiting */
     sched_block(e, WAIT_IPC_RECV, 0, -E_TIMEOUT);
-    if (!p || p->status != ENV_RUNNABLE)
+    if (!p)
         sched_run();
     /* Fast path back: switch straight to the caller we answered. */
     sched_slice_donate(p);
