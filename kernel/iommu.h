@@ -1,0 +1,85 @@
+/*
+ * The IOMMU, as the portable kernel sees it: DMA remapping domains (one
+ * I/O address space per device holder, its page tables charged to an
+ * environment), the fault log, and interrupt remapping entries.  The
+ * machine layer implements it (x86_64: vtd.c, Intel VT-d).  Everything
+ * here runs under the kernel lock.
+ *
+ *   device (requester id) --context entry--> domain --page tables--> RAM pages
+ *   device MSI write (remappable format, handle) --> IRTE --> CPU vector
+ *
+ * Until a function is attached to a domain, every DMA it attempts is
+ * blocked and recorded as a fault: the kernel turns translation on at
+ * boot with no context entry present.
+ */
+#ifndef KERNEL_IOMMU_H
+#define KERNEL_IOMMU_H
+
+#include "pci.h"
+#include "types.h"
+
+struct iommu_domain;
+
+/* Boot, after PCI enumeration: program every remapping unit the ACPI DMAR
+ * described (root table, invalidation queue, fault event interrupt,
+ * interrupt remapping table), block all DMA and turn translation and
+ * interrupt remapping on.  Prints one line per unit. */
+void iommu_init(void);
+/* Whether function a's DMA can be confined (a unit covers it and is on). */
+bool iommu_covers(pci_addr_t a);
+/* Whether interrupt remapping is on (MSIs must use iommu_msi_message). */
+bool iommu_intremap(void);
+
+/* New empty domain whose page tables are charged to owner (through
+ * vm_table_alloc).  Errors: -E_QUOTA, -E_NOMEM, -E_NOSPC (domain ids
+ * exhausted). */
+int iommu_domain_create(void *owner, struct iommu_domain **out);
+/* Detach every function from d, free its page tables (its mappings must
+ * already be gone) and d itself. */
+void iommu_domain_destroy(struct iommu_domain *d);
+/* Point function a's context entry at d (replacing any other domain); its
+ * DMA is translated by d from now on.  Errors: -E_NODEV (no unit covers
+ * a), -E_NOMEM/-E_QUOTA (a context table page, charged to d's owner). */
+int iommu_attach(struct iommu_domain *d, pci_addr_t a);
+/* Clear a's context entry: its DMA is blocked again once this returns
+ * (context cache and IOTLB invalidated, waited for). */
+void iommu_detach(pci_addr_t a);
+/* Map the 4 KiB page pa at I/O virtual address iova in d, readable by the
+ * device, and writable if `write`.  Errors: -E_INVAL (iova unaligned or
+ * >= iommu_iova_limit(), or already mapped), -E_QUOTA, -E_NOMEM. */
+int iommu_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, bool write);
+/* Remove the mapping at iova and invalidate it in the IOTLB, waiting for
+ * the invalidation to complete, so the device can no longer reach the
+ * page when this returns.  Returns the page in *pa.  Errors: -E_NOENT. */
+int iommu_unmap(struct iommu_domain *d, uint64_t iova, paddr_t *pa);
+/* Translate iova in d.  Errors: -E_NOENT. */
+int iommu_lookup(struct iommu_domain *d, uint64_t iova, paddr_t *pa, bool *write);
+/* First I/O virtual address past what domains can map (2^39 on QEMU's
+ * VT-d with 3-level tables). */
+uint64_t iommu_iova_limit(void);
+
+/* Read, log (one line each: unit, requester id, read/write, address,
+ * reason) and clear every recorded fault.  Called from the fault event
+ * interrupt and before anything reports fault counts. */
+void iommu_fault_serve(void);
+/* DMA faults recorded for function a since boot. */
+uint64_t iommu_fault_count(pci_addr_t a);
+
+/* Interrupt remapping.  An entry delivers interrupts from one source only
+ * (source validation on its requester id: a PCI function, or an I/O APIC
+ * by its DMAR scope id) to one CPU vector.
+ * Allocate an entry for requester id `source` (not yet present).
+ * Errors: -E_NOSPC (table full), -E_NODEV (no unit covers source). */
+int iommu_irte_alloc(uint16_t source, unsigned *handle);
+/* Make entry `handle` deliver `vector` to the CPU with APIC id apic_id
+ * (fixed delivery, physical destination); level-triggered if `level`. */
+void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector, bool level);
+/* Remove the entry (interrupts through it fault) and invalidate it. */
+void iommu_irte_free(unsigned handle);
+/* The MSI address and data a device must write to raise entry handle
+ * (remappable format). */
+void iommu_msi_message(unsigned handle, uint64_t *addr, uint32_t *data);
+/* Requester id of I/O APIC `id` as the DMAR scopes name it (-1 if none). */
+int iommu_ioapic_source(unsigned id);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * Device interrupts: a source (an MSI vector, an MSI-X table entry or an
+ * I/O APIC pin) routed to a CPU vector, bound to a notification word.
+ * Each interrupt is one-shot: on arrival the kernel masks the source at
+ * its origin (MSI-X entry mask, MSI per-vector mask or MSI enable, I/O
+ * APIC redirection mask), ORs the bound bits into the word (waking its
+ * waiter) and leaves the source masked until the holder acknowledges it,
+ * so a storm costs at most one delivery per acknowledgement.  With
+ * interrupt remapping on, every source goes through an IRTE validated
+ * against its requester id; the kernel alone writes MSI address/data and
+ * MSI-X tables.
+ *
+ *   device --MSI/pin--> [IRTE] --> vector --> irq --> notify word (bits)
+ *
+ * Portable part: irq.c; machine part: kernel/arch/x86_64/msi.c, ioapic.c.
+ * All under the kernel lock except irq_note().
+ */
+#ifndef KERNEL_IRQ_H
+#define KERNEL_IRQ_H
+
+#include "pci.h"
+#include "types.h"
+
+struct notify;
+
+#define IRQ_MAX 64                  /* interrupts bound at once, machine-wide */
+
+enum irq_kind {
+    IRQ_MSI = 1,                    /* MSI vector `index` of a function (0 only for now) */
+    IRQ_MSIX = 2,                   /* MSI-X table entry `index` of a function */
+    IRQ_PIN = 3,                    /* I/O APIC global system interrupt `index` */
+};
+
+/* Pin flags (IRQ_PIN only). */
+#define IRQ_LEVEL      0x1          /* level-triggered (else edge) */
+#define IRQ_ACTIVE_LOW 0x2
+
+struct irq {
+    uint16_t gen;                   /* bumped on every unbind: stale handles fail */
+    uint8_t kind;                   /* enum irq_kind, 0: free slot */
+    uint8_t flags;
+    bool masked;                    /* by the kernel (one-shot) or the holder */
+    bool pending_ack;               /* delivered, not acknowledged yet */
+    pci_addr_t dev;                 /* IRQ_MSI/IRQ_MSIX */
+    unsigned index;
+    unsigned vector;                /* CPU vector */
+    int irte;                       /* remapping entry, or -1 */
+    struct notify *notify;
+    uint64_t bits;
+    struct irq *notify_next;        /* list of irqs bound to the same word */
+    uint64_t count;                 /* deliveries */
+};
+
+/* Boot: vector pool, I/O APICs masked (after pci_init and iommu_init). */
+void irq_init(void);
+/* Route source (kind, dev, index, flags) to a free vector on the boot CPU
+ * and bind it to n with bits (non-zero, within VN_NOTIFY_BITS); the source
+ * starts unmasked.  Errors: -E_INVAL (no such MSI/MSI-X entry or pin, bad
+ * flags), -E_BUSY (already bound), -E_NOSPC (no vector, no slot, no IRTE). */
+int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
+             struct irq **out);
+/* Mask the source, free the vector and IRTE, and unlink from the word. */
+void irq_unbind(struct irq *q);
+/* Acknowledge a delivery and unmask the source (unless the holder masked
+ * it).  A level-triggered pin that is still asserted fires again. */
+void irq_ack(struct irq *q);
+/* Holder's mask: while set, the source stays masked even after ack. */
+void irq_set_mask(struct irq *q, bool masked);
+/* Slot i of the table (for capability lookups by index). */
+struct irq *irq_slot(unsigned i);
+/* The notification word n is going: unbind every irq bound to it. */
+void irq_notify_gone(struct notify *n);
+/* Unbind every irq of function dev (reset). */
+void irq_unbind_dev(pci_addr_t dev);
+
+/* Interrupt entry, any mode, without the kernel lock: note that vector
+ * arrived (the EOI is the caller's).  Returns whether it is a device
+ * vector this file owns. */
+bool irq_note(unsigned vector);
+/* Under the kernel lock: deliver every noted vector to its word. */
+void irq_deliver_pending(void);
