@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define VEC_TIMER    0x20
+#define VEC_DEV_FIRST 0x30  /* device interrupts (irq.c's pool) ... */
+#define VEC_DEV_LAST  0xdf  /* ... through this one */
+#define VEC_IOMMU_FAULT 0xe0 /* the IOMMU's fault event (vtd.c) */
 #define VEC_IPI_WAKE 0xf0   /* reschedule / leave idle */
 #define VEC_IPI_TLB  0xf1   /* TLB shootdown */
 #define VEC_SPURIOUS 0xff
