@@ -14,6 +14,8 @@
 #include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
+#include "device.h"
+#include "iommu.h"
 #include "env.h"
 #include "page_meta.h"
 #include "panic.h"
@@ -63,9 +65,15 @@ static void audit_cap(struct env *e, struct cap *c)
         paddr_t pa;
         if (b->cap != c || b->pfn < c->obj || b->pfn >= c->obj + c->count)
             panic("audit: binding at %lx does not belong to cap %x/%u", b->va, e->id, c->slot);
-        if (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 || pa != b->pfn * PAGE_SIZE)
+        bool write;
+        if (b->dev && (b->dev->holder == NULL || b->dev->owner != b->env ||
+                       iommu_lookup(b->dev->dom, b->va, &pa, &write) < 0 || pa != b->pfn * PAGE_SIZE))
+            panic("audit: DMA binding at %lx of env %x not in its device's domain", b->va, b->env->id);
+        if (!b->dev && (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 ||
+                        pa != b->pfn * PAGE_SIZE))
             panic("audit: binding at %lx of env %x not in its page table", b->va, b->env->id);
-        struct binding **slot = bind_index_slot(b->env, b->va, false, NULL);
+        struct binding **slot = bind_index_slot(b->dev ? &b->dev->dma_index : &b->env->bind_index, b->env, b->va,
+                                                false, NULL);
         if (!b->page_pprev || *b->page_pprev != b || (b->page_next && b->page_next->page_pprev != &b->page_next))
             panic("audit: binding at %lx badly linked in the reverse map of frame %lx", b->va, b->pfn);
         if (!slot || *slot != b)

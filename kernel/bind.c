@@ -12,12 +12,20 @@
  * anyway) or the mapper asked for writable; so page_protect, which checks
  * only the right to map into the space, cannot lift a read-only mapping
  * that another environment gave it.
+ *
+ * Register pages (CAP_REGS) are mapped uncached and have no page record:
+ * they are not RAM, so no reference or reverse map.  DMA bindings live in
+ * the device's index by I/O virtual address and on its list; removing one
+ * unmaps it from the IOMMU (waiting for the IOTLB) before the page
+ * reference goes.
  */
 #include <veneer/env.h>
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
+#include "device.h"
+#include "iommu.h"
 #include "env.h"
 #include "page_meta.h"
 #include "panic.h"
@@ -27,16 +35,48 @@
 
 static struct slab binding_slab = SLAB_INIT("binding", struct binding);
 
-static unsigned prot_to_vm(unsigned prot)
+static unsigned prot_to_vm(unsigned prot, bool mmio)
 {
-    return VM_USER | ((prot & VM_PROT_WRITE) ? VM_WRITE : 0) | ((prot & VM_PROT_EXEC) ? VM_EXEC : 0);
+    return VM_USER | ((prot & VM_PROT_WRITE) ? VM_WRITE : 0) | ((prot & VM_PROT_EXEC) ? VM_EXEC : 0) |
+           (mmio ? VM_UNCACHED : 0);
 }
 
 /* The binding of (e, va), or NULL. */
 static struct binding *find(struct env *e, vaddr_t va)
 {
-    struct binding **slot = bind_index_slot(e, va, false, NULL);
+    struct binding **slot = bind_index_slot(&e->bind_index, e, va, false, NULL);
     return slot ? *slot : NULL;
+}
+
+static void ***index_of(struct binding *b)
+{
+    return b->dev ? &b->dev->dma_index : &b->env->bind_index;
+}
+
+/* Put b at the head of the list at *head (reverse map or device list). */
+static void list_push(struct binding **head, struct binding *b)
+{
+    b->page_next = *head;
+    b->page_pprev = head;
+    if (*head)
+        (*head)->page_pprev = &b->page_next;
+    *head = b;
+}
+
+static void cap_list_push(struct cap *c, struct binding *b)
+{
+    b->cap_next = c->bindings;
+    b->cap_prev = NULL;
+    if (c->bindings)
+        ((struct binding *)c->bindings)->cap_prev = b;
+    c->bindings = b;
+}
+
+/* Charge e for one more binding record.  Errors: the quota's. */
+static int charge_binding(struct env *e, bool *charged)
+{
+    *charged = e->nbindings % BINDINGS_PER_CHARGE == 0;
+    return *charged ? env_charge(e, 1) : 0;
 }
 
 static void cap_list_remove(struct binding *b)
@@ -55,37 +95,43 @@ static void cap_list_remove(struct binding *b)
  * replaced in place and the count stays). */
 static void binding_free(struct binding *b, bool count)
 {
-    *b->page_pprev = b->page_next;
-    if (b->page_next)
-        b->page_next->page_pprev = b->page_pprev;
+    if (b->page_pprev) {
+        *b->page_pprev = b->page_next;
+        if (b->page_next)
+            b->page_next->page_pprev = b->page_pprev;
+    }
     cap_list_remove(b);
-    struct binding **slot = bind_index_slot(b->env, b->va, false, NULL);
+    struct binding **slot = bind_index_slot(index_of(b), b->env, b->va, false, NULL);
     if (slot && *slot == b)
         *slot = NULL;
     struct env *e = b->env;
     uint64_t pfn = b->pfn;
+    bool mmio = b->mmio;
+    if (b->dev)
+        b->dev->dma_pages--;
     slab_free(&binding_slab, b);
     if (count && --e->nbindings % BINDINGS_PER_CHARGE == 0)
         env_uncharge_env(e, 1);
-    page_unref(pfn);
+    if (!mmio)
+        page_unref(pfn);
 }
 
 int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot, bool own)
 {
     uint64_t pfn = c->obj + index;
+    bool mmio = c->type == CAP_REGS;
     paddr_t cur;
-    bool replacing = vm_lookup(e->vm, va, &cur, NULL) == 0;
-    bool charged = !replacing && e->nbindings % BINDINGS_PER_CHARGE == 0;
+    bool replacing = vm_lookup(e->vm, va, &cur, NULL) == 0, charged = false;
     int r;
-    if (charged && (r = env_charge(e, 1)) < 0)
+    if (!replacing && (r = charge_binding(e, &charged)) < 0)
         return r;
     struct binding *b = slab_alloc(&binding_slab), **slot = NULL;
     r = b ? 0 : -E_NOMEM;
     /* The index page and the page tables come next: the last steps that
      * can fail (index pages made stay, charged, until the space goes). */
     paddr_t old = 0;
-    if (b && (!(slot = bind_index_slot(e, va, true, &r)) ||
-              (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot), &old)) < 0))
+    if (b && (!(slot = bind_index_slot(&e->bind_index, e, va, true, &r)) ||
+              (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot, mmio), &old)) < 0))
         slab_free(&binding_slab, b);
     if (r < 0) {
         if (charged)
@@ -99,21 +145,72 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     } else {
         e->nbindings++;
     }
-    *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c,
+    *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c, .mmio = mmio,
                           .may_write = (c->rights & CR_WRITE) && (own || (prot & VM_PROT_WRITE))};
-    b->cap_next = c->bindings;
-    if (c->bindings)
-        ((struct binding *)c->bindings)->cap_prev = b;
-    c->bindings = b;
-    struct binding **head = page_bindings(pfn);
-    b->page_next = *head;
-    b->page_pprev = head;
-    if (*head)
-        (*head)->page_pprev = &b->page_next;
-    *head = b;
+    cap_list_push(c, b);
+    if (!mmio) {
+        list_push(page_bindings(pfn), b);
+        page_ref(pfn);
+    }
     *slot = b;
-    page_ref(pfn);
     return 0;
+}
+
+int bind_dma_map(struct device *d, struct env *e, uint64_t iova, struct cap *c, uint64_t index, bool write)
+{
+    uint64_t pfn = c->obj + index;
+    bool charged;
+    int r = charge_binding(e, &charged);
+    if (r < 0)
+        return r;
+    struct binding *b = slab_alloc(&binding_slab), **slot = NULL;
+    r = b ? 0 : -E_NOMEM;
+    if (b && (!(slot = bind_index_slot(&d->dma_index, e, iova, true, &r)) ||
+              (r = iommu_map(d->dom, iova, pfn * PAGE_SIZE, write)) < 0))
+        slab_free(&binding_slab, b);
+    if (r < 0) {
+        if (charged)
+            env_uncharge_env(e, 1);
+        return r;
+    }
+    if (*slot)
+        panic("bind_dma_map: iova %lx already bound", iova);
+    *b = (struct binding){.env = e, .dev = d, .va = iova, .pfn = pfn, .cap = c, .may_write = write};
+    e->nbindings++;
+    d->dma_pages++;
+    cap_list_push(c, b);
+    list_push(&d->dma_list, b);
+    page_ref(pfn);
+    *slot = b;
+    return 0;
+}
+
+/* Take b out of the IOMMU (the device cannot reach the page once this
+ * returns), then free it. */
+static void dma_binding_drop(struct binding *b)
+{
+    paddr_t pa;
+    if (iommu_unmap(b->dev->dom, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
+        panic("bind: DMA binding %lx not in its domain", b->va);
+    binding_free(b, true);
+}
+
+bool bind_dma_unmap(struct device *d, uint64_t iova)
+{
+    struct binding **slot = bind_index_slot(&d->dma_index, d->owner, iova, false, NULL);
+    if (!slot || !*slot)
+        return false;
+    dma_binding_drop(*slot);
+    return true;
+}
+
+void bind_dma_unmap_all(struct device *d)
+{
+    struct env *e = d->owner;
+    while (d->dma_list)
+        dma_binding_drop(d->dma_list);
+    if (e)
+        bind_index_destroy(&d->dma_index, e);
 }
 
 bool bind_unmap(struct env *e, vaddr_t va)
@@ -138,7 +235,7 @@ int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
         return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
     if ((prot & VM_PROT_WRITE) && !b->may_write)
         return -E_PERM;
-    return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot));
+    return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot, b->mmio));
 }
 
 void bind_release_cap(struct cap *c)
@@ -146,6 +243,10 @@ void bind_release_cap(struct cap *c)
     while (c->bindings) {
         struct binding *b = c->bindings;
         paddr_t pa;
+        if (b->dev) {
+            dma_binding_drop(b);
+            continue;
+        }
         if (vm_unmap(b->env->vm, b->va, &pa) < 0 || pa != b->pfn * PAGE_SIZE)
             panic("bind_release_cap: binding %lx not in its page table", b->va);
         binding_free(b, true);

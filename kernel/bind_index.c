@@ -32,9 +32,9 @@ static bool ensure(struct env *e, void ***link, bool create, int *err)
     return true;
 }
 
-struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *err)
+struct binding **bind_index_slot(void ***root, struct env *e, vaddr_t va, bool create, int *err)
 {
-    void ***link = &e->bind_index;
+    void ***link = root;
     for (int level = LEVELS - 1; level > 0; level--) {
         if (!ensure(e, link, create, err))
             return NULL;
@@ -45,9 +45,9 @@ struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *er
     return (struct binding **)&(*link)[slot_of(va, 0)];
 }
 
-unsigned bind_index_missing(struct env *e, vaddr_t va)
+unsigned bind_index_missing(void **root, vaddr_t va)
 {
-    void **node = e->bind_index;
+    void **node = root;
     unsigned missing = LEVELS;
     for (int level = LEVELS - 1; node && level >= 0; level--) {
         missing--;
@@ -64,9 +64,9 @@ static void destroy(struct env *e, void **node, int level)
     vm_table_free(e, V2P(node));
 }
 
-void bind_index_destroy(struct env *e)
+void bind_index_destroy(void ***root, struct env *e)
 {
-    if (e->bind_index)
-        destroy(e, e->bind_index, LEVELS - 1);
-    e->bind_index = NULL;
+    if (*root)
+        destroy(e, *root, LEVELS - 1);
+    *root = NULL;
 }

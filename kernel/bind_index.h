@@ -16,13 +16,16 @@
 struct env;
 struct binding;
 
-/* The slot of va in e's index, or NULL if its leaf does not exist; with
- * `create`, make the missing pages first (charged to e).  Errors (*err,
- * with NULL): -E_QUOTA, -E_NOMEM. */
-struct binding **bind_index_slot(struct env *e, vaddr_t va, bool create, int *err);
-/* Pages that bind_index_slot(e, va, true) would have to make (0..4). */
-unsigned bind_index_missing(struct env *e, vaddr_t va);
-/* Free every index page of e (its bindings are already gone). */
-void bind_index_destroy(struct env *e);
+/* The slot of va in the index at *root, or NULL if its leaf does not
+ * exist; with `create`, make the missing pages first (charged to e).  An
+ * index is an address space's (env->bind_index) or a DMA domain's
+ * (device->dma_index, I/O virtual addresses).  Errors (*err, with NULL):
+ * -E_QUOTA, -E_NOMEM. */
+struct binding **bind_index_slot(void ***root, struct env *e, vaddr_t va, bool create, int *err);
+/* Pages that bind_index_slot(root, e, va, true) would have to make (0..4). */
+unsigned bind_index_missing(void **root, vaddr_t va);
+/* Free every page of the index at *root, charged to e (its bindings are
+ * already gone). */
+void bind_index_destroy(void ***root, struct env *e);
 
 #endif

@@ -134,11 +134,17 @@ int cap_derive(struct cap *src, struct captable *dst, unsigned rights, capref_t 
 {
     if (rights & ~(unsigned)src->rights)
         return -E_PERM;
+    return cap_derive_object(src, dst, src->type, rights, src->obj, src->count, out);
+}
+
+int cap_derive_object(struct cap *src, struct captable *dst, unsigned type, unsigned rights, uint64_t obj,
+                      uint64_t count, capref_t *out)
+{
     struct cap *c;
     int r = slot_alloc(dst, &c);
     if (r < 0)
         return r;
-    fill(c, src->type, rights, src->obj, src->count);
+    fill(c, type, rights, obj, count);
     c->parent = src;
     c->next_sibling = src->first_child;
     if (src->first_child)

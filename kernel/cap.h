@@ -19,13 +19,23 @@ struct cap {
     uint8_t rights;             /* CR_*; never more than the parent's */
     uint16_t gen;               /* slot generation, part of the capref */
     uint32_t slot;              /* index in table */
-    uint64_t obj;               /* CAP_PAGE: first frame; CAP_ENV: envid */
+    uint64_t obj;               /* CAP_PAGE: first frame; CAP_ENV: envid; others below */
     union {
         uint64_t count;         /* CAP_PAGE: frames */
         struct {
             int32_t state;      /* CAP_ENV root: 1 alive, 0 exited, -1 killed */
             int32_t status;     /* exit status once exited */
         } env;
+        struct {
+            uint32_t n;         /* CAP_REGS: pages (obj: first frame) or ports (obj: first port) */
+            uint16_t dev;       /* device index (device.c) */
+            uint8_t bar;
+            uint8_t io;         /* an I/O-port BAR */
+        } regs;
+        struct {
+            uint16_t gen;       /* CAP_IRQ (obj: irq slot): the binding's generation */
+            uint16_t dev;       /* device index */
+        } irq;                  /* CAP_DEVICE: obj is the device index, count 1 */
     };
     struct cap *parent;         /* derivation tree; NULL for a root */
     struct cap *first_child, *next_sibling, *prev_sibling;
@@ -69,6 +79,11 @@ void cap_init_kernel_root(struct cap *c, unsigned type, unsigned rights, uint64_
 /* New child of src in dst with `rights` (a subset of src's).
  * Errors: -E_PERM (more rights than src), -E_NOSPC, -E_NOMEM. */
 int cap_derive(struct cap *src, struct captable *dst, unsigned rights, capref_t *out);
+/* New child of src in dst naming another object that src's holder may
+ * make (a register capability of a device): type, rights, obj and count
+ * are the caller's.  Errors: -E_NOSPC, -E_NOMEM. */
+int cap_derive_object(struct cap *src, struct captable *dst, unsigned type, unsigned rights, uint64_t obj,
+                      uint64_t count, capref_t *out);
 /* Delete every descendant of c; c stays. */
 void cap_revoke(struct cap *c);
 /* Delete c.  A root takes its whole subtree (the object dies); a derived

@@ -14,6 +14,7 @@
 #include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
+#include "device.h"
 #include "boot_info.h"
 #include "console.h"
 #include "elf_load.h"
@@ -107,6 +108,8 @@ static void cap_release(struct cap *c)
          * environment whose table holds it, until it goes. */
         if (!c->parent && c->table)
             env_uncharge_env(c->table->owner, c->count);
+    } else if (c->type == CAP_DEVICE || c->type == CAP_REGS || c->type == CAP_IRQ) {
+        device_cap_release(c);
     } else if (c->type == CAP_NOTIFY && !c->parent) {
         notify_release(c);
     } else if (c->type == CAP_ENV && !c->parent) {
@@ -351,7 +354,7 @@ static void env_teardown(struct env *e)
         cap_table_destroy(&e->caps);    /* pages, children, bindings it authorised */
     if (e->vm == &e->vm_own && e->vm_own.root)
         vm_space_destroy(e->vm, bind_drop_space_entry, e);
-    bind_index_destroy(e);
+    bind_index_destroy(&e->bind_index, e);
     if (e->space_owner)
         e->space_owner->vcpus--;
     if (e->info_pa)

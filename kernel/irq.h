@@ -79,3 +79,5 @@ void irq_unbind_dev(pci_addr_t dev);
 bool irq_note(unsigned vector);
 /* Under the kernel lock: deliver every noted vector to its word. */
 void irq_deliver_pending(void);
+
+#endif

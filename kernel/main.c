@@ -11,6 +11,7 @@
 #include "klock.h"
 #include "console.h"
 #include "env.h"
+#include "device.h"
 #include "ktest.h"
 #include "panic.h"
 #include "page_meta.h"
@@ -49,6 +50,7 @@ static void grant_boot_caps(struct env *e)
     for (uint64_t i = 0; i < archive_root.count; i++)
         page_ref(archive_root.obj + i);
     sysinfo->archive_offset = base % PAGE_SIZE;
+    sysinfo->ndevices = device_grant_boot(e);
 }
 
 /* The first program's arguments: arg0= and arg1= on the command line
@@ -135,6 +137,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     smp_boot();                                     /* local APICs, timer, the other CPUs */
     clock_expose();                                 /* TSC calibration for libOS clocks */
     pci_init();                                     /* ACPI device tables, PCI functions: the inventory */
+    device_init();                                  /* the functions handed out as capabilities */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
     audit_init();                                   /* invariant audits (fuzzing builds) */

@@ -4,7 +4,9 @@
  * taken here when one is made and dropped by the release hook.
  */
 #include <veneer/errors.h>
+#include "device.h"
 #include "env.h"
+#include "irq.h"
 #include "page_meta.h"
 #include "sys_common.h"
 #include "syscall_decl.h"
@@ -51,6 +53,17 @@ long sys_cap_info(capref_t cap, struct vn_capinfo *info)
         in.count = 1;
         in.env_status = e && e->status != ENV_DYING ? 1 : root->env.state;
         in.exit_status = root->env.status;
+    } else if (c->type == CAP_REGS) {
+        in.object = c->regs.io ? c->obj : c->obj * 4096;
+        in.count = c->regs.n;
+    } else if (c->type == CAP_DEVICE) {
+        in.object = device_of(c)->f->addr;
+        in.count = 1;
+    } else if (c->type == CAP_IRQ) {
+        struct irq *q = irq_slot((unsigned)c->obj);
+        bool live = q && q->kind && q->gen == c->irq.gen;
+        in.object = live ? q->vector : 0;
+        in.count = live ? q->count : 0;
     }
     return copy_to_user((uint64_t)info, &in, sizeof(in));
 }

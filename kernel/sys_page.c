@@ -8,6 +8,7 @@
 #include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
+#include "device.h"
 #include "env.h"
 #include "klib.h"
 #include "page_meta.h"
@@ -109,12 +110,24 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
         unsigned need = CR_MAP | CR_READ | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
         if (m->va % PAGE_SIZE || !VN_USER_MAPPABLE(m->va) || (m->prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
             return -E_INVAL;
-        if ((r = cap_lookup(&e->caps, m->cap, CAP_PAGE, need, &c)) < 0)
+        if ((r = cap_lookup(&e->caps, m->cap, 0, need, &c)) < 0)
             return r;
-        if (m->index >= c->count)
+        if (c->type == CAP_REGS) {
+            /* Device registers: memory BARs only, never executable, and
+             * never the MSI-X table or PBA (the kernel programs those). */
+            if (c->regs.io || (m->prot & VM_PROT_EXEC))
+                return -E_INVAL;
+            if (m->index >= c->regs.n)
+                return -E_RANGE;
+            if (device_bar_page_reserved(device_of(c), c->regs.bar, m->index))
+                return -E_PERM;
+        } else if (c->type != CAP_PAGE) {
+            return -E_TYPE;
+        } else if (m->index >= c->count) {
             return -E_RANGE;
+        }
         if (m->va >> 21 != last_region)
-            worst += (vm_table_present(t->vm, m->va) ? 0 : 3) + bind_index_missing(t, m->va);
+            worst += (vm_table_present(t->vm, m->va) ? 0 : 3) + bind_index_missing(t->bind_index, m->va);
         last_region = m->va >> 21;
     }
     if (t->held + worst > t->quota)
@@ -125,7 +138,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct vn_map_entry *m = &map_batch[i];
         struct cap *c;
-        cap_lookup(&e->caps, m->cap, CAP_PAGE, 0, &c);
+        cap_lookup(&e->caps, m->cap, 0, 0, &c);
         if ((r = bind_map(t, m->va, c, m->index, m->prot, own)) < 0)
             panic("page_map: entry %lu failed (%d) after the checks", (uint64_t)i, r);
     }

@@ -12,6 +12,7 @@
 #define VM_WRITE 0x1u   /* writable */
 #define VM_EXEC  0x2u   /* executable (otherwise NX) */
 #define VM_USER  0x4u   /* accessible from user mode */
+#define VM_UNCACHED 0x8u /* device registers: strong uncacheable */
 #define VM_BATCH_VAS 8  /* beyond this many, a batch ends in a full flush */
 
 struct vm_space {

@@ -27,6 +27,9 @@ enum vn_cap_type {
     CAP_ENDPOINT = 3,   /* the IPC entry of an environment: CR_WRITE to call it;
                            carries a badge (0: none) delivered with each call */
     CAP_NOTIFY = 4,     /* a notification word: CR_WRITE to signal, CR_READ to wait */
+    CAP_DEVICE = 5,     /* a PCI function (see <veneer/dev.h>) */
+    CAP_REGS = 6,       /* one BAR of a function: memory pages or I/O ports */
+    CAP_IRQ = 7,        /* a device interrupt bound to a notification word */
 };
 
 /* Rights.  Each is one power; on an environment none implies another, so
@@ -61,8 +64,10 @@ enum vn_cap_type {
 struct vn_capinfo {
     uint32_t type;          /* enum vn_cap_type */
     uint32_t rights;        /* CR_* */
-    uint64_t object;        /* CAP_ENV: envid; CAP_PAGE: first physical address */
-    uint64_t count;         /* CAP_PAGE: number of pages; CAP_ENV: 1; CAP_ENDPOINT: badge */
+    uint64_t object;        /* CAP_ENV: envid; CAP_PAGE, CAP_REGS: first physical address (or
+                               port); CAP_DEVICE: PCI address; CAP_IRQ: CPU vector */
+    uint64_t count;         /* CAP_PAGE, CAP_REGS: pages (or ports); CAP_ENV: 1;
+                               CAP_ENDPOINT: badge; CAP_DEVICE: 1; CAP_IRQ: deliveries */
     int32_t  env_status;    /* CAP_ENV: 1 alive, 0 exited, -1 killed */
     int32_t  exit_status;   /* CAP_ENV: status passed to env_exit, once exited */
 };

@@ -122,6 +122,7 @@ struct vn_sysinfo {
     uint64_t archive_offset;    /* boot archive: byte offset in VN_CAP_ARCHIVE's first page */
     char cmdline[256];          /* the kernel command line, for libOSes that take options from it */
     uint64_t rtc_boot_sec;      /* wall clock at tsc_boot: seconds since 1970 (UTC), 0 if unknown */
+    uint64_t ndevices;          /* first environment: device capabilities from VN_CAP_DEV_FIRST */
     uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
 

@@ -265,6 +265,8 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
         e |= PTE_U;
     if (!(rights & VM_EXEC))
         e |= PTE_NX;
+    if (rights & VM_UNCACHED)
+        e |= PTE_PCD | PTE_PWT;    /* PAT entry 3: UC with the reset PAT */
     if (old)
         *old = (*pte & PTE_P) ? (*pte & PTE_ADDR) : 0;
     bool was_present = *pte & PTE_P;
@@ -295,7 +297,8 @@ int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
     if (!pte || !(*pte & PTE_P))
         return -E_NOENT;
     uint64_t e = (*pte & PTE_ADDR) | PTE_P | ((rights & VM_USER) ? PTE_U : 0) |
-                 ((rights & VM_WRITE) ? PTE_W : 0) | ((rights & VM_EXEC) ? 0 : PTE_NX);
+                 ((rights & VM_WRITE) ? PTE_W : 0) | ((rights & VM_EXEC) ? 0 : PTE_NX) |
+                 ((rights & VM_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
     *pte = e;
     flush(s, va);
     return 0;
@@ -371,7 +374,7 @@ int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights)
         *pa = *pte & PTE_ADDR;
     if (rights)
         *rights = ((*pte & PTE_W) ? VM_WRITE : 0) | ((*pte & PTE_NX) ? 0 : VM_EXEC) |
-                  ((*pte & PTE_U) ? VM_USER : 0);
+                  ((*pte & PTE_U) ? VM_USER : 0) | ((*pte & PTE_PCD) ? VM_UNCACHED : 0);
     return 0;
 }
 
