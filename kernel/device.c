@@ -51,6 +51,8 @@ static struct {
     struct device dev[VN_DEV_MAX];
 } devices;                      /* the table is built at boot; entries change under the kernel lock */
 
+static uint32_t io_gen;         /* changes of any environment's port grants (never reused) */
+
 static bool handed_out(const struct pci_func *f)
 {
     return f->header == PCI_HDR_NORMAL && f->class != 0x06;  /* no bridges of any kind */
@@ -164,8 +166,46 @@ void device_reset(struct device *d)
     d->owner = NULL;
 }
 
+int device_io_grant(struct env *t, struct cap *c)
+{
+    for (unsigned i = 0; i < VN_IO_RANGES; i++) {
+        struct io_grant *g = &t->io[i];
+        if (g->cap)
+            continue;
+        *g = (struct io_grant){.cap = c, .port = (uint16_t)c->obj, .n = (uint16_t)c->regs.n, .env = t,
+                               .next = c->bindings};
+        c->bindings = g;
+        t->io_gen = ++io_gen;
+        return 0;
+    }
+    return -E_NOSPC;
+}
+
+/* Unlink grant g from its capability's list and free it. */
+static void io_grant_drop(struct io_grant *g)
+{
+    struct io_grant **pp = (struct io_grant **)&g->cap->bindings;
+    while (*pp != g)
+        pp = &(*pp)->next;
+    *pp = g->next;
+    g->env->io_gen = ++io_gen;
+    g->cap = NULL;
+}
+
+void device_io_env_gone(struct env *t)
+{
+    for (unsigned i = 0; i < VN_IO_RANGES; i++)
+        if (t->io[i].cap)
+            io_grant_drop(&t->io[i]);
+}
+
 void device_cap_release(struct cap *c)
 {
+    if (c->type == CAP_REGS && c->regs.io) {
+        while (c->bindings)
+            io_grant_drop(c->bindings);
+        return;
+    }
     if (c->type == CAP_REGS) {
         bind_release_cap(c);
         return;

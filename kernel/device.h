@@ -51,6 +51,11 @@ void device_reset(struct device *d);
 int device_cfg_write_check(const struct device *d, unsigned off, unsigned width, uint32_t value, bool domain);
 /* Whether page `index` of BAR bar is the kernel's (MSI-X table or PBA). */
 bool device_bar_page_reserved(const struct device *d, unsigned bar, uint64_t index);
+/* Let t use the ports of I/O register capability c.  Errors: -E_NOSPC
+ * (VN_IO_RANGES already). */
+int device_io_grant(struct env *t, struct cap *c);
+/* t is being destroyed: drop its port grants. */
+void device_io_env_gone(struct env *t);
 /* A capability naming d is being deleted (release hook). */
 void device_cap_release(struct cap *c);
 

@@ -352,6 +352,7 @@ static void env_teardown(struct env *e)
     }
     if (e->caps.dir)
         cap_table_destroy(&e->caps);    /* pages, children, bindings it authorised */
+    device_io_env_gone(e);
     if (e->vm == &e->vm_own && e->vm_own.root)
         vm_space_destroy(e->vm, bind_drop_space_entry, e);
     bind_index_destroy(&e->bind_index, e);

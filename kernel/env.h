@@ -14,6 +14,7 @@
 #ifndef KERNEL_ENV_H
 #define KERNEL_ENV_H
 
+#include <veneer/dev.h>
 #include <veneer/env.h>
 #include "arch.h"
 #include "cap.h"
@@ -91,6 +92,13 @@ struct env {
     uint64_t held;              /* pages charged now (user pages + its kernel pages) */
     uint64_t nbindings;         /* binding records in its address space */
     void **bind_index;          /* its bindings by virtual address (bind_index.c) */
+    struct io_grant {
+        struct cap *cap;        /* the I/O register capability (NULL: free) */
+        uint16_t port, n;       /* ports [port, port + n) */
+        struct io_grant *next;  /* list in cap->bindings */
+        struct env *env;
+    } io[VN_IO_RANGES];         /* ports it may use (dev_ports) */
+    uint32_t io_gen;            /* bumped on every change of io[], for the machine layer */
     struct vn_envinfo *info;    /* exposed read-only at VN_ENVINFO */
     paddr_t info_pa;
     struct env_upcall upcall[UPCALL_COUNT];

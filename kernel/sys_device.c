@@ -234,6 +234,20 @@ long sys_dma_unmap(capref_t dev, uint64_t iova, size_t npages)
     return removed;
 }
 
+long sys_dev_ports(capref_t env, capref_t regs)
+{
+    struct env *t;
+    struct cap *c;
+    int r = sys_env_target(env, CR_MAP, &t);
+    if (r < 0 || (r = cap_lookup(&arch_curenv()->caps, regs, CAP_REGS, CR_MAP | CR_READ | CR_WRITE, &c)) < 0)
+        return r;
+    if (!c->regs.io)
+        return -E_INVAL;
+    if (c->obj < 0x1000)
+        return -E_PERM;     /* legacy ports (the kernel's UART, timers) are never handed out */
+    return device_io_grant(t, c);
+}
+
 long sys_dev_reset(capref_t dev)
 {
     struct cap *c;

@@ -66,6 +66,8 @@ struct vn_devinfo {
 
 _Static_assert(sizeof(struct vn_devinfo) == 48 + 6 * 24, "vn_devinfo ABI");
 
+#define VN_IO_RANGES 4          /* I/O-port BARs one environment may be given (dev_ports) */
+
 /* dma_map prot: what the device may do to the pages. */
 #define VN_DMA_READ  0x1        /* device reads them (needs CR_READ on the pages) */
 #define VN_DMA_WRITE 0x2        /* device writes them (needs CR_WRITE) */

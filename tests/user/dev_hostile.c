@@ -330,6 +330,72 @@ static void test_dma(capref_t edu)
     CHECK_EQ(vn_cap_delete((capref_t)regs), 0);
 }
 
+static int gp_faults;
+
+/* #GP on an `inb %dx, %al` (one byte): count it and step over. */
+static bool skip_inb(struct vn_xframe *x)
+{
+    if (x->trapno != 13 || *(const uint8_t *)x->rip != 0xec)
+        return false;
+    gp_faults++;
+    x->rip += 1;
+    return true;
+}
+
+/* Whether reading port p faults. */
+static bool port_faults(uint16_t p)
+{
+    int before = gp_faults;
+    uint8_t v;
+    __asm__ volatile("inb %%dx, %%al" : "=a"(v) : "d"(p) : "memory");
+    (void)v;
+    return gp_faults != before;
+}
+
+/* I/O ports: only those of a register capability given with dev_ports,
+ * only while it lasts, never the legacy ones. */
+static void test_ports(capref_t testdev, capref_t edu)
+{
+    struct vn_devinfo di;
+    CHECK_EQ(vn_dev_info(testdev, &di), 0);
+    CHECK(di.bar[1].flags & VN_BAR_IO);
+    CHECK(di.bar[1].flags & VN_BAR_PLACED);
+    uint16_t port = (uint16_t)di.bar[1].base;
+    CHECK(port >= 0x1000);
+    CHECK_EQ(vn_upcalls_init(), 0);
+    vn_exception_handler(skip_inb);
+    CHECK(port_faults(port));                                            /* not given yet */
+    CHECK(port_faults(0x3f8));                                           /* the kernel's UART */
+    long io = vn_dev_regs(testdev, 1, CR_READ | CR_WRITE | CR_MAP);
+    long ro = vn_dev_regs(testdev, 1, CR_READ | CR_MAP);
+    long mem = vn_dev_regs(edu, 0, CR_READ | CR_WRITE | CR_MAP);
+    CHECK(io > 0 && ro > 0 && mem > 0);
+    struct vn_map_entry m = {vn_va_reserve(1), (capref_t)io, 0, 0};
+    CHECK_EQ(vn_page_map(CAP_SELF, &m, 1), -E_INVAL);                    /* ports are not pages */
+    CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)ro), -E_PERM);
+    CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)mem), -E_INVAL);
+    CHECK_EQ(vn_dev_ports((capref_t)edu, (capref_t)io), -E_TYPE);
+    CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)io), 0);
+    CHECK(!port_faults(port));
+    CHECK(!port_faults((uint16_t)(port + di.bar[1].size - 1)));
+    CHECK(port_faults((uint16_t)(port + di.bar[1].size)));               /* one past the BAR */
+    CHECK(port_faults((uint16_t)(port - 1)));
+    CHECK(port_faults(0x3f8));
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)io), 0);
+    CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)io), -E_NOSPC);            /* VN_IO_RANGES */
+    CHECK_EQ(vn_cap_delete((capref_t)io), 0);                            /* every grant goes with it */
+    CHECK(port_faults(port));
+    long again = vn_dev_regs(testdev, 1, CR_READ | CR_WRITE | CR_MAP);
+    CHECK_EQ(vn_dev_ports(CAP_SELF, (capref_t)again), 0);                /* the slots came back */
+    CHECK(!port_faults(port));
+    CHECK_EQ(vn_cap_revoke((capref_t)testdev), 0);                       /* the device's holder takes it back */
+    CHECK(port_faults(port));
+    CHECK_EQ(vn_cap_delete((capref_t)ro), -E_BADCAP);                    /* revoked with it */
+    CHECK_EQ(vn_cap_delete((capref_t)mem), 0);
+    vn_exception_handler(NULL);
+}
+
 /* The holder dies with a transfer programmed: the kernel resets the
  * device before the transfer runs, so nothing lands in the page. */
 static void test_holder_dies(capref_t edu)
@@ -368,6 +434,10 @@ int main(uint64_t mode, uint64_t arg1)
     test_registers(edu, nvme);
     test_dma(edu);
     test_holder_dies(edu);
+    if (testdev >= 0)
+        test_ports(testdev, edu);
+    else
+        CHECK(!"pci-testdev");
     CHECK(labs(pages_unaccounted(free0, held0)) <= SLAB_SLACK);
     return check_done("dev_hostile");
 }

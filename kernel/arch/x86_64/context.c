@@ -124,9 +124,35 @@ bool arch_cpu_idle(unsigned cpu)
 
 void env_pop_tf(struct trapframe *tf) __attribute__((noreturn));
 
+/* Open in this CPU's I/O bitmap exactly the ports e was given
+ * (dev_ports), closing the previous environment's; nothing to do when e
+ * was the last to run here and has not changed them. */
+static void io_bitmap_load(struct env *e)
+{
+    struct percpu *c = this_cpu();
+    if (c->io_env == e && c->io_gen == e->io_gen)
+        return;
+    for (unsigned i = 0; i < IOBM_RANGES; i++) {
+        for (unsigned p = c->io_open[i][0]; p < (unsigned)c->io_open[i][0] + c->io_open[i][1]; p++)
+            c->iobm[p / 8] |= (uint8_t)(1u << (p % 8));
+        c->io_open[i][0] = c->io_open[i][1] = 0;
+    }
+    for (unsigned i = 0; i < IOBM_RANGES; i++) {
+        if (!e->io[i].cap)
+            continue;
+        c->io_open[i][0] = e->io[i].port;
+        c->io_open[i][1] = e->io[i].n;
+        for (unsigned p = e->io[i].port; p < (unsigned)e->io[i].port + e->io[i].n; p++)
+            c->iobm[p / 8] &= (uint8_t)~(1u << (p % 8));
+    }
+    c->io_env = e;
+    c->io_gen = e->io_gen;
+}
+
 void arch_context_resume(struct env *e)
 {
     struct trapframe *tf = &e->tf;
+    io_bitmap_load(e);
     tf->cs = USER_CS;
     tf->ss = USER_SS;
     tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;

@@ -40,11 +40,12 @@ static void gdt_init(struct percpu *c)
     c->gdt[2] = 0x00cf92000000ffff;     /* GDT_KDATA */
     c->gdt[3] = 0x00cff2000000ffff;     /* GDT_UDATA */
     c->gdt[4] = 0x00affa000000ffff;     /* GDT_UCODE */
-    uint64_t base = (uint64_t)&c->tss, limit = sizeof(c->tss) - 1;
+    uint64_t base = (uint64_t)&c->tss, limit = sizeof(c->tss) + sizeof(c->iobm) - 1;
     c->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
                 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
     c->gdt[6] = base >> 32;
-    c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap: all ports denied */
+    c->tss.iomap_base = sizeof(c->tss); /* the bitmap follows: all ports denied until dev_ports */
+    memset(c->iobm, 0xff, sizeof(c->iobm));
 
     struct desc_ptr d = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};
     __asm__ volatile("lgdt %0\n"

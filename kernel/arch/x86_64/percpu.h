@@ -25,6 +25,9 @@ struct tss {
 
 struct vm_space;
 
+#define IOBM_BYTES  8192        /* one bit per port, 65536 ports */
+#define IOBM_RANGES 4           /* = VN_IO_RANGES */
+
 /* Fields are touched only by their own CPU, except where noted. */
 struct percpu {
     struct percpu *self;    /* 0: for %gs:0 loads */
@@ -40,6 +43,10 @@ struct percpu {
     bool idle;              /* halted in the idle loop (BKL) */
     uint64_t ticks;         /* timer interrupts taken */
     struct tss tss;
+    uint8_t iobm[IOBM_BYTES + 1];   /* the TSS's I/O permission bitmap (0: allowed), then 0xff */
+    const struct env *io_env;       /* whose ports iobm opens ... */
+    uint32_t io_gen;                /* ... as of this io_gen of it */
+    uint16_t io_open[IOBM_RANGES][2];   /* open ranges (port, count), to close them again */
     uint64_t gdt[7];
 } __attribute__((aligned(64)));
 
