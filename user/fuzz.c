@@ -23,6 +23,7 @@
  * fuzz_skip=family,... on the kernel command line (make fuzz FUZZ_SKIP=)
  * turns families of sequences off; see family_names in fuzz_seq.h.
  */
+#include <veneer/dev.h>
 #include <veneer/syscall_fuzz.h>
 #include "ipc.h"
 #include "libveneer.h"
@@ -306,6 +307,77 @@ static void sequence(void)
     }
 }
 
+/* Devices: the calls' arguments made mostly valid, so that the state
+ * behind them (holding, domains, DMA bindings, register mappings, port
+ * grants, interrupts) is built and then torn apart by everything else. */
+static void device_sequence(void)
+{
+    capref_t dev = board->caps[widx].dev[rnd() % NDEV];
+    if (dev < 0)
+        return;
+    if (rnd() % 2) {
+        long d = vn_cap_derive(dev, rnd() % 4 ? CR_ALL : (unsigned)(rnd() & CR_ALL));
+        if (d > 0) {
+            remember((capref_t)d);
+            dev = (capref_t)d;
+        }
+    }
+    switch (rnd() % 8) {
+    case 0: {
+        long r = vn_dev_regs(dev, rnd() % 7, rnd() % 4 ? CR_READ | CR_WRITE | CR_MAP : (unsigned)(rnd() & 0xf));
+        if (r < 0)
+            break;
+        remember((capref_t)r);
+        struct vn_map_entry m = {region + (rnd() % REGION_PAGES) * PAGE_SIZE, (capref_t)r, 0, rnd() % 8};
+        if (rnd() % 2)
+            vn_page_map(CAP_SELF, &m, 1);   /* read-only: random writes into device registers could wedge it */
+        else
+            vn_dev_ports(rnd() % 4 ? CAP_SELF : arg_cap(), (capref_t)r);
+        break;
+    }
+    case 1: {
+        long p = vn_page_alloc(CAP_SELF, 0, 1 + rnd() % 4);
+        if (p < 0)
+            break;
+        remember((capref_t)p);
+        vn_dma_map(dev, (capref_t)p, (rnd() % 64) * PAGE_SIZE * (rnd() % 2 ? 1 : 512),
+                   rnd() % 4 ? 1 + (unsigned)(rnd() % 3) : (unsigned)rnd());
+        if (rnd() % 2)
+            vn_cap_delete((capref_t)p);
+        break;
+    }
+    case 2: vn_dma_unmap(dev, (rnd() % 64) * PAGE_SIZE, rnd() % 8); break;
+    case 3: {
+        capref_t n = board->caps[widx].notify[rnd() % NNOTIFY];
+        long q = vn_dev_irq(dev, 1 + rnd() % 2, rnd() % 4, n, 1ul << (rnd() % 63));
+        if (q > 0) {
+            remember((capref_t)q);
+            if (rnd() % 2)
+                vn_irq_ack((capref_t)q);
+        }
+        break;
+    }
+    case 4: {
+        /* Config writes the filter may let through; never a power state
+         * (a device put to sleep stays unusable for the rest of the run). */
+        unsigned off = rnd() % 2 ? 4 : (unsigned)(rnd() % 0x140);
+        uint32_t v = off == 4 ? (uint32_t)(rnd() & (VN_CMD_IO | VN_CMD_MEM | VN_CMD_MASTER | VN_CMD_INTX_OFF)) : (uint32_t)rnd();
+        if (off >= 0x40 && off < 0x100)
+            break;
+        vn_dev_cfg_write(dev, off & ~3u, 1u << (rnd() % 3), v);
+        break;
+    }
+    case 5: vn_dev_reset(dev); break;
+    case 6: {
+        struct vn_devinfo di;
+        vn_dev_info(dev, &di);
+        vn_dev_cfg_read(dev, (unsigned)(rnd() % 0x1000) & ~3u, 4);
+        break;
+    }
+    default: if (rnd() % 4 == 0) vn_cap_revoke(dev); break;
+    }
+}
+
 static bool skip_handler(struct vn_xframe *x)
 {
     (void)x;
@@ -349,6 +421,9 @@ static int worker(uint64_t seed, uint64_t index)
         if (!(buf[i] = vn_alloc_pages(1)))
             return 2;
     cooperation_init();
+    for (unsigned k = 0; k < NDEV; k++)
+        if (board->caps[widx].dev[k] >= 0)
+            remember(board->caps[widx].dev[k]);
     if (rnd() % 2) {
         vn_upcalls_init();
         vn_exception_handler(skip_handler);
@@ -365,8 +440,10 @@ static int worker(uint64_t seed, uint64_t index)
             continue;
         if (op < 88 && on(F_RANDOM))
             random_syscall();
-        else if (op < 96 && on(F_RANDOM))
+        else if (op < 93 && on(F_RANDOM))
             sequence();
+        else if (op < 96 && on(F_DEVICE))
+            device_sequence();
         else if (op < 98)
             vn_yield();
         else if (op < 99 && rnd() % 8 == 0)
@@ -424,6 +501,9 @@ static void spawn_worker(unsigned i, uint64_t board_cap)
         board->caps[i].ep[j] = grant(entries[j], workers[i], CR_WRITE | CR_GRANT);
         board->caps[j].ep[i] = grant(entries[i], workers[j], CR_WRITE | CR_GRANT);
     }
+    for (unsigned k = 0; k < NDEV; k++)
+        board->caps[i].dev[k] = k < vn_sysinfo->ndevices && on(F_DEVICE)
+                                    ? grant((capref_t)(VN_CAP_DEV_FIRST + k), workers[i], CR_ALL) : -1;
     map_victim(i);
     if (vn_env_start(workers[i]) < 0) {
         vn_cap_delete(workers[i]);

@@ -68,6 +68,7 @@ static void remember(capref_t c);
 #define NNOTIFY 4               /* shared notification words (driver's roots) */
 #define NWORDS 8                /* shared env_wait predicate words */
 #define NVCPU 2                 /* vCPUs per worker */
+#define NDEV 6                  /* device capabilities per worker */
 #define VSTACK_PAGES 4
 #define SLOT_MASK 1023          /* an envid's low bits are its kernel slot (kernel/env.c, NENV) */
 #define CALL_MAGIC  0xca11000000000000ul
@@ -79,7 +80,7 @@ static void remember(capref_t c);
 /* Families of sequences; fuzz_skip=a,b on the kernel command line turns
  * some off (to look past a bug that is found first, or to bisect). */
 enum { F_RANDOM, F_UVPT, F_IPC, F_NOTIFY, F_SLEEP, F_WAKE, F_SIGNAL, F_KILL, F_QUOTA, F_REVOKE, F_VCPU, F_CHURN,
-       F_HUGE, F_PROTECT, F_QUIET, F_RESULTS, F_COUNT };
+       F_HUGE, F_PROTECT, F_QUIET, F_RESULTS, F_DEVICE, F_COUNT };
 static const char *const family_names[F_COUNT] = {
     "random",   /* independent random calls and the old create/map/destroy sequences */
     "uvpt",     /* pointers at, around and into the named regions */
@@ -97,6 +98,7 @@ static const char *const family_names[F_COUNT] = {
     "protect",  /* page_protect of a page another environment mapped read-only */
     "quiet",    /* now and then everybody rests a few ms (but a worker the driver asks for pages back) */
     "results",  /* the oracle: results a syscalls.tbl row does not allow */
+    "device",   /* device capabilities: registers, config writes, DMA mappings, interrupts, resets */
 };
 static unsigned skip_mask;
 
@@ -140,6 +142,7 @@ struct board {
         volatile capref_t vep[NW][NVCPU];   /* worker j's vCPU k's entry, CR_WRITE (from j) */
         volatile capref_t venv[NW][NVCPU];  /* worker j's vCPU k, CR_WRITE | CR_WAKE | CR_RUN (from j) */
         volatile capref_t notify[NNOTIFY];  /* CR_READ | CR_WRITE | CR_GRANT (from the driver) */
+        volatile capref_t dev[NDEV];        /* the machine's devices, CR_ALL (from the driver), or -1 */
     } caps[NW];
 };
 
