@@ -66,18 +66,19 @@ static void audit_cap(struct env *e, struct cap *c)
         if (b->cap != c || b->pfn < c->obj || b->pfn >= c->obj + c->count)
             panic("audit: binding at %lx does not belong to cap %x/%u", b->va, e->id, c->slot);
         bool write;
-        if (b->dev && (b->dev->holder == NULL || b->dev->owner != b->env ||
-                       iommu_lookup(b->dev->dom, b->va, &pa, &write) < 0 || pa != b->pfn * PAGE_SIZE))
-            panic("audit: DMA binding at %lx of env %x not in its device's domain", b->va, b->env->id);
-        if (!b->dev && (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 ||
+        if (b->dma && (b->dev->holder == NULL || iommu_lookup(b->dev->dom, b->va, &pa, &write) < 0 ||
+                       pa != b->pfn * PAGE_SIZE))
+            panic("audit: DMA binding at %lx not in its device's domain", b->va);
+        if (!b->dma && (b->env->status == ENV_FREE || vm_lookup(b->env->vm, b->va, &pa, NULL) < 0 ||
                         pa != b->pfn * PAGE_SIZE))
             panic("audit: binding at %lx of env %x not in its page table", b->va, b->env->id);
-        struct binding **slot = bind_index_slot(b->dev ? &b->dev->dma_index : &b->env->bind_index, b->env, b->va,
+        struct env *owner = b->dma ? b->dev->owner : b->env;
+        struct binding **slot = bind_index_slot(b->dma ? &b->dev->dma_index : &b->env->bind_index, owner, b->va,
                                                 false, NULL);
         if (!b->page_pprev || *b->page_pprev != b || (b->page_next && b->page_next->page_pprev != &b->page_next))
             panic("audit: binding at %lx badly linked in the reverse map of frame %lx", b->va, b->pfn);
         if (!slot || *slot != b)
-            panic("audit: binding at %lx of env %x missing from its index", b->va, b->env->id);
+            panic("audit: binding at %lx of env %x missing from its index", b->va, owner->id);
         counted[b->pfn]++;
     }
 }

@@ -31,7 +31,8 @@
 #include "panic.h"
 #include "slab.h"
 
-#define BINDINGS_PER_CHARGE 64
+/* Records per page of the slab (after its header): one page of quota each. */
+#define BINDINGS_PER_CHARGE ((PAGE_SIZE - 64) / sizeof(struct binding))
 
 static struct slab binding_slab = SLAB_INIT("binding", struct binding);
 
@@ -50,7 +51,13 @@ static struct binding *find(struct env *e, vaddr_t va)
 
 static void ***index_of(struct binding *b)
 {
-    return b->dev ? &b->dev->dma_index : &b->env->bind_index;
+    return b->dma ? &b->dev->dma_index : &b->env->bind_index;
+}
+
+/* The environment charged for b. */
+static struct env *charged(struct binding *b)
+{
+    return b->dma ? b->dev->owner : b->env;
 }
 
 /* Put b at the head of the list at *head (reverse map or device list). */
@@ -101,13 +108,13 @@ static void binding_free(struct binding *b, bool count)
             b->page_next->page_pprev = b->page_pprev;
     }
     cap_list_remove(b);
-    struct binding **slot = bind_index_slot(index_of(b), b->env, b->va, false, NULL);
+    struct env *e = charged(b);
+    struct binding **slot = bind_index_slot(index_of(b), e, b->va, false, NULL);
     if (slot && *slot == b)
         *slot = NULL;
-    struct env *e = b->env;
     uint64_t pfn = b->pfn;
     bool mmio = b->mmio;
-    if (b->dev)
+    if (b->dma)
         b->dev->dma_pages--;
     slab_free(&binding_slab, b);
     if (count && --e->nbindings % BINDINGS_PER_CHARGE == 0)
@@ -158,6 +165,8 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
 
 int bind_dma_map(struct device *d, struct env *e, uint64_t iova, struct cap *c, uint64_t index, bool write)
 {
+    if (e != d->owner)
+        panic("bind_dma_map: charging env %x, not the holder's", e->id);
     uint64_t pfn = c->obj + index;
     bool charged;
     int r = charge_binding(e, &charged);
@@ -175,7 +184,7 @@ int bind_dma_map(struct device *d, struct env *e, uint64_t iova, struct cap *c, 
     }
     if (*slot)
         panic("bind_dma_map: iova %lx already bound", iova);
-    *b = (struct binding){.env = e, .dev = d, .va = iova, .pfn = pfn, .cap = c, .may_write = write};
+    *b = (struct binding){.dev = d, .dma = true, .va = iova, .pfn = pfn, .cap = c, .may_write = write};
     e->nbindings++;
     d->dma_pages++;
     cap_list_push(c, b);
@@ -243,7 +252,7 @@ void bind_release_cap(struct cap *c)
     while (c->bindings) {
         struct binding *b = c->bindings;
         paddr_t pa;
-        if (b->dev) {
+        if (b->dma) {
             dma_binding_drop(b);
             continue;
         }

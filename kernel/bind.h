@@ -22,14 +22,17 @@ struct env;
 struct device;
 
 struct binding {
-    struct env *env;            /* address space holding the mapping; for DMA, the one charged */
-    struct device *dev;         /* DMA: the device whose domain holds it (va is the I/O
-                                   virtual address); NULL for CPU mappings */
+    union {
+        struct env *env;        /* CPU: the address space holding the mapping */
+        struct device *dev;     /* DMA: the device whose domain holds it (va is the I/O
+                                   virtual address; its holder's environment is charged) */
+    };
     vaddr_t va;
     uint64_t pfn;
     struct cap *cap;            /* authorising capability */
     bool may_write;             /* the most page_protect may grant (bind.c) */
     bool mmio;                  /* device registers (CAP_REGS): uncached, no page record */
+    bool dma;                   /* in a DMA domain (dev), not an address space (env) */
     struct binding *cap_next, *cap_prev;    /* list in cap->bindings */
     struct binding *page_next;              /* RAM in a CPU space: page_bindings(pfn); DMA: the
                                                device's list; MMIO: unused */
