@@ -12,12 +12,14 @@
 #include "cap.h"
 
 struct env;
+struct irq;
 
 /* A notification word (CAP_NOTIFY's object). */
 struct notify {
     uint64_t bits;              /* pending, never bit 63 (VN_NOTIFY_BITS) */
     struct env *waiter;         /* in WAIT_NOTIFY on this word, or NULL */
     struct env *owner;          /* charged for it */
+    struct irq *irqs;           /* device interrupts bound to it (irq.c's list) */
 };
 
 /* The live environment behind endpoint capability c, or NULL. */

@@ -39,12 +39,13 @@ struct irq {
     uint16_t gen;                   /* bumped on every unbind: stale handles fail */
     uint8_t kind;                   /* enum irq_kind, 0: free slot */
     uint8_t flags;
-    bool masked;                    /* by the kernel (one-shot) or the holder */
+    bool masked;                    /* source masked now: pending_ack or held */
+    bool held;                      /* the holder's mask (irq_set_mask) */
     bool pending_ack;               /* delivered, not acknowledged yet */
     pci_addr_t dev;                 /* IRQ_MSI/IRQ_MSIX */
     unsigned index;
     unsigned vector;                /* CPU vector */
-    int irte;                       /* remapping entry, or -1 */
+    int irte;                       /* remapping entry, or -1 (compatibility format) */
     struct notify *notify;
     uint64_t bits;
     struct irq *notify_next;        /* list of irqs bound to the same word */
@@ -55,8 +56,14 @@ struct irq {
 void irq_init(void);
 /* Route source (kind, dev, index, flags) to a free vector on the boot CPU
  * and bind it to n with bits (non-zero, within VN_NOTIFY_BITS); the source
- * starts unmasked.  Errors: -E_INVAL (no such MSI/MSI-X entry or pin, bad
- * flags), -E_BUSY (already bound), -E_NOSPC (no vector, no slot, no IRTE). */
+ * starts unmasked.  flags are IRQ_PIN's only (0 for MSI and MSI-X).
+ * Errors: -E_INVAL (no such MSI/MSI-X entry or pin, bad flags or bits, an
+ * MSI-X table in an unassigned or undecoded BAR), -E_BUSY (already bound,
+ * or the function's other kind of MSI is), -E_NOSPC (no vector, no slot,
+ * no IRTE), -E_NODEV (interrupt remapping is on and covers no such
+ * source), -E_NOMEM (mapping the MSI-X table).  MSI and MSI-X messages
+ * reach the CPU only while the function's bus mastering is on (its
+ * holder's business, with DMA). */
 int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
              struct irq **out);
 /* Mask the source, free the vector and IRTE, and unlink from the word. */
@@ -77,7 +84,28 @@ void irq_unbind_dev(pci_addr_t dev);
  * arrived (the EOI is the caller's).  Returns whether it is a device
  * vector this file owns. */
 bool irq_note(unsigned vector);
-/* Under the kernel lock: deliver every noted vector to its word. */
+/* Under the kernel lock: deliver every noted vector to its word (and the
+ * IOMMU's fault event to iommu_fault_serve). */
 void irq_deliver_pending(void);
+
+/* ---- the machine layer (kernel/arch/<arch>/msi.c, ioapic.c), under the
+ * kernel lock; q's kind, dev, index, flags and vector are set. */
+
+/* Boot: map and mask every interrupt controller input.  Returns whether
+ * the boot CPU can be a destination at all. */
+bool irq_arch_init(void);
+/* Check that q's source exists, then route it to q->vector on the boot CPU,
+ * masked (through a new IRTE in q->irte if remapping is on), enabling the
+ * function's MSI or MSI-X.  Errors: as irq_bind's but -E_BUSY. */
+int irq_arch_route(struct irq *q);
+/* Mask or unmask q's source. */
+void irq_arch_mask(struct irq *q, bool masked);
+/* Mask q's source for good and free its IRTE; last: no other irq of its
+ * function remains bound, so turn its MSI or MSI-X off. */
+void irq_arch_unroute(struct irq *q, bool last);
+
+/* The GSI an ISA IRQ arrives on and its IRQ_* flags, after the firmware's
+ * overrides (else the same number, edge, active high). */
+void irq_isa_pin(unsigned isa, unsigned *gsi, unsigned *flags);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The machine types portable kernel code holds but never looks into: the
  * saved user context (struct trapframe), each environment's FPU and
- * segment-base state (struct arch_env_state), and this CPU's index.  The
+ * segment-base state (struct arch_env_state), this CPU's index, and the
+ * vectors irq.c hands out to devices (lapic.h's VEC_DEV_*).  The
  * build selects this header with -Ikernel/arch/$(ARCH); kernel/arch.h is
  * its only includer outside the machine layer.
  */
@@ -9,6 +10,7 @@
 #define ARCH_TYPES_H
 
 #include <stdint.h>
+#include "lapic.h"
 #include "percpu.h"
 #include "trapframe.h"
 
