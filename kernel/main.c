@@ -8,6 +8,7 @@
 #include "boot_info.h"
 #include "cap.h"
 #include "klib.h"
+#include "irq.h"
 #include "klock.h"
 #include "console.h"
 #include "env.h"
@@ -137,6 +138,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     smp_boot();                                     /* local APICs, timer, the other CPUs */
     clock_expose();                                 /* TSC calibration for libOS clocks */
     pci_init();                                     /* ACPI device tables, PCI functions: the inventory */
+    irq_init();                                     /* device vectors; I/O APIC pins masked */
     device_init();                                  /* the functions handed out as capabilities */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */

@@ -16,6 +16,7 @@
 #include "console.h"
 #include "env.h"
 #include "ipc.h"
+#include "irq.h"
 #include "klock.h"
 #include "panic.h"
 #include "pmem.h"
@@ -316,6 +317,7 @@ void sched_run(void)
         else if (slices[cpu_id()].armed)
             timer_off();
         arch_idle();
+        irq_deliver_pending();          /* device interrupts that ended the halt */
         slices[cpu_id()].armed = 0;     /* woken: by the timer or not, re-arm next time */
     }
 }

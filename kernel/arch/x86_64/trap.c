@@ -4,10 +4,13 @@
  * exception upcall (or, without a usable handler, it is killed with one
  * log line); stray interrupts are ignored.  From kernel mode: a page fault on
  * a user-copy instruction is fixed up to return -E_FAULT; anything else is
- * a kernel bug and panics with the full register state.
+ * a kernel bug and panics with the full register state.  Device interrupts
+ * are noted in any mode and delivered by the next holder of the kernel
+ * lock on an entry from user mode or return from idle (irq.c).
  */
 #include "../../console.h"
 #include "../../env.h"
+#include "../../irq.h"
 #include "../../panic.h"
 #include "../../syscall.h"
 #include <veneer/syscall_nums.h>
@@ -100,6 +103,7 @@ void trap_dispatch(struct trapframe *tf)
      * the kernel lock, and that wait may need a kick to end. */
     if (tf->trapno >= 32)
         lapic_eoi();
+    bool device = irq_note((unsigned)tf->trapno);   /* delivered under the lock (irq.c) */
     if (tf->trapno == VEC_TIMER)
         this_cpu()->ticks++;
     if (tf->trapno == VEC_IPI_TLB) {
@@ -109,9 +113,15 @@ void trap_dispatch(struct trapframe *tf)
     if ((tf->cs & 3) == 0) {
         if (tf->trapno < 32)
             kernel_trap(tf);
-        return;                     /* timer or kick while idle or waiting */
+        /* Interrupted in a halt (idle, the lock wait), which turns
+         * interrupts off next: go back with them off already, or a level
+         * pin re-sent after the EOI would re-enter here forever. */
+        if (device)
+            tf->rflags &= ~RFLAGS_IF;
+        return;                     /* timer, kick or device while idle or waiting */
     }
     kernel_lock();
+    irq_deliver_pending();
     struct env *e = arch_curenv();
     if (!e)
         panic("trap_dispatch: user-mode trap with no current environment");
@@ -134,6 +144,7 @@ void trap_dispatch(struct trapframe *tf)
 void syscall_trap(struct trapframe *tf)
 {
     kernel_lock();
+    irq_deliver_pending();      /* noted while this CPU waited for the lock */
     struct env *e = arch_curenv();
     if (!e)
         panic("syscall_trap: syscall with no current environment");
