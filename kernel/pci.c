@@ -18,6 +18,7 @@
  * keep decoding on (turning it off may cut the CPU off from memory).
  */
 #include "console.h"
+#include "iommu.h"
 #include "klib.h"
 #include "pci.h"
 
@@ -274,11 +275,7 @@ void pci_init(void)
 {
     struct pci_platform p;
     pci_platform_init(&p);
-    if (p.iommus)
-        kprintf("iommu: %u remapping unit%s, not programmed yet: no device may be handed to user space for DMA\n",
-                p.iommus, p.iommus > 1 ? "s" : "");
-    else
-        kprintf("iommu: none: no device may be handed to user space for DMA\n");
     pci_enumerate(&p);
+    iommu_init();                       /* translation on, nothing attached: all DMA blocked */
     pci_print_inventory();
 }

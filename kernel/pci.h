@@ -110,7 +110,8 @@ struct pci_func {
     uint16_t sriov_total_vfs, sriov_vf_offset, sriov_vf_stride, sriov_vf_device;
 };
 
-/* Boot: platform, enumeration, inventory (one line per function). */
+/* Boot: platform, enumeration, the IOMMU (iommu_init: all DMA blocked),
+ * inventory (one line per function). */
 void pci_init(void);
 /* Walk every segment of p and fill the function table; returns how many
  * functions were recorded (the table is reset first). */

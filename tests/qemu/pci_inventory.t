@@ -1,10 +1,12 @@
 # The boot inventory on q35 with the IOMMU (the default machine, named so
 # that MACHINE=pc does not change it): ACPI's I/O APIC, ECAM window and
-# DMAR unit (fed90000, interrupt remapping, explicit device scopes), then
-# every PCI function, with sized BARs and capabilities: edu (MSI),
-# pci-testdev, a PCIe root port and the virtio-net behind it (modern only,
-# DMA through the IOMMU, MSI-X), and an NVMe controller with SR-IOV (2 VFs,
-# from the extended capabilities).  The NIC has no netdev: no network.
+# DMAR unit (fed90000, interrupt remapping, explicit device scopes), the
+# unit programmed (translation and interrupt remapping on; nothing is
+# attached and nothing faults), then every PCI function, with sized BARs
+# and capabilities: edu (MSI), pci-testdev, a PCIe root port and the
+# virtio-net behind it (modern only, DMA through the IOMMU, MSI-X), and an
+# NVMe controller with SR-IOV (2 VFs, from the extended capabilities).
+# The NIC has no netdev: no network.
 machine=q35
 truncate -s 1M "$BUILD/pci_nvme.img"
 qemu_extra="-nic none -device edu,addr=2 -device pci-testdev,addr=3
@@ -18,7 +20,7 @@ expect=("ioapic: id 0 at fec00000, gsi base 0"
         "mcfg: segment 0000 buses 00-ff, ecam at b0000000"
         "dmar: unit at fed90000, segment 0, intremap, 39-bit address width, scopes: ioapic 0 ff:00.0, .*pci 00:02.0, pci 00:03.0, bridge 00:04.0, pci 00:05.0"
         "dmar: no rmrr"
-        "iommu: 1 remapping unit"
+        "iommu: unit fed90000: translation on \(3-level, 39-bit, domains [0-9]+\), queued invalidation, interrupt remapping on \(256 entries\)"
         "pci 0000:00:00.0 8086:29c0 rev 00 class 0600 \[host bridge\]"
         "pci 0000:00:02.0 1234:11e8 rev 10 class 00ff .* bars: 0:mem32 [^ ]+/1M caps: msi\(1,64bit\)[[:space:]]*$"
         "pci 0000:00:03.0 1b36:0005 .* bars: 0:mem32 [^ ]+/4K 1:io [^ ]+/256[[:space:]]*$"
@@ -28,4 +30,4 @@ expect=("ioapic: id 0 at fec00000, gsi base 0"
         "pci 0000:00:1f.0 8086:2918 .*\[isa bridge\]"
         "pci: 10 functions[[:space:]]*$"
         "init: hello from user mode" "free pages ([0-9]+) before, \1 after")
-reject=("broken-list" "refused" "acpi: .* ignored" "does not answer" "iommu: none")
+reject=("broken-list" "refused" "acpi: .* ignored" "does not answer" "iommu: none" "left off" "iommu: fault")
