@@ -16,9 +16,6 @@
 #include "pmem.h"
 #include "vm.h"
 
-#define CHECK(c) \
-    do { if (!(c)) { kprintf("ktest: check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__); return -1; } } while (0)
-
 /* Take every free page, mark each with its own address, and check no page
  * came twice (a second hand-out would zero the first marker), then give
  * them all back and check the free count returns exactly. */
@@ -310,6 +307,7 @@ static const struct {
     int (*fn)(void);
 } ktests[] = {
     {"irq", ktest_irq},
+    {"iommu", ktest_iommu},
     {"page_alloc", ktest_page_alloc},
     {"panic", ktest_panic},
     {"wx", ktest_wx},
