@@ -346,8 +346,8 @@ void iommu_init(void)
         if (why)
             kprintf("iommu: unit %lx: left off: %s\n", u->base, why);
     }
-    if (!vtd.nunits)
-        kprintf("iommu: none: no device may be handed to user space for DMA\n");
+    if (!vtd.levels)
+        kprintf("iommu: none%s: no device may be handed to user space for DMA\n", vtd.nunits ? " on" : "");
     iommu_fault_serve();            /* whatever the firmware's devices left */
 }
 
