@@ -217,10 +217,12 @@ $(BUILD)/host/test_syscalls_doc: tests/host/syscalls_doc.sh $(SYSDOC)
 HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
-HOST_SRCS_pci := kernel/pci.c kernel/pci_print.c
+HOST_SRCS_pci := kernel/pci.c kernel/pci_print.c kernel/pci_place.c
+HOST_SRCS_pci_place := kernel/pci_place.c
 HOST_SRCS_acpi_dmar := kernel/arch/x86_64/acpi_dmar.c
 $(BUILD)/host/test_acpi_dmar: kernel/arch/x86_64/acpi_dmar.c kernel/arch/x86_64/acpi.h
-$(BUILD)/host/test_pci: kernel/pci.c kernel/pci_print.c kernel/pci.h
+$(BUILD)/host/test_pci: kernel/pci.c kernel/pci_print.c kernel/pci_place.c kernel/pci.h
+$(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c

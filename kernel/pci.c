@@ -1,9 +1,10 @@
 /*
  * PCI enumeration: every function of every device on every bus reachable
  * from each segment's root bus through bridges, recorded once at boot in
- * a fixed table (see pci.h).  Nothing here is configured: bus numbers and
- * BAR addresses are the firmware's, and a bridge it left unnumbered is
- * reported and not scanned.
+ * a fixed table (see pci.h).  Nothing here is configured: bus numbers are
+ * the firmware's (a bridge it left unnumbered is reported and not
+ * scanned), and BAR addresses are recorded as found, for pci_place.c to
+ * keep or replace.
  *
  * Config space is device-controlled input, so every walk is bounded: the
  * bus recursion by PCI_MAX_DEPTH and a bitmap of buses already scanned
@@ -233,11 +234,14 @@ static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
                 continue;
             }
             uint8_t header = pci_cfg_read8(a, CFG_HEADER);
-            func_record(a, s->ecam);
+            struct pci_func *f = func_record(a, s->ecam);
             if ((header & 0x7f) == PCI_HDR_BRIDGE) {
                 unsigned sec = pci_cfg_read8(a, CFG_BUSES + 1), sub = pci_cfg_read8(a, CFG_BUSES + 2);
-                if (sec > bus && sec <= s->bus_end && sub >= sec && !bus_seen(sec) && depth < PCI_MAX_DEPTH)
+                if (sec > bus && sec <= s->bus_end && sub >= sec && !bus_seen(sec) && depth < PCI_MAX_DEPTH) {
+                    if (f)
+                        f->scanned = true;
                     bus_scan(s, sec, depth + 1);
+                }
             }
             if (fn == 0 && !(header & HEADER_MULTI))
                 break;
@@ -271,11 +275,26 @@ unsigned pci_funcs_refused(void)
     return pci.refused;
 }
 
+const struct pci_func *pci_func_by_addr(pci_addr_t a)
+{
+    for (unsigned i = 0; i < pci.n; i++)
+        if (pci.f[i].addr == a)
+            return &pci.f[i];
+    return NULL;
+}
+
+struct pci_func *pci_func_table(unsigned *n)
+{
+    *n = pci.n;
+    return pci.f;
+}
+
 void pci_init(void)
 {
     struct pci_platform p;
     pci_platform_init(&p);
     pci_enumerate(&p);
+    pci_place();                        /* every BAR and bridge window an address */
     iommu_init();                       /* translation on, nothing attached: all DMA blocked */
     pci_print_inventory();
 }

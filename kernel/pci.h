@@ -10,6 +10,10 @@
  * A function is named by a pci_addr_t: segment << 16 | bus << 8 |
  * device << 3 | function; the low 16 bits are its requester id, the name
  * the IOMMU knows it by.
+ *
+ * pci_place() then gives every BAR and bridge window an address of its
+ * own (kernel/pci_place.c): after it, a BAR's base is where it decodes,
+ * and only BARs marked placed decode at all.
  */
 #ifndef KERNEL_PCI_H
 #define KERNEL_PCI_H
@@ -43,9 +47,28 @@ struct pci_platform {
     unsigned iommus;            /* IOMMU units that can confine DMA (0: none) */
 };
 
+#define PCI_MAX_HOLES 96        /* at least the boot memory map's regions and the kernel's MMIO */
+
+struct pci_range {
+    uint64_t base, end;         /* [base, end) */
+};
+
+/* Where BARs may decode on this machine. */
+struct pci_space {
+    struct pci_range mem, io;           /* where new assignments go (memory: below 4 GiB) */
+    struct pci_range keep_mem[2], keep_io;  /* a firmware's assignment is kept only inside these */
+    unsigned nholes;
+    struct pci_range hole[PCI_MAX_HOLES];   /* memory no BAR may touch: RAM, firmware's, the kernel's MMIO */
+};
+
 /* Find how config space is reached (printing what the firmware described:
  * interrupt controllers, ECAM windows, IOMMU units) and fill p. */
 void pci_platform_init(struct pci_platform *p);
+/* Fill s from the memory map and ACPI: the windows (memory from above RAM
+ * and ECAM to the I/O APIC, I/O ports from 0xc000) and the holes (every
+ * memory map region, interrupt controllers, HPET, IOMMU units, ECAM, the
+ * firmware flash below 4 GiB). */
+void pci_platform_space(struct pci_space *s);
 /* Config space of function a at off, width 1, 2 or 4 bytes (off aligned
  * to it).  Absent functions and unreachable offsets read as all ones;
  * writes to them are dropped.  Callers hold the kernel lock. */
@@ -66,9 +89,18 @@ static inline void pci_cfg_write32(pci_addr_t a, unsigned off, uint32_t v) { pci
 #define PCI_BAR_PREFETCH 0x4
 
 struct pci_bar {
-    uint64_t base;              /* as the firmware left it (0: unassigned) */
+    uint64_t base;              /* the firmware's, then as placed (0: unassigned) */
     uint64_t size;              /* 0: not implemented */
     uint8_t flags;              /* PCI_BAR_* */
+    bool placed;                /* has an address of its own and decodes there */
+};
+
+#define PCI_WIN_MEM 0           /* bridge windows (pci_func.window): memory, prefetchable or not */
+#define PCI_WIN_IO  1
+
+struct pci_window {             /* what a bridge forwards to its secondary bus */
+    uint64_t base, size;        /* size 0: closed, nothing behind needs it */
+    bool placed;                /* false with a size: no room, closed, the BARs behind unassigned */
 };
 
 /* Capabilities seen (bits of pci_func.caps). */
@@ -96,6 +128,8 @@ struct pci_func {
     uint8_t irq_pin;            /* 0 none, 1-4 INTA-INTD */
     uint8_t irq_line;           /* as the firmware routed it (0xff: none) */
     uint8_t sec_bus, sub_bus;   /* bridges: secondary and subordinate bus (0: unassigned) */
+    bool scanned;               /* bridges: the functions on sec_bus were found through this one */
+    struct pci_window window[2];    /* bridges: PCI_WIN_*, as placed (prefetchable window closed) */
     uint8_t nbars;              /* BAR slots of this header type (6, 2 or 0) */
     struct pci_bar bar[6];
     uint32_t caps;              /* PCI_CAP_* */
@@ -110,8 +144,8 @@ struct pci_func {
     uint16_t sriov_total_vfs, sriov_vf_offset, sriov_vf_stride, sriov_vf_device;
 };
 
-/* Boot: platform, enumeration, the IOMMU (iommu_init: all DMA blocked),
- * inventory (one line per function). */
+/* Boot: platform, enumeration, placement, the IOMMU (iommu_init: all DMA
+ * blocked), inventory (one line per function). */
 void pci_init(void);
 /* Walk every segment of p and fill the function table; returns how many
  * functions were recorded (the table is reset first). */
@@ -123,5 +157,25 @@ unsigned pci_func_count(void);
 const struct pci_func *pci_func_get(unsigned i);
 /* Functions seen but not recorded because the table was full. */
 unsigned pci_funcs_refused(void);
+/* The function named a, or NULL if none was recorded. */
+const struct pci_func *pci_func_by_addr(pci_addr_t a);
+/* The table itself, writable: for pci_place only, at boot. */
+struct pci_func *pci_func_table(unsigned *n);
+
+/* ---- placement (kernel/pci_place.c) */
+
+/* Give every BAR and bridge window of the table an address and turn on
+ * the decoding of what was placed (never bus mastering). */
+void pci_place(void);
+/* The decisions alone, without config access: f[0..n) as enumerated (a
+ * bridge before what is behind it), s the machine's space.  A firmware
+ * BAR on a root bus is kept if it is aligned, inside a keep range and
+ * touches no hole and no other BAR; the rest is placed largest first.
+ * Whatever does not fit is left with base 0 and logged.  Returns how many
+ * firmware BARs were kept. */
+unsigned pci_place_plan(struct pci_func *f, unsigned n, const struct pci_space *s);
+/* Whether [pa, pa + len) lies inside one placed memory BAR; if so, *f and
+ * *bar (either may be NULL) say whose. */
+bool pci_mmio_owner(paddr_t pa, uint64_t len, const struct pci_func **f, unsigned *bar);
 
 #endif

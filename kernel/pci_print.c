@@ -2,8 +2,10 @@
  * The boot inventory of PCI functions, one line each, as lspci would:
  *   pci 0000:00:03.0 1af4:1041 rev 01 class 0200 [ethernet] pin A line 10
  *       bars: 1:mem32 fea00000/4K 4:mem64,pf fe000000/16K caps: msix(3,bar1+0,pba bar1+800) ...
- * (one line; wrapped here).  BAR bases are the firmware's; "unassigned"
- * means it left one at 0.  Capability details are in parentheses.
+ * (one line; wrapped here).  BAR bases are as placed (pci_place.c);
+ * "unassigned" means a BAR has no address and does not decode.  A
+ * bridge's windows follow its BARs ("windows: mem c1000000/1M").
+ * Capability details are in parentheses.
  */
 #include "console.h"
 #include "pci.h"
@@ -74,6 +76,24 @@ static void print_bars(const struct pci_func *f)
     }
 }
 
+static void print_windows(const struct pci_func *f)
+{
+    static const char *const names[] = {[PCI_WIN_MEM] = "mem", [PCI_WIN_IO] = "io"};
+    bool any = false;
+    for (unsigned k = 0; k < 2; k++) {
+        const struct pci_window *w = &f->window[k];
+        if (!w->size)
+            continue;
+        kprintf("%s %s ", any ? "" : " windows:", names[k]);
+        if (w->placed)
+            kprintf("%lx/", w->base);
+        else
+            kprintf("unassigned/");
+        print_size(w->size);
+        any = true;
+    }
+}
+
 static void print_caps(const struct pci_func *f)
 {
     if (!f->caps)
@@ -123,6 +143,7 @@ void pci_print_inventory(void)
         if (f->irq_pin)
             kprintf(" pin %c line %u", 'A' + f->irq_pin - 1, f->irq_line);
         print_bars(f);
+        print_windows(f);
         print_caps(f);
         kprintf("\n");
     }

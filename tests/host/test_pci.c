@@ -8,7 +8,8 @@
  * normal, cyclic, pointing into the header and endless; extended lists and
  * SR-IOV, and that they are not read without ECAM; multi-function rules;
  * bridge recursion bounded by depth, loops and duplicate secondary buses;
- * the full table; the inventory lines.
+ * the full table; the inventory lines, after placement (kernel/pci_place.c,
+ * tested on its own in test_pci_place.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +173,14 @@ void iommu_init(void)
 {
     iommu_inits++;
     funcs_at_iommu_init = pci_func_count();
+}
+
+/* A q35-like space: the window above ECAM, nothing else in the way. */
+void pci_platform_space(struct pci_space *s)
+{
+    *s = (struct pci_space){.mem = {0xc0000000, 0xfec00000}, .io = {0xc000, 0x10000},
+                            .keep_mem = {{0x10000000, 0xfec00000}}, .keep_io = {0x1000, 0x10000},
+                            .nholes = 1, .hole = {{0, 0x10000000}}};
 }
 
 /* ---- tests */
@@ -359,8 +368,12 @@ static void test_inventory(void)
     pci_init();
     CHECK(iommu_inits == 1 && funcs_at_iommu_init == 3);
     CHECK(strstr(out, "pci 0000:00:00.0 8086:29c0 rev 00 class 0600 [host bridge]\n"));
+    /* The firmware's BAR is kept, the unassigned one placed. */
     CHECK(strstr(out, "pci 0000:00:03.0 1af4:1041 rev 01 class 0200 [ethernet] pin A line 10 bars: "
-                      "1:mem32 fea00000/4K 4:mem64,pf unassigned/16K caps: msix(3,bar1+0,pba bar1+800)\n"));
+                      "1:mem32 fea00000/4K 4:mem64,pf c0000000/16K caps: msix(3,bar1+0,pba bar1+800)\n"));
+    CHECK(strstr(out, "pci: memory window c0000000-fec00000, ports c000-10000: 2 of 2 BARs placed, 1 as the firmware had them\n"));
+    CHECK(get(f, 0x14, 4) == 0xfea00000 && get(f, 0x20, 4) == 0xc000000c && get(f, 0x24, 4) == 0);
+    CHECK((get(f, 0x04, 2) & 7) == 2);      /* memory decoding on; I/O and bus mastering not */
     CHECK(strstr(out, "pci 0000:00:04.0 1b36:000c rev 00 class 0604 [pci bridge] buses unassigned\n"));
     CHECK(strstr(out, "pci: 3 functions\n"));
 }

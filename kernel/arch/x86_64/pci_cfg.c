@@ -11,8 +11,16 @@
  * address and data accesses are one operation only because callers hold
  * the kernel lock.  pci_platform_init also prints what ACPI said about
  * the machine's devices (acpi_devices_print).
+ *
+ * Where BARs may go (pci_platform_space): on a PC, between the top of
+ * RAM below 4 GiB (and, on q35, the ECAM window) and the I/O APIC at
+ * 0xfec00000 the chipset sends memory accesses to PCI; above that are the
+ * interrupt controllers, HPET, the IOMMU and the flash, never for BARs.
+ * I/O ports from 0xc000 are free of the chipset's and ISA's.
  */
+#include "../../boot_info.h"
 #include "../../console.h"
+#include "../../klib.h"
 #include "../../pci.h"
 #include "../../pmem.h"
 #include "../../vm.h"
@@ -22,6 +30,17 @@
 #define CF8_ADDR 0xcf8
 #define CF8_DATA 0xcfc
 #define CF8_ENABLE 0x80000000u
+
+#define MMIO_END    0xfec00000ull   /* the I/O APIC: where the PCI memory window ends */
+#define LAPIC_BASE  0xfee00000ull
+#define HPET_BASE   0xfed00000ull
+#define FLASH_BASE  0xff000000ull   /* firmware and flash, to 4 GiB */
+#define WINDOW_GRAIN (256ull << 20) /* the window starts on this */
+#define IO_START    0xc000
+#define GIB4        (1ull << 32)
+
+_Static_assert(PCI_MAX_HOLES >= BOOT_MAX_REGIONS + ACPI_MAX_MCFG + ACPI_MAX_IOAPICS + ACPI_MAX_DRHD + 3,
+              "pci_space holds every hole pci_platform_space makes");
 
 struct ecam_window {
     paddr_t base;               /* bus 0's config space (ACPI MCFG) */
@@ -168,4 +187,42 @@ void pci_platform_init(struct pci_platform *p)
         kprintf("pci: no configuration access (no MCFG, no 0xcf8 ports): no devices\n");
     else if (!cfg.nwin)
         kprintf("pci: configuration through the 0xcf8 ports, no extended space\n");
+}
+
+static void hole(struct pci_space *s, uint64_t base, uint64_t len)
+{
+    s->hole[s->nholes++] = (struct pci_range){base, base + len};
+}
+
+void pci_platform_space(struct pci_space *s)
+{
+    const struct acpi_devices *d = acpi_devices_init();
+    *s = (struct pci_space){0};
+    uint64_t ram_low = 0, start;
+    for (unsigned i = 0; i < boot_info.nregions; i++) {
+        const struct boot_region *r = &boot_info.regions[i];
+        hole(s, r->base, r->len);
+        if (r->usable && r->base < GIB4)
+            ram_low = MAX(ram_low, MIN(r->base + r->len, GIB4));
+    }
+    start = ram_low;
+    for (unsigned i = 0; i < d->nmcfg; i++) {
+        const struct acpi_mcfg *m = &d->mcfg[i];
+        paddr_t first = m->base + ((paddr_t)m->bus_start << 20), end = m->base + (((paddr_t)m->bus_end + 1) << 20);
+        hole(s, first, end - first);
+        if (end <= GIB4)
+            start = MAX(start, end);
+    }
+    for (unsigned i = 0; i < d->nioapics; i++)
+        hole(s, d->ioapics[i].addr, PAGE_SIZE);
+    for (unsigned i = 0; i < d->ndrhd; i++)
+        hole(s, d->drhd[i].base, PAGE_SIZE);
+    hole(s, LAPIC_BASE, 1u << 20);
+    hole(s, HPET_BASE, PAGE_SIZE);
+    hole(s, FLASH_BASE, GIB4 - FLASH_BASE);
+    s->mem = (struct pci_range){ROUND_UP(start, WINDOW_GRAIN), MMIO_END};
+    s->io = (struct pci_range){IO_START, 0x10000};
+    s->keep_mem[0] = (struct pci_range){ram_low, MMIO_END};
+    s->keep_mem[1] = (struct pci_range){MAX(GIB4, pmem_top()), PHYSMAP_MAX};
+    s->keep_io = (struct pci_range){0x1000, 0x10000};
 }
