@@ -94,10 +94,17 @@ static bool inside(const struct pci_range *r, uint64_t base, uint64_t end)
     return r->base <= base && end <= r->end;
 }
 
-static void say(const struct pci_func *f, const char *what, uint64_t size)
+/* Log that f's item (a BAR, or a window if bar == SLOT_WIN) got no address. */
+static void say(const struct pci_func *f, unsigned bar, bool io, uint64_t size)
 {
-    kprintf("pci %04x:%02x:%02x.%x: no room for %s of %lx bytes: left unassigned\n", PCI_SEG(f->addr),
-            PCI_BUS(f->addr), PCI_DEV(f->addr), PCI_FN(f->addr), what, size);
+    static const char *const kind[] = {"memory", "I/O"};
+    kprintf("pci %04x:%02x:%02x.%x: no room for ", PCI_SEG(f->addr), PCI_BUS(f->addr), PCI_DEV(f->addr),
+            PCI_FN(f->addr));
+    if (bar == SLOT_WIN)
+        kprintf("its %s window (%lx bytes): it and what is behind it stay unassigned\n", kind[io], size);
+    else
+        kprintf("BAR %u (%lx bytes): unassigned%s\n", bar, size,
+                f->header == PCI_HDR_BRIDGE ? ", and what is behind the bridge there" : "");
 }
 
 /* The address and placed flag an item stands for. */
@@ -197,12 +204,12 @@ static bool firmware_sane(const struct pci_bar *b, const struct pci_space *s)
     uint64_t base = b->base, end = base + b->size;
     if (!base || base % b->size || end < base)
         return false;
-    if (is_io(b))
-        return inside(&s->keep_io, base, end);
-    if (!inside(&s->keep_mem[0], base, end) && !inside(&s->keep_mem[1], base, end))
+    if (is_io(b) && !inside(&s->keep_io, base, end))
         return false;
-    for (unsigned i = 0; i < s->nholes && i < PCI_MAX_HOLES; i++)
-        if (overlap(base, end, s->hole[i].base, s->hole[i].end))
+    if (!is_io(b) && !inside(&s->keep_mem[0], base, end) && !inside(&s->keep_mem[1], base, end))
+        return false;
+    for (unsigned i = 0; i < plan.ntaken; i++)      /* so far: the holes and host bridges' BARs */
+        if (plan.taken[i].io == is_io(b) && overlap(base, end, plan.taken[i].base, plan.taken[i].end))
             return false;
     return true;
 }
@@ -254,7 +261,7 @@ static void place_root(struct pci_func *f, unsigned n, const struct pci_space *s
             if (*placed)
                 take(at, at + it->size, kind);
             else
-                say(&f[it->fn], it->slot == SLOT_WIN ? "its window (and what is behind it)" : "a BAR", it->size);
+                say(&f[it->fn], it->slot, kind, it->size);
         }
     }
 }
@@ -287,10 +294,8 @@ static void place_children(struct pci_func *f, unsigned n)
             struct pci_window *w = &g->window[k];
             if (w->size && p)
                 place_child(&w->base, &w->placed, &p->window[k]);
-            if (w->placed && missing[k == PCI_WIN_IO]) {
-                say(g, "a BAR of its own, so its window closes too", w->size);
+            if (w->placed && missing[k == PCI_WIN_IO])
                 *w = (struct pci_window){.size = w->size};
-            }
         }
     }
 }
