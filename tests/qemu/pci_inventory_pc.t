@@ -1,7 +1,8 @@
 # The kernel still boots the i440FX PC: no MCFG, so PCI through the 0xcf8
 # ports (no extended capabilities), no DMAR, and the kernel says that no
 # device may be handed out for DMA.  A PCI-PCI bridge with virtio-net
-# behind it, edu, pci-testdev and NVMe are enumerated.
+# behind it, edu, pci-testdev and NVMe are enumerated, and placed in the
+# PCI hole, which starts at the end of RAM (256 MiB).
 machine=pc
 truncate -s 1M "$BUILD/pci_nvme_pc.img"
 qemu_extra="-nic none -device edu,addr=3 -device pci-testdev,addr=4
@@ -13,11 +14,12 @@ expect=("ioapic: id 0 at fec00000, gsi base 0"
         "iommu: none: no device may be handed to user space for DMA"
         "pci 0000:00:00.0 8086:1237 .*\[host bridge\]"
         "pci 0000:00:01.0 8086:7000 .*\[isa bridge\]"
-        "pci 0000:00:03.0 1234:11e8 .* caps: msi\(1,64bit\)[[:space:]]*$"
+        "pci 0000:00:03.0 1234:11e8 .* bars: 0:mem32 11000000/1M caps: msi\(1,64bit\)[[:space:]]*$"
         "pci 0000:00:04.0 1b36:0005 "
-        "pci 0000:00:05.0 1b36:0001 .*\[pci bridge\] buses 01-01"
+        "pci 0000:00:05.0 1b36:0001 .*\[pci bridge\] buses 01-01 .* windows: mem 11100000/1M"
         "pci 0000:01:01.0 1af4:1041 .*\[ethernet\] .* caps: msix\(4,bar1\+0,pba bar1\+800\) vendor[[:space:]]*$"
         "pci 0000:00:06.0 1b36:0010 .*\[nvme\] .* caps: pm msix\(65,bar0\+2000,pba bar0\+3000\) pcie\(endpoint,flr\)[[:space:]]*$"
+        "pci: memory window 10000000-fec00000, ports c000-10000: 10 of 10 BARs placed"
         "pci: 10 functions[[:space:]]*$"
         "init: hello from user mode" "free pages ([0-9]+) before, \1 after")
-reject=("dmar:" "iommu: 1" "broken-list" "refused" "acpi: .* ignored")
+reject=("unassigned" "no room" "dmar:" "iommu: 1" "broken-list" "refused" "acpi: .* ignored")
