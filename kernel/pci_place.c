@@ -1,31 +1,30 @@
 /*
  * PCI placement: every BAR and bridge window gets an address of its own,
- * so a device's registers can be mapped (by the kernel, or by a driver
- * holding the device) without touching RAM, another device or the
- * kernel's own MMIO.  qboot leaves BARs at 0; SeaBIOS and OVMF assign
- * them, and what they assigned on a root bus is kept when it is sane (see
- * pci_place_plan in pci.h).  Behind bridges the kernel places everything
- * itself: checking a firmware's three windows against every address below
- * them would cost more than placing anew does.
+ * so a device's registers can be mapped without touching RAM, another
+ * device or the kernel's own MMIO.  qboot leaves BARs at 0; SeaBIOS and
+ * OVMF assign them, and what they assigned on a root bus is kept when it
+ * is sane (see pci_place_plan in pci.h).  Behind bridges the kernel
+ * places everything itself: checking a firmware's three windows against
+ * every address below them would cost more than placing anew.
  *
  * Windows are sized bottom-up (the table lists a bridge before what is
- * behind it, so a walk from the end meets children first): the items on
- * a secondary bus, BARs and child windows, are laid out from offset 0 by
- * alignment, largest first, and the window is their extent rounded up to
- * 1 MiB (memory) or 4 KiB (I/O), aligned to its largest item.  The items
- * on the root buses are then placed first-fit, in the same order, in the
- * machine's windows minus its holes and the firmware BARs kept, and a walk
- * from the start turns each offset below a bridge into an address.
- * Power-of-two BARs taken largest first pack without gaps.  Prefetchable
- * BARs share the memory window (everything new is below 4 GiB); the
- * prefetchable window stays closed.  What does not fit stays at 0 with its
- * decoding off, and a window that does not fit leaves its subtree so.
+ * behind it, so a walk from the end meets children first): the BARs and
+ * child windows on a secondary bus are laid out from offset 0, largest
+ * alignment first, and the window is their extent rounded up to 1 MiB
+ * (memory) or 4 KiB (I/O), aligned like its largest item.  The root buses'
+ * items are then placed first-fit in the same order, around the machine's
+ * holes and the firmware BARs kept, and a walk from the start turns the
+ * offsets below bridges into addresses.  Power-of-two BARs taken largest
+ * first pack without gaps.  Prefetchable BARs share the memory window (all
+ * new addresses are below 4 GiB); the prefetchable window stays closed.
+ * What does not fit keeps base 0 and its decoding off, and so does
+ * everything behind a window that does not fit.
  *
- * Decoding: a function's memory (I/O) decoding is on when all its memory
- * (I/O) BARs, and for a bridge its window, are placed, and off otherwise;
- * a kind it has no BARs of keeps the firmware's setting (legacy decoders:
- * VGA, IDE).  Bus mastering is never turned on here, host bridges are left
- * alone, expansion ROMs are turned off.  Runs once at boot, kernel lock.
+ * Decoding: memory (I/O) decoding is on when all of a function's memory
+ * (I/O) BARs, and for a bridge its window, are placed, off otherwise; a
+ * kind it has no BARs of keeps the firmware's setting (legacy VGA, IDE).
+ * Bus mastering is never turned on, expansion ROMs are turned off, host
+ * bridges are left alone.  Runs once at boot, under the kernel lock.
  */
 #include "console.h"
 #include "klib.h"
@@ -48,11 +47,14 @@
 #define SLOT_WIN  6             /* an item that is a bridge window, not a BAR */
 #define MAX_ITEMS (PCI_MAX_FUNCS * 8)
 
+#define WIN(io)   ((io) ? PCI_WIN_IO : PCI_WIN_MEM)
+
 struct item {                   /* something to place on one bus */
     uint64_t size, align;
+    uint64_t *base;             /* the BAR's or window's */
+    bool *placed;
     uint16_t fn;                /* index in the table */
     uint8_t slot;               /* BAR index, or SLOT_WIN */
-    bool io;
 };
 
 struct span {
@@ -94,47 +96,34 @@ static bool inside(const struct pci_range *r, uint64_t base, uint64_t end)
     return r->base <= base && end <= r->end;
 }
 
-/* Log that f's item (a BAR, or a window if bar == SLOT_WIN) got no address. */
+/* Log that f's BAR (or window, if bar is SLOT_WIN) got no address. */
 static void say(const struct pci_func *f, unsigned bar, bool io, uint64_t size)
 {
-    static const char *const kind[] = {"memory", "I/O"};
     kprintf("pci %04x:%02x:%02x.%x: no room for ", PCI_SEG(f->addr), PCI_BUS(f->addr), PCI_DEV(f->addr),
             PCI_FN(f->addr));
     if (bar == SLOT_WIN)
-        kprintf("its %s window (%lx bytes): it and what is behind it stay unassigned\n", kind[io], size);
+        kprintf("its %s window (%lx bytes): it and what is behind it stay unassigned\n", io ? "I/O" : "memory", size);
     else
-        kprintf("BAR %u (%lx bytes): unassigned%s\n", bar, size,
-                f->header == PCI_HDR_BRIDGE ? ", and what is behind the bridge there" : "");
-}
-
-/* The address and placed flag an item stands for. */
-static void item_ref(struct pci_func *f, const struct item *it, uint64_t **base, bool **placed)
-{
-    struct pci_func *g = &f[it->fn];
-    if (it->slot == SLOT_WIN) {
-        *base = &g->window[it->io ? PCI_WIN_IO : PCI_WIN_MEM].base;
-        *placed = &g->window[it->io ? PCI_WIN_IO : PCI_WIN_MEM].placed;
-    } else {
-        *base = &g->bar[it->slot].base;
-        *placed = &g->bar[it->slot].placed;
-    }
+        kprintf("BAR %u (%lx bytes): unassigned\n", bar, size);
 }
 
 /* Fill plan.item with the items of one kind on the bus behind bridge p
  * (-1: the root buses), largest alignment then size first, ties in table
  * order; returns how many. */
-static unsigned gather(const struct pci_func *f, unsigned n, int p, bool io)
+static unsigned gather(struct pci_func *f, unsigned n, int p, bool io)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         if (plan.parent[i] != p || is_host(&f[i]))
             continue;
-        for (unsigned j = 0; j < f[i].nbars && j < 6; j++)
-            if (f[i].bar[j].size && is_io(&f[i].bar[j]) == io)
-                plan.item[k++] = (struct item){f[i].bar[j].size, f[i].bar[j].size, (uint16_t)i, (uint8_t)j, io};
-        const struct pci_window *w = &f[i].window[io ? PCI_WIN_IO : PCI_WIN_MEM];
+        for (unsigned j = 0; j < f[i].nbars; j++) {
+            struct pci_bar *b = &f[i].bar[j];
+            if (b->size && is_io(b) == io)
+                plan.item[k++] = (struct item){b->size, b->size, &b->base, &b->placed, (uint16_t)i, (uint8_t)j};
+        }
+        struct pci_window *w = &f[i].window[WIN(io)];
         if (w->size)
-            plan.item[k++] = (struct item){w->size, plan.align[i][io], (uint16_t)i, SLOT_WIN, io};
+            plan.item[k++] = (struct item){w->size, plan.align[i][io], &w->base, &w->placed, (uint16_t)i, SLOT_WIN};
     }
     for (unsigned i = 1; i < k; i++) {
         struct item t = plan.item[i];
@@ -155,19 +144,16 @@ static void window_size(struct pci_func *f, unsigned n, unsigned b, bool io)
     unsigned k = gather(f, n, (int)b, io);
     for (unsigned i = 0; i < k; i++) {
         struct item *it = &plan.item[i];
-        uint64_t *base;
-        bool *placed;
         off = align_up(off, it->align);
         if (off >= TOO_BIG || it->size >= TOO_BIG) {
             off = TOO_BIG;
             break;
         }
-        item_ref(f, it, &base, &placed);
-        *base = off;
+        *it->base = off;
         off += it->size;
         align = MAX(align, it->align);
     }
-    f[b].window[io ? PCI_WIN_IO : PCI_WIN_MEM].size = !k ? 0 : off >= TOO_BIG ? TOO_BIG : align_up(off, grain);
+    f[b].window[WIN(io)].size = !k ? 0 : off >= TOO_BIG ? TOO_BIG : align_up(off, grain);
     plan.align[b][io] = align;
 }
 
@@ -219,7 +205,7 @@ static bool firmware_sane(const struct pci_bar *b, const struct pci_space *s)
 static unsigned keep_firmware(struct pci_func *f, unsigned n, const struct pci_space *s)
 {
     for (unsigned i = 0; i < n; i++)
-        for (unsigned j = 0; j < f[i].nbars && j < 6; j++)
+        for (unsigned j = 0; j < f[i].nbars; j++)
             f[i].bar[j].placed = plan.parent[i] < 0 && !is_host(&f[i]) && f[i].bar[j].size &&
                                  firmware_sane(&f[i].bar[j], s);
     for (unsigned i = 0; i < n * 6; i++) {
@@ -246,22 +232,19 @@ static unsigned keep_firmware(struct pci_func *f, unsigned n, const struct pci_s
 /* Place the root buses' remaining items in the machine's windows. */
 static void place_root(struct pci_func *f, unsigned n, const struct pci_space *s)
 {
-    struct pci_range mem = {s->mem.base, MIN(s->mem.end, 1ull << 32)}, io = {s->io.base, MIN(s->io.end, 0x10000)};
-    for (int kind = 0; kind < 2; kind++) {
-        unsigned k = gather(f, n, -1, kind);
-        for (unsigned i = 0; i < k; i++) {
-            const struct item *it = &plan.item[i];
-            uint64_t *base, at;
-            bool *placed;
-            item_ref(f, it, &base, &placed);
-            if (*placed)
+    const struct pci_range r[2] = {{s->mem.base, MIN(s->mem.end, 1ull << 32)}, {s->io.base, MIN(s->io.end, 0x10000)}};
+    for (int io = 0; io < 2; io++) {
+        unsigned k = gather(f, n, -1, io);
+        for (const struct item *it = plan.item; it < plan.item + k; it++) {
+            uint64_t at = 0;
+            if (*it->placed)
                 continue;
-            *placed = first_fit(kind ? &io : &mem, kind, it->size, it->align, &at);
-            *base = *placed ? at : 0;
-            if (*placed)
-                take(at, at + it->size, kind);
+            *it->placed = first_fit(&r[io], io, it->size, it->align, &at);
+            *it->base = at;
+            if (*it->placed)
+                take(at, at + it->size, io);
             else
-                say(&f[it->fn], it->slot, kind, it->size);
+                say(&f[it->fn], it->slot, io, it->size);
         }
     }
 }
@@ -284,10 +267,10 @@ static void place_children(struct pci_func *f, unsigned n)
             continue;
         const struct pci_func *p = plan.parent[i] >= 0 ? &f[plan.parent[i]] : NULL;
         bool missing[2] = {false, false};
-        for (unsigned j = 0; j < g->nbars && j < 6; j++) {
+        for (unsigned j = 0; j < g->nbars; j++) {
             struct pci_bar *b = &g->bar[j];
             if (b->size && p)
-                place_child(&b->base, &b->placed, &p->window[is_io(b) ? PCI_WIN_IO : PCI_WIN_MEM]);
+                place_child(&b->base, &b->placed, &p->window[WIN(is_io(b))]);
             missing[is_io(b)] |= b->size && !b->placed;
         }
         for (int k = 0; k < 2; k++) {
@@ -314,7 +297,7 @@ unsigned pci_place_plan(struct pci_func *f, unsigned n, const struct pci_space *
             f[i].bar[j].placed = false;
         f[i].window[0] = f[i].window[1] = (struct pci_window){0};
         if (is_host(&f[i]))             /* left as is, but what it decodes is not for others */
-            for (unsigned j = 0; j < f[i].nbars && j < 6; j++)
+            for (unsigned j = 0; j < f[i].nbars; j++)
                 if (f[i].bar[j].size && f[i].bar[j].base)
                     take(f[i].bar[j].base, f[i].bar[j].base + f[i].bar[j].size, is_io(&f[i].bar[j]));
     }
@@ -335,7 +318,7 @@ bool pci_mmio_owner(paddr_t pa, uint64_t len, const struct pci_func **fp, unsign
     unsigned n;
     const struct pci_func *f = pci_func_table(&n);
     for (unsigned i = 0; i < n && len && pa + len > pa; i++) {
-        for (unsigned j = 0; j < f[i].nbars && j < 6; j++) {
+        for (unsigned j = 0; j < f[i].nbars; j++) {
             const struct pci_bar *b = &f[i].bar[j];
             if (b->placed && !is_io(b) && b->base <= pa && pa + len <= b->base + b->size) {
                 if (fp)
@@ -373,7 +356,7 @@ static void func_write(const struct pci_func *f)
     pci_addr_t a = f->addr;
     bool bridge = f->header == PCI_HDR_BRIDGE;
     unsigned have = 0, missing = 0, on;
-    for (unsigned j = 0; j < f->nbars && j < 6; j++) {
+    for (unsigned j = 0; j < f->nbars; j++) {
         unsigned kind = is_io(&f->bar[j]) ? CMD_IO : CMD_MEM;
         have |= f->bar[j].size ? kind : 0;
         missing |= f->bar[j].size && !f->bar[j].placed ? kind : 0;
@@ -387,7 +370,7 @@ static void func_write(const struct pci_func *f)
         return;
     uint16_t cmd = pci_cfg_read16(a, CFG_COMMAND);
     pci_cfg_write16(a, CFG_COMMAND, cmd & ~(CMD_IO | CMD_MEM));
-    for (unsigned j = 0; j < f->nbars && j < 6; j++) {
+    for (unsigned j = 0; j < f->nbars; j++) {
         const struct pci_bar *b = &f->bar[j];
         if (!b->size)
             continue;

@@ -371,7 +371,8 @@ static void test_inventory(void)
     /* The firmware's BAR is kept, the unassigned one placed. */
     CHECK(strstr(out, "pci 0000:00:03.0 1af4:1041 rev 01 class 0200 [ethernet] pin A line 10 bars: "
                       "1:mem32 fea00000/4K 4:mem64,pf c0000000/16K caps: msix(3,bar1+0,pba bar1+800)\n"));
-    CHECK(strstr(out, "pci: memory window c0000000-fec00000, ports c000-10000: 2 of 2 BARs placed, 1 as the firmware had them\n"));
+    CHECK(strstr(out, "pci: memory window c0000000-fec00000, ports c000-10000: "
+                      "2 of 2 BARs placed, 1 as the firmware had them\n"));
     CHECK(get(f, 0x14, 4) == 0xfea00000 && get(f, 0x20, 4) == 0xc000000c && get(f, 0x24, 4) == 0);
     CHECK((get(f, 0x04, 2) & 7) == 2);      /* memory decoding on; I/O and bus mastering not */
     CHECK(strstr(out, "pci 0000:00:04.0 1b36:000c rev 00 class 0604 [pci bridge] buses unassigned\n"));

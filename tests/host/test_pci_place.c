@@ -19,7 +19,14 @@
 #include "pci.h"
 
 static int checks;
-#define CHECK(c) do { checks++; if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed (seed %lu)\n", __FILE__, __LINE__, #c, seed); exit(1); } } while (0)
+#define CHECK(c) \
+    do { \
+        checks++; \
+        if (!(c)) { \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed (seed %lu)\n", __FILE__, __LINE__, #c, seed); \
+            exit(1); \
+        } \
+    } while (0)
 
 static unsigned long seed;
 static uint64_t rng;
@@ -221,7 +228,8 @@ static void check_placement(void)
             } else {
                 bool in = false;
                 for (unsigned k = 0; k < 2; k++)
-                    in |= within(b->base, b->size, space.keep_mem[k].base, space.keep_mem[k].end - space.keep_mem[k].base);
+                    in |= within(b->base, b->size, space.keep_mem[k].base,
+                                 space.keep_mem[k].end - space.keep_mem[k].base);
                 CHECK(in || within(b->base, b->size, space.mem.base, space.mem.end - space.mem.base));
             }
             things[n++] = (struct thing){b->base, b->size, is_io(b), false, (int)i};
@@ -284,7 +292,8 @@ static void check_registers(void)
         }
         if (f->header == PCI_HDR_BRIDGE) {
             const struct pci_window *m = &f->window[PCI_WIN_MEM], *io = &f->window[PCI_WIN_IO];
-            uint64_t mb = (uint64_t)(get((int)i, 0x20, 2) & 0xfff0) << 16, ml = (uint64_t)(get((int)i, 0x22, 2) | 0xf) << 16 | 0xffff;
+            uint64_t mb = (uint64_t)(get((int)i, 0x20, 2) & 0xfff0) << 16;
+            uint64_t ml = (uint64_t)(get((int)i, 0x22, 2) | 0xf) << 16 | 0xffff;
             uint64_t ib = (get((int)i, 0x1c, 1) & 0xf0) << 8 | (uint64_t)get((int)i, 0x30, 2) << 16;
             uint64_t il = (get((int)i, 0x1d, 1) & 0xf0) << 8 | 0xfff | (uint64_t)get((int)i, 0x32, 2) << 16;
             CHECK(m->placed ? mb == m->base && ml == m->base + m->size - 1 : mb > ml);
