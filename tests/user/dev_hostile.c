@@ -9,7 +9,9 @@
  * status, 0x60 raise, 0x64 acknowledge; DMA 0x80 source, 0x88 destination,
  * 0x90 count, 0x98 command (1 start, 2 edu-to-RAM, 4 interrupt when done).
  * Its buffer is at edu address 0x40000 (4 KiB); the RAM side is a bus
- * (I/O virtual) address, masked to 28 bits.
+ * (I/O virtual) address, masked to 28 bits.  Transfers are of DMA_LEN
+ * bytes: QEMU 7.2's edu aborts on a full 4 KiB one (an off-by-one in its
+ * bounds check).
  *
  * mode 0: the test.  mode 1: a child that takes edu (slot 1), maps the
  * page whose physical address is arg1 for DMA, starts a transfer into it
@@ -26,6 +28,7 @@ int main(uint64_t mode, uint64_t arg1);
 #define IOVA       0x200000ul
 #define PATTERN    0xa5a5a5a5c3c3c3c3ul
 #define CANARY     0x6b6b6b6b6b6b6b6bul
+#define DMA_LEN    2048
 
 static volatile uint32_t *edu32;
 static volatile uint64_t *edu64;
@@ -69,12 +72,21 @@ static bool all(uint64_t va, uint64_t v)
     return true;
 }
 
+/* The first DMA_LEN bytes at va hold v. */
+static bool half(uint64_t va, uint64_t v)
+{
+    for (unsigned i = 0; i < DMA_LEN / 8; i++)
+        if (((volatile uint64_t *)va)[i] != v)
+            return false;
+    return true;
+}
+
 /* Run one edu DMA of a page and wait (bounded) for it to finish. */
 static bool edu_dma(uint64_t src, uint64_t dst, bool to_ram, bool wait)
 {
     edu64[0x80 / 8] = src;
     edu64[0x88 / 8] = dst;
-    edu64[0x90 / 8] = 4096;
+    edu64[0x90 / 8] = DMA_LEN;
     edu64[0x98 / 8] = 1 | (to_ram ? 2 : 0);
     uint64_t until = vn_clock_ns() + 5000000000ul;
     while (wait && (edu64[0x98 / 8] & 1) && vn_clock_ns() < until)
@@ -252,7 +264,7 @@ static void test_dma(capref_t edu)
     uint64_t f0 = faults(edu);
     CHECK(edu_dma(IOVA, EDU_BUF, false, true));
     CHECK(edu_dma(EDU_BUF, IOVA + 4096, true, true));
-    CHECK(all(dva, PATTERN));
+    CHECK(half(dva, PATTERN));
     CHECK_EQ(faults(edu), f0);
 
     /* Into memory not in the domain: the canary's physical address as the
@@ -274,7 +286,7 @@ static void test_dma(capref_t edu)
     /* Unmapped: after a DMA that cached the translation, unmap, DMA again. */
     fill(dva, 0);
     CHECK(edu_dma(EDU_BUF, IOVA + 4096, true, true));
-    CHECK(all(dva, PATTERN));
+    CHECK(half(dva, PATTERN));
     CHECK_EQ(vn_dma_unmap(edu, IOVA + 4096, 1), 1);
     fill(dva, CANARY);
     f0 = faults(edu);
