@@ -276,12 +276,12 @@ static void test_dma(capref_t edu)
     f0 = faults(edu);
     CHECK(edu_dma(EDU_BUF, 0x100000, true, true));
     CHECK(faults(edu) > f0);
-    /* Into a page mapped for reading only. */
-    f0 = faults(edu);
+    /* Into a page mapped for reading only (its translation is cached from
+     * the read above: QEMU then refuses the write without recording a
+     * fault, so only the page tells). */
     fill(sva, CANARY);
     CHECK(edu_dma(EDU_BUF, IOVA, true, true));
     CHECK(all(sva, CANARY));
-    CHECK(faults(edu) > f0);
 
     /* Unmapped: after a DMA that cached the translation, unmap, DMA again. */
     fill(dva, 0);
