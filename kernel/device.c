@@ -128,7 +128,7 @@ static uint16_t idle_command(const struct pci_func *f)
 {
     uint16_t cmd = VN_CMD_INTX_OFF;
     for (unsigned b = 0; b < f->nbars; b++)
-        if (f->bar[b].size && f->bar[b].base)
+        if (f->bar[b].placed)
             cmd |= (f->bar[b].flags & PCI_BAR_IO) ? VN_CMD_IO : VN_CMD_MEM;
     return cmd;
 }

@@ -62,7 +62,7 @@ long sys_dev_info(capref_t dev, struct vn_devinfo *info)
         in.bar[b].flags = ((f->bar[b].flags & PCI_BAR_IO) ? VN_BAR_IO : 0) |
                           ((f->bar[b].flags & PCI_BAR_MEM64) ? VN_BAR_MEM64 : 0) |
                           ((f->bar[b].flags & PCI_BAR_PREFETCH) ? VN_BAR_PREFETCH : 0) |
-                          (f->bar[b].size && f->bar[b].base ? VN_BAR_PLACED : 0);
+                          (f->bar[b].placed ? VN_BAR_PLACED : 0);
     }
     return copy_to_user((uint64_t)info, &in, sizeof(in));
 }
@@ -104,7 +104,7 @@ long sys_dev_regs(capref_t dev, unsigned bar, unsigned rights)
     if (rights & ~(unsigned)c->rights & (CR_READ | CR_WRITE | CR_MAP | CR_GRANT))
         return -E_PERM;
     const struct pci_func *f = d->f;
-    if (bar >= f->nbars || !f->bar[bar].size || !f->bar[bar].base ||
+    if (bar >= f->nbars || !f->bar[bar].placed ||
         (rights & ~(CR_READ | CR_WRITE | CR_MAP | CR_GRANT)))
         return -E_INVAL;
     bool io = f->bar[bar].flags & PCI_BAR_IO;
