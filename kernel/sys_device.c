@@ -188,14 +188,14 @@ long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
     if (r < 0 || (r = cap_lookup(&e->caps, pages, CAP_PAGE, need, &pc)) < 0 ||
         (r = not_held_elsewhere(d, c)) < 0)
         return r;
+    if (!iommu_covers(d->f->addr))
+        return -E_NODEV;
     uint64_t n = pc->count;
     if ((page_info[pc->obj].flags & VN_PI_KERNEL) || (page_info[pc->obj + n - 1].flags & VN_PI_KERNEL))
         return -E_PERM;     /* boot modules: one capability covers all of one */
     if (!prot || (prot & ~(VN_DMA_READ | VN_DMA_WRITE)) || iova % PAGE_SIZE || n > 512 ||
         iova + n * PAGE_SIZE < iova || iova + n * PAGE_SIZE > iommu_iova_limit())
         return -E_INVAL;
-    if (!iommu_covers(d->f->addr))
-        return -E_NODEV;
     /* Decode the rest: the addresses free, the worst-case cost covered. */
     uint64_t worst = (d->holder ? 0 : 1) + 1 + n / 64, last_region = ~0ul;
     for (uint64_t i = 0; i < n; i++) {

@@ -432,6 +432,24 @@ static void test_holder_dies(capref_t edu)
     CHECK_EQ(vn_cap_delete((capref_t)page), 0);
 }
 
+/* Without an IOMMU (the PC): registers and ports, but never bus mastering
+ * or DMA mappings. */
+static void test_no_iommu(capref_t edu)
+{
+    struct vn_devinfo di;
+    long page = vn_page_alloc(CAP_SELF, 0, 1);
+    CHECK(page > 0);
+    CHECK_EQ(vn_dev_cfg_write(edu, 4, 2, VN_CMD_MEM | VN_CMD_MASTER), -E_NODEV);
+    CHECK_EQ(vn_dma_map(edu, (capref_t)page, IOVA, VN_DMA_READ), -E_NODEV);
+    CHECK_EQ(vn_dev_cfg_write(edu, 4, 2, VN_CMD_MEM | VN_CMD_INTX_OFF), 0);   /* the rest is fine */
+    CHECK_EQ(vn_dev_cfg_read(edu, 4, 2) & VN_CMD_MASTER, 0);
+    CHECK_EQ(vn_dev_info(edu, &di), 0);
+    CHECK(di.flags & VN_DEVF_HELD_BY_ME);
+    CHECK_EQ(vn_dev_reset(edu), 0);
+    CHECK_EQ(vn_cap_delete((capref_t)page), 0);
+    printf("dev_hostile: no IOMMU: bus mastering and DMA mappings refused\n");
+}
+
 int main(uint64_t mode, uint64_t arg1)
 {
     if (mode == 1)
@@ -442,10 +460,16 @@ int main(uint64_t mode, uint64_t arg1)
     CHECK(edu >= 0);
     if (edu < 0)
         return check_done("dev_hostile");
+    struct vn_devinfo di;
+    CHECK_EQ(vn_dev_info(edu, &di), 0);
     test_config_filter(edu, testdev);
     test_registers(edu, nvme);
-    test_dma(edu);
-    test_holder_dies(edu);
+    if (di.flags & VN_DEVF_IOMMU) {
+        test_dma(edu);
+        test_holder_dies(edu);
+    } else {
+        test_no_iommu(edu);
+    }
     if (testdev >= 0)
         test_ports(testdev, edu);
     else
