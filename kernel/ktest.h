@@ -12,5 +12,6 @@ void ktest_run_requested(void);
 
 /* Tests in their own files. */
 int ktest_iommu(void);
+int ktest_irq(void);
 
 #endif

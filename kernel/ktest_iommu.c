@@ -35,9 +35,7 @@
 #define EDU_CMD_TO_RAM 0x2
 #define EDU_BUF       0x40000   /* edu's 4 KiB buffer, in edu's own addresses */
 #define EDU_BYTES     2048      /* per DMA: QEMU 7.2 refuses (aborts on) a whole 4 KiB */
-#define EDU_BAR_STOPGAP 0xe0000000ul
 #define CFG_COMMAND   0x04
-#define CFG_BAR0      0x10
 #define CMD_MEM       0x2
 #define CMD_MASTER    0x4
 #define DMA_LIMIT     (1ul << 28)   /* edu masks bus addresses to 28 bits */
@@ -100,10 +98,8 @@ static const struct pci_func *edu_setup(void)
     if (!f)
         return NULL;
     uint64_t bar = f->bar[0].base;
-    if (!bar) {     /* STOPGAP until pci_place.c assigns BARs at boot: place BAR0 here */
-        bar = EDU_BAR_STOPGAP;
-        pci_cfg_write32(f->addr, CFG_BAR0, (uint32_t)bar);
-    }
+    if (!f->bar[0].placed)
+        return NULL;
     pci_cfg_write16(f->addr, CFG_COMMAND, pci_cfg_read16(f->addr, CFG_COMMAND) | CMD_MEM | CMD_MASTER);
     if (vm_kernel_map_mmio(bar, 1u << 20) < 0)
         return NULL;
