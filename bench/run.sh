@@ -15,7 +15,8 @@
 # A guest prints a line starting "bench: " only when an operation went
 # wrong (a yield that did not switch, a child that failed): that fails the run.
 # Called by mk/bench.mk with QEMU, QEMU_BASE (TCG, -cpu max, -m, -smp,
-# isa-debug-exit) and BUILD.  Two modes per guest:
+# isa-debug-exit, the machine and the edu device of the irq and dma rows)
+# and BUILD.  Two modes per guest:
 #   icount  QEMU_BASE + -icount shift=0: rdtsc counts guest instructions
 #   wall    QEMU_BASE alone: rdtsc runs at the host TSC rate
 # Boots interleave (run 1: veneer icount, linux icount, veneer icount posix,
@@ -25,7 +26,7 @@ set -u -o pipefail
 export LC_ALL=C                 # "." in $EPOCHREALTIME and awk numbers
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
-QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04}
+QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device edu,addr=3}
 BIOS=/usr/share/qemu/qboot.rom  # for both guests: Linux boots from qboot too
 TIMEOUT=${TIMEOUT:-180}    # seconds per boot; a full Linux icount boot takes ~10
 POSIX_MEM=${POSIX_MEM:-1G}  # -m of the POSIX suite's boots, both guests

@@ -12,14 +12,20 @@
 # POSIX libOS) and, the same file, into the Linux peer's initramfs.
 # RUNS=n sets the boots per guest and mode (default 3).  Both guests get
 # one CPU (BENCH_SMP): the Linux peer runs uniprocessor, and the ctxsw and
-# yield rows need their two environments to share a CPU.
+# yield rows need their two environments to share a CPU.  Both get QEMU's
+# edu device too (BENCH_EDU_<machine>), which only Veneer's rows use.
 
 BENCH_OUT   := $(BUILD)/bench
 BENCH_LINUX := $(BENCH_OUT)/linux
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -fno-pie -no-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none
 BENCH_SMP   ?= 1
-BENCH_ENV = QEMU="$(QEMU)" QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE))" \
+# QEMU's edu, for Veneer's irq and dma rows, in both guests' machine at a
+# fixed slot: 2 on q35 (its VGA is at 1), 3 on the PC (VGA is at 2).
+BENCH_EDU_q35 := -device edu,addr=2
+BENCH_EDU_pc  := -device edu,addr=3
+BENCH_ENV = QEMU="$(QEMU)" \
+	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE))" \
 	BUILD=$(BUILD)
 
 .PHONY: bench bench-smoke bench-setup
