@@ -56,6 +56,7 @@
 #define BENCH_PAGES       (BENCH_BLOCK * BENCH_BLOCK_ITERS)   /* the region they work on */
 #define BENCH_SWITCH_ITERS 5000     /* ctxsw, yield: round trips */
 #define BENCH_SPAWN_ITERS 100       /* spawn */
+#define BENCH_DEV_ITERS   5000      /* irq, dma (Veneer only) */
 #define BENCH_QUICK_PAGES (2 * BENCH_BLOCK)  /* the region in quick runs */
 _Static_assert(BENCH_PAGE_ITERS <= BENCH_PAGES, "the region holds a sample's pages");
 

@@ -10,12 +10,17 @@
  * CHILD_* modes, it is the trivial program of the spawn row or the
  * partner of the ctxsw, yield, ipc and notify rows.
  *
+ * The irq and dma rows drive QEMU's edu device (mk/bench.mk puts it in
+ * both guests' machine) through the device capability the kernel gives
+ * the first environment; they have no Linux twin (docs/performance.md).
+ *
  * Adding an operation: one row here and the row of the same name in
  * bench/linux/init.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.
  */
 #include <libveneer.h>
 #include <vn.h>
 #include <ipc.h>
+#include <veneer/dev.h>
 #include "../bench/bench_common.h"
 #include "../bench/bench_mem.h"
 
@@ -335,6 +340,108 @@ static void op_spawn(void)
         spawn_errors++;
 }
 
+/* ---- device rows, on QEMU's edu (registers as in tests/user/dev_hostile.c) */
+
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+#define EDU_RAISE  (0x60 / 4)   /* 32-bit registers: raise the interrupt, status bits */
+#define EDU_ACK    (0x64 / 4)   /* acknowledge those bits */
+#define IRQ_BITS   0x10         /* what the interrupt ORs into its word */
+#define DMA_IOVA   0x200000ul   /* where dma maps its page in edu's domain */
+
+static capref_t edu;                /* edu's device capability: its holder */
+static volatile uint32_t *edu_regs; /* BAR 0's first page, mapped uncached */
+static long irq_word, irq_cap, dma_page;
+
+/* Set up the device rows once: edu's first register page mapped (a
+ * register capability maps uncached), bus mastering on (an MSI is a
+ * memory write, allowed only with an IOMMU domain), its MSI bound to a
+ * notification word, and one page for dma to map.  Returns 1, 0 if edu
+ * has no IOMMU domain (MACHINE=pc: neither row can run), or -E_NOENT
+ * without edu, or another -E_*. */
+static int dev_setup(void)
+{
+    struct vn_devinfo di;
+    edu = -1;
+    for (uint64_t i = 0; i < vn_sysinfo->ndevices && edu < 0; i++)
+        if (vn_dev_info((capref_t)(VN_CAP_DEV_FIRST + i), &di) == 0 && di.vendor == EDU_VENDOR &&
+            di.device == EDU_DEVICE)
+            edu = (capref_t)(VN_CAP_DEV_FIRST + i);
+    if (edu < 0)
+        return -E_NOENT;
+    if (!(di.flags & VN_DEVF_IOMMU))
+        return 0;
+    long regs = vn_dev_regs(edu, 0, CR_READ | CR_WRITE | CR_MAP);
+    if (regs < 0)
+        return (int)regs;
+    struct vn_map_entry m = {vn_va_reserve(1), (capref_t)regs, VM_PROT_WRITE, 0};
+    long r = vn_page_map(CAP_SELF, &m, 1);
+    if (r < 0 || (r = vn_dev_cfg_write(edu, 4, 2, VN_CMD_MEM | VN_CMD_MASTER | VN_CMD_INTX_OFF)) < 0 ||
+        (r = irq_word = vn_notify_create()) < 0 ||
+        (r = irq_cap = vn_dev_irq(edu, VN_IRQ_MSI, 0, (capref_t)irq_word, IRQ_BITS)) < 0 ||
+        (r = dma_page = vn_page_alloc(CAP_SELF, 0, 1)) < 0)
+        return (int)r;
+    edu_regs = (volatile uint32_t *)m.va;
+    return 1;
+}
+
+/* Letting go of edu resets it: the interrupt is unbound, the domain freed. */
+static void dev_release(void)
+{
+    vn_cap_delete(edu);
+    vn_cap_delete((capref_t)irq_word);
+    vn_cap_delete((capref_t)dma_page);
+}
+
+/* irq: one interrupt round trip.  A store to edu's raise register sends
+ * its MSI; the kernel takes it at once, from user mode, masks the source
+ * and sets IRQ_BITS in our word, so notify_wait finds them without
+ * sleeping; then edu's status is acknowledged and irq_ack unmasks.  TCG
+ * takes an interrupt where a translated block begins: -icount ends the
+ * block at the device store, plain TCG only at the jump, which keeps the
+ * syscall out of that block (its kernel entry has interrupts off, and
+ * notify_wait would sleep and be woken: another path).  The timeout only
+ * bounds a lost interrupt. */
+static void op_irq(void)
+{
+    edu_regs[EDU_RAISE] = 1;
+    __asm__ volatile("jmp 1f\n1:" : : : "memory");
+    if (vn_notify_wait((capref_t)irq_word, 2000000000ul) != IRQ_BITS)
+        misses++;
+    edu_regs[EDU_ACK] = 1;
+    if (vn_irq_ack((capref_t)irq_cap) != 0)
+        misses++;
+}
+
+/* dma: map one page for edu at DMA_IOVA and unmap it, which waits for
+ * the IOMMU's invalidation. */
+static void op_dma(void)
+{
+    if (vn_dma_map(edu, (capref_t)dma_page, DMA_IOVA, VN_DMA_READ | VN_DMA_WRITE) != 1 ||
+        vn_dma_unmap(edu, DMA_IOVA, 1) != 1)
+        misses++;
+}
+
+static void dev_prep(uint64_t n)
+{
+    (void)n;
+    misses = 0;
+}
+
+static uint64_t irq_done(uint64_t n)
+{
+    if (misses)
+        printf("bench: irq: %ld of %lu round trips failed\n", misses, n);
+    return 0;
+}
+
+static uint64_t dma_done(uint64_t n)
+{
+    if (misses)
+        printf("bench: dma: %ld of %lu map and unmap pairs failed\n", misses, n);
+    return 0;
+}
+
 static const struct bench_op ops[] = {
     {"null", op_null, 0, 0, NULL, NULL},
     BENCH_MEM_OPS,
@@ -343,7 +450,11 @@ static const struct bench_op ops[] = {
     {"ipc", op_ipc, BENCH_SWITCH_ITERS, 0, ipc_prep, ipc_done},
     {"notify", op_notify, BENCH_SWITCH_ITERS, 0, notify_prep, notify_done},
     {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
+    /* The device rows: last, so that dev_setup can leave them out. */
+    {"irq", op_irq, BENCH_DEV_ITERS, 0, dev_prep, irq_done},
+    {"dma", op_dma, BENCH_DEV_ITERS, 0, dev_prep, dma_done},
 };
+#define DEV_ROWS 2
 
 /* The child modes; the shared page of CHILD_YIELD is mapped as child.c does. */
 static int child(uint64_t mode)
@@ -398,17 +509,22 @@ int main(uint64_t arg0, uint64_t unused)
     (void)unused;
     if (arg0 >= CHILD_EXIT)
         return child(arg0);
-    int quick = arg0 != 0, r;
+    int quick = arg0 != 0, r, dev = 0;
     if ((r = vn_upcalls_init()) < 0 || (r = vn_pgfault_register(on_fault)) < 0 ||
-        (r = region_setup(quick ? BENCH_QUICK_PAGES : BENCH_PAGES)) < 0) {
-        printf("bench: setup: %s\n", vn_strerror(r));
+        (r = region_setup(quick ? BENCH_QUICK_PAGES : BENCH_PAGES)) < 0 || (r = dev = dev_setup()) < 0) {
+        printf("bench: setup%s: %s\n", dev < 0 ? " of edu (QEMU -device edu)" : "", vn_strerror(r));
         return 1;
     }
-    int status = bench_main("veneer", ops, sizeof(ops) / sizeof(ops[0]), NULL, quick);
+    size_t nops = sizeof(ops) / sizeof(ops[0]);
+    if (!dev)
+        printf("edu has no IOMMU domain (MACHINE=pc): the irq and dma rows are left out\n");
+    int status = bench_main("veneer", ops, dev ? nops : nops - DEV_ROWS, NULL, quick);
     if (spawn_errors) {
         printf("bench: spawn: %ld children failed\n", spawn_errors);
         status = 1;
     }
+    if (dev)
+        dev_release();
     region_release();
     vn_mem_release_all();
     return status;
