@@ -15,6 +15,11 @@
  * program of the spawn row or the partner of the ctxsw, yield, ipc and
  * notify rows.
  *
+ * Veneer's irq and dma rows (QEMU's edu, present here too) have no row
+ * here: an unprivileged Linux program reaches a device's interrupt or its
+ * IOMMU only through VFIO, which this peer does not have
+ * (docs/performance.md), so the table shows "-" for them.
+ *
  * Adding an operation: one row here and the row of the same name in
  * user/bench.c, or one entry of BENCH_MEM_OPS in bench/bench_mem.h.  Each
  * row must do the same work as its Veneer twin: system calls are raw
