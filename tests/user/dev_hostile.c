@@ -209,6 +209,16 @@ static void test_registers(capref_t edu, capref_t nvme)
         t.index = 0;                                                     /* its other registers are fine */
         CHECK_EQ(vn_page_map(CAP_SELF, &t, 1), 1);
         CHECK_EQ(vn_cap_delete((capref_t)r), 0);
+        /* Reset with FLR: the function forgets its programming, and the
+         * kernel gives it back its BAR and decoding. */
+        CHECK(ni.flags & VN_DEVF_FLR);
+        uint32_t bar0 = (uint32_t)vn_dev_cfg_read(nvme, 0x10, 4);
+        CHECK_EQ(vn_dev_cfg_write(nvme, 4, 2, VN_CMD_MEM | VN_CMD_INTX_OFF), 0);
+        CHECK_EQ(vn_dev_cfg_write(nvme, 0x0c, 1, 0x10), 0);             /* cache line size: FLR clears it */
+        CHECK_EQ(vn_dev_reset(nvme), 0);
+        CHECK_EQ(vn_dev_cfg_read(nvme, 0x0c, 1), 0);
+        CHECK_EQ((uint32_t)vn_dev_cfg_read(nvme, 0x10, 4), bar0);
+        CHECK_EQ(vn_dev_cfg_read(nvme, 4, 2) & (VN_CMD_MEM | VN_CMD_MASTER), VN_CMD_MEM);
     }
 }
 
