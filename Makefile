@@ -216,6 +216,7 @@ $(BUILD)/host/test_syscalls_doc: tests/host/syscalls_doc.sh $(SYSDOC)
 	@mkdir -p $(@D) && cp $< $@ && chmod +x $@
 HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
+HOST_SRCS_pf := kernel/pf_verify.c kernel/pf_classify.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_print.c kernel/pci_place.c
 HOST_SRCS_pci_place := kernel/pci_place.c
@@ -225,6 +226,7 @@ $(BUILD)/host/test_pci: kernel/pci.c kernel/pci_print.c kernel/pci_place.c kerne
 $(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c
+$(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 
 # ---------------------------------------------------------------- running
