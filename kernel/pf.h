@@ -20,8 +20,8 @@ bool pf_run(const struct vn_pf_insn *p, unsigned n, const uint8_t *frame);
 
 /* ---- the set of installed filters
  *
- * Fixed capacity, no allocation: the caller provides the struct (about
- * 60 KiB; static or its own pages) and calls pf_set_init.  Every field is
+ * Fixed capacity, no allocation: the caller provides the struct (64 KiB;
+ * static or its own pages) and calls pf_set_init.  Every field is
  * private to pf_classify.c except as noted. */
 #define PF_SET_MAX    256       /* filters */
 #define PF_SET_BYTES  4096      /* byte constraints, over all filters' live terms */
@@ -85,6 +85,7 @@ void pf_set_init(struct pf_set *s);
  * Errors: -E_INVAL (bad program or flags), -E_NOSPC (a capacity above). */
 int pf_set_add(struct pf_set *s, const struct vn_pf_insn *p, unsigned n, unsigned flags,
                unsigned prio, void *owner, struct pf_filter **out);
+/* Uninstall f, which pf_set_add returned for s.  Cannot fail. */
 void pf_set_remove(struct pf_set *s, struct pf_filter *f);
 /* The owners of installed filters that some frame could match together with
  * program p installed with flags, unless both are shared (none if p fails

@@ -23,14 +23,15 @@
  *
  * Cost.  Classify walks, without a stack, every node whose path the frame
  * satisfies, and at each probes every test leaving it: one hash lookup
- * each, expected O(1) (load at most PF_SET_NODES / PF_SET_HASH).  So it
- * is O(nodes matched + their tests): bounded by the number of distinct
- * term shapes (constraint offsets and masks) times their length in bytes,
- * and independent of how many filters share a shape with other values,
- * since a test has at most one matching edge.  Matching terms are all
- * collected (overlapping shared filters each get the frame).  A byte per
- * level costs a few probes more than DPF's field-wide nodes (5 for
- * ethertype, protocol and port) and keeps the form canonical.
+ * each, expected O(1) (load at most PF_SET_NODES / PF_SET_HASH).  A test
+ * has at most one matching edge, so the nodes matched number at most the
+ * distinct prefixes of term shapes (sequences of offsets and masks): the
+ * cost grows with the shapes installed and their length in bytes, not with
+ * how many filters share a shape with other values.  Filters whose terms
+ * end at a matched node are all looked at (shared ones each get the frame,
+ * so that costs what the copies cost).  A level per byte costs a few
+ * probes more than DPF's field-wide nodes (5 for ethertype, protocol and
+ * port) and keeps the form canonical.
  *
  * Changes rebuild the trie from the filters (O(total constraints times
  * siblings)): adds and removes are rare, classification is per frame.

@@ -535,6 +535,18 @@ static void test_capacity(void)
         } while (e == 0);
         CHECK(e == -E_NOSPC);
         CHECK(i == (pool == 0 ? (PF_SET_NODES - 1) / 120 : pool == 1 ? PF_SET_BYTES / 120 : PF_SET_TERMS / 15));
+        if (pool == 1) {                            /* the constraints left, exactly */
+            unsigned left = PF_SET_BYTES - set.nbytes;
+            CHECK(left % 4 == 0 && left / 4 <= 30);
+            p = (struct prog){0};
+            for (unsigned k = 0; k < left / 4; k++)
+                p_cmp(&p, 4, 4 * k, 0xffffffff, 0x05060708);
+            p_accept(&p);
+            p_end(&p);
+            CHECK(add(i++, &p, VN_PF_SHARED, 0) == 0 && set.nbytes == PF_SET_BYTES);
+            p = tcp80();
+            CHECK(add(i, &p, VN_PF_SHARED, 0) == -E_NOSPC);
+        }
         for (unsigned k = 0; k < 50; k++) {
             uint8_t frame[VN_PF_MAX_OFF];
             biased_frame(frame);
