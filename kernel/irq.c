@@ -9,9 +9,9 @@
  * APIC at once and calls irq_note, which only sets the vector's bit in
  * `noted` (atomic, no lock); whoever next holds the lock on an entry from
  * user mode or back from idle calls irq_deliver_pending, which masks each
- * noted source, marks it pending_ack and ORs its bits into its word.  The
- * source stays masked until irq_ack, so a storm costs one delivery per
- * acknowledgement.
+ * noted source, marks it pending_ack and ORs its bits into its word (or
+ * calls the kernel driver's callback).  The source stays masked until
+ * irq_ack, so a storm costs one delivery per acknowledgement.
  *
  * The window: the local APIC's EOI comes before the mask.  An edge source
  * may fire again in between, which only sets the same bit again.  A
@@ -87,7 +87,10 @@ static void irq_deliver(struct irq *q)
     q->pending_ack = true;
     q->count++;
     irq_update_mask(q);
-    notify_signal(q->notify, q->bits);
+    if (q->fn)
+        q->fn(q->ctx);
+    else
+        notify_signal(q->notify, q->bits);
 }
 
 void irq_deliver_pending(void)
@@ -124,11 +127,11 @@ static bool irq_is_msi(unsigned kind)
     return kind == IRQ_MSI || kind == IRQ_MSIX;
 }
 
-int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
-             struct irq **out)
+/* Take a free slot and vector for source (kind, dev, index, flags) and
+ * route it, masked; the caller sets what it is bound to, then calls
+ * irq_bound.  Errors: as irq_bind's. */
+static int irq_take(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct irq **out)
 {
-    if (!bits || (bits & ~VN_NOTIFY_BITS) || !n)
-        return -E_INVAL;
     if (kind == IRQ_PIN)
         dev = 0;
     else if (!irq_is_msi(kind) || flags)
@@ -149,16 +152,53 @@ int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, stru
     if (!vector)
         return -E_NOSPC;
     *q = (struct irq){.gen = q->gen, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .masked = true,
-                      .dev = dev, .index = index, .vector = vector, .irte = -1, .notify = n, .bits = bits};
+                      .dev = dev, .index = index, .vector = vector, .irte = -1};
     int r = irq_arch_route(q);
     if (r < 0) {
         q->kind = 0;
         return r;
     }
-    irqs.by_vector[vector - VEC_DEV_FIRST] = q;
+    *out = q;
+    return 0;
+}
+
+/* q is bound: its vector delivers from now on, and the source unmasks. */
+static void irq_bound(struct irq *q)
+{
+    irqs.by_vector[q->vector - VEC_DEV_FIRST] = q;
+    irq_update_mask(q);
+}
+
+int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
+             struct irq **out)
+{
+    if (!bits || (bits & ~VN_NOTIFY_BITS) || !n)
+        return -E_INVAL;
+    struct irq *q;
+    int r = irq_take(kind, dev, index, flags, &q);
+    if (r < 0)
+        return r;
+    q->notify = n;
+    q->bits = bits;
     q->notify_next = n->irqs;
     n->irqs = q;
-    irq_update_mask(q);
+    irq_bound(q);
+    *out = q;
+    return 0;
+}
+
+int irq_bind_kernel(unsigned kind, pci_addr_t dev, unsigned index, void (*fn)(void *ctx), void *ctx,
+                    struct irq **out)
+{
+    if (!fn || kind == IRQ_PIN)
+        return -E_INVAL;
+    struct irq *q;
+    int r = irq_take(kind, dev, index, 0, &q);
+    if (r < 0)
+        return r;
+    q->fn = fn;
+    q->ctx = ctx;
+    irq_bound(q);
     *out = q;
     return 0;
 }
@@ -176,19 +216,26 @@ void irq_unbind(struct irq *q)
     irq_arch_unroute(q, last);
     irqs.by_vector[q->vector - VEC_DEV_FIRST] = NULL;
     __atomic_fetch_and(&noted[q->vector / 64], ~(1ul << (q->vector % 64)), __ATOMIC_RELAXED);
-    struct irq **pp = &q->notify->irqs;
-    while (*pp != q)
-        pp = &(*pp)->notify_next;
-    *pp = q->notify_next;
+    if (q->notify) {
+        struct irq **pp = &q->notify->irqs;
+        while (*pp != q)
+            pp = &(*pp)->notify_next;
+        *pp = q->notify_next;
+    }
     q->kind = 0;
     q->notify = NULL;
+    q->fn = NULL;
     q->notify_next = NULL;
     q->gen++;
 }
 
 void irq_ack(struct irq *q)
 {
-    irq_deliver_pending();          /* what arrived before the ack is the delivery acknowledged */
+    /* What arrived before the ack is the delivery acknowledged.  A kernel
+     * callback acks from inside irq_deliver_pending, which must not
+     * recurse: a copy noted meanwhile calls it once more, for nothing. */
+    if (!q->fn)
+        irq_deliver_pending();
     q->pending_ack = false;
     irq_update_mask(q);
 }

@@ -12,6 +12,10 @@
  *
  *   device --MSI/pin--> [IRTE] --> vector --> irq --> notify word (bits)
  *
+ * The kernel's own drivers bind an irq to a callback instead of a word
+ * (irq_bind_kernel): the same one-shot delivery calls it, under the kernel
+ * lock, and the driver acks once it has drained its device.
+ *
  * Portable part: irq.c; machine part: kernel/arch/x86_64/msi.c, ioapic.c.
  * All under the kernel lock except irq_note().
  */
@@ -46,7 +50,9 @@ struct irq {
     unsigned index;
     unsigned vector;                /* CPU vector */
     int irte;                       /* remapping entry, or -1 (compatibility format) */
-    struct notify *notify;
+    struct notify *notify;          /* bound to a word (bits), or NULL: */
+    void (*fn)(void *ctx);          /* ... to a kernel driver's callback */
+    void *ctx;
     uint64_t bits;
     struct irq *notify_next;        /* list of irqs bound to the same word */
     uint64_t count;                 /* deliveries */
@@ -66,6 +72,11 @@ void irq_init(void);
  * holder's business, with DMA). */
 int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
              struct irq **out);
+/* The same for a kernel driver: deliveries call fn(ctx) under the kernel
+ * lock (from irq_deliver_pending), masked until irq_ack.  Errors: as
+ * irq_bind's (-E_INVAL also for fn NULL or a pin). */
+int irq_bind_kernel(unsigned kind, pci_addr_t dev, unsigned index, void (*fn)(void *ctx), void *ctx,
+                    struct irq **out);
 /* Mask the source, free the vector and IRTE, and unlink from the word. */
 void irq_unbind(struct irq *q);
 /* Acknowledge a delivery and unmask the source (unless the holder masked
@@ -84,8 +95,8 @@ void irq_unbind_dev(pci_addr_t dev);
  * arrived (the EOI is the caller's).  Returns whether it is a device
  * vector this file owns. */
 bool irq_note(unsigned vector);
-/* Under the kernel lock: deliver every noted vector to its word (and the
- * IOMMU's fault event to iommu_fault_serve). */
+/* Under the kernel lock: deliver every noted vector to its word or
+ * callback (and the IOMMU's fault event to iommu_fault_serve). */
 void irq_deliver_pending(void);
 
 /* ---- the machine layer (kernel/arch/<arch>/msi.c, ioapic.c), under the
