@@ -55,7 +55,8 @@ static uint32_t io_gen;         /* changes of any environment's port grants (nev
 
 static bool handed_out(const struct pci_func *f)
 {
-    return f->header == PCI_HDR_NORMAL && f->class != 0x06;  /* no bridges of any kind */
+    return f->header == PCI_HDR_NORMAL && f->class != 0x06   /* no bridges of any kind */
+           && !f->kernel_owned;                               /* nor what the kernel's drivers drive */
 }
 
 void device_init(void)

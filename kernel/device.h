@@ -27,7 +27,8 @@ struct device {
     uint64_t dma_pages;
 };
 
-/* Boot, after pci_init/iommu_init: one device per function handed out. */
+/* Boot, after pci_init/iommu_init and drv_probe_all: one device per
+ * function handed out (endpoints no kernel driver owns). */
 void device_init(void);
 /* Give e (the first environment) a capability to every device, in slots
  * VN_CAP_DEV_FIRST on; returns how many. */

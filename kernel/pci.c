@@ -283,6 +283,13 @@ const struct pci_func *pci_func_by_addr(pci_addr_t a)
     return NULL;
 }
 
+void pci_set_kernel_owned(pci_addr_t a, bool owned)
+{
+    for (unsigned i = 0; i < pci.n; i++)
+        if (pci.f[i].addr == a)
+            pci.f[i].kernel_owned = owned;
+}
+
 struct pci_func *pci_func_table(unsigned *n)
 {
     *n = pci.n;

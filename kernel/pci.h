@@ -142,6 +142,7 @@ struct pci_func {
     bool flr;                   /* PCIe function-level reset offered */
     uint16_t sriov_off;         /* SR-IOV extended capability offset (0: absent) */
     uint16_t sriov_total_vfs, sriov_vf_offset, sriov_vf_stride, sriov_vf_device;
+    bool kernel_owned;          /* a kernel driver drives it: not handed out (pci_set_kernel_owned) */
 };
 
 /* Boot: platform, enumeration, placement, the IOMMU (iommu_init: all DMA
@@ -159,6 +160,9 @@ const struct pci_func *pci_func_get(unsigned i);
 unsigned pci_funcs_refused(void);
 /* The function named a, or NULL if none was recorded. */
 const struct pci_func *pci_func_by_addr(pci_addr_t a);
+/* A kernel driver takes function a for itself (or gives it back), at boot
+ * before device_init, which hands out only what no kernel driver owns. */
+void pci_set_kernel_owned(pci_addr_t a, bool owned);
 /* The table itself, writable: for pci_place only, at boot. */
 struct pci_func *pci_func_table(unsigned *n);
 
