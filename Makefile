@@ -15,7 +15,7 @@ KDEFS       ?=
 KERNEL_CFLAGS := $(KDEFS) -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -Ikernel/arch/$(ARCH) -MMD -MP
+	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -Ikernel/arch/$(ARCH) -Idrivers -MMD -MP
 KERNEL_ASFLAGS := -g -Iinclude -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/$(ARCH)/kernel.ld
@@ -54,7 +54,8 @@ RUN_MEM   ?= 1G
 RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con -display none
 
 # ---------------------------------------------------------------- sources
-KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c)
+# The drivers in drivers/ are kernel code in this home (kernel/drv_kernel.c).
+KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c)
 KERNEL_S   := $(filter-out kernel/ksyms_empty.S,$(wildcard kernel/*.S kernel/arch/$(ARCH)/*.S))
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) \
 	$(BUILD)/gen/kernel/syscall_table.o $(BUILD)/gen/kernel/syscall_errmask.o

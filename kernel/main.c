@@ -13,6 +13,7 @@
 #include "console.h"
 #include "env.h"
 #include "device.h"
+#include "drv_kernel.h"
 #include "ktest.h"
 #include "panic.h"
 #include "page_meta.h"
@@ -139,6 +140,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     clock_expose();                                 /* TSC calibration for libOS clocks */
     pci_init();                                     /* ACPI device tables, PCI functions: the inventory */
     irq_init();                                     /* device vectors; I/O APIC pins masked */
+    drv_probe_all();                                /* the kernel's own drivers take their functions */
     device_init();                                  /* the functions handed out as capabilities */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
