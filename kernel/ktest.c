@@ -126,6 +126,7 @@ static const struct {
     {"page_alloc", ktest_page_alloc},
     {"panic", ktest_panic},
     {"pci_place", ktest_pci_place},
+    {"virtio_net", ktest_virtio_net},
     {"wx", ktest_wx},
 };
 

@@ -13,5 +13,6 @@ void ktest_run_requested(void);
 /* Tests in their own files. */
 int ktest_iommu(void);
 int ktest_irq(void);
+int ktest_virtio_net(void);
 
 #endif
