@@ -24,7 +24,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpie -fno-stack-protect
 	-Iinclude -I$(BUILD)/gen/include -Ilib/libveneer -MMD -MP
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T lib/user.ld
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-Iinclude -Ikernel -MMD -MP
+	-Iinclude -Ikernel -Idrivers -MMD -MP
 
 # ---------------------------------------------------------------- QEMU
 # The machine: MACHINE=q35 (default) is the PCIe chipset with ECAM and an
@@ -222,6 +222,7 @@ HOST_SRCS_posix_fs := lib/posix/fs.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_print.c kernel/pci_place.c
 HOST_SRCS_pci_place := kernel/pci_place.c
 HOST_SRCS_acpi_dmar := kernel/arch/x86_64/acpi_dmar.c
+HOST_SRCS_virtio_net := drivers/virtio_net/virtio_net.c kernel/netdev.c
 $(BUILD)/host/test_acpi_dmar: kernel/arch/x86_64/acpi_dmar.c kernel/arch/x86_64/acpi.h
 $(BUILD)/host/test_pci: kernel/pci.c kernel/pci_print.c kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
@@ -229,6 +230,7 @@ $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
+$(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h kernel/netdev.c kernel/netdev.h
 
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.

@@ -66,7 +66,7 @@
 #define BUF            2048         /* header and the largest frame */
 #define HDR            12           /* virtio_net_hdr, with num_buffers (VERSION_1) */
 #define BUFS_PER_CHUNK (DRV_DMA_MAX_PAGES * DRV_PAGE / BUF)
-#define VNET_MAX       2
+#define VNET_MAX       4
 
 struct virtio_common {              /* the common configuration, in a BAR */
     uint32_t dev_feature_sel, dev_feature;
@@ -191,7 +191,7 @@ static int vnet_negotiate(struct vnet *vn)
     c->dev_feature_sel = 1;
     have |= (uint64_t)c->dev_feature << 32;
     if (!(have & F_VERSION_1) || !(have & F_MAC)) {
-        drv_log(vn->dev, "features %lx: no VERSION_1 or no MAC", have);
+        drv_log(vn->dev, "features 0x%lx: no VERSION_1 or no MAC", have);
         vnet_reset(vn);
         return -E_NODEV;
     }
@@ -202,7 +202,7 @@ static int vnet_negotiate(struct vnet *vn)
     c->drv_feature = (uint32_t)(vn->features >> 32);
     c->status = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
     if (!(c->status & ST_FEATURES_OK)) {
-        drv_log(vn->dev, "features %lx refused", vn->features);
+        drv_log(vn->dev, "features 0x%lx refused", vn->features);
         vnet_reset(vn);
         return -E_NODEV;
     }
@@ -329,6 +329,8 @@ static void vnet_rx_intr(void *ctx)
     uint32_t len;
     int r;
     bool posted = false;
+    if (vn->broken)
+        return;
     while ((r = vq_used(vn, q, &id, &len)) > 0) {
         if (len < HDR || len > BUF) {
             vnet_broken(vn, "length beyond the buffer");
@@ -373,7 +375,7 @@ static int vnet_tx_reclaim(struct vnet *vn)
 static void vnet_tx_intr(void *ctx)
 {
     struct vnet *vn = ctx;
-    if (vnet_tx_reclaim(vn) == 0) {
+    if (!vn->broken && vnet_tx_reclaim(vn) == 0) {
         vnet_link(vn);
         drv_irq_ack(vn->dev, 1);
     }
