@@ -297,7 +297,7 @@ static int vq_setup(struct vnet *vn, struct vq *q, uint16_t index, void (*fn)(vo
     if ((r = drv_irq_bind(vn->dev, index, fn, vn)) < 0)
         return r;
     c->queue_msix = index;
-    uint32_t noff = (uint32_t)c->queue_notify_off * vn->notify_mult;
+    uint64_t noff = (uint64_t)c->queue_notify_off * vn->notify_mult;
     if (c->queue_msix != index || vn->notify_len < 2 || noff > vn->notify_len - 2)
         return -E_NODEV;
     q->notify = (volatile uint16_t *)(vn->notify + noff);
