@@ -26,5 +26,9 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+void *memmove(void *d, const void *s, size_t n);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+int atoi(const char *s);
 
 #endif

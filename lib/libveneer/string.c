@@ -49,3 +49,52 @@ int strcmp(const char *a, const char *b)
         a++, b++;
     return (unsigned char)*a - (unsigned char)*b;
 }
+
+/* Overlapping ranges byte by byte, forwards or backwards as d lies. */
+void *memmove(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = d;
+    const unsigned char *sp = s;
+    if (dp + n <= sp || dp >= sp + n)
+        return memcpy(d, s, n);
+    if (dp < sp)
+        for (size_t i = 0; i < n; i++)
+            dp[i] = sp[i];
+    else
+        while (n--)
+            dp[n] = sp[n];
+    return d;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++)
+        if (*a != *b || !*a)
+            return (unsigned char)*a - (unsigned char)*b;
+    return 0;
+}
+
+/* The terminating NUL counts as part of the string (strchr(s, 0) finds it). */
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
+/* Leading blanks, an optional sign, decimal digits; wraps on overflow. */
+int atoi(const char *s)
+{
+    int neg = 0;
+    unsigned v = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (unsigned)(*s++ - '0');
+    return (int)(neg ? 0u - v : v);
+}
