@@ -37,6 +37,8 @@ else
     check musl-tools musl-gcc
     check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h
     check ovmf /usr/share/ovmf/OVMF.fd
+    check dpkg-dev dpkg-source          # unpacking lwIP's source package (tools/get-lwip.sh)
+    check xz-utils xz
 fi
 
 [ -z "$need" ] && exit 0
