@@ -160,11 +160,12 @@ $(BUILD)/tests/user/priv_%.o: tests/user/priv_insn.c | $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(PRIV_$*) -c $< -o $@
 
+# LINK_<prog>: extra linker flags; LIBS_<prog>: libraries before libveneer.
 LINK_sysret_noncanon := --section-start=.edge=0x7ffffffff000
 $(BUILD)/bin/%: $(BUILD)/lib/libveneer/crt0.o $(LIBV)
 	@mkdir -p $(@D)
 	$(LD) $(USER_LDFLAGS) $(LINK_$*) -o $@ $(BUILD)/lib/libveneer/crt0.o \
-		$(firstword $(wildcard $(BUILD)/user/$*.o $(BUILD)/tests/user/$*.o)) $(LIBV)
+		$(firstword $(wildcard $(BUILD)/user/$*.o $(BUILD)/tests/user/$*.o)) $(LIBS_$*) $(LIBV)
 $(foreach p,$(USER_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/user/$(p).o))
 $(foreach p,$(TEST_PROGS) $(PRIV_PROGS),$(eval $(BUILD)/bin/$(p): $(BUILD)/tests/user/$(p).o))
 
@@ -280,5 +281,7 @@ clean:
 	rm -rf $(BUILD)
 
 include mk/bench.mk
+include mk/lwip.mk
 
--include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \
+	-not -path '$(LWIP_SRC)/*' 2>/dev/null)

@@ -1,0 +1,71 @@
+/*
+ * lwIP's configuration for Veneer-native libOSes (lwIP reads it from
+ * lwip/opt.h; what is not here keeps opt.h's default).  One thread, no
+ * OS: NO_SYS=1 and only the raw (callback) API.  IPv4 with ARP, ICMP, UDP,
+ * TCP and DHCP; checksums computed in software (QEMU's user network offers
+ * no offload).  Sized for a web server: 32 TCP connections, a 16-segment
+ * window and send buffer, a 256 KiB heap for outgoing data.
+ */
+#ifndef LWIP_LWIPOPTS_H
+#define LWIP_LWIPOPTS_H
+
+/* ---- the system: one thread, no OS */
+#define NO_SYS                  1
+#define SYS_LIGHTWEIGHT_PROT    0       /* nothing to protect against */
+#define LWIP_SOCKET             0
+#define LWIP_NETCONN            0
+#define LWIP_TIMERS             1       /* sys_check_timeouts() from the main loop */
+
+/* ---- memory: all static, in the program's bss */
+#define MEM_ALIGNMENT           8
+#define MEM_SIZE                (256 * 1024)    /* heap: PBUF_RAM (TCP's copies, loopback) */
+#define MEMP_NUM_PBUF           64              /* PBUF_ROM/REF headers */
+#define MEMP_NUM_UDP_PCB        8
+#define MEMP_NUM_TCP_PCB        32
+#define MEMP_NUM_TCP_PCB_LISTEN 8
+#define MEMP_NUM_TCP_SEG        256             /* >= TCP_SND_QUEUELEN (init.c checks) */
+#define PBUF_POOL_SIZE          128             /* received frames, each a PBUF_POOL_BUFSIZE pbuf */
+
+/* ---- link and network layers */
+#define LWIP_IPV4               1
+#define LWIP_IPV6               0
+#define LWIP_ARP                1
+#define LWIP_ETHERNET           1
+#define ARP_TABLE_SIZE          16
+#define ARP_QUEUEING            1
+#define LWIP_ICMP               1
+#define LWIP_RAW                1
+#define LWIP_DHCP               1
+#define LWIP_IGMP               0
+#define LWIP_DNS                0
+#define LWIP_NETIF_LOOPBACK     1               /* frames to our own address (and loopif) */
+#define LWIP_HAVE_LOOPIF        1               /* 127.0.0.1 */
+#define LWIP_LOOPBACK_MAX_PBUFS 0               /* no limit: the heap bounds it */
+
+/* ---- transport */
+#define LWIP_UDP                1
+#define LWIP_TCP                1
+#define TCP_MSS                 1460
+#define TCP_WND                 (16 * TCP_MSS)
+#define TCP_SND_BUF             (16 * TCP_MSS)
+#define TCP_SND_QUEUELEN        ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_QUEUE_OOSEQ         1
+#define LWIP_TCP_SACK_OUT       1
+
+/* ---- checksums: in software, the 32-bit algorithm, folded into copies */
+#define CHECKSUM_GEN_IP         1
+#define CHECKSUM_GEN_UDP        1
+#define CHECKSUM_GEN_TCP        1
+#define CHECKSUM_GEN_ICMP       1
+#define CHECKSUM_CHECK_IP       1
+#define CHECKSUM_CHECK_UDP      1
+#define CHECKSUM_CHECK_TCP      1
+#define CHECKSUM_CHECK_ICMP     1
+#define LWIP_CHKSUM_ALGORITHM   3
+#define LWIP_CHECKSUM_ON_COPY   1
+
+/* ---- statistics: lwip_stats, without the display code (LWIP_DEBUG stays undefined) */
+#define LWIP_STATS              1
+#define LWIP_STATS_DISPLAY      0
+
+#endif

@@ -1,0 +1,2 @@
+/* <stdio.h> for lwIP and the programs built with it: libveneer's printf family. */
+#include <libveneer.h>
