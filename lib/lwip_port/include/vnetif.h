@@ -1,0 +1,54 @@
+/*
+ * vnetif: an lwIP network interface on Veneer's NIC (<veneer/net.h>).
+ * The interface owns one IPv4 address and a few TCP/UDP ports of it: it
+ * installs a filter for IPv4 frames to that address and those ports, and
+ * a shared one for ARP frames asking for the address, each with a receive
+ * ring in its own pages and both signalling one notification word.
+ *
+ *   struct vnetif vn = {.nic = cap, .ports = ports, .nports = 2};
+ *   netif_add(&nif, &ip, &mask, &gw, &vn, vnetif_init, ethernet_input);
+ *   netif_set_default(&nif); netif_set_up(&nif);
+ *   for (;;) { vnetif_poll(&nif); sys_check_timeouts(); vnetif_wait(&nif); }
+ *
+ * The address must be set at netif_add (the filter names it): DHCP cannot
+ * run on a vnetif yet.
+ */
+#ifndef LWIP_PORT_VNETIF_H
+#define LWIP_PORT_VNETIF_H
+
+#include <veneer/cap.h>
+#include <veneer/net.h>
+#include "lwip/netif.h"
+#include "vnet_filter.h"
+
+struct vnetif_ring {
+    volatile struct vn_rxring *hdr;     /* page 0 of the ring; the slots follow */
+    uint32_t nslots;
+    capref_t pages;             /* root capability of the ring's pages */
+    capref_t filter;            /* from net_filter; frames are sent through it */
+};
+
+struct vnetif {
+    /* set by the caller before netif_add */
+    capref_t nic;               /* a CAP_NET with CR_WRITE */
+    const struct vnetif_port *ports;
+    unsigned nports;            /* <= VNETIF_PORTS_MAX */
+    /* vnetif's own */
+    capref_t notify;            /* bit 0: the IPv4 ring, bit 1: the ARP ring */
+    struct vnetif_ring ip, arp;
+    uint8_t tx[VN_RX_SLOT] __attribute__((aligned(VN_RX_SLOT)));   /* a frame, within one page */
+};
+
+/* netif_add's init function; netif->state is the struct vnetif.  Installs
+ * the filters and reads the MAC and MTU.  Errors: ERR_ARG (no address or
+ * too many ports), ERR_MEM (no pages or words), ERR_IF (the NIC refused). */
+err_t vnetif_init(struct netif *netif);
+/* Feed every frame waiting in the rings to netif->input; returns how many. */
+int vnetif_poll(struct netif *netif);
+/* Sleep until a frame arrives or lwIP's next timer is due (at once if
+ * frames are waiting or a timer is due). */
+void vnetif_wait(struct netif *netif);
+/* netif_remove, then remove the filters and free the rings and the word. */
+void vnetif_close(struct netif *netif);
+
+#endif
