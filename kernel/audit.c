@@ -44,14 +44,15 @@ static void audit_cap(struct env *e, struct cap *c)
         panic("audit: cap in env %x slot %u names another table", e->id, c->slot);
     /* A device's register and interrupt capabilities are its children
      * (cap_derive_object): another object, rights of another kind. */
-    bool made = c->parent && c->parent->type == CAP_DEVICE && (c->type == CAP_REGS || c->type == CAP_IRQ);
+    bool made = c->parent && ((c->parent->type == CAP_DEVICE && (c->type == CAP_REGS || c->type == CAP_IRQ)) ||
+                              (c->parent->type == CAP_NET && c->type == CAP_FILTER));
     if (c->parent) {
         if (!made && (c->rights & ~c->parent->rights))
             panic("audit: cap %x/%u has rights %x beyond its parent's %x", e->id, c->slot, c->rights,
                   c->parent->rights);
         if (!made && (c->parent->type != c->type || c->parent->obj != c->obj))
             panic("audit: cap %x/%u differs from its parent", e->id, c->slot);
-        if (made && device_of(c) != device_of(c->parent))
+        if (made && c->type != CAP_FILTER && device_of(c) != device_of(c->parent))
             panic("audit: cap %x/%u names another device than its parent", e->id, c->slot);
         bool found = false;
         for (struct cap *k = c->parent->first_child; k && !found; k = k->next_sibling)

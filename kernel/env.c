@@ -15,6 +15,7 @@
 #include "bind.h"
 #include "bind_index.h"
 #include "device.h"
+#include "net.h"
 #include "boot_info.h"
 #include "console.h"
 #include "elf_load.h"
@@ -110,6 +111,8 @@ static void cap_release(struct cap *c)
             env_uncharge_env(c->table->owner, c->count);
     } else if (c->type == CAP_DEVICE || c->type == CAP_REGS || c->type == CAP_IRQ) {
         device_cap_release(c);
+    } else if (c->type == CAP_FILTER) {
+        net_filter_release(c);
     } else if (c->type == CAP_NOTIFY && !c->parent) {
         notify_release(c);
     } else if (c->type == CAP_ENV && !c->parent) {

@@ -20,6 +20,7 @@ struct notify {
     struct env *waiter;         /* in WAIT_NOTIFY on this word, or NULL */
     struct env *owner;          /* charged for it */
     struct irq *irqs;           /* device interrupts bound to it (irq.c's list) */
+    struct net_filter *nets;    /* packet filters signalling it (net.c's list) */
 };
 
 /* The live environment behind endpoint capability c, or NULL. */

@@ -15,6 +15,7 @@
 #include "device.h"
 #include "drv_kernel.h"
 #include "ktest.h"
+#include "net.h"
 #include "panic.h"
 #include "page_meta.h"
 #include "pci.h"
@@ -53,6 +54,7 @@ static void grant_boot_caps(struct env *e)
         page_ref(archive_root.obj + i);
     sysinfo->archive_offset = base % PAGE_SIZE;
     sysinfo->ndevices = device_grant_boot(e);
+    sysinfo->net_cap = net_grant_boot(e);
 }
 
 /* The first program's arguments: arg0= and arg1= on the command line
@@ -144,6 +146,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     device_init();                                  /* the functions handed out as capabilities */
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
+    net_init();                                     /* the NIC up, shared by packet filters */
     audit_init();                                   /* invariant audits (fuzzing builds) */
     if (!boot_archive_init())                       /* user programs come from a boot module */
         panic("boot: no boot archive module");

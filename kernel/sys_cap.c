@@ -7,6 +7,7 @@
 #include "device.h"
 #include "env.h"
 #include "irq.h"
+#include "net.h"
 #include "page_meta.h"
 #include "sys_common.h"
 #include "syscall_decl.h"
@@ -59,6 +60,10 @@ long sys_cap_info(capref_t cap, struct vn_capinfo *info)
     } else if (c->type == CAP_DEVICE) {
         in.object = device_of(c)->f->addr;
         in.count = 1;
+    } else if (c->type == CAP_FILTER) {
+        struct net_filter *f = net_filter_of(c);
+        in.object = c->obj;
+        in.count = f ? f->frames : 0;
     } else if (c->type == CAP_IRQ) {
         struct irq *q = irq_slot((unsigned)c->obj);
         bool live = q && q->kind && q->gen == c->irq.gen;

@@ -30,6 +30,8 @@ enum vn_cap_type {
     CAP_DEVICE = 5,     /* a PCI function (see <veneer/dev.h>) */
     CAP_REGS = 6,       /* one BAR of a function: memory pages or I/O ports */
     CAP_IRQ = 7,        /* a device interrupt bound to a notification word */
+    CAP_NET = 8,        /* a NIC the kernel drives (see <veneer/net.h>) */
+    CAP_FILTER = 9,     /* a packet filter installed on it, with its ring */
 };
 
 /* Rights.  Each is one power; on an environment none implies another, so

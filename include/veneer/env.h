@@ -123,6 +123,7 @@ struct vn_sysinfo {
     char cmdline[256];          /* the kernel command line, for libOSes that take options from it */
     uint64_t rtc_boot_sec;      /* wall clock at tsc_boot: seconds since 1970 (UTC), 0 if unknown */
     uint64_t ndevices;          /* first environment: device capabilities from VN_CAP_DEV_FIRST */
+    int64_t net_cap;            /* first environment: the NIC's CAP_NET slot, or -1 */
     uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
 

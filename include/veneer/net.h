@@ -58,6 +58,20 @@ _Static_assert(sizeof(struct vn_pf_insn) == 16, "vn_pf_insn ABI");
 #define VN_PF_SHARED  0x1       /* overlaps other shared filters: every one gets a copy */
 #define VN_PF_DEFAULT 0x2       /* what nothing else claims (the program is ignored; root's holder only) */
 
+/* What net_filter installs. */
+struct vn_filter_req {
+    uint64_t prog;              /* const struct vn_pf_insn *: the program */
+    uint32_t n;                 /* its instructions */
+    uint32_t flags;             /* VN_PF_* */
+    int32_t ring;               /* capref of the ring's pages (CR_WRITE): 2..VN_RING_PAGES_MAX */
+    int32_t notify;             /* capref of the notification word (CR_WRITE) */
+    uint64_t bits;              /* signalled on each delivery */
+};
+
+_Static_assert(sizeof(struct vn_filter_req) == 32, "vn_filter_req ABI");
+
+#define VN_NET_DEPTH_MAX 16     /* derivations of CAP_NET a filter may be installed through */
+
 /* ---- the receive ring: the installer's pages, written by the kernel
  *
  *   page 0: struct vn_rxring (head, tail, counters)

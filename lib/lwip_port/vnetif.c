@@ -19,7 +19,6 @@
 #include "netif/ethernet.h"
 #include "vnet_filter.h"
 #include "vnetif.h"
-#include "vnet_calls.h"
 
 #define IP_RING_PAGES   33      /* 64 slots: four windows of full segments */
 #define ARP_RING_PAGES  3       /* 4 slots */
@@ -52,8 +51,10 @@ static long ring_open(struct vnetif *v, struct vnetif_ring *r, uint64_t npages, 
     for (uint64_t i = 0; i < npages; i++)
         m[i] = (struct vn_map_entry){va + i * PAGE_SIZE, r->pages, VM_PROT_WRITE, i};
     long e = vn_page_map(CAP_SELF, m, npages);
+    struct vn_filter_req req = {.prog = (uint64_t)prog, .n = (uint32_t)n, .flags = flags, .ring = r->pages,
+                                .notify = v->notify, .bits = bit};
     if (e >= 0)
-        e = vn_net_filter(v->nic, prog, n, flags, r->pages, v->notify, bit);
+        e = vn_net_filter(v->nic, &req);
     if (e < 0) {
         ring_close(r);
         return e;
