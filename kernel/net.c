@@ -146,12 +146,16 @@ static int depth_of(const struct cap *c)
     return d;
 }
 
-/* Whether a is b or an ancestor of b (within the depth bound). */
+/* Whether a is a strict ancestor of b (within the depth bound): b was
+ * derived, directly or not, from a.  The same capability does not count:
+ * two overlapping filters of one holder would have no order. */
 static bool derives(const struct cap *a, const struct cap *b)
 {
-    for (int d = 0; b && d <= VN_NET_DEPTH_MAX + 1; b = b->parent, d++)
+    for (int d = 0; b && d <= VN_NET_DEPTH_MAX + 1; d++) {
+        b = b->parent;
         if (a == b)
             return true;
+    }
     return false;
 }
 
