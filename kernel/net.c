@@ -249,6 +249,13 @@ void net_filter_release(struct cap *c)
     f->gen++;
 }
 
+void net_audit_refs(uint32_t *counted)
+{
+    for (unsigned i = 0; i < NET_FILTERS_MAX; i++)
+        for (uint32_t k = 0; net.filter[i].cap && k < net.filter[i].ring_pages; k++)
+            counted[net.filter[i].ring_pfn + k]++;
+}
+
 void net_notify_gone(struct notify *n)
 {
     for (struct net_filter *f = n->nets; f; f = f->notify_next)

@@ -61,6 +61,9 @@ int net_send(struct net_filter *f, const uint8_t *frame, size_t len);
 void net_info(struct vn_netinfo *out);
 /* A CAP_FILTER is being deleted: remove the filter, drop its ring. */
 void net_filter_release(struct cap *c);
+/* For the fuzzing audit: count the references filters hold on their
+ * rings' pages into counted[pfn]. */
+void net_audit_refs(uint32_t *counted);
 /* The notification word n is going: filters bound to it stop signalling. */
 void net_notify_gone(struct notify *n);
 

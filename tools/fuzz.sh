@@ -16,12 +16,16 @@ limit=$((120 + calls / 2500))   # watchdog, generous for TCG on a busy host
 stall=${STALL:-90}              # the driver prints at least every 20 s
 append="init=fuzz arg0=$seed arg1=$calls${skip:+ fuzz_skip=$skip}"
 echo "fuzz: seed $seed, $calls calls${skip:+, skipping $skip}, watchdog ${limit}s (${stall}s without output), log $log"
+# A NIC for the net family, on user networking that reaches nothing
+# outside the guest (restrict=on): random frames stay in slirp.
+nic="-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=6"
+[ "${MACHINE:-q35}" = q35 ] || nic=""
 start=$(date +%s)
 : > "$log"
 # shellcheck disable=SC2086
 ${QEMU:-qemu-system-x86_64} $QEMU_BASE -bios /usr/share/qemu/qboot.rom \
     -kernel "$BUILD/fuzz/kernel.elf" -initrd "$BUILD/initrd.var" \
-    -append "$append" -display none -serial file:"$log" ${QEMU_EXTRA:-} < /dev/null &
+    -append "$append" -display none -serial file:"$log" $nic ${QEMU_EXTRA:-} < /dev/null &
 qemu=$!
 size=0 quiet_since=$start code=
 while kill -0 "$qemu" 2> /dev/null; do

@@ -24,6 +24,7 @@
  * turns families of sequences off; see family_names in fuzz_seq.h.
  */
 #include <veneer/dev.h>
+#include <veneer/net.h>
 #include <veneer/syscall_fuzz.h>
 #include "ipc.h"
 #include "libveneer.h"
@@ -378,6 +379,59 @@ static void device_sequence(void)
     }
 }
 
+/* The network: filter programs mostly valid (a few random comparisons in
+ * one or two terms, shared or not), on rings of fresh pages, and frames
+ * mostly of the shapes they claim, sent through them. */
+static void net_sequence(void)
+{
+    capref_t nic = board->caps[widx].nic;
+    static capref_t filters[4];
+    if (nic < 0)
+        return;
+    if (rnd() % 2) {
+        struct vn_pf_insn p[VN_PF_MAX_INSNS];
+        unsigned n = 0, terms = 1 + (unsigned)(rnd() % 2);
+        for (unsigned t = 0; t < terms; t++) {
+            unsigned start = n, k = 1 + (unsigned)(rnd() % 4);
+            for (unsigned i = 0; i < k; i++) {
+                static const uint8_t sizes[3] = {1, 2, 4};
+                uint8_t size = sizes[rnd() % 3];
+                uint32_t mask = size == 4 ? (uint32_t)rnd() | 1 : ((1u << (8 * size)) - 1) & ((uint32_t)rnd() | 1);
+                p[n++] = (struct vn_pf_insn){.op = VN_PF_CMP, .size = size,
+                                             .off = (uint16_t)(rnd() % (VN_PF_MAX_OFF - size + (rnd() % 8 == 0))),
+                                             .mask = mask, .val = (uint32_t)rnd() & mask};
+            }
+            p[n++] = (struct vn_pf_insn){.op = VN_PF_ACCEPT};
+            for (unsigned i = start; i < n - 1; i++)
+                p[i].fail = (uint16_t)n;
+        }
+        p[n++] = (struct vn_pf_insn){.op = VN_PF_REJECT};
+        if (rnd() % 8 == 0)
+            p[rnd() % n].fail = (uint16_t)rnd();                 /* malformed */
+        long pages = vn_page_alloc(CAP_SELF, 0, 2 + rnd() % 3), w = vn_notify_create();
+        if (pages > 0)
+            remember((capref_t)pages);
+        if (w > 0)
+            remember((capref_t)w);
+        struct vn_filter_req q = {.prog = (uint64_t)p, .n = n, .flags = rnd() % 3 == 0 ? VN_PF_SHARED : 0,
+                                  .ring = (capref_t)pages, .notify = (capref_t)w, .bits = 1ul << (rnd() % 63)};
+        long f = vn_net_filter(rnd() % 8 ? nic : arg_cap(), rnd() % 16 ? &q : (void *)arg_ptr(false));
+        if (f > 0) {
+            remember((capref_t)f);
+            filters[rnd() % 4] = (capref_t)f;
+        }
+        return;
+    }
+    uint8_t frame[VN_FRAME_MAX];
+    size_t len = 14 + rnd() % (rnd() % 2 ? 100 : VN_FRAME_MAX - 13);
+    for (size_t i = 0; i < len; i++)
+        frame[i] = (uint8_t)rnd();
+    struct vn_netinfo ni;
+    if (rnd() % 2 && vn_net_info(nic, &ni) == 0)
+        memcpy(frame + 6, ni.mac, 6);
+    vn_net_send(rnd() % 4 ? filters[rnd() % 4] : arg_cap(), frame, len);
+}
+
 static bool skip_handler(struct vn_xframe *x)
 {
     (void)x;
@@ -424,6 +478,8 @@ static int worker(uint64_t seed, uint64_t index)
     for (unsigned k = 0; k < NDEV; k++)
         if (board->caps[widx].dev[k] >= 0)
             remember(board->caps[widx].dev[k]);
+    if (board->caps[widx].nic >= 0)
+        remember(board->caps[widx].nic);
     if (rnd() % 2) {
         vn_upcalls_init();
         vn_exception_handler(skip_handler);
@@ -442,8 +498,10 @@ static int worker(uint64_t seed, uint64_t index)
             random_syscall();
         else if (op < 93 && on(F_RANDOM))
             sequence();
-        else if (op < 96 && on(F_DEVICE))
+        else if (op < 95 && on(F_DEVICE))
             device_sequence();
+        else if (op < 96 && on(F_NET))
+            net_sequence();
         else if (op < 98)
             vn_yield();
         else if (op < 99 && rnd() % 8 == 0)
@@ -504,6 +562,8 @@ static void spawn_worker(unsigned i, uint64_t board_cap)
     for (unsigned k = 0; k < NDEV; k++)
         board->caps[i].dev[k] = k < vn_sysinfo->ndevices && on(F_DEVICE)
                                     ? grant((capref_t)(VN_CAP_DEV_FIRST + k), workers[i], CR_ALL) : -1;
+    board->caps[i].nic = vn_sysinfo->net_cap > 0 && on(F_NET)
+                             ? grant((capref_t)vn_sysinfo->net_cap, workers[i], CR_ALL & ~CR_CONTROL) : -1;
     map_victim(i);
     if (vn_env_start(workers[i]) < 0) {
         vn_cap_delete(workers[i]);
