@@ -23,6 +23,7 @@
  * frame from the NIC's address.
  */
 #include <veneer/errors.h>
+#include "arch.h"
 #include "console.h"
 #include "env.h"
 #include "ipc.h"
@@ -124,7 +125,9 @@ void net_rx(void *ctx, const void *frame, size_t len)
     uint8_t head[VN_PF_MAX_OFF] = {0};
     memcpy(head, frame, MIN(len, sizeof(head)));
     void *owners[NET_OWNERS_MAX];
+    uint64_t t0 = arch_tsc();
     unsigned n = pf_set_classify(&net.set, head, owners, NET_OWNERS_MAX);
+    net.stats.rx_classify_tsc += arch_tsc() - t0;
     net.stats.rx_frames++;
     if (n == 0 && net.deflt)
         owners[n++] = net.deflt;

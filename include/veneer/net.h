@@ -112,6 +112,8 @@ struct vn_netinfo {
     uint64_t tx_refused;        /* failed the ownership check */
     uint32_t filters;           /* installed now */
     uint32_t pad;
+    uint64_t rx_classify_tsc;   /* TSC ticks spent classifying received frames (under -icount:
+                                   instructions), for the demultiplexing cost per frame */
 };
 
 #define VN_NET_LINK_UP 0x1
