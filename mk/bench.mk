@@ -24,8 +24,12 @@ BENCH_SMP   ?= 1
 # fixed slot: 2 on q35 (its VGA is at 1), 3 on the PC (VGA is at 2).
 BENCH_EDU_q35 := -device edu,addr=2
 BENCH_EDU_pc  := -device edu,addr=3
+# A NIC on restricted user networking (nothing leaves the guest's virtual
+# network; its gateway answers ARP and ping), for Veneer's demux rows.
+BENCH_NIC_q35 := -netdev user,id=bn,restrict=on -device virtio-net-pci,netdev=bn,disable-legacy=on,iommu_platform=on,addr=6
+BENCH_NIC_pc  := -netdev user,id=bn,restrict=on -device virtio-net-pci,netdev=bn,disable-legacy=on,addr=6
 BENCH_ENV = QEMU="$(QEMU)" \
-	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE))" \
+	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE)) $(BENCH_NIC_$(MACHINE))" \
 	BUILD=$(BUILD)
 
 .PHONY: bench bench-smoke bench-setup
