@@ -4,7 +4,7 @@
  *   12: 4 bytes  EtherType 0x0800, version 4 and IHL 5 (the TOS ignored)
  *   20: 4 bytes  fragment offset 0 (flags ignored), the protocol (TTL ignored)
  *   30: 4 bytes  destination address
- *   36: 2 bytes  destination port (not for ICMP)
+ *   36: 2 bytes  destination port (not for ICMP, nor for port 0: every port)
  * and accepts; a compare that fails jumps to the next term.  Later
  * fragments are never claimed: their offset 36 is payload.
  */
@@ -29,12 +29,12 @@ size_t vnet_filter_ip(struct vn_pf_insn *prog, uint32_t ip, const struct vnetif_
 {
     size_t k = 0;
     for (unsigned i = 0; i < nports && i < VNETIF_PORTS_MAX; i++) {
-        int icmp = ports[i].proto == PROTO_ICMP;
-        size_t next = k + (icmp ? 4 : 5);
+        int any = ports[i].proto == PROTO_ICMP || ports[i].port == 0;
+        size_t next = k + (any ? 4 : 5);
         prog[k++] = cmp(OFF_ETHTYPE, 4, 0xffffff00, (uint32_t)ETHTYPE_IPV4 << 16 | 0x4500, next);
         prog[k++] = cmp(OFF_IP_FRAG, 4, 0x1fff00ff, ports[i].proto, next);
         prog[k++] = cmp(OFF_IP_DST, 4, 0xffffffff, ip, next);
-        if (!icmp)
+        if (!any)
             prog[k++] = cmp(OFF_DPORT, 2, 0xffff, ports[i].port, next);
         prog[k++] = (struct vn_pf_insn){.op = VN_PF_ACCEPT};
     }

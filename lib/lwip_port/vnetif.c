@@ -135,7 +135,7 @@ err_t vnetif_init(struct netif *netif)
         return ERR_ARG;
     if (vn_net_info(v->nic, &info) < 0)
         return ERR_IF;
-    long e = vn_notify_create();
+    long e = v->word > 0 ? v->word : vn_notify_create();
     if (e < 0)
         return ERR_MEM;
     v->notify = (capref_t)e;
@@ -144,7 +144,8 @@ err_t vnetif_init(struct netif *netif)
         e = ring_open(v, &v->arp, ARP_RING_PAGES, prog, vnet_filter_arp(prog, ip), VN_PF_SHARED, BIT_ARP);
     if (e < 0) {
         ring_close(&v->ip);
-        vn_cap_delete(v->notify);
+        if (v->word <= 0)
+            vn_cap_delete(v->notify);
         v->notify = -1;
         return e == -E_NOMEM || e == -E_QUOTA ? ERR_MEM : ERR_IF;
     }
@@ -185,7 +186,7 @@ void vnetif_close(struct netif *netif)
     netif_remove(netif);
     ring_close(&v->arp);
     ring_close(&v->ip);
-    if (v->notify > 0)
+    if (v->notify > 0 && v->word <= 0)
         vn_cap_delete(v->notify);
     v->notify = -1;
 }

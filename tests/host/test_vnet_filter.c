@@ -101,7 +101,7 @@ static int want_ip(const uint8_t *f, const struct vnetif_port *ports, unsigned n
         ((uint32_t)f[30] << 24 | (uint32_t)f[31] << 16 | (uint32_t)f[32] << 8 | f[33]) != IP)
         return 0;
     for (unsigned i = 0; i < n; i++)
-        if (f[23] == ports[i].proto && (ports[i].proto == 1 || (f[36] << 8 | f[37]) == ports[i].port))
+        if (f[23] == ports[i].proto && (ports[i].proto == 1 || ports[i].port == 0 || (f[36] << 8 | f[37]) == ports[i].port))
             return 1;
     return 0;
 }
@@ -131,6 +131,17 @@ int main(void)
     CHECK(!run(prog, n, f, ip_frame(f, 6, IP, 81)));          /* another port */
     CHECK(!run(prog, n, f, ip_frame(f, 17, IP, 80)));         /* the port, but UDP */
     CHECK(run(prog, n, f, ip_frame(f, 1, IP, 1234)));         /* ICMP: any "port" */
+    /* Port 0: every port of that protocol, and nothing else. */
+    const struct vnetif_port every[2] = {{6, 0}, {17, 0}};
+    size_t ne = vnet_filter_ip(prog, IP, every, 2);
+    CHECK(ne == 9);
+    for (uint32_t port = 0; port < 65536; port += 257) {
+        CHECK(run(prog, ne, f, ip_frame(f, 6, IP, (uint16_t)port)));
+        CHECK(run(prog, ne, f, ip_frame(f, 17, IP, (uint16_t)port)));
+        CHECK(!run(prog, ne, f, ip_frame(f, 6, OTHER, (uint16_t)port)));
+    }
+    CHECK(!run(prog, ne, f, ip_frame(f, 1, IP, 0)));          /* ICMP was not asked for */
+    n = vnet_filter_ip(prog, IP, ports, VNETIF_PORTS_MAX);
     ip_frame(f, 6, IP, 80);
     f[14] = 0x46;                                             /* IP options: port elsewhere */
     CHECK(!run(prog, n, f, 60));

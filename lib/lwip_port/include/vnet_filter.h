@@ -15,7 +15,7 @@
 
 struct vnetif_port {
     uint8_t proto;              /* IP protocol: 6 TCP, 17 UDP, or 1 ICMP (port ignored) */
-    uint16_t port;              /* local port, host order */
+    uint16_t port;              /* local port, host order (0: every port) */
 };
 
 /* IPv4 frames to ip (host order) without IP options, unfragmented or the

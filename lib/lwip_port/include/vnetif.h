@@ -33,6 +33,8 @@ struct vnetif {
     capref_t nic;               /* a CAP_NET with CR_WRITE */
     const struct vnetif_port *ports;
     unsigned nports;            /* <= VNETIF_PORTS_MAX */
+    capref_t word;              /* a notification word of the caller's to use (0: vnetif makes one);
+                                   bits other than 0x1 and 0x2 are the caller's */
     /* vnetif's own */
     capref_t notify;            /* bit 0: the IPv4 ring, bit 1: the ARP ring */
     struct vnetif_ring ip, arp;
