@@ -19,6 +19,11 @@
 #                  (use sleeps to pace it); the console is then stdio
 #        expect_file a file the serial output between the lines ==begin==
 #                  and ==end== must equal exactly (carriage returns dropped)
+#        client    a bash function run on the host once the serial log
+#                  matches $client_ready (regexp, default client_ready),
+#                  while QEMU runs (say, curl through a hostfwd bound to
+#                  127.0.0.1); its output goes to <name>.log.client and a
+#                  non-zero status fails the test
 # QEMU_BASE (everything but the machine), QEMU_MACHINE (the default
 # machine's arguments) and QEMU_MACHINE_<name> come from the Makefile.
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
@@ -64,7 +69,8 @@ run_qemu_test() {
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
-    kernel=kernel.elf; machine=""
+    kernel=kernel.elf; machine=""; client_ready=client_ready
+    unset -f client
     # shellcheck disable=SC1090
     source "$file"
     local bootargs margs=${QEMU_MACHINE:-} mvar
@@ -85,6 +91,24 @@ run_qemu_test() {
         ( eval "$input" ) | timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial stdio $qemu_extra > "$log" 2> "$log.qemu"
         code=${PIPESTATUS[1]}
+    elif [ "$boot" = kernel ] && declare -F client > /dev/null; then
+        : > "$log"
+        timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
+            -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1 &
+        local qpid=$! cstatus=0
+        until grep -Eq -- "$client_ready" "$log" 2> /dev/null || ! kill -0 "$qpid" 2> /dev/null; do
+            sleep 0.2
+        done
+        if kill -0 "$qpid" 2> /dev/null; then
+            client > "$log.client" 2>&1
+            cstatus=$?
+        fi
+        wait "$qpid"
+        code=$?
+        if [ "$cstatus" != 0 ]; then
+            why="client failed (status $cstatus)"
+            tail -n 10 "$log.client" | sed 's/^/    client| /'
+        fi
     elif [ "$boot" = kernel ]; then
         timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
@@ -95,7 +119,9 @@ run_qemu_test() {
         code=$?
     fi
     case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; *) want=x ;; esac
-    if [ "$code" = 124 ]; then
+    if [ -n "$why" ]; then
+        :
+    elif [ "$code" = 124 ]; then
         why="timed out after ${timeout}s"
     elif [ "$code" != "$want" ]; then
         why="QEMU exit $code, expected $want ($result)"
