@@ -3,7 +3,8 @@
  * the process, copied at fork) names an open-file description in the
  * shared arena, which holds the offset and status flags and is shared by
  * dup'ed and inherited descriptors, as POSIX requires.  Descriptions
- * point at a file-system node, a pipe end, the tty, or /dev/null; the
+ * point at a file-system node, a pipe end, the tty, a socket (sock.c) or
+ * /dev/null; the
  * file system itself is fs.c, in the arena, seeded from the boot archive.
  * Every user pointer is checked against the program's memory map before
  * it is touched (mm_user_ok), so bad pointers give EFAULT.
@@ -45,6 +46,7 @@ void ofd_put(struct ofd *o)
     case OFD_PIPE_R: pipe_close_end(o->pipe, false); break;
     case OFD_PIPE_W: pipe_close_end(o->pipe, true); break;
     case OFD_GEN: shm_free(o->gen, GEN_BUF_SIZE); break;
+    case OFD_SOCK: sock_close(o->sock); break;
     default: break;
     }
     o->kind = OFD_FREE;
@@ -247,6 +249,7 @@ long sys_read(int fd, void *buf, uint64_t n)
     case OFD_DIR: return -L_EISDIR;
     case OFD_PIPE_R: return pipe_read(o->pipe, buf, n, nb);
     case OFD_TTY: return tty_read(buf, n, nb);
+    case OFD_SOCK: return sock_read(o, buf, n);
     case OFD_NULL: return 0;
     case OFD_ZERO:
         memset(buf, 0, n);
@@ -292,6 +295,7 @@ long sys_write(int fd, const void *buf, uint64_t n)
         }
         return r;
     case OFD_TTY: return tty_write(buf, n);
+    case OFD_SOCK: return sock_write(o, buf, n);
     case OFD_NULL: case OFD_ZERO: return (long)n;
     default: return -L_EBADF;
     }
@@ -371,7 +375,7 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
     if ((i->flags & L_O_ACCMODE) == L_O_WRONLY || ((o->flags & L_O_ACCMODE) == 0 && o->kind == OFD_FILE))
         return -L_EBADF;
     if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL &&
-                                o->kind != OFD_ZERO))
+                                o->kind != OFD_ZERO && o->kind != OFD_SOCK))
         return -L_EINVAL;
     if (offp && !mm_user_ok(offp, 8, true))
         return -L_EFAULT;
@@ -394,6 +398,8 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
             }
         } else if (o->kind == OFD_TTY) {
             w = tty_write(buf, (uint64_t)r);
+        } else if (o->kind == OFD_SOCK) {
+            w = sock_write(o, buf, (uint64_t)r);
         } else if (o->kind == OFD_NULL || o->kind == OFD_ZERO) {
             w = r;
         } else {
@@ -451,6 +457,9 @@ static long sys_fstat(int fd, void *st)
         ((uint64_t *)st)[1] = 0x10000 + o->gen_len * 16;
         ((uint64_t *)st)[2] = 2;
         ((uint32_t *)st)[6] = 040555;
+    } else if (o->kind == OFD_SOCK) {
+        special_stat(OFD_PIPE_R, st);
+        ((uint32_t *)st)[6] = 0140777;              /* S_IFSOCK */
     } else {
         special_stat(o->kind == OFD_PIPE_R || o->kind == OFD_PIPE_W ? OFD_PIPE_R : o->kind, st);
         if (o->kind == OFD_GEN) {
@@ -760,6 +769,14 @@ static long sys_ioctl(int fd, unsigned long req, uint64_t arg)
         *(int *)arg = (int)(o->pipe->head - o->pipe->tail);
         return 0;
     }
+    if (req == 0x5421) {                    /* FIONBIO */
+        if (!mm_user_ok((void *)arg, 4, false))
+            return -L_EFAULT;
+        o->flags = *(int *)arg ? o->flags | L_O_NONBLOCK : o->flags & ~L_O_NONBLOCK;
+        return 0;
+    }
+    if (o->kind == OFD_SOCK)
+        return sock_ioctl(o->sock, req, arg);
     return o->kind == OFD_TTY ? tty_ioctl(req, arg) : -L_ENOTTY;
 }
 
@@ -777,6 +794,7 @@ static int ofd_poll(struct ofd *o)
     case OFD_PIPE_R: return pipe_poll(o->pipe, false);
     case OFD_PIPE_W: return pipe_poll(o->pipe, true);
     case OFD_TTY: return (tty_readable() ? 1 : 0) | 4;
+    case OFD_SOCK: return sock_poll(o->sock);
     default: return 1 | 4;
     }
 }

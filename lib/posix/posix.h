@@ -33,6 +33,7 @@
 #include "libveneer.h"
 #include "vn.h"
 #include "fs.h"
+#include "sock.h"
 
 #define ARCHIVE_VA   0x7da000000000ul
 #define HANDOFF_VA   0x7d9000000000ul
@@ -73,12 +74,32 @@ static inline bool prog_range(uint64_t va, uint64_t len)
 #define L_ENOTDIR 20
 #define L_EISDIR 21
 #define L_EINVAL 22
+#define L_ENFILE 23
 #define L_EMFILE 24
 #define L_ENOTTY 25
 #define L_ESPIPE 29
 #define L_EPIPE 32
 #define L_ERANGE 34
 #define L_ENOSYS 38
+#define L_ENOTSOCK 88
+#define L_EDESTADDRREQ 89
+#define L_EMSGSIZE 90
+#define L_ENOPROTOOPT 92
+#define L_EPROTONOSUPPORT 93
+#define L_EOPNOTSUPP 95
+#define L_EAFNOSUPPORT 97
+#define L_EADDRINUSE 98
+#define L_EADDRNOTAVAIL 99
+#define L_ENETDOWN 100
+#define L_ECONNABORTED 103
+#define L_ECONNRESET 104
+#define L_ENOBUFS 105
+#define L_EISCONN 106
+#define L_ENOTCONN 107
+#define L_ETIMEDOUT 110
+#define L_ECONNREFUSED 111
+#define L_EALREADY 114
+#define L_EINPROGRESS 115
 
 #define L_O_ACCMODE 03
 #define L_O_WRONLY 01
@@ -145,7 +166,7 @@ struct proc {
     int cmdline_len;
 };
 
-enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR };
+enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK };
 
 /* An open file description: shared by dup'ed and inherited descriptors. */
 struct ofd {
@@ -155,6 +176,7 @@ struct ofd {
     uint64_t pos;               /* file offset; directory cursor */
     struct fs_node *node;       /* OFD_FILE, OFD_DIR */
     struct pipe *pipe;          /* OFD_PIPE_* */
+    struct sock *sock;          /* OFD_SOCK */
     char *gen;                  /* OFD_GEN: generated text (/proc) */
     uint64_t gen_len;
 };
@@ -190,6 +212,7 @@ struct posix_shared {
     struct ofd ofds[MAX_OFDS];
     struct pipe pipes[MAX_PIPES];
     struct tty tty;
+    struct sock_table net;      /* sockets, shared with netd (sock.h) */
     struct fs fs;
     struct fs_node *proc_dir;   /* /proc: listed from the process table */
     /* arena allocator (shm.c) */
@@ -229,6 +252,7 @@ struct proc_local {
     uint32_t umask;
     int trace;
     char exe[256];              /* path of the running program (/proc/self/exe) */
+    capref_t netd_kick;         /* netd's notification word (CR_WRITE), or -1: no netd */
 };
 
 extern struct proc_local me;
@@ -302,6 +326,15 @@ long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock);
 long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock);
 void pipe_close_end(struct pipe *p, bool writer);
 int pipe_poll(struct pipe *p, bool writer);
+
+/* sock.c: sockets, served by netd */
+void sock_netd_start(void);
+long sock_syscall(struct vn_xframe *x, bool *handled);
+long sock_read(struct ofd *o, void *buf, uint64_t n);
+long sock_write(struct ofd *o, const void *buf, uint64_t n);
+int sock_poll(struct sock *s);
+void sock_close(struct sock *s);
+long sock_ioctl(struct sock *s, unsigned long req, uint64_t arg);
 
 /* tty.c */
 void tty_init(void);

@@ -17,6 +17,7 @@ static bool restartable(uint64_t nr)
 {
     switch (nr) {
     case 0: case 1: case 2: case 16: case 17: case 18: case 19: case 20: case 40: case 61: case 72: case 257:
+    case 43: case 44: case 45: case 288:
         return true;
     default:
         return false;
@@ -237,6 +238,8 @@ void posix_serve(struct vn_xframe *x)
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
     r = fd_syscall(x, &handled);
+    if (!handled)
+        r = sock_syscall(x, &handled);
     if (!handled)
         r = proc_syscall(x, &handled);
     if (!handled)
