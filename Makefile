@@ -76,6 +76,10 @@ LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/posix_httpd.sh
+# The web server's docroot (user/httpd.c): www/ and what is generated into
+# $(BUILD)/www (never committed), each stored in the archive as www/<name>.
+WWW_GEN    := $(BUILD)/www/10mb.bin
+WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_TESTS += $(BUILD)/host/test_syscalls_doc
@@ -206,8 +210,14 @@ $(addprefix $(BUILD)/bin/,$(LINUX_TESTS)): $(BUILD)/bin/%: tests/linux/%.c tests
 $(BUILD)/tools/mkarchive: tools/mkarchive.c include/veneer/archive.h
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -Iinclude -o $@ $<
-$(BUILD)/initrd.var: $(BUILD)/tools/mkarchive $(PROGS)
-	$(BUILD)/tools/mkarchive $@ $(PROGS)
+$(BUILD)/tools/mkblob: tools/mkblob.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -o $@ $<
+$(BUILD)/www/10mb.bin: $(BUILD)/tools/mkblob
+	@mkdir -p $(@D)
+	$< $@ 10485760
+$(BUILD)/initrd.var: $(BUILD)/tools/mkarchive $(PROGS) $(WWW_FILES)
+	$(BUILD)/tools/mkarchive $@ $(PROGS) $(foreach f,$(WWW_FILES),www/$(notdir $(f))=$(f))
 
 # ---------------------------------------------------------------- host unit tests
 $(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)

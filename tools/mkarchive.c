@@ -1,6 +1,7 @@
 /*
  * mkarchive: pack files into a Veneer boot archive (<veneer/archive.h>).
- * Usage: mkarchive out.var file...   (each stored under its base name)
+ * Usage: mkarchive out.var file...   each stored under its base name, or
+ * under name for an argument name=path (the web server's docroot: www/...).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +17,22 @@ static void die(const char *msg, const char *arg)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: mkarchive out.var file...", NULL);
+        die("usage: mkarchive out.var [name=]file...", NULL);
     int n = argc - 2;
     struct var_entry *ents = calloc((size_t)n + 1, sizeof(*ents));
     unsigned char **data = calloc((size_t)n + 1, sizeof(*data));
     uint64_t off = sizeof(struct var_header) + (uint64_t)n * sizeof(struct var_entry);
     for (int i = 0; i < n; i++) {
-        const char *path = argv[i + 2];
+        const char *path = argv[i + 2], *eq = strchr(path, '=');
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        if (strlen(base) >= VAR_NAME_MAX)
-            die("name too long", base);
+        size_t blen = strlen(base);
+        if (eq) {
+            base = path;
+            blen = (size_t)(eq - path);
+            path = eq + 1;
+        }
+        if (blen == 0 || blen >= VAR_NAME_MAX)
+            die("name empty or too long", base);
         FILE *f = fopen(path, "rb");
         if (!f)
             die("cannot open", path);
@@ -37,7 +44,7 @@ int main(int argc, char **argv)
             die("cannot read", path);
         fclose(f);
         off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;
-        strcpy(ents[i].name, base);
+        memcpy(ents[i].name, base, blen);
         ents[i].offset = off;
         ents[i].size = (uint64_t)size;
         off += (uint64_t)size;

@@ -3,9 +3,10 @@
  * init=posix) or as the child half of a fork (started by its parent).
  *
  * Init creates the shared arena, seeds the file system from the boot
- * archive (/bin holds every archive file, plus busybox applet links), sets
- * up the tty and descriptors 0-2, and execs the command given on the
- * kernel command line (run=prog,arg,...; default: an interactive shell).
+ * archive (/bin holds every archive file but those under a directory,
+ * such as www/, plus busybox applet links), sets up the tty and
+ * descriptors 0-2, and execs the command given on the kernel command line
+ * (run=prog,arg,...; default: an interactive shell).
  * Usage: init=posix [run=prog,arg,...] [arg1=1: trace every call].
  */
 #include "posix.h"
@@ -101,6 +102,8 @@ static void seed_fs(void)
     const char *name;
     for (uint64_t i = 0; (name = vn_archive_name(i)) != NULL; i++) {
         uint64_t size;
+        if (strchr(name, '/'))
+            continue;       /* another libOS's data (the web server's www/) */
         const void *data = vn_archive_find(name, &size);
         fs_add_external(fs, bin, name, data, size, 0755);
     }
