@@ -2,14 +2,17 @@
  * vnetif: lwIP's network interface on Veneer's NIC ABI (see vnetif.h and
  * <veneer/net.h>).  Receiving: the kernel copies frames that pass a filter
  * into that filter's ring, in our pages, and ORs the filter's bit into our
- * notification word; vnetif_poll copies each frame into a PBUF_POOL pbuf,
- * hands the slot back (tail) and gives the pbuf to netif->input.
+ * notification word; vnetif_poll copies the frames into PBUF_POOL pbufs,
+ * hands their slots back (tail) and then gives the pbufs to netif->input.
  * vnetif_wait sleeps on the word no longer than lwIP's next timer.
  * Sending: linkoutput copies the frame into one buffer that never crosses
  * a page, pads it to Ethernet's 60 bytes and net_sends it through the
  * filter whose traffic it is (ARP through the ARP filter, the rest through
  * the IPv4 one): the kernel lets out only frames whose replies that
- * filter would receive.
+ * filter would receive.  When the device's queue is full (E_AGAIN) it
+ * sleeps a little on the word and tries again, a bounded number of times:
+ * the device drains its queue at its own pace, and a frame given up is
+ * one TCP sends again.
  */
 #include <vn.h>
 #include "lwip/etharp.h"
@@ -20,7 +23,6 @@
 #include "vnet_filter.h"
 #include "vnetif.h"
 
-#define IP_RING_PAGES   33      /* 64 slots: four windows of full segments */
 #define ARP_RING_PAGES  3       /* 4 slots */
 #define BIT_IP          0x1
 #define BIT_ARP         0x2
@@ -77,15 +79,18 @@ static int ring_pending(const struct vnetif_ring *r)
     return r->hdr && __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE) != r->hdr->tail;
 }
 
-/* The frames filled when we look, in order; each slot is handed back as
- * soon as it is copied. */
+/* The frames filled when we look, in order.  All of them are copied out
+ * and their slots handed back before lwIP sees the first, so that while
+ * it works on them the kernel has the whole ring for what comes next
+ * (the pbuf pool holds the backlog). */
 static int ring_drain(struct netif *netif, struct vnetif_ring *r)
 {
+    struct pbuf *batch[VN_RING_PAGES_MAX * VN_RX_SLOTS_PER_PAGE];
     if (!r->hdr)
         return 0;
     uint32_t tail = r->hdr->tail, head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
     int n = 0;
-    for (; tail != head; tail++, n++) {
+    for (; tail != head && n < (int)(sizeof(batch) / sizeof(batch[0])); tail++) {
         const struct vn_rxslot *s = ring_slot(r, tail);
         uint16_t len = s->len;
         struct pbuf *p = len <= VN_FRAME_MAX ? pbuf_alloc(PBUF_RAW, len, PBUF_POOL) : NULL;
@@ -97,9 +102,11 @@ static int ring_drain(struct netif *netif, struct vnetif_ring *r)
             continue;
         }
         LINK_STATS_INC(link.recv);
-        if (netif->input(p, netif) != ERR_OK)
-            pbuf_free(p);
+        batch[n++] = p;
     }
+    for (int i = 0; i < n; i++)
+        if (netif->input(batch[i], netif) != ERR_OK)
+            pbuf_free(batch[i]);
     return n;
 }
 
@@ -115,7 +122,13 @@ static err_t vnetif_linkoutput(struct netif *netif, struct pbuf *p)
     }
     const struct eth_hdr *eh = (const struct eth_hdr *)v->tx;
     capref_t f = eh->type == PP_HTONS(ETHTYPE_ARP) ? v->arp.filter : v->ip.filter;
-    if (vn_net_send(f, v->tx, len) < 0) {
+    long e;
+    for (int i = 0; (e = vn_net_send(f, v->tx, len)) == -E_AGAIN && i < VNETIF_TX_TRIES; i++) {
+        v->tx_again++;
+        vn_notify_wait(v->notify, VNETIF_TX_WAIT_NS);  /* the device completes frames meanwhile */
+    }
+    if (e < 0) {
+        v->tx_lost += e == -E_AGAIN;
         LINK_STATS_INC(link.err);
         return ERR_IF;
     }
@@ -131,7 +144,8 @@ err_t vnetif_init(struct netif *netif)
     uint32_t ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(netif)));
     v->notify = v->ip.pages = v->ip.filter = v->arp.pages = v->arp.filter = -1;
     v->ip.hdr = v->arp.hdr = NULL;
-    if (!ip || v->nports > VNETIF_PORTS_MAX)
+    unsigned ring_pages = v->ring_pages ? v->ring_pages : VNETIF_RING_PAGES;
+    if (!ip || v->nports > VNETIF_PORTS_MAX || ring_pages < 2 || ring_pages > VN_RING_PAGES_MAX)
         return ERR_ARG;
     if (vn_net_info(v->nic, &info) < 0)
         return ERR_IF;
@@ -139,7 +153,7 @@ err_t vnetif_init(struct netif *netif)
     if (e < 0)
         return ERR_MEM;
     v->notify = (capref_t)e;
-    e = ring_open(v, &v->ip, IP_RING_PAGES, prog, vnet_filter_ip(prog, ip, v->ports, v->nports), 0, BIT_IP);
+    e = ring_open(v, &v->ip, ring_pages, prog, vnet_filter_ip(prog, ip, v->ports, v->nports), 0, BIT_IP);
     if (e == 0)
         e = ring_open(v, &v->arp, ARP_RING_PAGES, prog, vnet_filter_arp(prog, ip), VN_PF_SHARED, BIT_ARP);
     if (e < 0) {
@@ -178,6 +192,11 @@ void vnetif_wait(struct netif *netif)
     /* Bits set since the last wait (a frame we have already taken) only
      * make this return early once. */
     vn_notify_wait(v->notify, ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 0 : (uint64_t)ms * 1000000);
+}
+
+uint64_t vnetif_rx_dropped(const struct vnetif *v)
+{
+    return (v->ip.hdr ? v->ip.hdr->dropped : 0) + (v->arp.hdr ? v->arp.hdr->dropped : 0);
 }
 
 void vnetif_close(struct netif *netif)

@@ -21,6 +21,10 @@
 #include "lwip/netif.h"
 #include "vnet_filter.h"
 
+#define VNETIF_RING_PAGES 33     /* 64 slots: four windows of full segments */
+#define VNETIF_TX_TRIES   50       /* a full device queue: tries, ... */
+#define VNETIF_TX_WAIT_NS 100000   /* ... each after sleeping 100 us (5 ms in all) */
+
 struct vnetif_ring {
     volatile struct vn_rxring *hdr;     /* page 0 of the ring; the slots follow */
     uint32_t nslots;
@@ -35,9 +39,12 @@ struct vnetif {
     unsigned nports;            /* <= VNETIF_PORTS_MAX */
     capref_t word;              /* a notification word of the caller's to use (0: vnetif makes one);
                                    bits other than 0x1 and 0x2 are the caller's */
+    unsigned ring_pages;        /* the IPv4 ring's, 2..VN_RING_PAGES_MAX (0: VNETIF_RING_PAGES) */
     /* vnetif's own */
     capref_t notify;            /* bit 0: the IPv4 ring, bit 1: the ARP ring */
     struct vnetif_ring ip, arp;
+    uint64_t tx_again;          /* net_send found the device's queue full, and we waited */
+    uint64_t tx_lost;           /* ... still full after VNETIF_TX_TRIES: not sent (TCP resends) */
     uint8_t tx[VN_RX_SLOT] __attribute__((aligned(VN_RX_SLOT)));   /* a frame, within one page */
 };
 
@@ -50,6 +57,8 @@ int vnetif_poll(struct netif *netif);
 /* Sleep until a frame arrives or lwIP's next timer is due (at once if
  * frames are waiting or a timer is due). */
 void vnetif_wait(struct netif *netif);
+/* Frames the kernel dropped because a ring was full (both rings). */
+uint64_t vnetif_rx_dropped(const struct vnetif *v);
 /* netif_remove, then remove the filters and free the rings and the word. */
 void vnetif_close(struct netif *netif);
 
