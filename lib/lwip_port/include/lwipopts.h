@@ -3,8 +3,11 @@
  * lwip/opt.h; what is not here keeps opt.h's default).  One thread, no
  * OS: NO_SYS=1 and only the raw (callback) API.  IPv4 with ARP, ICMP, UDP,
  * TCP and DHCP; checksums computed in software (QEMU's user network offers
- * no offload).  Sized for a web server: 32 TCP connections, a 16-segment
- * window and send buffer, a 256 KiB heap for outgoing data.
+ * no offload).  Sized for a web server (user/httpd.c) with 200 clients at
+ * once: 256 TCP PCBs (the connections and those in TIME_WAIT, which lwIP
+ * reuses first when it runs out), a 16-segment window and send buffer,
+ * enough segments and by-reference pbufs for every connection's queue to
+ * be in flight, a 256 KiB heap for outgoing headers and copies.
  */
 #ifndef LWIP_LWIPOPTS_H
 #define LWIP_LWIPOPTS_H
@@ -19,12 +22,12 @@
 /* ---- memory: all static, in the program's bss */
 #define MEM_ALIGNMENT           8
 #define MEM_SIZE                (256 * 1024)    /* heap: PBUF_RAM (TCP's copies, loopback) */
-#define MEMP_NUM_PBUF           64              /* PBUF_ROM/REF headers */
+#define MEMP_NUM_PBUF           1024            /* PBUF_ROM/REF headers: data written without a copy */
 #define MEMP_NUM_UDP_PCB        8
-#define MEMP_NUM_TCP_PCB        32
+#define MEMP_NUM_TCP_PCB        256
 #define MEMP_NUM_TCP_PCB_LISTEN 8
-#define MEMP_NUM_TCP_SEG        256             /* >= TCP_SND_QUEUELEN (init.c checks) */
-#define PBUF_POOL_SIZE          128             /* received frames, each a PBUF_POOL_BUFSIZE pbuf */
+#define MEMP_NUM_TCP_SEG        1024            /* >= TCP_SND_QUEUELEN (init.c checks) */
+#define PBUF_POOL_SIZE          256             /* received frames, each a PBUF_POOL_BUFSIZE pbuf */
 
 /* ---- link and network layers */
 #define LWIP_IPV4               1
