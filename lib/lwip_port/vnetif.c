@@ -2,8 +2,8 @@
  * vnetif: lwIP's network interface on Veneer's NIC ABI (see vnetif.h and
  * <veneer/net.h>).  Receiving: the kernel copies frames that pass a filter
  * into that filter's ring, in our pages, and ORs the filter's bit into our
- * notification word; vnetif_poll copies the frames into PBUF_POOL pbufs,
- * hands their slots back (tail) and then gives the pbufs to netif->input.
+ * notification word; vnetif_poll copies frames into PBUF_POOL pbufs,
+ * handing their slots back (tail), ahead of giving them to netif->input.
  * vnetif_wait sleeps on the word no longer than lwIP's next timer.
  * Sending: linkoutput copies the frame into one buffer that never crosses
  * a page, pads it to Ethernet's 60 bytes and net_sends it through the
@@ -24,6 +24,9 @@
 #include "vnetif.h"
 
 #define ARP_RING_PAGES  3       /* 4 slots */
+#define VNETIF_BATCH    256     /* frames taken out of a ring ahead of lwIP (PBUF_POOL_SIZE) */
+#define VNETIF_FEED     16      /* frames given to lwIP between looks at the ring */
+#define VNETIF_POLL_MAX 1024    /* frames one poll takes from a ring */
 #define BIT_IP          0x1
 #define BIT_ARP         0x2
 #define ETH_MIN_FRAME   60      /* without FCS */
@@ -79,35 +82,53 @@ static int ring_pending(const struct vnetif_ring *r)
     return r->hdr && __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE) != r->hdr->tail;
 }
 
-/* The frames filled when we look, in order.  All of them are copied out
- * and their slots handed back before lwIP sees the first, so that while
- * it works on them the kernel has the whole ring for what comes next
- * (the pbuf pool holds the backlog). */
-static int ring_drain(struct netif *netif, struct vnetif_ring *r)
+/* Copy the ring's frames into pool pbufs, in order, handing each slot
+ * back at once, while q (a FIFO of VNETIF_BATCH pbufs, *qt filled) and
+ * the pool have room; a frame the pool has no room for stays in the ring. */
+static void ring_take(struct vnetif_ring *r, struct pbuf **q, unsigned qh, unsigned *qt)
 {
-    struct pbuf *batch[VN_RING_PAGES_MAX * VN_RX_SLOTS_PER_PAGE];
-    if (!r->hdr)
-        return 0;
     uint32_t tail = r->hdr->tail, head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
-    int n = 0;
-    for (; tail != head && n < (int)(sizeof(batch) / sizeof(batch[0])); tail++) {
+    for (; tail != head && *qt - qh < VNETIF_BATCH; tail++) {
         const struct vn_rxslot *s = ring_slot(r, tail);
         uint16_t len = s->len;
-        struct pbuf *p = len <= VN_FRAME_MAX ? pbuf_alloc(PBUF_RAW, len, PBUF_POOL) : NULL;
+        struct pbuf *p = NULL;
+        if (len <= VN_FRAME_MAX && !(p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL))) {
+            LINK_STATS_INC(link.memerr);
+            break;
+        }
         if (p)
             pbuf_take(p, s->data, len);
         __atomic_store_n(&r->hdr->tail, tail + 1, __ATOMIC_RELEASE);
-        if (!p) {
-            LINK_STATS_INC(link.memerr);
-            continue;
+        if (p) {
+            LINK_STATS_INC(link.recv);
+            q[(*qt)++ % VNETIF_BATCH] = p;
         }
-        LINK_STATS_INC(link.recv);
-        batch[n++] = p;
     }
-    for (int i = 0; i < n; i++)
-        if (netif->input(batch[i], netif) != ERR_OK)
-            pbuf_free(batch[i]);
-    return n;
+}
+
+/* Feed the ring's frames to lwIP, VNETIF_FEED at a time, taking what
+ * arrived meanwhile out of the ring before each bite: in a burst the
+ * kernel finds the ring empty while lwIP works through the backlog in
+ * pbufs.  Stops when both are empty, or after VNETIF_POLL_MAX frames so
+ * that timers run. */
+static int ring_drain(struct netif *netif, struct vnetif_ring *r)
+{
+    struct pbuf *q[VNETIF_BATCH];
+    unsigned qh = 0, qt = 0;
+    if (!r->hdr)
+        return 0;
+    for (;;) {
+        if (qt < VNETIF_POLL_MAX)
+            ring_take(r, q, qh, &qt);
+        if (qh == qt)
+            break;
+        for (unsigned k = 0; k < VNETIF_FEED && qh != qt; k++) {
+            struct pbuf *p = q[qh++ % VNETIF_BATCH];
+            if (netif->input(p, netif) != ERR_OK)
+                pbuf_free(p);
+        }
+    }
+    return (int)qt;
 }
 
 static err_t vnetif_linkoutput(struct netif *netif, struct pbuf *p)
