@@ -144,7 +144,7 @@ struct conn {
     uint32_t req_len;
     const void *piece[3];       /* the answer being written: header, Connection, body */
     uint64_t piece_len[3];
-    unsigned npieces, cur;
+    unsigned cur;
     uint64_t off;               /* written of piece[cur] */
     bool answering;             /* pieces not all written yet */
     bool keep;                  /* keep the connection after this answer */
@@ -172,8 +172,8 @@ static struct vnetif vn = {.ports = ports, .nports = 3, .ring_pages = VN_RING_PA
 static struct netif nif;
 static char stats_hdr[HDR_MAX], stats_body[1024];     /* GET /stats: copied into TCP's buffers */
 static bool quit_allowed;       /* arg0 & FLAG_QUIT */
-static enum { RUNNING, QUITTING, QUIT } state;
-static uint64_t quit_at;        /* ns: when /quit's answer was acknowledged */
+static bool quitting;           /* /quit's answer is acknowledged (or its connection gone) */
+static uint64_t quit_at;        /* ns: since when */
 
 static struct conn *conn_alloc(void)
 {
@@ -189,6 +189,10 @@ static struct conn *conn_alloc(void)
 
 static void conn_free(struct conn *c)
 {
+    if (c->quit && !quitting) {
+        quitting = true;
+        quit_at = vn_clock_ns();
+    }
     if (c->in)
         pbuf_free(c->in);
     c->in = NULL;
@@ -260,6 +264,15 @@ static bool contains(const char *s, size_t n, const char *word)
     return false;
 }
 
+/* Does the number at s (after blanks) differ from 0? */
+static bool nonzero(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && (s[i] == ' ' || s[i] == '\t' || (s[i] >= '0' && s[i] <= '9')); i++)
+        if (s[i] > '0' && s[i] <= '9')
+            return true;
+    return false;
+}
+
 /* The end of the request's headers in req (just past the empty line), or 0. */
 static size_t request_end(const struct conn *c)
 {
@@ -325,7 +338,7 @@ static void request_answer(struct conn *c, size_t end)
                 else if (contains(h, n, "keep-alive"))
                     keep = true;
             } else if (starts_with(h, n, "transfer-encoding:") ||
-                       (starts_with(h, n, "content-length:") && !contains(h, n, ": 0"))) {
+                       (starts_with(h, n, "content-length:") && nonzero(h + 15, n - 15))) {
                 body = true;    /* a body we do not read: answer, then close */
             }
             h = e + 1;
@@ -408,10 +421,8 @@ static void conn_run(struct conn *c)
             if (!answer_push(c))
                 break;
             c->answering = false;
-            if (c->quit) {      /* closed once acknowledged (http_sent) */
-                state = QUITTING;
+            if (c->quit)        /* closed once acknowledged (http_sent) */
                 break;
-            }
             if (!c->keep) {
                 tcp_output(c->pcb);
                 conn_close(c);
@@ -457,11 +468,8 @@ static err_t http_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     (void)len;
     c->idle = 0;
     if (c->quit && !c->answering) {
-        if (tcp_sndqueuelen(pcb) == 0) {    /* /quit's answer is acknowledged */
+        if (tcp_sndqueuelen(pcb) == 0)      /* /quit's answer is acknowledged */
             conn_close(c);
-            state = QUIT;
-            quit_at = vn_clock_ns();
-        }
         return ERR_OK;
     }
     conn_run(c);
@@ -532,8 +540,8 @@ int main(uint64_t flags, uint64_t host_port)
     if (docroot_load() == 0)
         printf("httpd: no %s files in the boot archive\n", ARCHIVE_DIR);
     for (unsigned i = 0; i < CONNS; i++)
-        conn_free(&conns[CONNS - 1 - i]);
-    st.open = 0;
+        conns[i].next_free = i + 1 < CONNS ? &conns[i + 1] : NULL;
+    conn_free_list = &conns[0];
 
     lwip_init();
     IP4_ADDR(&ip, 10, 0, 2, 15);
@@ -563,7 +571,7 @@ int main(uint64_t flags, uint64_t host_port)
         printf("httpd: open http://127.0.0.1:%lu/ on the host\n", host_port);
     printf("httpd: ready\n");
 
-    while (state != QUIT || vn_clock_ns() - quit_at < QUIT_LINGER * 1000000ul) {
+    while (!quitting || vn_clock_ns() - quit_at < QUIT_LINGER * 1000000ul) {
         vnetif_poll(&nif);
         sys_check_timeouts();
         vnetif_wait(&nif);
