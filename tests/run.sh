@@ -19,11 +19,18 @@
 #                  (use sleeps to pace it); the console is then stdio
 #        expect_file a file the serial output between the lines ==begin==
 #                  and ==end== must equal exactly (carriage returns dropped)
-#        client    a bash function run on the host once the serial log
-#                  matches $client_ready (regexp, default client_ready),
-#                  while QEMU runs (say, curl through a hostfwd bound to
-#                  127.0.0.1); its output goes to <name>.log.client and a
-#                  non-zero status fails the test
+#        client    a bash function: a host-side client, run while QEMU runs in
+#                  the background, once the serial log has a line matching the
+#                  extended regexp client_ready; the test passes only if it
+#                  returns 0 (its output is kept in <log>.client).  It should
+#                  make the guest end (e.g. a request that makes a server exit,
+#                  so that the leak check runs); QEMU gets client_grace seconds
+#                  (default 15) after it to exit, else the runner ends it and
+#                  the test fails, unless result=none (the runner ends QEMU and
+#                  checks no exit code).  All of it within timeout.
+#        free_port tcp|udp (the runner's): a loopback port free now, for a
+#                  hostfwd; if QEMU still cannot bind it, the test is tried
+#                  again (3 times) with the .t sourced anew
 # QEMU_BASE (everything but the machine), QEMU_MACHINE (the default
 # machine's arguments) and QEMU_MACHINE_<name> come from the Makefile.
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
@@ -37,6 +44,13 @@ mkdir -p "$logdir"
 passed=0
 failed=0
 failures=()
+
+free_port() {  # free_port tcp|udp: a port on 127.0.0.1 nothing is bound to now
+    python3 -c 'import socket, sys
+s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$1"
+}
 
 report() {  # report <name> <ok 0|1> <seconds> <why>
     if [ "$2" = 0 ]; then
@@ -63,13 +77,57 @@ run_host_test() {
     fi
 }
 
+# Boot QEMU in the background and run the test's client once the log
+# matches client_ready; sets code (QEMU's exit status, or "ended": the
+# runner stopped it) and client_rc (the client's status, or "not run").
+# The client and QEMU each run as a process group, so that ending one
+# ends its children too.
+run_with_client() {
+    local deadline=$((SECONDS + timeout)) qpid cpid grace
+    set -m
+    timeout "$timeout" "$@" < /dev/null > "$log.qemu" 2>&1 &
+    qpid=$!
+    set +m
+    client_rc="not run"
+    while kill -0 "$qpid" 2> /dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+        if grep -Eq -- "$client_ready" "$log" 2> /dev/null; then
+            set -m
+            ( client ) > "$log.client" 2>&1 &
+            cpid=$!
+            set +m
+            while kill -0 "$cpid" 2> /dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+                sleep 0.2
+            done
+            kill -- -"$cpid" 2> /dev/null
+            wait "$cpid"
+            client_rc=$?
+            break
+        fi
+        sleep 0.2
+    done
+    grace=$((SECONDS + client_grace))
+    [ "$client_rc" = 0 ] && [ "$result" != none ] || grace=$SECONDS
+    [ "$grace" -lt "$deadline" ] || grace=$deadline
+    while kill -0 "$qpid" 2> /dev/null && [ "$SECONDS" -lt "$grace" ]; do
+        sleep 0.2
+    done
+    if kill -0 "$qpid" 2> /dev/null; then
+        kill -- -"$qpid" 2> /dev/null
+        wait "$qpid"
+        code=ended
+    else
+        wait "$qpid"
+        code=$?
+    fi
+}
+
 run_qemu_test() {
-    local file=$1 name t0 code want why="" log
+    local file=$1 name t0 code want why="" log client_rc="" tries=1
     name=$(basename "$file" .t)
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
-    kernel=kernel.elf; machine=""; client_ready=client_ready
+    kernel=kernel.elf; machine=""; client_ready=""; client_grace=15
     unset -f client
     # shellcheck disable=SC1090
     source "$file"
@@ -87,28 +145,21 @@ run_qemu_test() {
     esac
     t0=$(now)
     # shellcheck disable=SC2086
-    if [ -n "$input" ]; then
+    if declare -F client > /dev/null; then
+        rm -f "$log" "$log.client"
+        run_with_client $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
+            -serial file:"$log" $qemu_extra
+        # A port taken since free_port chose it: the .t again, new ports.
+        while [ "$client_rc" = "not run" ] && grep -q "host forwarding" "$log.qemu" && [ $((tries++)) -lt 3 ]; do
+            source "$file"
+            rm -f "$log" "$log.client"
+            run_with_client $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
+                -serial file:"$log" $qemu_extra
+        done
+    elif [ -n "$input" ]; then
         ( eval "$input" ) | timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial stdio $qemu_extra > "$log" 2> "$log.qemu"
         code=${PIPESTATUS[1]}
-    elif [ "$boot" = kernel ] && declare -F client > /dev/null; then
-        : > "$log"
-        timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
-            -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1 &
-        local qpid=$! cstatus=0
-        until grep -Eq -- "$client_ready" "$log" 2> /dev/null || ! kill -0 "$qpid" 2> /dev/null; do
-            sleep 0.2
-        done
-        if kill -0 "$qpid" 2> /dev/null; then
-            client > "$log.client" 2>&1
-            cstatus=$?
-        fi
-        wait "$qpid"
-        code=$?
-        if [ "$cstatus" != 0 ]; then
-            why="client failed (status $cstatus)"
-            tail -n 10 "$log.client" | sed 's/^/    client| /'
-        fi
     elif [ "$boot" = kernel ]; then
         timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
@@ -118,11 +169,13 @@ run_qemu_test() {
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
         code=$?
     fi
-    case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; *) want=x ;; esac
-    if [ -n "$why" ]; then
-        :
-    elif [ "$code" = 124 ]; then
+    case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; none) want=ended ;; *) want=x ;; esac
+    if [ "$code" = 124 ]; then
         why="timed out after ${timeout}s"
+    elif [ -n "$client_rc" ] && [ "$client_rc" != 0 ]; then
+        why="client: $( [ "$client_rc" = "not run" ] && echo "not run (no line matching '$client_ready')" || echo "exit status $client_rc")"
+    elif [ "$code" = ended ] && [ "$want" != ended ]; then
+        why="QEMU still running ${client_grace}s after the client; ended"
     elif [ "$code" != "$want" ]; then
         why="QEMU exit $code, expected $want ($result)"
     fi
@@ -149,6 +202,7 @@ run_qemu_test() {
         echo "    --- last lines of $log:"
         tail -n 25 "$log" | sed 's/^/    | /'
         [ -s "$log.qemu" ] && tail -n 5 "$log.qemu" | sed 's/^/    qemu| /'
+        [ -n "$client_rc" ] && [ -s "$log.client" ] && tail -n 15 "$log.client" | sed 's/^/    client| /'
     fi
 }
 
