@@ -22,6 +22,7 @@ if [ "$set_name" = bench ]; then
     check musl-tools musl-gcc       # the Linux peer's static /init
     check dpkg dpkg-deb             # unpacking the Linux kernel package
     check apt apt-get apt-cache     # fetching it
+    check wrk wrk                   # HTTP load on the web server (user/httpd.c)
 else
     check gcc gcc
     check binutils ld nm ar
@@ -39,6 +40,8 @@ else
     check ovmf /usr/share/ovmf/OVMF.fd
     check dpkg-dev dpkg-source          # unpacking lwIP's source package (tools/get-lwip.sh)
     check xz-utils xz
+    check curl curl                     # host-side clients of the network tests (127.0.0.1 only)
+    check python3 python3
 fi
 
 [ -z "$need" ] && exit 0
