@@ -1,5 +1,5 @@
 # Veneer build: `make` builds everything under build/; see README.md.
-#   make run | test [T=name] | gdb | iso | docs | fuzz | bench | bench-smoke | clean
+#   make run | run-net | test [T=name] | gdb | iso | docs | fuzz | bench | bench-smoke | clean
 #   MACHINE=pc on any of them boots the i440FX PC instead of q35 with the IOMMU.
 # Host packages are checked (and installed when root) by tools/setup-host.sh.
 
@@ -48,6 +48,18 @@ QEMU_COMMON := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot -n
 QEMU_BASE := $(QEMU_COMMON) $(QEMU_MACHINE)
 QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 	-initrd $(BUILD)/initrd.var
+# make run-net, or make run NET=1: the web server (user/httpd.c) first, on
+# a virtio-net NIC in QEMU's user network, with port 80 forwarded from
+# 127.0.0.1:PORT on the host (and its UDP echo, port 7, from the same
+# number); nothing listens beyond the loopback address.
+PORT      ?= 18080
+NET_IOMMU_q35 := ,iommu_platform=on
+QEMU_NET  := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(PORT)-:80,hostfwd=udp:127.0.0.1:$(PORT)-:7 \
+	-device virtio-net-pci,netdev=n0,disable-legacy=on$(NET_IOMMU_$(MACHINE)),addr=6
+ifeq ($(NET),1)
+CMDLINE   ?= init=httpd arg1=$(PORT)
+RUN_NET   := $(QEMU_NET)
+endif
 CMDLINE   ?= quiet init=posix
 RUN_MEM   ?= 1G
 # make run: the console is this terminal (^C goes to Veneer; Ctrl-A x quits QEMU).
@@ -84,7 +96,7 @@ WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_TESTS += $(BUILD)/host/test_syscalls_doc
 
-.PHONY: all setup run test gdb iso docs clean fuzz fuzz-kernel
+.PHONY: all setup run run-net test gdb iso docs clean fuzz fuzz-kernel
 # A generator or compiler that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 all: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(HOST_TESTS)
@@ -249,9 +261,14 @@ $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h ker
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.
 run: all
-	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_CONSOLE); s=$$?; \
+	@$(if $(RUN_NET),echo "veneer: the web server answers at http://127.0.0.1:$(PORT)/ once it says ready" \
+	   "(PORT=n for another port; Ctrl-A x quits)")
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_NET) $(RUN_CONSOLE); s=$$?; \
 	 case $$s in 0|1) ;; 3) echo "veneer: the first environment failed"; exit 1 ;; \
 	   5) echo "veneer: kernel panic"; exit 1 ;; *) exit $$s ;; esac
+
+run-net:
+	@$(MAKE) --no-print-directory run NET=1
 
 gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
