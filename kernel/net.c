@@ -12,8 +12,8 @@
  * the original goes.  A filter holds a reference on each page of its ring, so the ring outlives any unmapping
  * by the libOS until the filter goes (its capability deleted or revoked,
  * its environment dead).  The ring's indices live in the libOS's page:
- * the kernel trusts only its own head and treats a tail that makes no
- * sense as a full ring.
+ * the kernel trusts only its own head (the frames it delivered, never the
+ * page's copy) and treats a tail that makes no sense as a full ring.
  *
  * Transmission is checked against ownership: the frame must carry the
  * NIC's address as its source, and the filter it is sent through must
@@ -97,7 +97,7 @@ void net_info(struct vn_netinfo *out)
 static void ring_put(struct net_filter *f, const void *frame, size_t len)
 {
     struct vn_rxring *r = P2V(f->ring_pfn * PAGE_SIZE);
-    uint32_t head = r->head, tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    uint32_t head = (uint32_t)f->frames, tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
     if (head - tail >= f->nslots) {     /* full, or a tail that makes no sense */
         f->dropped++;
         r->dropped = f->dropped;
