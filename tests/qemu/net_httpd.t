@@ -1,7 +1,7 @@
 # The web server libOS (user/httpd.c) on the NIC, end to end: QEMU's user
 # network forwards two free loopback ports (TCP to port 80, UDP to port 7)
 # and host-side clients, on 127.0.0.1 only, check: index.html (and /)
-# byte for byte, a 404, HEAD (headers only, on a kept-alive connection
+# byte for byte, a 404, a 501 for POST, HEAD (headers only, on a kept-alive connection
 # that then serves a GET), HTTP/1.0 (closes) and keep-alive (one
 # connection for two requests), the 10 MiB file against build/'s sha256,
 # 200 connections open at once each answering twice (tests/qemu/net_httpd.py),
@@ -27,6 +27,8 @@ client() {
     echo "index.html: same bytes"
     [ "$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$url/no/such/file")" = 404 ]
     echo "missing: 404"
+    [ "$(curl -sS -m 10 -o /dev/null -w '%{http_code}' -d x=1 "$url/")" = 501 ]
+    echo "POST: 501"
     # HEAD, then GET on the same connection: a body after the HEAD would
     # be taken for the second answer's start.
     curl -sS -m 10 -I "$url/10mb.bin" -: -sS -o "$out" -w '%{num_connects}\n' "$url/index.html" > "$out.head"
