@@ -67,7 +67,7 @@ RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon 
 
 # ---------------------------------------------------------------- sources
 # The drivers in drivers/ are kernel code in this home (kernel/drv_kernel.c).
-KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c)
+KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c tests/kernel/*.c)
 KERNEL_S   := $(filter-out kernel/ksyms_empty.S,$(wildcard kernel/*.S kernel/arch/$(ARCH)/*.S))
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) \
 	$(BUILD)/gen/kernel/syscall_table.o $(BUILD)/gen/kernel/syscall_errmask.o

@@ -1,4 +1,4 @@
-# The IOMMU with QEMU's edu device doing DMA (kernel/ktest_iommu.c): blocked
+# The IOMMU with QEMU's edu device doing DMA (tests/kernel/ktest_iommu.c): blocked
 # and logged as a fault while edu is not attached (the bus address is a
 # canary page's physical address, so only the IOMMU stands in between),
 # round trips through a domain's mappings, a read-only page not written, an

@@ -1,7 +1,7 @@
 # The virtio-net driver (drivers/virtio_net/, in the kernel's home
 # kernel/drv_kernel.c) on q35 with the IOMMU: modern only, ACCESS_PLATFORM
 # negotiated, so every ring and buffer address is an IOVA of the kernel's
-# domain (kernel/ktest_virtio_net.c).  Against QEMU's user networking: ARP
+# domain (tests/kernel/ktest_virtio_net.c).  Against QEMU's user networking: ARP
 # for the gateway, a DHCP offer, a ping echoed, 1000 frames through the
 # 128-buffer TX ring; no IOMMU fault for the NIC.  The NIC is the kernel's:
 # not handed out as a device capability.
