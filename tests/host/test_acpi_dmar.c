@@ -27,18 +27,7 @@ bool acpi_overlaps_ram(paddr_t base, uint64_t len)
     return base < (256u << 20) && len;     /* RAM is the first 256 MiB */
 }
 
-static char out[1 << 14];
-static size_t outlen;
-
-void kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + outlen, sizeof(out) - outlen, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        outlen = outlen + (size_t)n < sizeof(out) ? outlen + (size_t)n : sizeof(out) - 1;
-}
+#include "kprintf_capture.h"
 
 /* ---- building tables */
 

@@ -148,18 +148,7 @@ static const struct pci_func *find(unsigned bus, unsigned dev, unsigned fn)
 
 /* ---- kprintf into a buffer, so the inventory can be checked */
 
-static char out[1 << 16];
-static size_t outlen;
-
-void kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + outlen, sizeof(out) - outlen, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        outlen = outlen + (size_t)n < sizeof(out) ? outlen + (size_t)n : sizeof(out) - 1;
-}
+#include "kprintf_capture.h"
 
 static struct pci_platform platform;
 void pci_platform_init(struct pci_platform *p)

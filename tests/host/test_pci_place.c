@@ -48,18 +48,7 @@ static uint8_t cfg[PCI_MAX_FUNCS][256];
 static uint8_t cfg_before[PCI_MAX_FUNCS][256];
 static unsigned long writes_decoding, writes_host;
 
-static char out[1 << 16];
-static size_t outlen;
-
-void kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + outlen, sizeof(out) - outlen, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        outlen = outlen + (size_t)n < sizeof(out) ? outlen + (size_t)n : sizeof(out) - 1;
-}
+#include "kprintf_capture.h"
 
 static unsigned count(const char *needle)
 {
