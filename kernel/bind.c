@@ -36,6 +36,11 @@
 
 static struct slab binding_slab = SLAB_INIT("binding", struct binding);
 
+uint64_t bind_records_worst(uint64_t n)
+{
+    return n / BINDINGS_PER_CHARGE + 1;
+}
+
 static unsigned prot_to_vm(unsigned prot, bool mmio)
 {
     return VM_USER | ((prot & VM_PROT_WRITE) ? VM_WRITE : 0) | ((prot & VM_PROT_EXEC) ? VM_EXEC : 0) |

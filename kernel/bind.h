@@ -46,6 +46,9 @@ struct binding {
  * rights, index and va.  Errors: -E_NOMEM, -E_QUOTA (page tables or
  * binding records would exceed e's quota); e is unchanged on error. */
 int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot, bool own);
+/* Pages of quota n more binding records may cost at most (they are
+ * charged a slab page's worth at a time). */
+uint64_t bind_records_worst(uint64_t n);
 /* Remove the mapping at va in e; returns true if there was one. */
 bool bind_unmap(struct env *e, vaddr_t va);
 /* Change the rights of the mapping at va (only check, if check_only).

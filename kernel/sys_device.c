@@ -197,7 +197,7 @@ long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
         iova + n * PAGE_SIZE < iova || iova + n * PAGE_SIZE > iommu_iova_limit())
         return -E_INVAL;
     /* Decode the rest: the addresses free, the worst-case cost covered. */
-    uint64_t worst = (d->holder ? 0 : 1) + 1 + n / 64, last_region = ~0ul;
+    uint64_t worst = (d->holder ? 0 : 1) + bind_records_worst(n), last_region = ~0ul;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t va = iova + i * PAGE_SIZE;
         struct binding **slot = d->holder ? bind_index_slot(&d->dma_index, e, va, false, NULL) : NULL;

@@ -103,7 +103,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     if ((r = copy_from_user(map_batch, (uint64_t)entries, n * sizeof(map_batch[0]))) < 0)
         return r;
     /* Decode: every entry, and the worst-case cost, before any change. */
-    uint64_t worst = 2 + n / 64, last_region = ~0ul;
+    uint64_t worst = 1 + bind_records_worst(n), last_region = ~0ul;
     for (size_t i = 0; i < n; i++) {
         struct vn_map_entry *m = &map_batch[i];
         struct cap *c;
