@@ -33,7 +33,7 @@
  * function, subtracted from every table operation) are always measured.
  *
  * quick=1 (bench-smoke) runs the same code with tiny counts.  The includer
- * provides printf (libveneer or libc) before including.
+ * provides printf and snprintf (libveneer or libc) before including.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
@@ -162,12 +162,19 @@ static int bench_main(const char *os, const struct bench_op *ops, size_t nops,
     int reps = quick ? 2 : BENCH_REPS;
     uint64_t div = quick ? BENCH_QUICK_DIV : 1;
     bench_clock_ns = clock_ns;
-    printf("BENCH os=%s begin quick=%d reps=%d ops=loop,call", os, quick, reps);
-    for (size_t i = 0; i < nops; i++)
-        printf(",%s", ops[i].name);
-    if (bench_suite)
-        printf(" suite=%s", bench_suite);
-    printf("\n");
+    /* One write for the whole line, newline included: another
+     * environment's output (netd's address line) must not land inside it,
+     * and a libc flushing its buffer and the new text together (writev)
+     * would make two writes of it. */
+    char line[512];
+    size_t k = (size_t)snprintf(line, sizeof(line), "BENCH os=%s begin quick=%d reps=%d ops=loop,call", os, quick, reps);
+    for (size_t i = 0; i < nops && k < sizeof(line); i++)
+        k += (size_t)snprintf(line + k, sizeof(line) - k, ",%s", ops[i].name);
+    if (bench_suite && k < sizeof(line))
+        k += (size_t)snprintf(line + k, sizeof(line) - k, " suite=%s", bench_suite);
+    if (k < sizeof(line))
+        snprintf(line + k, sizeof(line) - k, "\n");
+    printf("%s", line);
 
     /* TSC rate for wall-clock: the host timestamps these two lines. */
     printf("BENCH os=%s calib=start tsc=%lu\n", os, (unsigned long)bench_rdtsc());
