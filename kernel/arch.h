@@ -47,6 +47,10 @@ void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r);
 uint64_t arch_context_sp(const struct trapframe *tf);
 /* Return to user mode in the given context; never returns. */
 void arch_context_resume(struct env *e) __attribute__((noreturn));
+/* Whether e, entered by syscall with frame tf on this CPU, may return with
+ * sysretq from tf as it stands: tf's rip is a user address and this
+ * CPU's I/O bitmap is still e's. */
+bool arch_context_fast_ok(struct env *e, const struct trapframe *tf);
 /* e stops running here: save its FPU/SSE state.  e starts running here:
  * load it, unless the registers still hold it. */
 void arch_fpu_save(struct env *e);

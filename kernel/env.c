@@ -345,6 +345,11 @@ void env_reap(void)
     }
 }
 
+bool env_reap_pending(void)
+{
+    return reap_head != NULL;
+}
+
 /* Free everything e holds.  Works on partly built environments too. */
 static void env_teardown(struct env *e)
 {

@@ -143,6 +143,8 @@ struct env *env_lookup(envid_t id);
 void env_destroy(struct env *e, int state, int status);
 /* Destroy every queued environment. */
 void env_reap(void);
+/* Whether env_reap has anything to do. */
+bool env_reap_pending(void);
 /* Destroy e after logging one line with the reason. */
 void env_kill(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* e ends itself with status (logged). */

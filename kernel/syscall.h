@@ -43,6 +43,10 @@ void syscall_trace_dump(void);
 
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
+/* Per call (number - VN_SYSCALL_BASE), non-zero: it may take the fast
+ * path (a "fast:" line of syscalls.tbl; generated). */
+extern const uint8_t syscall_fast[];
+extern const unsigned syscall_fast_count;
 /* Per call (number - VN_SYSCALL_BASE), bit k set: the call may return -k
  * (its errors column in syscalls.tbl; generated). */
 extern const uint64_t syscall_errmask[];

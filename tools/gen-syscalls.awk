@@ -8,6 +8,8 @@ function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
 function argname(a,   n) { n = a; sub(/.*[ *]/, "", n); return n }
 BEGIN { FS = "|"; n = 0; BASE = 4096 }   # VN_SYSCALL_BASE: Linux numbers stay free for reflection
 /^#/ || /^[ \t]*$/ { next }
+# "fast: name name ...": calls that take the fast path (kernel/arch/x86_64/trap.c)
+/^fast:/ { k = split(substr($0, 6), fl, /[ \t]+/); for (i = 1; i <= k; i++) if (fl[i] != "") fastname[fl[i]] = NR; next }
 {
     num[n] = trim($1) + BASE; name[n] = trim($2); params[n] = trim($3)
     errs[n] = trim($4); desc[n] = trim($5); line[n] = NR
@@ -57,6 +59,12 @@ END {
     }
     for (i = 0; i < n; i++)
         split_errors(i)
+    for (i = 0; i < n; i++)
+        if (name[i] in fastname) { fast[i] = 1; delete fastname[name[i]] }
+    for (fn in fastname) {
+        printf "%s:%d: fast: %s is not a call of the table\n", FILENAME, fastname[fn], fn > "/dev/stderr"
+        failed = 1
+    }
     if (failed)
         exit 1
     if (what != "doc")
@@ -87,6 +95,9 @@ END {
         print "\nconst char *const syscall_names[] = {"
         for (i = 0; i < n; i++) printf "    [%s] = \"%s\",\n", num[i] - BASE, name[i]
         print "};\nconst unsigned syscall_names_count = sizeof(syscall_names) / sizeof(syscall_names[0]);"
+        print "\nconst uint8_t syscall_fast[] = {"
+        for (i = 0; i < n; i++) if (fast[i]) printf "    [%s] = 1,\n", num[i] - BASE
+        print "};\nconst unsigned syscall_fast_count = sizeof(syscall_fast) / sizeof(syscall_fast[0]);"
     } else if (what == "ustubs") {
         print "#ifndef VENEER_SYSCALL_STUBS_H\n#define VENEER_SYSCALL_STUBS_H"
         print "#include <stddef.h>\n#include <stdint.h>\n#include <veneer/syscall_nums.h>\n#include <veneer/vsyscall.h>\n#include <veneer/env.h>\n#include <veneer/cap.h>\n#include <veneer/dev.h>\n#include <veneer/net.h>"
@@ -151,8 +162,11 @@ END {
         print "returns straight to the instruction after the `syscall`, without entering the kernel again."
         print "Without a handler the call fails with `-E_NOSYS`. This is how a libOS serves another"
         print "system's ABI (the POSIX libOS serves Linux's).\n"
+        print "Calls marked *fast* take the fast path: they run on the frame the entry built and return"
+        print "with `sysretq` straight to the caller, unless something is due for it (an upcall, a"
+        print "reschedule), in which case they finish like any other call.\n"
         print "| # | call | parameters | errors | meaning |\n|---|---|---|---|---|"
         for (i = 0; i < n; i++)
-            printf "| %s | `%s` | `%s` | %s | %s |\n", num[i], name[i], params[i], errs[i], desc[i]
+            printf "| %s | `%s`%s | `%s` | %s | %s |\n", num[i], name[i], fast[i] ? " *fast*" : "", params[i], errs[i], desc[i]
     }
 }

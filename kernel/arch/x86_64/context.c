@@ -165,6 +165,12 @@ void arch_context_resume(struct env *e)
     env_pop_tf(tf);
 }
 
+bool arch_context_fast_ok(struct env *e, const struct trapframe *tf)
+{
+    struct percpu *c = this_cpu();
+    return tf->rip < USER_TOP && c->io_env == e && c->io_gen == e->io_gen;
+}
+
 uint64_t arch_frame_pointer(void)
 {
     return read_rbp();

@@ -141,8 +141,50 @@ void trap_dispatch(struct trapframe *tf)
     sched_run();
 }
 
+/* The fast path, for the calls syscalls.tbl marks fast: they run on the
+ * frame syscall_entry built and come back to it, and syscall_entry returns
+ * with sysretq, without copying the frame into the environment, without
+ * the scheduler and the general return path.  Taken only when nothing is
+ * due for the caller (its status, an upcall, a preemption, a revocation
+ * request, environments to reap) before the call and after it; false
+ * before the call sends it down the general path.  A call that leaves
+ * something due finishes on the general path instead (never returns). */
+static bool syscall_fast_path(struct trapframe *tf)
+{
+    uint64_t num = tf->rax - VN_SYSCALL_BASE;
+    if (num >= syscall_fast_count || !syscall_fast[num])
+        return false;
+    kernel_lock();
+    irq_deliver_pending();
+    struct env *e = arch_curenv();
+    if (!e || e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted ||
+        (e->info && e->info->revoke_request) || env_reap_pending() || !arch_context_fast_ok(e, tf)) {
+        kernel_unlock();
+        return false;
+    }
+    uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+    syscall_trace(tf->rax, a);
+    long r = syscall_dispatch(tf->rax, a);
+    syscall_account(tf->rax, r);
+    tf->rax = (uint64_t)r;
+    if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
+        !arch_context_fast_ok(e, tf)) {
+        e->tf = *tf;
+        if (e->status == ENV_RUNNING)
+            env_return(e);
+        env_reap();
+        if (e->status == ENV_RUNNING)
+            env_run(e);
+        sched_run();
+    }
+    kernel_unlock();
+    return true;
+}
+
 void syscall_trap(struct trapframe *tf)
 {
+    if (syscall_fast_path(tf))
+        return;     /* syscall_entry returns from tf with sysretq */
     kernel_lock();
     irq_deliver_pending();      /* noted while this CPU waited for the lock */
     struct env *e = arch_curenv();

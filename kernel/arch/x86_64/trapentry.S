@@ -2,7 +2,9 @@
  * Kernel entry and exit.
  *   trap_stubs:    256 IDT stubs (16 bytes apart) that push an error code
  *                  if the CPU did not, then the vector, then the registers.
- *   syscall_entry: target of `syscall`; builds the same trapframe.
+ *   syscall_entry: target of `syscall`; builds the same trapframe, and
+ *                  returns from it with sysretq when the call took the
+ *                  fast path (trap.c).
  *   env_pop_tf:    return to user mode from a trapframe, with sysretq when
  *                  it was entered by `syscall` and iretq otherwise.  The C
  *                  side guarantees user CS/SS, a canonical RIP and sane
@@ -99,8 +101,9 @@ syscall_entry:
     movq %rsp, %rdi
     xorl %ebp, %ebp
     call syscall_trap
-1:  hlt                         /* syscall_trap never returns */
-    jmp 1b
+    /* Back from the fast path only (the general path never returns):
+     * the frame is the caller's, rip checked, rflags its own. */
+    jmp sysret_frame
 
 /* void env_pop_tf(struct trapframe *tf) __attribute__((noreturn)) */
     .globl env_pop_tf
@@ -112,7 +115,9 @@ env_pop_tf:
     addq $16, %rsp
     swapgs
     iretq
-1:  popq %r15
+1:
+sysret_frame:
+    popq %r15
     popq %r14
     popq %r13
     popq %r12
