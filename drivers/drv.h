@@ -79,6 +79,8 @@ void drv_irq_ack(struct drv_dev *d, unsigned vector);
 /* Cut the device off: bus mastering off, every interrupt unbound.  For a
  * driver giving up on a device that misbehaves or did not come up. */
 void drv_quiesce(struct drv_dev *d);
+/* Microseconds since some fixed moment, for bounding waits on the device. */
+uint64_t drv_time_us(void);
 /* One log line, prefixed with the driver's name and the function's
  * address (no newline needed). */
 void drv_log(struct drv_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,6 +18,7 @@
  * space.  Everything here runs under the kernel lock.
  */
 #include <stdarg.h>
+#include "arch.h"
 #include <veneer/errors.h>
 #include "drv.h"
 #include "drv_kernel.h"
@@ -25,8 +26,10 @@
 #include "iommu.h"
 #include "irq.h"
 #include "klib.h"
+#include "panic.h"
 #include "pci.h"
 #include "pmem.h"
+#include "nvme/nvme.h"
 #include "virtio_net/virtio_net.h"
 #include "vm.h"
 
@@ -41,6 +44,7 @@ struct drv_dev {
 
 static const struct drv_driver *const drivers[] = {
     &virtio_net_driver,
+    &nvme_driver,
 };
 
 static struct {
@@ -186,6 +190,28 @@ void drv_quiesce(struct drv_dev *d)
             irq_unbind(d->irq[v]);
         d->irq[v] = NULL;
     }
+}
+
+uint64_t drv_time_us(void)
+{
+    return arch_tsc() / (arch_tsc_hz() / 1000000 ? arch_tsc_hz() / 1000000 : 1);
+}
+
+bool drv_kernel_translated(struct drv_dev *d)
+{
+    return d->dom != NULL;
+}
+
+int drv_kernel_dma_map(struct drv_dev *d, uint64_t iova, paddr_t pa, bool device_writes)
+{
+    return d->dom ? iommu_map(d->dom, iova, pa, device_writes) : 0;
+}
+
+void drv_kernel_dma_unmap(struct drv_dev *d, uint64_t iova)
+{
+    paddr_t old;
+    if (d->dom && iommu_unmap(d->dom, iova, &old) < 0)
+        panic("drv_kernel_dma_unmap: nothing mapped at %#lx", iova);
 }
 
 void drv_log(struct drv_dev *d, const char *fmt, ...)

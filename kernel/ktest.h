@@ -14,5 +14,6 @@ void ktest_run_requested(void);
 int ktest_iommu(void);
 int ktest_irq(void);
 int ktest_virtio_net(void);
+int ktest_nvme(void);
 
 #endif

@@ -127,6 +127,7 @@ static const struct {
     {"panic", ktest_panic},
     {"pci_place", ktest_pci_place},
     {"virtio_net", ktest_virtio_net},
+    {"nvme", ktest_nvme},
     {"wx", ktest_wx},
 };
 
