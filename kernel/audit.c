@@ -16,6 +16,7 @@
 #include "bind_index.h"
 #include "device.h"
 #include "iommu.h"
+#include "blk.h"
 #include "net.h"
 #include "env.h"
 #include "page_meta.h"
@@ -105,6 +106,7 @@ void kernel_audit(void)
         }
     }
     net_audit_refs(counted);    /* the pages of packet filters' rings */
+    blk_audit_refs(counted);    /* block queues' rings, data pages pinned for the disk */
     for (uint64_t f = 0; f < page_meta_npages; f++) {
         if (page_info[f].flags & VN_PI_KERNEL)
             continue;       /* kernel pages and the boot archive: refs from kernel-held roots */

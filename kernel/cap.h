@@ -40,7 +40,7 @@ struct cap {
     struct cap *parent;         /* derivation tree; NULL for a root */
     struct cap *first_child, *next_sibling, *prev_sibling;
     struct captable *table;     /* owning table; NULL if held by the kernel */
-    void *bindings;             /* owned by the object's mechanism (mappings) */
+    void *bindings;             /* owned by the object's mechanism (mappings; CAP_BLK: requests in flight) */
 };
 
 #define CAPS_PER_PAGE  (4096 / sizeof(struct cap))

@@ -15,6 +15,7 @@
 #include "bind.h"
 #include "bind_index.h"
 #include "device.h"
+#include "blk.h"
 #include "net.h"
 #include "boot_info.h"
 #include "console.h"
@@ -113,6 +114,8 @@ static void cap_release(struct cap *c)
         device_cap_release(c);
     } else if (c->type == CAP_FILTER) {
         net_filter_release(c);
+    } else if (c->type == CAP_BLK || c->type == CAP_BLKQ) {
+        blk_cap_release(c);
     } else if (c->type == CAP_NOTIFY && !c->parent) {
         notify_release(c);
     } else if (c->type == CAP_ENV && !c->parent) {

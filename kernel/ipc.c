@@ -27,6 +27,7 @@
 #include "console.h"
 #include "env.h"
 #include "ipc.h"
+#include "blk.h"
 #include "net.h"
 #include "irq.h"
 #include "klib.h"
@@ -214,6 +215,7 @@ void notify_release(struct cap *c)
     struct notify *n = (struct notify *)c->obj;
     irq_notify_gone(n);
     net_notify_gone(n);
+    blk_notify_gone(n);
     if (n->waiter)
         sched_unblock(n->waiter, -E_DEAD);         /* clears n->waiter */
     struct env *o = n->owner;

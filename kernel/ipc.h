@@ -21,6 +21,7 @@ struct notify {
     struct env *owner;          /* charged for it */
     struct irq *irqs;           /* device interrupts bound to it (irq.c's list) */
     struct net_filter *nets;    /* packet filters signalling it (net.c's list) */
+    struct blk_queue *blkqs;    /* block request queues signalling it (blk.c's list) */
 };
 
 /* The live environment behind endpoint capability c, or NULL. */

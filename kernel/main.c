@@ -3,6 +3,7 @@
  * mechanism; after the last one the kernel only reacts to traps.
  */
 #include "arch.h"
+#include "blk.h"
 #include "boot_archive.h"
 #include "audit.h"
 #include "boot_info.h"
@@ -55,6 +56,7 @@ static void grant_boot_caps(struct env *e)
     sysinfo->archive_offset = base % PAGE_SIZE;
     sysinfo->ndevices = device_grant_boot(e);
     sysinfo->net_cap = net_grant_boot(e);
+    sysinfo->blk_cap = blk_grant_boot(e, &sysinfo->nblk);
 }
 
 /* The first program's arguments: arg0= and arg1= on the command line
@@ -147,6 +149,7 @@ void kernel_main(int protocol, paddr_t boot_info_phys)
     kprintf("memory: %lu MiB usable, %lu pages free\n", pmem_top() >> 20, page_free_count());
     ktest_run_requested();                          /* kernel self-tests named by ktest= */
     net_init();                                     /* the NIC up, shared by packet filters */
+    blk_init();                                     /* the disks' namespaces, shared by extents */
     audit_init();                                   /* invariant audits (fuzzing builds) */
     if (!boot_archive_init())                       /* user programs come from a boot module */
         panic("boot: no boot archive module");

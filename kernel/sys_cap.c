@@ -4,6 +4,7 @@
  * taken here when one is made and dropped by the release hook.
  */
 #include <veneer/errors.h>
+#include "blk_extent.h"
 #include "device.h"
 #include "env.h"
 #include "irq.h"
@@ -64,6 +65,12 @@ long sys_cap_info(capref_t cap, struct vn_capinfo *info)
         struct net_filter *f = net_filter_of(c);
         in.object = c->obj;
         in.count = f ? f->frames : 0;
+    } else if (c->type == CAP_BLK) {
+        in.object = BLK_OBJ_BASE(c->obj);
+        in.count = c->count;
+    } else if (c->type == CAP_BLKQ) {
+        in.object = c->obj;
+        in.count = 1;
     } else if (c->type == CAP_IRQ) {
         struct irq *q = irq_slot((unsigned)c->obj);
         bool live = q && q->kind && q->gen == c->irq.gen;

@@ -77,7 +77,7 @@ END {
         print "#endif"
     } else if (what == "kdecl") {
         print "#ifndef KERNEL_SYSCALL_DECL_H\n#define KERNEL_SYSCALL_DECL_H"
-        print "#include <stddef.h>\n#include <stdint.h>\n#include <veneer/cap.h>\n#include <veneer/dev.h>\n#include <veneer/env.h>\n#include <veneer/net.h>"
+        print "#include <stddef.h>\n#include <stdint.h>\n#include <veneer/cap.h>\n#include <veneer/dev.h>\n#include <veneer/env.h>\n#include <veneer/net.h>\n#include <veneer/blk.h>"
         for (i = 0; i < n; i++) printf "long sys_%s(%s);\n", name[i], params[i]
         print "#endif"
     } else if (what == "kdispatch") {
@@ -100,7 +100,7 @@ END {
         print "};\nconst unsigned syscall_fast_count = sizeof(syscall_fast) / sizeof(syscall_fast[0]);"
     } else if (what == "ustubs") {
         print "#ifndef VENEER_SYSCALL_STUBS_H\n#define VENEER_SYSCALL_STUBS_H"
-        print "#include <stddef.h>\n#include <stdint.h>\n#include <veneer/syscall_nums.h>\n#include <veneer/vsyscall.h>\n#include <veneer/env.h>\n#include <veneer/cap.h>\n#include <veneer/dev.h>\n#include <veneer/net.h>"
+        print "#include <stddef.h>\n#include <stdint.h>\n#include <veneer/syscall_nums.h>\n#include <veneer/vsyscall.h>\n#include <veneer/env.h>\n#include <veneer/cap.h>\n#include <veneer/dev.h>\n#include <veneer/net.h>\n#include <veneer/blk.h>"
         for (i = 0; i < n; i++) {
             s = ""
             for (j = 0; j < nargs[i]; j++) s = s ", (long)(" argname(arg[i, j]) ")"

@@ -32,6 +32,8 @@ enum vn_cap_type {
     CAP_IRQ = 7,        /* a device interrupt bound to a notification word */
     CAP_NET = 8,        /* a NIC the kernel drives (see <veneer/net.h>) */
     CAP_FILTER = 9,     /* a packet filter installed on it, with its ring */
+    CAP_BLK = 10,       /* blocks [base, base + count) of a disk's namespace (see <veneer/blk.h>) */
+    CAP_BLKQ = 11,      /* a block request queue over a ring of the opener's pages */
 };
 
 /* Rights.  Each is one power; on an environment none implies another, so
@@ -67,9 +69,11 @@ struct vn_capinfo {
     uint32_t type;          /* enum vn_cap_type */
     uint32_t rights;        /* CR_* */
     uint64_t object;        /* CAP_ENV: envid; CAP_PAGE, CAP_REGS: first physical address (or
-                               port); CAP_DEVICE: PCI address; CAP_IRQ: CPU vector */
+                               port); CAP_DEVICE: PCI address; CAP_IRQ: CPU vector;
+                               CAP_BLK: first block; CAP_BLKQ: queue slot */
     uint64_t count;         /* CAP_PAGE, CAP_REGS: pages (or ports); CAP_ENV: 1;
-                               CAP_ENDPOINT: badge; CAP_DEVICE: 1; CAP_IRQ: deliveries */
+                               CAP_ENDPOINT: badge; CAP_DEVICE: 1; CAP_IRQ: deliveries;
+                               CAP_BLK: blocks; CAP_BLKQ: 1 */
     int32_t  env_status;    /* CAP_ENV: 1 alive, 0 exited, -1 killed */
     int32_t  exit_status;   /* CAP_ENV: status passed to env_exit, once exited */
 };

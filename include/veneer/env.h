@@ -124,6 +124,8 @@ struct vn_sysinfo {
     uint64_t rtc_boot_sec;      /* wall clock at tsc_boot: seconds since 1970 (UTC), 0 if unknown */
     uint64_t ndevices;          /* first environment: device capabilities from VN_CAP_DEV_FIRST */
     int64_t net_cap;            /* first environment: the NIC's CAP_NET slot, or -1 */
+    int64_t blk_cap;            /* first environment: the first root extent (CAP_BLK), or -1 */
+    uint64_t nblk;              /* ... and how many (one per namespace, consecutive slots) */
     uint16_t paths[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 };
 
