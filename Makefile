@@ -256,6 +256,7 @@ $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
+$(BUILD)/host/test_blk_extent: kernel/blk_extent.h include/veneer/blk.h
 $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h kernel/netdev.c kernel/netdev.h
 
 # ---------------------------------------------------------------- running
