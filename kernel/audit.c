@@ -17,6 +17,7 @@
 #include "device.h"
 #include "iommu.h"
 #include "blk.h"
+#include "blk_extent.h"
 #include "net.h"
 #include "env.h"
 #include "page_meta.h"
@@ -47,14 +48,21 @@ static void audit_cap(struct env *e, struct cap *c)
     /* A device's register and interrupt capabilities are its children
      * (cap_derive_object): another object, rights of another kind. */
     bool made = c->parent && ((c->parent->type == CAP_DEVICE && (c->type == CAP_REGS || c->type == CAP_IRQ)) ||
-                              (c->parent->type == CAP_NET && c->type == CAP_FILTER));
+                              (c->parent->type == CAP_NET && c->type == CAP_FILTER) ||
+                              (c->parent->type == CAP_BLK && c->type == CAP_BLKQ));
+    /* A derived extent is a sub-range of its parent's, on the same namespace. */
+    bool sub = c->parent && c->parent->type == CAP_BLK && c->type == CAP_BLK;
+    if (sub && (BLK_OBJ_EXT(c->obj) != BLK_OBJ_EXT(c->parent->obj) ||
+                BLK_OBJ_BASE(c->obj) < BLK_OBJ_BASE(c->parent->obj) ||
+                !blk_inside(c->parent->count, BLK_OBJ_BASE(c->obj) - BLK_OBJ_BASE(c->parent->obj), c->count)))
+        panic("audit: extent %x/%u lies outside its parent's", e->id, c->slot);
     if (c->parent) {
         if (!made && (c->rights & ~c->parent->rights))
             panic("audit: cap %x/%u has rights %x beyond its parent's %x", e->id, c->slot, c->rights,
                   c->parent->rights);
-        if (!made && (c->parent->type != c->type || c->parent->obj != c->obj))
+        if (!made && !sub && (c->parent->type != c->type || c->parent->obj != c->obj))
             panic("audit: cap %x/%u differs from its parent", e->id, c->slot);
-        if (made && c->type != CAP_FILTER && device_of(c) != device_of(c->parent))
+        if (made && c->type != CAP_FILTER && c->type != CAP_BLKQ && device_of(c) != device_of(c->parent))
             panic("audit: cap %x/%u names another device than its parent", e->id, c->slot);
         bool found = false;
         for (struct cap *k = c->parent->first_child; k && !found; k = k->next_sibling)

@@ -22,6 +22,7 @@
 #include <veneer/errors.h>
 #include "drv.h"
 #include "drv_kernel.h"
+#include "boot_info.h"
 #include "console.h"
 #include "iommu.h"
 #include "irq.h"
@@ -83,6 +84,25 @@ static int drv_attach(const struct pci_func *f, const struct drv_driver *drv)
     return 0;
 }
 
+/* Whether drv_skip=a,b on the command line names driver `name`: its
+ * functions are left to user space (tests that drive them from there). */
+static bool drv_skipped(const char *name)
+{
+    char list[64];
+    if (!cmdline_get("drv_skip", list, sizeof(list)))
+        return false;
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
+            return true;
+        while (*p && *p != ',')
+            p++;
+        if (*p)
+            p++;
+    }
+    return false;
+}
+
 void drv_probe_all(void)
 {
     for (unsigned i = 0; i < pci_func_count(); i++) {
@@ -90,7 +110,10 @@ void drv_probe_all(void)
         for (unsigned k = 0; k < ARRAY_SIZE(drivers) && f->header == PCI_HDR_NORMAL; k++) {
             if (f->vendor != drivers[k]->vendor || f->device != drivers[k]->device)
                 continue;
-            if (drvs.n == DRV_DEV_MAX)
+            if (drv_skipped(drivers[k]->name))
+                kprintf("drv: %s: %02x:%02x.%x left to user space (drv_skip)\n", drivers[k]->name,
+                        PCI_BUS(f->addr), PCI_DEV(f->addr), PCI_FN(f->addr));
+            else if (drvs.n == DRV_DEV_MAX)
                 kprintf("drv: %s: no room for %02x:%02x.%x\n", drivers[k]->name, PCI_BUS(f->addr),
                         PCI_DEV(f->addr), PCI_FN(f->addr));
             else

@@ -6,7 +6,8 @@
 #include "types.h"
 
 /* Boot, after irq_init and before device_init: attach every PCI function
- * a kernel driver matches and probe it; the kernel owns the ones probed
+ * a kernel driver matches (unless drv_skip=name,... names the driver) and
+ * probe it; the kernel owns the ones probed
  * (device_init does not hand them out), the others are given back. */
 void drv_probe_all(void);
 

@@ -20,6 +20,10 @@ echo "fuzz: seed $seed, $calls calls${skip:+, skipping $skip}, watchdog ${limit}
 # outside the guest (restrict=on): random frames stay in slirp.
 nic="-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=6"
 [ "${MACHINE:-q35}" = q35 ] || nic=""
+# A disk for the blk family: an NVMe namespace on a scratch image in $BUILD.
+disk=$BUILD/fuzz-disk.img
+rm -f "$disk" && truncate -s 4M "$disk"
+nic="$nic -drive file=$disk,if=none,id=fd1,format=raw -device nvme,serial=vnfuzz,drive=fd1,addr=5"
 start=$(date +%s)
 : > "$log"
 # shellcheck disable=SC2086

@@ -24,6 +24,7 @@
  * turns families of sequences off; see family_names in fuzz_seq.h.
  */
 #include <veneer/dev.h>
+#include <veneer/blk.h>
 #include <veneer/net.h>
 #include <veneer/syscall_fuzz.h>
 #include "ipc.h"
@@ -432,6 +433,78 @@ static void net_sequence(void)
     vn_net_send(rnd() % 4 ? filters[rnd() % 4] : arg_cap(), frame, len);
 }
 
+/* Storage: extents derived from the worker's (random ranges and rights),
+ * queues over rings of fresh pages, and batches of requests, mostly
+ * well-formed, on fresh data pages that random calls may free meanwhile. */
+static void blk_sequence(void)
+{
+    capref_t root = board->caps[widx].blk;
+    static capref_t exts[4];
+    static struct {
+        capref_t q;
+        volatile struct vn_blkq_hdr *h;
+        volatile struct vn_blk_req *sq;
+        uint32_t n, tail;
+    } qs;
+    if (root < 0)
+        return;
+    unsigned op = (unsigned)(rnd() % 8);
+    if (op == 0) {
+        struct vn_blkinfo bi;
+        vn_blk_info(rnd() % 4 ? root : arg_cap(), rnd() % 8 ? &bi : (void *)arg_ptr(true));
+    } else if (op <= 2) {
+        capref_t from = rnd() % 2 ? root : exts[rnd() % 4];
+        uint64_t off = rnd() % 8 ? rnd() % 8192 : rnd(), count = rnd() % 8 ? 1 + rnd() % 512 : rnd();
+        long e = vn_blk_derive(rnd() % 8 ? from : arg_cap(), off, count, (unsigned)(rnd() % 16));
+        if (e > 0) {
+            remember((capref_t)e);
+            exts[rnd() % 4] = (capref_t)e;
+        }
+    } else if (op == 3 || qs.n == 0) {
+        static const uint32_t shapes[] = {2, 4, 8, 16, 64, 3, 0, 512};
+        uint32_t n = shapes[rnd() % 8], pages = n && n <= VN_BLKQ_SLOTS_MAX ? VN_BLKQ_PAGES(n) : 2;
+        long p = vn_page_alloc(CAP_SELF, 0, pages + rnd() % 2 - (rnd() % 8 == 0)), w = vn_notify_create();
+        if (p > 0)
+            remember((capref_t)p);
+        if (w > 0)
+            remember((capref_t)w);
+        uint64_t va = vn_va_reserve(pages);
+        struct vn_map_entry m[VN_BLKQ_PAGES(VN_BLKQ_SLOTS_MAX)];
+        for (uint32_t i = 0; i < pages; i++)
+            m[i] = (struct vn_map_entry){va + i * 4096ul, (capref_t)p, VM_PROT_WRITE, i};
+        bool mapped = p > 0 && vn_page_map(CAP_SELF, m, pages) == (long)pages;
+        struct vn_blkq_req r = {.ring = (capref_t)p, .notify = (capref_t)w, .bits = 1ul << (rnd() % 64),
+                                .nslots = n, .inflight = (uint32_t)(rnd() % (n + 2))};
+        long q = vn_blk_queue(rnd() % 8 ? root : arg_cap(), rnd() % 16 ? &r : (void *)arg_ptr(false));
+        if (q > 0) {
+            remember((capref_t)q);
+            if (mapped)
+                qs.q = (capref_t)q, qs.h = (void *)va, qs.sq = (void *)(va + 4096), qs.n = n, qs.tail = 0;
+        }
+    } else {
+        unsigned k = 1 + (unsigned)(rnd() % qs.n);
+        for (unsigned i = 0; i < k && vn_pte((uint64_t)qs.h) & 1; i++) {
+            uint32_t nb = 1 + (uint32_t)(rnd() % (rnd() % 4 ? 16 : 600));
+            long d = rnd() % 2 ? vn_page_alloc(CAP_SELF, 0, (nb * 512 + 4095) / 4096) : arg_cap();
+            if (d > 0)
+                remember((capref_t)d);
+            qs.sq[qs.tail % qs.n] = (struct vn_blk_req){
+                .id = rnd(), .op = (uint8_t)(rnd() % 8 ? 1 + rnd() % 3 : rnd()), .flags = (uint8_t)(rnd() % 4 == 0),
+                .npages = (uint16_t)(rnd() % 8 ? (nb * 512 + 4095) / 4096 : rnd()),
+                .extent = rnd() % 2 ? root : rnd() % 2 ? exts[rnd() % 4] : arg_cap(),
+                .block = rnd() % 8 ? rnd() % 8192 : rnd(), .nblocks = nb, .pages = (capref_t)d,
+                .page_index = rnd() % 8 ? 0 : rnd()};
+            qs.tail += rnd() % 32 ? 1 : (uint32_t)rnd();
+            qs.h->sq_tail = qs.tail;
+            if (rnd() % 8 == 0)
+                qs.h->cq_tail = (uint32_t)rnd();
+            else
+                qs.h->cq_tail = qs.h->cq_head;
+        }
+        vn_blk_doorbell(rnd() % 8 ? qs.q : arg_cap());
+    }
+}
+
 static bool skip_handler(struct vn_xframe *x)
 {
     (void)x;
@@ -480,6 +553,8 @@ static int worker(uint64_t seed, uint64_t index)
             remember(board->caps[widx].dev[k]);
     if (board->caps[widx].nic >= 0)
         remember(board->caps[widx].nic);
+    if (board->caps[widx].blk >= 0)
+        remember(board->caps[widx].blk);
     if (rnd() % 2) {
         vn_upcalls_init();
         vn_exception_handler(skip_handler);
@@ -502,6 +577,8 @@ static int worker(uint64_t seed, uint64_t index)
             device_sequence();
         else if (op < 96 && on(F_NET))
             net_sequence();
+        else if (op < 97 && on(F_BLK))
+            blk_sequence();
         else if (op < 98)
             vn_yield();
         else if (op < 99 && rnd() % 8 == 0)
@@ -564,6 +641,8 @@ static void spawn_worker(unsigned i, uint64_t board_cap)
                                     ? grant((capref_t)(VN_CAP_DEV_FIRST + k), workers[i], CR_ALL) : -1;
     board->caps[i].nic = vn_sysinfo->net_cap > 0 && on(F_NET)
                              ? grant((capref_t)vn_sysinfo->net_cap, workers[i], CR_ALL & ~CR_CONTROL) : -1;
+    board->caps[i].blk = vn_sysinfo->blk_cap > 0 && on(F_BLK)
+                             ? grant((capref_t)vn_sysinfo->blk_cap, workers[i], CR_READ | CR_WRITE | CR_GRANT) : -1;
     map_victim(i);
     if (vn_env_start(workers[i]) < 0) {
         vn_cap_delete(workers[i]);

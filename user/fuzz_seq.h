@@ -80,7 +80,7 @@ static void remember(capref_t c);
 /* Families of sequences; fuzz_skip=a,b on the kernel command line turns
  * some off (to look past a bug that is found first, or to bisect). */
 enum { F_RANDOM, F_UVPT, F_IPC, F_NOTIFY, F_SLEEP, F_WAKE, F_SIGNAL, F_KILL, F_QUOTA, F_REVOKE, F_VCPU, F_CHURN,
-       F_HUGE, F_PROTECT, F_QUIET, F_RESULTS, F_DEVICE, F_NET, F_COUNT };
+       F_HUGE, F_PROTECT, F_QUIET, F_RESULTS, F_DEVICE, F_NET, F_BLK, F_COUNT };
 static const char *const family_names[F_COUNT] = {
     "random",   /* independent random calls and the old create/map/destroy sequences */
     "uvpt",     /* pointers at, around and into the named regions */
@@ -100,6 +100,7 @@ static const char *const family_names[F_COUNT] = {
     "results",  /* the oracle: results a syscalls.tbl row does not allow */
     "device",   /* device capabilities: registers, config writes, DMA mappings, interrupts, resets */
     "net",      /* packet filters (random and valid programs, rings) and frames sent through them */
+    "blk",      /* extents derived, request queues opened, requests (mostly valid) through them */
 };
 static unsigned skip_mask;
 
@@ -145,6 +146,7 @@ struct board {
         volatile capref_t notify[NNOTIFY];  /* CR_READ | CR_WRITE | CR_GRANT (from the driver) */
         volatile capref_t dev[NDEV];        /* the machine's devices, CR_ALL (from the driver), or -1 */
         volatile capref_t nic;              /* the NIC, CR_ALL but control (from the driver), or -1 */
+        volatile capref_t blk;              /* the first disk's root extent, read/write/grant, or -1 */
     } caps[NW];
 };
 

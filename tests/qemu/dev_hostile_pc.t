@@ -3,7 +3,7 @@
 # refused (E_NODEV) since nothing could confine the device's DMA.
 machine=pc
 truncate -s 1M "$BUILD/dev_nvme_pc.img"
-cmdline="init=dev_hostile"
+cmdline="init=dev_hostile drv_skip=nvme"    # the NVMe controller is the test's, not the kernel's
 qemu_extra="-device edu,addr=4 -device pci-testdev,addr=3
  -device nvme,serial=veneer1,addr=5 -drive file=$BUILD/dev_nvme_pc.img,if=none,id=nvd,format=raw -device nvme-ns,drive=nvd"
 expect=("device: [0-9]+ functions for user space, 0 with DMA confined by the IOMMU \(the others never bus-master\)"

@@ -4,7 +4,10 @@
 # worker FAIL, canary and victim page intact, no leak.  Replay or go longer
 # with make fuzz SEED=20261126 CALLS=... SMP=2.
 kernel=fuzz/kernel.elf
-qemu_extra="-smp 2 -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=6"
+disk=$BUILD/fuzz_smoke.img
+rm -f "$disk" && truncate -s 4M "$disk"
+qemu_extra="-smp 2 -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=6
+ -drive file=$disk,if=none,id=d1,format=raw -device nvme,serial=vnfuzz,drive=d1,addr=5"
 cmdline="init=fuzz arg0=20261126 arg1=200000"
 timeout=120
 expect=("fuzz: PASS seed 20261126" "paths covered, -?[0-9]+ pages unaccounted" "free pages ([0-9]+) before, \1 after"
