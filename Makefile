@@ -1,5 +1,5 @@
 # Veneer build: `make` builds everything under build/; see README.md.
-#   make run | run-net | test [T=name] | gdb | iso | docs | fuzz | bench | bench-smoke | clean
+#   make run | run-net | test [T=name] | gdb | iso | docs | size | fuzz | bench | bench-smoke | clean
 #   MACHINE=pc on any of them boots the i440FX PC instead of q35 with the IOMMU.
 # Host packages are checked (and installed when root) by tools/setup-host.sh.
 
@@ -96,7 +96,7 @@ WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_TESTS += $(BUILD)/host/test_syscalls_doc
 
-.PHONY: all setup run run-net test gdb iso docs clean fuzz fuzz-kernel
+.PHONY: all setup run run-net test gdb iso docs clean fuzz fuzz-kernel size
 # A generator or compiler that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 all: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(HOST_TESTS)
@@ -127,6 +127,9 @@ $(SYSDOC): $(SYSTBL) tools/gen-syscalls.awk $(ERRDEF) tools/gen-errdoc.sh
 	@mkdir -p $(@D) && { $(GENSYS) -v what=doc -v errdef=$(ERRDEF) $(SYSTBL) && tools/gen-errdoc.sh $(ERRDEF); } > $@
 docs: $(SYSDOC)
 	@cmp -s $< docs/syscalls.md || { cp $< docs/syscalls.md && echo "  GEN     docs/syscalls.md"; }
+# Lines per file and totals: kernel/, drivers/, the driver home (tools/size.sh).
+size:
+	@tools/size.sh
 
 # ---------------------------------------------------------------- kernel
 $(BUILD)/%.o: %.c | $(GEN_HDRS)
