@@ -66,7 +66,7 @@ RUN_MEM   ?= 1G
 RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con -display none
 
 # ---------------------------------------------------------------- sources
-# The drivers in drivers/ are kernel code in this home (kernel/drv_kernel.c).
+# The drivers in drivers/ are kernel code in the kernel home (drivers/home_kernel.c).
 KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c tests/kernel/*.c)
 KERNEL_S   := $(filter-out kernel/ksyms_empty.S,$(wildcard kernel/*.S kernel/arch/$(ARCH)/*.S))
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) \
@@ -260,7 +260,7 @@ $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 $(BUILD)/host/test_blk_extent: kernel/blk_extent.h include/veneer/blk.h
-$(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h kernel/netdev.c kernel/netdev.h
+$(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h kernel/netdev.c drivers/netdev.h
 
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.

@@ -1,12 +1,12 @@
 /*
  * The driver interface: everything a driver in drivers/ may ask of the
  * home it runs in, and nothing else.  It is the seam between a driver's
- * two homes: the kernel (kernel/drv_kernel.c: the kernel owns the function
+ * two homes: the kernel (drivers/home_kernel.c: the kernel owns the function
  * and a kernel IOMMU domain, callbacks run under the kernel lock) and,
  * later, a user-level driver environment over the device, register,
  * interrupt and DMA capabilities of <veneer/dev.h>.  A driver includes
  * this header, <veneer/errors.h> and the interface it serves upward
- * (kernel/netdev.h for a NIC), so that it builds unchanged in either home.
+ * (netdev.h for a NIC), so that it builds unchanged in either home.
  *
  *   home: match {vendor, device} --probe(d)--> driver
  *   driver --drv_cfg_*, drv_bar_map, drv_dma_*, drv_irq_*, drv_log--> home

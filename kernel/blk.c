@@ -38,7 +38,7 @@
 #include "blk_extent.h"
 #include "blkdev.h"
 #include "console.h"
-#include "drv_kernel.h"
+#include "home_kernel.h"
 #include "env.h"
 #include "ipc.h"
 #include "klib.h"

@@ -14,7 +14,7 @@
 #include "console.h"
 #include "env.h"
 #include "device.h"
-#include "drv_kernel.h"
+#include "home_kernel.h"
 #include "ktest.h"
 #include "net.h"
 #include "panic.h"

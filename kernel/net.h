@@ -1,5 +1,5 @@
 /*
- * The network multiplexer: the NIC the kernel drives (kernel/netdev.h)
+ * The network multiplexer: the NIC the kernel drives (drivers/netdev.h)
  * shared among libOSes by packet filters (see <veneer/net.h>).  Receive:
  * every frame is classified once by the merged filters (pf.h) and copied
  * into each owner's ring, with a notification; nothing claims it: the

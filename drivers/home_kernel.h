@@ -1,6 +1,6 @@
-/* The kernel as a home for the drivers in drivers/ (drv_kernel.c). */
-#ifndef KERNEL_DRV_KERNEL_H
-#define KERNEL_DRV_KERNEL_H
+/* The kernel as a home for the drivers in drivers/ (home_kernel.c); kernel_main calls it. */
+#ifndef DRIVERS_HOME_KERNEL_H
+#define DRIVERS_HOME_KERNEL_H
 
 #include <stdbool.h>
 #include "types.h"

@@ -1,5 +1,12 @@
 /*
- * The kernel as a home for the drivers in drivers/ (the drv.h interface).
+ * The kernel as a home for the drivers in drivers/: drv.h implemented over
+ * the kernel's own mechanisms (PCI config access, the physmap, page
+ * allocation, IOMMU domains, irq_bind_kernel).  It is compiled into the
+ * kernel image and runs in ring 0 under the kernel lock, but it is not
+ * kernel mechanism: it exists only because drivers run in the kernel, it
+ * is what a user-level driver environment replaces with the capabilities
+ * of <veneer/dev.h>, and make size counts it apart ("driver home").
+ *
  * The kernel owns each function a driver here probed: it is marked
  * kernel_owned, so device_init never hands it out as a capability.  Its
  * BARs are mapped uncached in the physmap.  DMA memory is kernel pages,
@@ -21,7 +28,7 @@
 #include "arch.h"
 #include <veneer/errors.h>
 #include "drv.h"
-#include "drv_kernel.h"
+#include "home_kernel.h"
 #include "boot_info.h"
 #include "console.h"
 #include "iommu.h"

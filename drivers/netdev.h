@@ -11,8 +11,8 @@
  * Frames are Ethernet frames without the FCS, NETDEV_FRAME_MIN to
  * NETDEV_FRAME_MAX bytes; padding to 60 bytes is the sender's business.
  */
-#ifndef KERNEL_NETDEV_H
-#define KERNEL_NETDEV_H
+#ifndef DRIVERS_NETDEV_H
+#define DRIVERS_NETDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>
