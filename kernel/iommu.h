@@ -81,11 +81,11 @@ bool iommu_fault_event(uint64_t *addr, uint32_t *data, bool *masked);
  * Errors: -E_NOSPC (table full), -E_NODEV (no unit covers source). */
 int iommu_irte_alloc(uint16_t source, unsigned *handle);
 /* Make entry `handle` deliver `vector` to the CPU with APIC id apic_id
- * (fixed delivery, physical destination); level-triggered if `level`.
+ * (fixed delivery, physical destination, edge: MSI and MSI-X only).
  * The entry cache is invalidated, and waited for, before this returns.
  * An unallocated handle, an APIC id above 255 (xAPIC mode) or a vector
  * below 32 is a kernel bug and panics. */
-void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector, bool level);
+void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector);
 /* Remove the entry (interrupts through it fault) and invalidate it. */
 void iommu_irte_free(unsigned handle);
 /* For self-tests: entry handle as the table holds it (low, high word). */
@@ -93,7 +93,5 @@ void iommu_irte_read(unsigned handle, uint64_t e[2]);
 /* The MSI address and data a device must write to raise entry handle
  * (remappable format). */
 void iommu_msi_message(unsigned handle, uint64_t *addr, uint32_t *data);
-/* Requester id of I/O APIC `id` as the DMAR scopes name it (-1 if none). */
-int iommu_ioapic_source(unsigned id);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * Device interrupts, the portable part: the table of bound interrupts,
  * the pool of device vectors with the map from vector to irq, and the
- * one-shot delivery to notification words.  The machine layer (msi.c,
- * ioapic.c) checks that a source exists, routes it and masks it.
+ * one-shot delivery to notification words.  The machine layer (msi.c)
+ * checks that a source exists, routes it and masks it.
  *
  * Interrupts arrive only while a CPU is in user mode or halted (idle, or
  * waiting for the kernel lock).  The entry path acknowledges the local
@@ -13,18 +13,12 @@
  * calls the kernel driver's callback).  The source stays masked until
  * irq_ack, so a storm costs one delivery per acknowledgement.
  *
- * The window: the local APIC's EOI comes before the mask.  An edge source
- * may fire again in between, which only sets the same bit again.  A
- * level-triggered pin still asserted is re-sent by the I/O APIC as soon
- * as the EOI clears its remote IRR.  The copy waits in the boot CPU's
- * local APIC while interrupts are off there (all kernel code; trap_dispatch
- * returns into a halt with them off, or the copy would re-enter at once,
- * forever); halts in the lock wait take one copy each until the holder's
- * pass masks the pin.  A copy taken while the irq is pending_ack is the
- * same delivery, and irq_ack first delivers what was noted for that
- * reason.  One still in the local APIC when an ack on another CPU unmasks
- * is delivered once more, spuriously: holders check their device, as with
- * any shared line.
+ * The window: the local APIC's EOI comes before the mask.  A source may
+ * fire again in between, which only sets the same bit again.  A copy
+ * taken while the irq is pending_ack is the same delivery, and irq_ack
+ * first delivers what was noted for that reason.  One still in the local
+ * APIC when an ack on another CPU unmasks is delivered once more,
+ * spuriously: holders check their device, as with any shared line.
  *
  * Vectors are handed out round robin, so one freed by irq_unbind (whose
  * last message may still be in flight) is not reused for a long while; a
@@ -122,37 +116,26 @@ static unsigned irq_vector_alloc(void)
     return 0;
 }
 
-static bool irq_is_msi(unsigned kind)
+/* Take a free slot and vector for source (kind, dev, index) and route
+ * it, masked; the caller sets what it is bound to, then calls irq_bound.
+ * Errors: as irq_bind's. */
+static int irq_take(unsigned kind, pci_addr_t dev, unsigned index, struct irq **out)
 {
-    return kind == IRQ_MSI || kind == IRQ_MSIX;
-}
-
-/* Take a free slot and vector for source (kind, dev, index, flags) and
- * route it, masked; the caller sets what it is bound to, then calls
- * irq_bound.  Errors: as irq_bind's. */
-static int irq_take(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct irq **out)
-{
-    if (kind == IRQ_PIN)
-        dev = 0;
-    else if (!irq_is_msi(kind) || flags)
-        return -E_INVAL;
-    if (flags & ~(unsigned)(IRQ_LEVEL | IRQ_ACTIVE_LOW))
+    if (kind != IRQ_MSI && kind != IRQ_MSIX)
         return -E_INVAL;
     struct irq *q = NULL;
     for (unsigned i = 0; i < IRQ_MAX; i++) {
         struct irq *p = &irqs.slot[i];
-        if (!p->kind) {
+        if (!p->kind)
             q = q ? q : p;
-        } else if (kind == IRQ_PIN ? p->kind == IRQ_PIN && p->index == index
-                   : irq_is_msi(p->kind) && p->dev == dev && (p->kind != kind || p->index == index)) {
+        else if (p->dev == dev && (p->kind != kind || p->index == index))
             return -E_BUSY;             /* the same source, or MSI beside MSI-X */
-        }
     }
     unsigned vector = irqs.usable && q ? irq_vector_alloc() : 0;
     if (!vector)
         return -E_NOSPC;
-    *q = (struct irq){.gen = q->gen, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .masked = true,
-                      .dev = dev, .index = index, .vector = vector, .irte = -1};
+    *q = (struct irq){.gen = q->gen, .kind = (uint8_t)kind, .masked = true, .dev = dev, .index = index,
+                      .vector = vector, .irte = -1};
     int r = irq_arch_route(q);
     if (r < 0) {
         q->kind = 0;
@@ -169,13 +152,12 @@ static void irq_bound(struct irq *q)
     irq_update_mask(q);
 }
 
-int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
-             struct irq **out)
+int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, struct notify *n, uint64_t bits, struct irq **out)
 {
     if (!bits || (bits & ~VN_NOTIFY_BITS) || !n)
         return -E_INVAL;
     struct irq *q;
-    int r = irq_take(kind, dev, index, flags, &q);
+    int r = irq_take(kind, dev, index, &q);
     if (r < 0)
         return r;
     q->notify = n;
@@ -190,10 +172,10 @@ int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, stru
 int irq_bind_kernel(unsigned kind, pci_addr_t dev, unsigned index, void (*fn)(void *ctx), void *ctx,
                     struct irq **out)
 {
-    if (!fn || kind == IRQ_PIN)
+    if (!fn)
         return -E_INVAL;
     struct irq *q;
-    int r = irq_take(kind, dev, index, 0, &q);
+    int r = irq_take(kind, dev, index, &q);
     if (r < 0)
         return r;
     q->fn = fn;
@@ -210,7 +192,7 @@ void irq_unbind(struct irq *q)
     bool last = true;
     for (unsigned i = 0; i < IRQ_MAX; i++) {
         struct irq *p = &irqs.slot[i];
-        if (p != q && irq_is_msi(p->kind) && p->kind == q->kind && p->dev == q->dev)
+        if (p != q && p->kind == q->kind && p->dev == q->dev)
             last = false;
     }
     irq_arch_unroute(q, last);
@@ -260,6 +242,6 @@ void irq_notify_gone(struct notify *n)
 void irq_unbind_dev(pci_addr_t dev)
 {
     for (unsigned i = 0; i < IRQ_MAX; i++)
-        if (irq_is_msi(irqs.slot[i].kind) && irqs.slot[i].dev == dev)
+        if (irqs.slot[i].kind && irqs.slot[i].dev == dev)
             irq_unbind(&irqs.slot[i]);
 }

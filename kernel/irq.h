@@ -1,22 +1,22 @@
 /*
- * Device interrupts: a source (an MSI vector, an MSI-X table entry or an
- * I/O APIC pin) routed to a CPU vector, bound to a notification word.
- * Each interrupt is one-shot: on arrival the kernel masks the source at
- * its origin (MSI-X entry mask, MSI per-vector mask or MSI enable, I/O
- * APIC redirection mask), ORs the bound bits into the word (waking its
+ * Device interrupts: a source (an MSI vector or an MSI-X table entry)
+ * routed to a CPU vector, bound to a notification word.  Each interrupt
+ * is one-shot: on arrival the kernel masks the source at its origin
+ * (MSI-X entry mask, MSI per-vector mask or MSI enable), ORs the bound bits into the word (waking its
  * waiter) and leaves the source masked until the holder acknowledges it,
  * so a storm costs at most one delivery per acknowledgement.  With
  * interrupt remapping on, every source goes through an IRTE validated
  * against its requester id; the kernel alone writes MSI address/data and
  * MSI-X tables.
  *
- *   device --MSI/pin--> [IRTE] --> vector --> irq --> notify word (bits)
+ *   device --MSI--> [IRTE] --> vector --> irq --> notify word (bits)
  *
  * The kernel's own drivers bind an irq to a callback instead of a word
  * (irq_bind_kernel): the same one-shot delivery calls it, under the kernel
  * lock, and the driver acks once it has drained its device.
  *
- * Portable part: irq.c; machine part: kernel/arch/x86_64/msi.c, ioapic.c.
+ * I/O APIC pins are masked at boot and never routed (device INTx routing
+ * is in AML).  Portable part: irq.c; machine part: kernel/arch/x86_64/msi.c.
  * All under the kernel lock except irq_note().
  */
 #ifndef KERNEL_IRQ_H
@@ -32,21 +32,15 @@ struct notify;
 enum irq_kind {
     IRQ_MSI = 1,                    /* MSI vector `index` of a function (0 only for now) */
     IRQ_MSIX = 2,                   /* MSI-X table entry `index` of a function */
-    IRQ_PIN = 3,                    /* I/O APIC global system interrupt `index` */
 };
-
-/* Pin flags (IRQ_PIN only). */
-#define IRQ_LEVEL      0x1          /* level-triggered (else edge) */
-#define IRQ_ACTIVE_LOW 0x2
 
 struct irq {
     uint16_t gen;                   /* bumped on every unbind: stale handles fail */
     uint8_t kind;                   /* enum irq_kind, 0: free slot */
-    uint8_t flags;
     bool masked;                    /* source masked now: pending_ack or held */
     bool held;                      /* the holder's mask (irq_set_mask) */
     bool pending_ack;               /* delivered, not acknowledged yet */
-    pci_addr_t dev;                 /* IRQ_MSI/IRQ_MSIX */
+    pci_addr_t dev;
     unsigned index;
     unsigned vector;                /* CPU vector */
     int irte;                       /* remapping entry, or -1 (compatibility format) */
@@ -60,27 +54,26 @@ struct irq {
 
 /* Boot: vector pool, I/O APICs masked (after pci_init and iommu_init). */
 void irq_init(void);
-/* Route source (kind, dev, index, flags) to a free vector on the boot CPU
- * and bind it to n with bits (non-zero, within VN_NOTIFY_BITS); the source
- * starts unmasked.  flags are IRQ_PIN's only (0 for MSI and MSI-X).
- * Errors: -E_INVAL (no such MSI/MSI-X entry or pin, bad flags or bits, an
+/* Route source (kind, dev, index) to a free vector on the boot CPU and
+ * bind it to n with bits (non-zero, within VN_NOTIFY_BITS); the source
+ * starts unmasked.
+ * Errors: -E_INVAL (no such kind or MSI/MSI-X entry, bad bits, an
  * MSI-X table in an unassigned or undecoded BAR), -E_BUSY (already bound,
  * or the function's other kind of MSI is), -E_NOSPC (no vector, no slot,
  * no IRTE), -E_NODEV (interrupt remapping is on and covers no such
  * source), -E_NOMEM (mapping the MSI-X table).  MSI and MSI-X messages
  * reach the CPU only while the function's bus mastering is on (its
  * holder's business, with DMA). */
-int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, unsigned flags, struct notify *n, uint64_t bits,
-             struct irq **out);
+int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, struct notify *n, uint64_t bits, struct irq **out);
 /* The same for a kernel driver: deliveries call fn(ctx) under the kernel
  * lock (from irq_deliver_pending), masked until irq_ack.  Errors: as
- * irq_bind's (-E_INVAL also for fn NULL or a pin). */
+ * irq_bind's (-E_INVAL also for fn NULL). */
 int irq_bind_kernel(unsigned kind, pci_addr_t dev, unsigned index, void (*fn)(void *ctx), void *ctx,
                     struct irq **out);
 /* Mask the source, free the vector and IRTE, and unlink from the word. */
 void irq_unbind(struct irq *q);
 /* Acknowledge a delivery and unmask the source (unless the holder masked
- * it).  A level-triggered pin that is still asserted fires again. */
+ * it). */
 void irq_ack(struct irq *q);
 /* Holder's mask: while set, the source stays masked even after ack. */
 void irq_set_mask(struct irq *q, bool masked);
@@ -99,8 +92,8 @@ bool irq_note(unsigned vector);
  * callback (and the IOMMU's fault event to iommu_fault_serve). */
 void irq_deliver_pending(void);
 
-/* ---- the machine layer (kernel/arch/<arch>/msi.c, ioapic.c), under the
- * kernel lock; q's kind, dev, index, flags and vector are set. */
+/* ---- the machine layer (kernel/arch/<arch>/msi.c), under the kernel
+ * lock; q's kind, dev, index and vector are set. */
 
 /* Boot: map and mask every interrupt controller input.  Returns whether
  * the boot CPU can be a destination at all. */
@@ -114,9 +107,5 @@ void irq_arch_mask(struct irq *q, bool masked);
 /* Mask q's source for good and free its IRTE; last: no other irq of its
  * function remains bound, so turn its MSI or MSI-X off. */
 void irq_arch_unroute(struct irq *q, bool last);
-
-/* The GSI an ISA IRQ arrives on and its IRQ_* flags, after the firmware's
- * overrides (else the same number, edge, active high). */
-void irq_isa_pin(unsigned isa, unsigned *gsi, unsigned *flags);
 
 #endif

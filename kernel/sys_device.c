@@ -131,8 +131,8 @@ long sys_dev_irq(capref_t dev, unsigned kind, unsigned index, capref_t notify, u
     if ((r = device_claim(d, c, e)) < 0)
         return r;
     struct irq *q;
-    if ((r = irq_bind(kind == VN_IRQ_MSI ? IRQ_MSI : IRQ_MSIX, d->f->addr, index, 0, (struct notify *)nc->obj,
-                      bits, &q)) < 0)
+    if ((r = irq_bind(kind == VN_IRQ_MSI ? IRQ_MSI : IRQ_MSIX, d->f->addr, index, (struct notify *)nc->obj, bits,
+                      &q)) < 0)
         return r;
     unsigned slot = 0;
     while (irq_slot(slot) != q)

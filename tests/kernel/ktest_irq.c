@@ -3,8 +3,7 @@
  * device (-device edu,addr=2): its MSI bound to a kernel-held word arrives
  * once per acknowledgement, stays masked while the holder masks it, is
  * silent once unbound; bind errors; slots and vectors are reused; an
- * MSI-X table is programmed (virtio-net); on q35 edu's INTA is found on
- * its I/O APIC pin and refires while asserted.
+ * MSI-X table is programmed (virtio-net).
  */
 #include <veneer/errors.h>
 #include "arch.h"
@@ -71,39 +70,6 @@ static bool msi_enabled(const struct pci_func *f)
     return pci_cfg_read16(f->addr, f->msi_off + 2) & 1;
 }
 
-/* edu's INTx (pin A) reaches some I/O APIC pin among the PCI GSIs 16-23;
- * which one is ACPI's _PRT (AML, not parsed here), so find it: bind them
- * all level, active low, raise with MSI off and INTx on, and see which
- * fires.  Then a still-asserted line fires again after the ack, and stops
- * once the device lowers it. */
-static int ktest_irq_pin(const struct pci_func *f)
-{
-    static struct notify n;
-    struct irq *pins[8];
-    for (unsigned g = 16; g < 24; g++)
-        CHECK(irq_bind(IRQ_PIN, 0, g, IRQ_LEVEL | IRQ_ACTIVE_LOW, &n, 1ul << g, &pins[g - 16]) == 0);
-    pci_cfg_write16(f->addr, 0x04, pci_cfg_read16(f->addr, 0x04) & ~0x400);    /* INTx on */
-    CHECK(irq_wait(&n, 20) == 0);
-    edu_write(EDU_RAISE, 1);
-    uint64_t b = irq_wait(&n, 1000);
-    CHECK(b && !(b & (b - 1)));
-    unsigned gsi = (unsigned)__builtin_ctzl(b);
-    struct irq *q = pins[gsi - 16];
-    CHECK(q->count == 1 && q->masked && q->pending_ack);
-    CHECK(irq_wait(&n, 20) == 0);
-    irq_ack(q);                     /* still asserted: fires again */
-    CHECK(irq_wait(&n, 1000) == b && q->count == 2);
-    CHECK(irq_wait(&n, 20) == 0);   /* (takes the copy re-sent after the EOI, as user mode would) */
-    edu_write(EDU_ACK, 1);
-    irq_ack(q);
-    CHECK(irq_wait(&n, 20) == 0 && q->count == 2);
-    irq_notify_gone(&n);
-    CHECK(n.irqs == NULL && q->kind == 0);
-    pci_cfg_write16(f->addr, 0x04, pci_cfg_read16(f->addr, 0x04) | 0x400);
-    kprintf("ktest irq: edu INTA on gsi %u (level, active low): refires while asserted, quiet once lowered\n", gsi);
-    return 0;
-}
-
 /* MSI-X programming on a virtio-net function (its interrupts are not
  * raised here): entries written and unmasked, masked by the holder, MSI-X
  * off with the last.  Skipped while the table's BAR is unassigned. */
@@ -118,17 +84,17 @@ static int ktest_irq_msix(void)
     CHECK(f && f->msix_size >= 3);
     paddr_t t = f->bar[f->msix_table_bar].base;
     if (!t) {
-        CHECK(irq_bind(IRQ_MSIX, f->addr, 0, 0, &n, 1, &q) == -E_INVAL);
+        CHECK(irq_bind(IRQ_MSIX, f->addr, 0, &n, 1, &q) == -E_INVAL);
         kprintf("ktest irq: msi-x skipped: the table's BAR is unassigned\n");
         return 0;
     }
     t += f->msix_table_off;
     pci_cfg_write16(f->addr, 0x04, pci_cfg_read16(f->addr, 0x04) | 0x6);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, f->msix_size, 0, &n, 1, &q) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, 1, 0, &n, 1, &q) == 0);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, 2, 0, &n, 2, &q2) == 0);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, 2, 0, &n, 2, &q2) == -E_BUSY);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 2, &q2) == -E_BUSY);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, f->msix_size, &n, 1, &q) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, 1, &n, 1, &q) == 0);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, 2, &n, 2, &q2) == 0);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, 2, &n, 2, &q2) == -E_BUSY);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 2, &q2) == -E_BUSY);
     volatile uint32_t *e = P2V(t);  /* entry i: e[4i] address low, e[4i + 2] data, e[4i + 3] control */
     uint16_t ctrl = pci_cfg_read16(f->addr, f->msix_off + 2);
     CHECK((ctrl & 0xc000) == 0x8000);                   /* enabled, function unmasked */
@@ -145,7 +111,7 @@ static int ktest_irq_msix(void)
 }
 
 /* One-shot MSI delivery to a word, masking, ack, storms, unbinding, the
- * errors, vector reuse, and (on q35) an I/O APIC pin. */
+ * errors, vector reuse. */
 int ktest_irq(void)
 {
     static struct notify n;         /* kernel-held word: no owner, no waiter */
@@ -159,7 +125,7 @@ int ktest_irq(void)
     CHECK(f->msi_off && !(f->msi_ctrl & 0x100));
     edu_write(EDU_ACK, ~0u);
     /* Bound: unmasked, INTx off; the first raise arrives and masks it. */
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 0x5, &q) == 0);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 0x5, &q) == 0);
     CHECK(q->vector >= VEC_DEV_FIRST && q->vector <= VEC_DEV_LAST && !q->masked && msi_enabled(f));
     CHECK(pci_cfg_read16(f->addr, 0x04) & 0x400);
     CHECK(irq_wait(&n, 20) == 0);
@@ -202,34 +168,32 @@ int ktest_irq(void)
     CHECK(irq_wait(&n, 20) == 0);
     edu_write(EDU_ACK, ~0u);
     /* Errors. */
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 1, &q) == 0);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 2, &q2) == -E_BUSY);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, 0, 0, &n, 2, &q2) == -E_BUSY);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 1, &q) == 0);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 2, &q2) == -E_BUSY);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, 0, &n, 2, &q2) == -E_BUSY);
     irq_unbind(q);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 1, 0, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSIX, f->addr, 0, 0, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSI, PCI_ADDR(0, 0x77, 0, 0), 0, 0, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, IRQ_LEVEL, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 0, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 1ul << 63, &q2) == -E_INVAL);
-    CHECK(irq_bind(7, f->addr, 0, 0, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_PIN, 0, 100000, 0, &n, 1, &q2) == -E_INVAL);
-    CHECK(irq_bind(IRQ_PIN, 0, 16, 0x4, &n, 1, &q2) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 1, &n, 1, &q2) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSIX, f->addr, 0, &n, 1, &q2) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSI, PCI_ADDR(0, 0x77, 0, 0), 0, &n, 1, &q2) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 0, &q2) == -E_INVAL);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 1ul << 63, &q2) == -E_INVAL);
+    CHECK(irq_bind(7, f->addr, 0, &n, 1, &q2) == -E_INVAL);
+    CHECK(irq_bind(3, f->addr, 0, &n, 1, &q2) == -E_INVAL);     /* the I/O APIC pins are not routed */
     /* Slots and vectors come back: more binds than either would allow. */
     for (unsigned i = 0; i < IRQ_MAX + VEC_DEV_LAST - VEC_DEV_FIRST + 10; i++) {
-        CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 1, &q) == 0);
+        CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 1, &q) == 0);
         irq_unbind(q);
     }
     for (unsigned i = 0; i < IRQ_MAX; i++)
         CHECK(irq_slot(i)->kind == 0);
     CHECK(irq_slot(IRQ_MAX) == NULL);
-    CHECK(irq_bind(IRQ_MSI, f->addr, 0, 0, &n, 0x30, &q) == 0);
+    CHECK(irq_bind(IRQ_MSI, f->addr, 0, &n, 0x30, &q) == 0);
     edu_write(EDU_RAISE, 1);
     CHECK(irq_wait(&n, 1000) == 0x30 && q->count == 1);
     irq_notify_gone(&n);            /* the word goes: its irqs with it */
     CHECK(q->kind == 0 && n.irqs == NULL && !msi_enabled(f));
     edu_write(EDU_ACK, ~0u);
     kprintf("ktest irq: edu MSI delivered once per ack (storm of 1000: one), masked, unbound, vectors reused\n");
-    return ktest_irq_msix() || (pci_func_get(0)->device == 0x29c0 ? ktest_irq_pin(f) : 0);
+    return ktest_irq_msix();
 }
 

@@ -1,6 +1,5 @@
 /*
- * MSI and MSI-X on x86, and irq.c's machine-layer entry points (pins go
- * on to ioapic.c).  A message is an address and data the device writes:
+ * MSI and MSI-X on x86: irq.c's machine-layer entry points.  A message is an address and data the device writes:
  * in compatibility format, 0xfee00000 | destination APIC id << 12
  * (physical, no redirection hint) and data = the vector (fixed delivery,
  * edge).  With interrupt remapping on, every source gets an IRTE that
@@ -45,30 +44,26 @@
 #define MSIX_ENTRY       16         /* bytes per table entry: addr lo, hi, data, vector control */
 #define MSIX_VCTRL_MASK  0x1
 
-int msi_compose(struct irq *q, int source, struct msi_msg *m)
+/* What q's function writes to raise q->vector on the boot CPU: with
+ * interrupt remapping on, the message of a new IRTE (q->irte) validated
+ * against the function's requester id; else compatibility format.  The
+ * one place the choice is made.  Errors: -E_NOSPC, -E_NODEV (no unit
+ * remaps the function). */
+static int msi_compose(struct irq *q, uint64_t *addr, uint32_t *data)
 {
-    unsigned apic = cpus[0].apic_id;
+    unsigned apic = cpus[0].apic_id, h;
     if (!iommu_intremap()) {
-        *m = (struct msi_msg){.addr = 0xfee00000u | apic << 12, .data = q->vector, .apic_id = apic};
+        *addr = 0xfee00000u | apic << 12;
+        *data = q->vector;
         return 0;
     }
-    unsigned h;
-    int r = source < 0 ? -E_NODEV : iommu_irte_alloc((uint16_t)source, &h);
+    int r = iommu_irte_alloc((uint16_t)q->dev, &h);
     if (r < 0)
         return r;
-    iommu_irte_set(h, apic, q->vector, q->kind == IRQ_PIN && (q->flags & IRQ_LEVEL));
+    iommu_irte_set(h, apic, q->vector);
     q->irte = (int)h;
-    *m = (struct msi_msg){.remapped = true, .handle = h};
-    iommu_msi_message(h, &m->addr, &m->data);
+    iommu_msi_message(h, addr, data);
     return 0;
-}
-
-static const struct pci_func *msi_func(pci_addr_t a)
-{
-    for (unsigned i = 0; i < pci_func_count(); i++)
-        if (pci_func_get(i)->addr == a)
-            return pci_func_get(i);
-    return NULL;
 }
 
 /* Physical address of f's MSI-X table, or 0 if its BAR is not placed. */
@@ -119,18 +114,18 @@ static void intx_disable(pci_addr_t a)
     pci_cfg_write16(a, CFG_COMMAND, pci_cfg_read16(a, CFG_COMMAND) | CMD_INTX_DISABLE);
 }
 
-/* Program f's MSI with m, masked, one vector. */
-static void msi_program(const struct pci_func *f, const struct msi_msg *m)
+/* Program f's MSI with the message (addr, data), masked, one vector. */
+static void msi_program(const struct pci_func *f, uint64_t addr, uint32_t data)
 {
     unsigned off = f->msi_off;
     uint16_t c = pci_cfg_read16(f->addr, off + MSI_CTRL) & ~(MSI_CTRL_ENABLE | MSI_CTRL_MME);
     pci_cfg_write16(f->addr, off + MSI_CTRL, c);
-    pci_cfg_write32(f->addr, off + MSI_ADDR, (uint32_t)m->addr);
+    pci_cfg_write32(f->addr, off + MSI_ADDR, (uint32_t)addr);
     if (f->msi_ctrl & MSI_CTRL_64BIT) {
-        pci_cfg_write32(f->addr, off + MSI_ADDR + 4, (uint32_t)(m->addr >> 32));
-        pci_cfg_write16(f->addr, off + 0x0c, (uint16_t)m->data);
+        pci_cfg_write32(f->addr, off + MSI_ADDR + 4, (uint32_t)(addr >> 32));
+        pci_cfg_write16(f->addr, off + 0x0c, (uint16_t)data);
     } else {
-        pci_cfg_write16(f->addr, off + 0x08, (uint16_t)m->data);
+        pci_cfg_write16(f->addr, off + 0x08, (uint16_t)data);
     }
     intx_disable(f->addr);
     if (f->msi_ctrl & MSI_CTRL_PVM) {
@@ -139,9 +134,9 @@ static void msi_program(const struct pci_func *f, const struct msi_msg *m)
     }
 }
 
-/* Program entry i of f's MSI-X table with m, masked, and turn MSI-X on
- * (the first time with every entry masked). */
-static void msix_program(const struct pci_func *f, unsigned i, const struct msi_msg *m)
+/* Program entry i of f's MSI-X table with (addr, data), masked, and turn
+ * MSI-X on (the first time with every entry masked). */
+static void msix_program(const struct pci_func *f, unsigned i, uint64_t addr, uint32_t data)
 {
     unsigned off = f->msix_off;
     uint16_t c = pci_cfg_read16(f->addr, off + MSIX_CTRL);
@@ -150,18 +145,16 @@ static void msix_program(const struct pci_func *f, unsigned i, const struct msi_
         msix_mask(f, j, true);
     msix_mask(f, i, true);
     volatile uint32_t *e = msix_entry(f, i);
-    e[0] = (uint32_t)m->addr;
-    e[1] = (uint32_t)(m->addr >> 32);
-    e[2] = m->data;
+    e[0] = (uint32_t)addr;
+    e[1] = (uint32_t)(addr >> 32);
+    e[2] = data;
     intx_disable(f->addr);
     pci_cfg_write16(f->addr, off + MSIX_CTRL, (c | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_FMASK);
 }
 
 int irq_arch_route(struct irq *q)
 {
-    if (q->kind == IRQ_PIN)
-        return ioapic_route(q);
-    const struct pci_func *f = msi_func(q->dev);
+    const struct pci_func *f = pci_func_by_addr(q->dev);
     int r;
     if (!f || (q->kind == IRQ_MSI ? !f->msi_off || q->index != 0 : !f->msix_off || q->index >= f->msix_size))
         return -E_INVAL;
@@ -172,34 +165,33 @@ int irq_arch_route(struct irq *q)
         if ((r = vm_kernel_map_mmio(t, (uint64_t)f->msix_size * MSIX_ENTRY)) < 0)
             return r == -E_RANGE ? -E_INVAL : r;
     }
-    struct msi_msg m;
-    if ((r = msi_compose(q, (int)(q->dev & 0xffff), &m)) < 0)
+    uint64_t addr;
+    uint32_t data;
+    if ((r = msi_compose(q, &addr, &data)) < 0)
         return r;
     if (q->kind == IRQ_MSI)
-        msi_program(f, &m);
+        msi_program(f, addr, data);
     else
-        msix_program(f, q->index, &m);
+        msix_program(f, q->index, addr, data);
     return 0;
 }
 
 void irq_arch_mask(struct irq *q, bool masked)
 {
-    if (q->kind == IRQ_PIN)
-        ioapic_mask(q, masked);
-    else if (q->kind == IRQ_MSI)
-        msi_mask(msi_func(q->dev), masked);
+    if (q->kind == IRQ_MSI)
+        msi_mask(pci_func_by_addr(q->dev), masked);
     else
-        msix_mask(msi_func(q->dev), q->index, masked);
+        msix_mask(pci_func_by_addr(q->dev), q->index, masked);
 }
 
 void irq_arch_unroute(struct irq *q, bool last)
 {
     irq_arch_mask(q, true);
-    const struct pci_func *f = q->kind == IRQ_PIN ? NULL : msi_func(q->dev);
-    if (f && last && q->kind == IRQ_MSI) {
+    const struct pci_func *f = pci_func_by_addr(q->dev);
+    if (last && q->kind == IRQ_MSI) {
         pci_cfg_write16(f->addr, f->msi_off + MSI_CTRL,
                         pci_cfg_read16(f->addr, f->msi_off + MSI_CTRL) & ~MSI_CTRL_ENABLE);
-    } else if (f && last) {
+    } else if (last) {
         pci_cfg_write16(f->addr, f->msix_off + MSIX_CTRL,
                         pci_cfg_read16(f->addr, f->msix_off + MSIX_CTRL) & ~MSIX_CTRL_ENABLE);
     }

@@ -195,14 +195,6 @@ static void flush_iotlb(struct iommu_domain *d, uint64_t iova)
 
 /* ---- which unit serves a requester */
 
-static const struct pci_func *func_find(pci_addr_t a)
-{
-    for (unsigned i = 0; i < pci_func_count(); i++)
-        if (pci_func_get(i)->addr == a)
-            return pci_func_get(i);
-    return NULL;
-}
-
 /* The function scope s names: its path followed from the start bus
  * through bridges, as enumeration numbered them.  False if a bridge on
  * the way is unknown or unnumbered. */
@@ -215,7 +207,7 @@ static bool scope_target(const struct acpi_dmar_scope *s, unsigned seg, pci_addr
             *out = f;
             return true;
         }
-        const struct pci_func *b = func_find(f);
+        const struct pci_func *b = pci_func_by_addr(f);
         if (!b || b->header != PCI_HDR_BRIDGE || !b->sec_bus)
             return false;
         bus = b->sec_bus;
@@ -235,7 +227,7 @@ static bool scope_match(const struct vtd_unit *u, pci_addr_t a)
             continue;
         if (t == a)
             return true;
-        const struct pci_func *b = s->type == ACPI_SCOPE_BRIDGE ? func_find(t) : NULL;
+        const struct pci_func *b = s->type == ACPI_SCOPE_BRIDGE ? pci_func_by_addr(t) : NULL;
         if (b && b->sec_bus && PCI_BUS(a) >= b->sec_bus && PCI_BUS(a) <= b->sub_bus && PCI_SEG(a) == h->segment)
             return true;
     }
@@ -679,13 +671,13 @@ int iommu_irte_alloc(uint16_t source, unsigned *handle)
     return -E_NOSPC;
 }
 
-void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector, bool level)
+void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector)
 {
     unsigned x;
     struct vtd_unit *u = irte_unit(handle, &x);
     if (apic_id > 0xff || vector < 32 || vector > 0xff)
         panic("iommu_irte_set: APIC id %u or vector %u out of range (xAPIC mode)", apic_id, vector);
-    u->irt[2 * x] = vtd_irte_lo(apic_id, vector, level);   /* one write: the high half keeps the source */
+    u->irt[2 * x] = vtd_irte_lo(apic_id, vector, false);   /* one write: the high half keeps the source */
     flush(&u->irt[2 * x], 8);
     struct vtd_desc d = vtd_desc_iec((int)x);
     qi_run(u, &d, 1);
@@ -715,17 +707,4 @@ void iommu_msi_message(unsigned handle, uint64_t *addr, uint32_t *data)
 {
     *addr = vtd_msi_address(handle & 0xffff);
     *data = 0;
-}
-
-int iommu_ioapic_source(unsigned id)
-{
-    for (unsigned i = 0; i < vtd.nunits; i++) {
-        const struct acpi_drhd *h = vtd.unit[i].drhd;
-        pci_addr_t t;
-        for (unsigned k = 0; k < h->nscopes; k++)
-            if (h->scopes[k].type == ACPI_SCOPE_IOAPIC && h->scopes[k].enum_id == id &&
-                scope_target(&h->scopes[k], h->segment, &t))
-                return (int)(t & 0xffff);
-    }
-    return -1;
 }
