@@ -25,7 +25,7 @@
 #include "ipc.h"
 #include "klock.h"
 #include "sched.h"
-#include "syscall.h"
+#include "fuzz.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"

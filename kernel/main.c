@@ -5,7 +5,7 @@
 #include "arch.h"
 #include "blk.h"
 #include "boot_archive.h"
-#include "audit.h"
+#include "fuzz.h"
 #include "boot_info.h"
 #include "cap.h"
 #include "klib.h"

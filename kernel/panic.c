@@ -8,7 +8,7 @@
 #include "arch.h"
 #include "console.h"
 #include "panic.h"
-#include "syscall.h"
+#include "fuzz.h"
 
 struct ksym {
     uint64_t addr;

@@ -2,38 +2,23 @@
  * Checked copies between kernel and user memory.  The range check is done
  * here; missing or read-only pages are caught by the fault fixup in
  * arch_copy_user, so a concurrent unmap can never crash the kernel.
+ * Fuzzing builds check every successful copy (tests/kernel/fuzz_copy.c).
  */
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "arch.h"
+#include "fuzz.h"
 #include "user_copy.h"
 
 _Static_assert(E_FAULT == 2, "arch/x86_64/user_copy.S hard-codes E_FAULT");
 
-#ifdef VENEER_FUZZ
-/*
- * Fuzzing builds: after a successful copy, every page of the range must be
- * one the environment could read itself (write, for a copy to user), as
- * the machine layer judges it (arch_user_can_access).  A user pointer that
- * lets the kernel touch anything else, such as a supervisor-only table or
- * frame reached through the page-table window, is a hole.  The copies
- * below are unchanged: arch_copy_user is wrapped.
- */
-#include "panic.h"
-
-static long fuzz_audited_copy(void *dst, const void *src, size_t len)
+/* The one way into arch_copy_user; fuzzing builds check what it touched. */
+static long user_copy(void *dst, const void *src, size_t len)
 {
     long r = arch_copy_user(dst, src, len);
-    bool to_user = (uint64_t)dst < USER_TOP;
-    uint64_t u = to_user ? (uint64_t)dst : (uint64_t)src;
-    for (uint64_t va = u & ~(PAGE_SIZE - 1); r == 0 && arch_curenv() && va < u + len; va += PAGE_SIZE)
-        if (!arch_user_can_access(va, to_user))
-            panic("user_copy: kernel touched [%lx, %lx) the user cannot (%s, page %lx)", u, u + len,
-                  to_user ? "write" : "read", va);
+    fuzz_user_copy_check(dst, src, len, r);
     return r;
 }
-#define arch_copy_user fuzz_audited_copy
-#endif
 
 bool user_range_ok(uint64_t uptr, size_t len)
 {
@@ -51,7 +36,7 @@ int copy_from_user(void *dst, uint64_t uptr, size_t len)
 {
     if (!user_range_ok(uptr, len))
         return -E_FAULT;
-    return (int)arch_copy_user(dst, (const void *)uptr, len);
+    return (int)user_copy(dst, (const void *)uptr, len);
 }
 
 int copy_str_from_user(char *dst, uint64_t uptr, size_t max)
@@ -71,5 +56,5 @@ int copy_to_user(uint64_t uptr, const void *src, size_t len)
 {
     if (!user_range_ok(uptr, len))
         return -E_FAULT;
-    return (int)arch_copy_user((void *)uptr, src, len);
+    return (int)user_copy((void *)uptr, src, len);
 }

@@ -12,6 +12,7 @@
 #include "../../env.h"
 #include "../../irq.h"
 #include "../../panic.h"
+#include "../../fuzz.h"
 #include "../../syscall.h"
 #include <veneer/syscall_nums.h>
 #include "../../klock.h"
