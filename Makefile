@@ -245,7 +245,7 @@ HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
 HOST_SRCS_pf := kernel/pf_verify.c kernel/pf_classify.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
-HOST_SRCS_pci := kernel/pci.c kernel/pci_print.c kernel/pci_place.c
+HOST_SRCS_pci := kernel/pci.c kernel/pci_place.c
 HOST_SRCS_pci_place := kernel/pci_place.c
 HOST_SRCS_acpi_dmar := kernel/arch/x86_64/acpi_dmar.c
 HOST_SRCS_virtio_net := drivers/virtio_net/virtio_net.c kernel/netdev.c
@@ -253,7 +253,7 @@ HOST_SRCS_vnet_filter := lib/lwip_port/vnet_filter.c
 $(BUILD)/host/test_vnet_filter: HOST_CFLAGS += -Ilib/lwip_port/include
 $(BUILD)/host/test_vnet_filter: lib/lwip_port/vnet_filter.c lib/lwip_port/include/vnet_filter.h
 $(BUILD)/host/test_acpi_dmar: kernel/arch/x86_64/acpi_dmar.c kernel/arch/x86_64/acpi.h
-$(BUILD)/host/test_pci: kernel/pci.c kernel/pci_print.c kernel/pci_place.c kernel/pci.h
+$(BUILD)/host/test_pci: kernel/pci.c kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_cap: kernel/cap.c

@@ -13,6 +13,10 @@
  * PCI_MAX_CAPS entries and legal offsets, and the table by PCI_MAX_FUNCS
  * (functions beyond it are counted and refused).
  *
+ * The boot inventory is one line per function: address, identity, class
+ * and, for a bridge, its buses and windows.  BARs and capabilities are for
+ * a libOS to print from dev_info and config space (user/lspci.c).
+ *
  * BARs are sized the standard way: with the function's I/O and memory
  * decoding off, write all ones, read back which address bits stick,
  * restore; the lowest writable address bit is the size.  Host bridges
@@ -294,6 +298,34 @@ struct pci_func *pci_func_table(unsigned *n)
 {
     *n = pci.n;
     return pci.f;
+}
+
+void pci_print_inventory(void)
+{
+    static const char *const win[] = {[PCI_WIN_MEM] = "mem", [PCI_WIN_IO] = "io"};
+    for (unsigned i = 0; i < pci.n; i++) {
+        const struct pci_func *f = &pci.f[i];
+        kprintf("pci %04x:%02x:%02x.%x %04x:%04x rev %02x class %02x%02x", PCI_SEG(f->addr), PCI_BUS(f->addr),
+                PCI_DEV(f->addr), PCI_FN(f->addr), f->vendor, f->device, f->revision, f->class, f->subclass);
+        if (f->header == PCI_HDR_BRIDGE && f->sec_bus)
+            kprintf(" bridge to buses %02x-%02x", f->sec_bus, f->sub_bus);
+        else if (f->header == PCI_HDR_BRIDGE)
+            kprintf(" bridge, buses unassigned");
+        else if (f->header != PCI_HDR_NORMAL)
+            kprintf(" header %u", f->header);
+        for (unsigned k = 0; k < 2; k++) {
+            const struct pci_window *w = &f->window[k];
+            if (w->size && w->placed)
+                kprintf(" %s window %lx-%lx", win[k], w->base, w->base + w->size - 1);
+            else if (w->size)
+                kprintf(" %s window unassigned", win[k]);
+        }
+        kprintf("\n");
+    }
+    kprintf("pci: %u functions", pci.n);
+    if (pci.refused)
+        kprintf(", %u more refused (the table holds %u)", pci.refused, PCI_MAX_FUNCS);
+    kprintf("\n");
 }
 
 void pci_init(void)

@@ -151,7 +151,8 @@ void pci_init(void);
 /* Walk every segment of p and fill the function table; returns how many
  * functions were recorded (the table is reset first). */
 unsigned pci_enumerate(const struct pci_platform *p);
-/* Print the table, one lspci-like line per function. */
+/* Print the table, one line per function: address, identity, class, a
+ * bridge's buses and windows (pci.c). */
 void pci_print_inventory(void);
 /* The recorded functions: count, and the i'th (NULL past the end). */
 unsigned pci_func_count(void);

@@ -1,5 +1,5 @@
 /*
- * Host unit test of PCI enumeration (kernel/pci.c, kernel/pci_print.c)
+ * Host unit test of PCI enumeration (kernel/pci.c)
  * under ASan/UBSan, against a fake config space that behaves like devices
  * do: BARs keep only their writable address bits, and the fake checks that
  * no BAR is written while the function decodes.  Covered: BAR sizing (I/O,
@@ -356,15 +356,17 @@ static void test_inventory(void)
     iommu_inits = 0;
     pci_init();
     CHECK(iommu_inits == 1 && funcs_at_iommu_init == 3);
-    CHECK(strstr(out, "pci 0000:00:00.0 8086:29c0 rev 00 class 0600 [host bridge]\n"));
+    CHECK(strstr(out, "pci 0000:00:00.0 8086:29c0 rev 00 class 0600\n"));
+    CHECK(strstr(out, "pci 0000:00:03.0 1af4:1041 rev 01 class 0200\n"));
     /* The firmware's BAR is kept, the unassigned one placed. */
-    CHECK(strstr(out, "pci 0000:00:03.0 1af4:1041 rev 01 class 0200 [ethernet] pin A line 10 bars: "
-                      "1:mem32 fea00000/4K 4:mem64,pf c0000000/16K caps: msix(3,bar1+0,pba bar1+800)\n"));
+    const struct pci_func *nic = pci_func_by_addr(PCI_ADDR(0, 0, 3, 0));
+    CHECK(nic && nic->bar[1].base == 0xfea00000 && nic->bar[4].base == 0xc0000000 && nic->bar[4].size == 16384);
+    CHECK(nic->msix_size == 3 && nic->msix_table_bar == 1 && nic->msix_pba_off == 0x800);
     CHECK(strstr(out, "pci: memory window c0000000-fec00000, ports c000-10000: "
                       "2 of 2 BARs placed, 1 as the firmware had them\n"));
     CHECK(get(f, 0x14, 4) == 0xfea00000 && get(f, 0x20, 4) == 0xc000000c && get(f, 0x24, 4) == 0);
     CHECK((get(f, 0x04, 2) & 7) == 2);      /* memory decoding on; I/O and bus mastering not */
-    CHECK(strstr(out, "pci 0000:00:04.0 1b36:000c rev 00 class 0604 [pci bridge] buses unassigned\n"));
+    CHECK(strstr(out, "pci 0000:00:04.0 1b36:000c rev 00 class 0604 bridge, buses unassigned\n"));
     CHECK(strstr(out, "pci: 3 functions\n"));
 }
 
