@@ -1,0 +1,18 @@
+#!/bin/sh
+# Host test host_kernel_size: the kernel stays small.  Fails when the C
+# files under kernel/ (drivers and their home apart, as tools/size.sh
+# counts them) exceed KERNEL_C_BUDGET lines.
+#
+# KERNEL_C_BUDGET: the rule is "well under 10k lines of C, drivers apart".
+# 9,400 leaves room for the pieces known to be coming (NVMe extent
+# capabilities, about 600 lines, on top of the 8,600 aimed at) and still
+# stops the kernel before it reaches 10k; raising it is a design decision,
+# not a fix for a failing test.
+KERNEL_C_BUDGET=9400
+n=$(find kernel -name '*.c' -exec cat {} + | wc -l)
+if [ "$n" -gt "$KERNEL_C_BUDGET" ]; then
+    echo "kernel/**/*.c has $n lines, over the budget of $KERNEL_C_BUDGET (make size lists them all):"
+    find kernel -name '*.c' -exec wc -l {} + | grep -v ' total$' | sort -rn | head -n 12
+    exit 1
+fi
+echo "kernel/**/*.c: $n lines of $KERNEL_C_BUDGET"
