@@ -1,5 +1,5 @@
 # The virtio-net driver (drivers/virtio_net/, in the kernel's home
-# kernel/drv_kernel.c) on q35 with the IOMMU: modern only, ACCESS_PLATFORM
+# drivers/home_kernel.c) on q35 with the IOMMU: modern only, ACCESS_PLATFORM
 # negotiated, so every ring and buffer address is an IOVA of the kernel's
 # domain (tests/kernel/ktest_virtio_net.c).  Against QEMU's user networking: ARP
 # for the gateway, a DHCP offer, a ping echoed, 1000 frames through the
