@@ -14,7 +14,7 @@
 #include "blkdev.h"
 #include "console.h"
 #include "drv.h"
-#include "drv_kernel.h"
+#include "home_kernel.h"
 #include "iommu.h"
 #include "irq.h"
 #include "klib.h"
