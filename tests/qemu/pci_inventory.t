@@ -5,7 +5,8 @@
 # attached and nothing faults), then the kernel's line for every PCI
 # function: edu, pci-testdev, a PCIe root port (its buses and window) and
 # the virtio-net behind it (the kernel's driver takes it), and an NVMe
-# controller.  Then lspci, the first environment, prints the functions it
+# controller (drv_skip=nvme: the kernel's NVMe driver leaves it to lspci).
+# Then lspci, the first environment, prints the functions it
 # holds from dev_info and config space, with sized and placed BARs and
 # capabilities: edu (MSI), pci-testdev, NVMe with SR-IOV (2 VFs, from the
 # extended capabilities), all with DMA confined by the IOMMU.
@@ -13,7 +14,7 @@
 # from 0xc0000000 (above ECAM), the root port's window around the NIC's
 # BARs, ports from 0xc000; VF BARs are not placed (VFs are off).
 machine=q35
-cmdline="init=lspci"
+cmdline="init=lspci drv_skip=nvme"
 truncate -s 1M "$BUILD/pci_nvme.img"
 qemu_extra="-nic none -device edu,addr=2 -device pci-testdev,addr=3
  -device pcie-root-port,id=rp1,chassis=1,addr=4

@@ -6,7 +6,7 @@
 # environment, sees their BARs and capabilities (no extended space), and
 # no IOMMU confining their DMA.
 machine=pc
-cmdline="init=lspci"
+cmdline="init=lspci drv_skip=nvme"
 truncate -s 1M "$BUILD/pci_nvme_pc.img"
 qemu_extra="-nic none -device edu,addr=3 -device pci-testdev,addr=4
  -device pci-bridge,id=br1,chassis_nr=1,addr=5 -device virtio-net-pci,bus=br1,addr=1,disable-legacy=on
