@@ -38,7 +38,7 @@ else
     check musl-tools musl-gcc
     check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h
     check ovmf /usr/share/ovmf/OVMF.fd
-    check dpkg-dev dpkg-source          # unpacking lwIP's source package (tools/get-lwip.sh)
+    check dpkg-dev dpkg-source          # unpacking source packages (tools/get-source.sh)
     check xz-utils xz
     check curl curl                     # host-side clients of the network tests (127.0.0.1 only)
     check python3 python3
