@@ -93,7 +93,8 @@ PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS
 WWW_GEN    := $(BUILD)/www/10mb.bin
 WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 
-HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+# test_extfs*: musl programs on libext2fs, built by mk/fs.mk for make test.
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(filter-out tests/host/test_extfs%,$(wildcard tests/host/test_*.c)))
 HOST_TESTS += $(BUILD)/host/test_syscalls_doc $(BUILD)/host/test_kernel_size
 
 .PHONY: all setup run run-net test gdb iso docs clean fuzz fuzz-kernel size
@@ -317,6 +318,8 @@ clean:
 
 include mk/bench.mk
 include mk/lwip.mk
+include mk/e2fs.mk
+include mk/fs.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \
-	-not -path '$(LWIP_SRC)/*' 2>/dev/null)
+	-not -path '$(LWIP_SRC)/*' -not -path '$(E2FS_OBJ)/*' -not -path '$(E2FS_SRC)/*' 2>/dev/null)
