@@ -11,7 +11,8 @@
  * which only fills the cache) so that they join the transaction.  Only
  * the primary superblock and descriptors are updated, as Linux does.
  * Freed blocks reach the journal through libext2fs's allocation-stats
- * callbacks (revokes, see journal.h).  Unmount commits, checkpoints, then
+ * callbacks (revokes, see journal.h), and stay unallocatable until the
+ * transaction that freed them commits.  Unmount commits, checkpoints, then
  * clears needs_recovery in place.
  */
 #include <errno.h>
@@ -142,16 +143,50 @@ int extfs_write_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large 
     return extfs_errno(ext2fs_write_inode_full(fs->efs, ino, (struct ext2_inode *)in, sizeof(*in)));
 }
 
-/* libext2fs's allocation callbacks: a freed block may need a revoke. */
+/* libext2fs's allocation callbacks.  A block freed by the running
+ * transaction may need a revoke, and must not be allocated again before
+ * that transaction commits: its new contents (data go home before the
+ * commit) would otherwise overwrite what the committed state still points
+ * at.  So it is marked in use again in the in-memory bitmap (only the
+ * allocator reads it; the free counts already count it free) and released
+ * just before the commit writes the bitmaps. */
 static void on_block_stats(ext2_filsys efs, blk64_t blk, int inuse)
 {
     struct extfs *fs = efs->priv_data;
     int r;
 
-    if (inuse < 0 && fs->jnl && (r = jnl_revoke(fs->jnl, blk)) && !fs->err)
-        fs->err = r;
-    else if (inuse < 0 && !fs->jnl)
+    if (inuse >= 0)
+        return;
+    if (!fs->jnl) {
         bcache_forget(fs->bc, blk);
+        return;
+    }
+    if ((r = jnl_revoke(fs->jnl, blk)) && !fs->err)
+        fs->err = r;
+    if (fs->ndeferred == fs->deferred_cap) {
+        size_t n = fs->deferred_cap ? fs->deferred_cap * 2 : 256;
+        uint64_t *d = realloc(fs->deferred, n * sizeof(*d));
+        if (!d) {
+            if (!fs->err)
+                fs->err = -ENOMEM;
+            return;
+        }
+        fs->deferred = d;
+        fs->deferred_cap = n;
+    }
+    fs->deferred[fs->ndeferred++] = blk;
+    ext2fs_mark_block_bitmap2(efs->block_map, blk);
+}
+
+/* Makes the blocks freed by the running transaction free in the bitmap
+ * again, before the commit writes it. */
+static void release_deferred(struct extfs *fs)
+{
+    for (size_t i = 0; i < fs->ndeferred; i++)
+        ext2fs_unmark_block_bitmap2(fs->efs->block_map, fs->deferred[i]);
+    if (fs->ndeferred)
+        ext2fs_mark_bb_dirty(fs->efs);
+    fs->ndeferred = 0;
 }
 
 static void on_block_range_stats(ext2_filsys efs, blk64_t blk, blk_t num, int inuse)
@@ -226,6 +261,7 @@ int extfs_sync(struct extfs *fs)
         return fs->err;
     if (!fs->jnl)
         return fs_write_in_place(fs);
+    release_deferred(fs);
     r = fs_flush_meta(fs);
     return r ? r : jnl_commit(fs->jnl);
 }
@@ -258,6 +294,7 @@ static void fs_free(struct extfs *fs)
         ext2fs_free(fs->efs);
     }
     bcache_destroy(fs->bc);
+    free(fs->deferred);
     free(fs->zero);
     free(fs);
 }
@@ -337,6 +374,7 @@ int extfs_unmount(struct extfs *fs)
 {
     int r = fs->err;
 
+    release_deferred(fs);
     if (!r)
         r = fs_flush_meta(fs);
     if (fs->jnl) {

@@ -20,6 +20,8 @@ struct extfs {
     struct jnl *jnl;                /* NULL: no journal (ext2 semantics) */
     uint64_t (*now_ns)(void);
     int err;                        /* first failure of a free callback */
+    uint64_t *deferred;             /* blocks freed by the running transaction */
+    size_t ndeferred, deferred_cap;
     uint8_t *zero;                  /* a block of zeros */
 };
 
