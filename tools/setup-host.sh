@@ -42,6 +42,7 @@ else
     check xz-utils xz
     check curl curl                     # host-side clients of the network tests (127.0.0.1 only)
     check python3 python3
+    check e2fsprogs mke2fs e2fsck debugfs   # lib/fs host tests (make the images, check them)
 fi
 
 [ -z "$need" ] && exit 0
