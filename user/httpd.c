@@ -167,7 +167,7 @@ static struct {
     uint64_t echoes;
 } st;
 
-static const struct vnetif_port ports[] = {{6, HTTP_PORT}, {17, ECHO_PORT}, {1, 0}};
+static const struct vnetif_port ports[] = {{6, HTTP_PORT, 0}, {17, ECHO_PORT, 0}, {1, 0, 0}};
 static struct vnetif vn = {.ports = ports, .nports = 3, .ring_pages = VN_RING_PAGES_MAX};
 static struct netif nif;
 static char stats_hdr[HDR_MAX], stats_body[1024];     /* GET /stats: copied into TCP's buffers */

@@ -543,7 +543,7 @@ static bool map_arena(capref_t run0, capref_t run1)
 int main(uint64_t run0, uint64_t run1, uint64_t word);
 int main(uint64_t run0, uint64_t run1, uint64_t word)
 {
-    static const struct vnetif_port ports[] = {{1, 0}, {6, 0}, {17, 0}};   /* ICMP, all TCP, all UDP */
+    static const struct vnetif_port ports[] = {{1, 0, 0}, {6, 0, 0}, {17, 0, 0}};   /* ICMP, all TCP, all UDP */
     if (!map_arena((capref_t)run0, (capref_t)run1)) {
         printf("netd: cannot map the arena\n");
         return 1;

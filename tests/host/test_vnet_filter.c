@@ -4,7 +4,8 @@
  * <veneer/net.h>'s rules (a verifier of the program's shape, then CMP /
  * ACCEPT / REJECT over the frame's first VN_PF_MAX_OFF bytes, zeros past
  * its end): hand-made frames that must pass or not, every port count up
- * to VNETIF_PORTS_MAX, and random frames against a plain C predicate.
+ * to VNETIF_PORTS_MAX, aligned port ranges, DHCP's replies, and random
+ * frames against plain C predicates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,17 +101,29 @@ static int want_ip(const uint8_t *f, const struct vnetif_port *ports, unsigned n
     if (f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || ((f[20] << 8 | f[21]) & 0x1fff) ||
         ((uint32_t)f[30] << 24 | (uint32_t)f[31] << 16 | (uint32_t)f[32] << 8 | f[33]) != IP)
         return 0;
-    for (unsigned i = 0; i < n; i++)
-        if (f[23] == ports[i].proto && (ports[i].proto == 1 || ports[i].port == 0 || (f[36] << 8 | f[37]) == ports[i].port))
+    unsigned dport = (unsigned)(f[36] << 8 | f[37]);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned lo = ports[i].port, count = ports[i].count ? ports[i].count : 1;
+        if (f[23] == ports[i].proto && (ports[i].proto == 1 || (lo == 0 && ports[i].count == 0) ||
+                                        (dport >= lo && dport < lo + count)))
             return 1;
+    }
     return 0;
+}
+
+/* What the DHCP program means: IPv4 without options, first fragment, UDP
+ * from port 67 to port 68, any addresses. */
+static int want_dhcp(const uint8_t *f)
+{
+    return f[12] == 0x08 && f[13] == 0x00 && f[14] == 0x45 && !((f[20] << 8 | f[21]) & 0x1fff) && f[23] == 17 &&
+           (f[34] << 8 | f[35]) == 67 && (f[36] << 8 | f[37]) == 68;
 }
 
 int main(void)
 {
     struct vn_pf_insn prog[VN_PF_MAX_INSNS];
     uint8_t f[VN_PF_MAX_OFF];
-    const struct vnetif_port ports[VNETIF_PORTS_MAX] = {{6, 80}, {17, 68}, {1, 0}, {6, 443}, {17, 53}, {6, 7}};
+    const struct vnetif_port ports[VNETIF_PORTS_MAX] = {{6, 80, 0}, {17, 68, 0}, {1, 0, 0}, {6, 443, 0}, {17, 53, 0}, {6, 7, 0}};
 
     /* No ports: a lone REJECT. */
     size_t n = vnet_filter_ip(prog, IP, ports, 0);
@@ -132,7 +145,7 @@ int main(void)
     CHECK(!run(prog, n, f, ip_frame(f, 17, IP, 80)));         /* the port, but UDP */
     CHECK(run(prog, n, f, ip_frame(f, 1, IP, 1234)));         /* ICMP: any "port" */
     /* Port 0: every port of that protocol, and nothing else. */
-    const struct vnetif_port every[2] = {{6, 0}, {17, 0}};
+    const struct vnetif_port every[2] = {{6, 0, 0}, {17, 0, 0}};
     size_t ne = vnet_filter_ip(prog, IP, every, 2);
     CHECK(ne == 9);
     for (uint32_t port = 0; port < 65536; port += 257) {
@@ -163,6 +176,57 @@ int main(void)
     CHECK(run(prog, n, f, arp_frame(f, 2, IP)));
     CHECK(!run(prog, n, f, arp_frame(f, 1, OTHER)));
     CHECK(!run(prog, n, f, ip_frame(f, 6, IP, 80)));
+
+    /* Aligned ranges: exactly their ports, and vnet_port_covers agrees. */
+    const struct vnetif_port ranges[3] = {{6, 0xc000, 0x1000}, {17, 0xc000, 0x1000}, {6, 8080, 16}};
+    n = vnet_filter_ip(prog, IP, ranges, 3);
+    CHECK(n == 16 && verify(prog, n));
+    for (uint32_t port = 0; port < 65536; port++) {
+        for (unsigned i = 0; i < 2; i++) {
+            uint8_t proto = i ? 17 : 6;
+            int in = (port >= 0xc000 && port < 0xd000) || (proto == 6 && port >= 8080 && port < 8096);
+            CHECK(run(prog, n, f, ip_frame(f, proto, IP, (uint16_t)port)) == in);
+            int covered = 0;
+            for (unsigned k = 0; k < 3; k++)
+                covered |= vnet_port_covers(&ranges[k], proto, (uint16_t)port);
+            CHECK(covered == in);
+        }
+    }
+    CHECK(!run(prog, n, f, ip_frame(f, 6, OTHER, 0xc123)));
+    CHECK(vnet_port_covers(&ports[2], 1, 9) && !vnet_port_covers(&ports[0], 6, 81) && vnet_port_covers(&every[0], 6, 1));
+
+    /* DHCP: server to client, any destination (broadcast replies), nothing else. */
+    n = vnet_filter_dhcp(prog);
+    CHECK(verify(prog, n));
+    ip_frame(f, 17, 0xffffffffu, 68);
+    put16(f + 34, 67);
+    CHECK(run(prog, n, f, 60));
+    put32(f + 30, IP);
+    CHECK(run(prog, n, f, 60));
+    put16(f + 34, 68);                                        /* client to client */
+    CHECK(!run(prog, n, f, 60));
+    put16(f + 34, 67);
+    put16(f + 36, 67);                                        /* to a server */
+    CHECK(!run(prog, n, f, 60));
+    put16(f + 36, 68);
+    f[23] = 6;                                                /* TCP between those ports */
+    CHECK(!run(prog, n, f, 60));
+    f[23] = 17;
+    put16(f + 20, 0x0010);                                    /* a later fragment */
+    CHECK(!run(prog, n, f, 60));
+    unsigned dhcp_ok = 0;
+    for (int t = 0; t < 100000; t++) {
+        ip_frame(f, 17, rand() % 2 ? 0xffffffffu : IP, 68);
+        put16(f + 34, 67);
+        for (int k = rand() % 3; k > 0; k--) {
+            static const uint8_t at[] = {12, 13, 14, 20, 21, 23, 30, 34, 35, 36, 37};
+            f[at[rand() % sizeof(at)]] ^= (uint8_t)(1u << (rand() % 8));
+        }
+        int w = want_dhcp(f);
+        CHECK(run(prog, n, f, 60) == w);
+        dhcp_ok += (unsigned)w;
+    }
+    CHECK(dhcp_ok > 10000 && dhcp_ok < 90000);
 
     /* Random mutations of matching frames against the C predicate. */
     n = vnet_filter_ip(prog, IP, ports, 4);
