@@ -195,6 +195,7 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
             goto fail;
         e->info = P2V(e->info_pa);
         e->info->envid = e->id;
+        e->info->net_cap = -1;          /* boot environments: set by the boot code */
         e->info->quota = quota;
         e->info->held = e->held;
         if ((r = vm_space_init(e->vm, e, e->info_pa)) < 0)

@@ -38,8 +38,14 @@ static void clock_expose(void)
 static struct cap archive_root;     /* kernel-held: the boot archive's pages */
 
 /* Give the first environment its root capabilities beyond itself: the
- * boot archive, read-only, in slot 1 (VN_CAP_ARCHIVE). */
-static void grant_boot_caps(struct env *e)
+ * boot archive, read-only, in slot 1 (VN_CAP_ARCHIVE), the devices and the
+ * NIC.  A later boot environment (init=a,b: b, ...) gets the archive in
+ * slot 1 as well and a CAP_NET of its own, a sibling of the first's rather
+ * than a copy of it: a capability derived from the first's would win every
+ * overlap with the first's filters (the kernel's rule), and two sibling
+ * stacks can only claim disjoint traffic.  Each environment finds its NIC
+ * in vn_envinfo.net_cap. */
+static void grant_boot_caps(struct env *e, bool first)
 {
     paddr_t base;
     uint64_t len;
@@ -50,13 +56,17 @@ static void grant_boot_caps(struct env *e)
         cap_init_kernel_root(&archive_root, CAP_PAGE, CR_READ | CR_MAP | CR_GRANT, base / PAGE_SIZE,
                              ROUND_UP(base % PAGE_SIZE + len, PAGE_SIZE) / PAGE_SIZE);
     if (cap_derive(&archive_root, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref) < 0 || ref != VN_CAP_ARCHIVE)
-        panic("boot: cannot give the archive capability to the first environment");
+        panic("boot: cannot give the archive capability to a boot environment");
     for (uint64_t i = 0; i < archive_root.count; i++)
         page_ref(archive_root.obj + i);
-    sysinfo->archive_offset = base % PAGE_SIZE;
-    sysinfo->ndevices = device_grant_boot(e);
-    sysinfo->net_cap = net_grant_boot(e);
-    sysinfo->blk_cap = blk_grant_boot(e, &sysinfo->nblk);
+    if (first) {
+        sysinfo->archive_offset = base % PAGE_SIZE;
+        sysinfo->ndevices = device_grant_boot(e);
+        sysinfo->net_cap = e->info->net_cap = net_grant_boot(e, true);
+        sysinfo->blk_cap = blk_grant_boot(e, &sysinfo->nblk);
+    } else {
+        e->info->net_cap = net_grant_boot(e, false);
+    }
 }
 
 /* The first program's arguments: arg0= and arg1= on the command line
@@ -97,8 +107,8 @@ static void start_first_envs(void)
         if (!image)
             panic("boot: no program '%s' in the boot archive", name);
         int r = env_create(NULL, page_free_count(), name, &e, NULL);
-        if (r == 0 && name == list)
-            grant_boot_caps(e);
+        if (r == 0)
+            grant_boot_caps(e, name == list);
         if (r < 0 || (r = env_load_elf(e, image, size)) < 0)
             panic("boot: cannot start program '%s' (%d)", name, r);
         if (name == list)

@@ -72,13 +72,13 @@ void net_init(void)
     kprintf("net: %02x:%02x:%02x:%02x:%02x:%02x, shared by packet filters\n", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-int net_grant_boot(struct env *e)
+int net_grant_boot(struct env *e, bool first)
 {
     capref_t ref;
     if (!net.dev)
         return -1;
-    if (cap_derive(&net.root, &e->caps, CR_ALL, &ref) < 0)
-        panic("boot: cannot give the NIC to the first environment");
+    if (cap_derive(&net.root, &e->caps, first ? CR_ALL : CR_ALL & ~CR_CONTROL, &ref) < 0)
+        panic("boot: cannot give the NIC to a boot environment");
     return ref;
 }
 

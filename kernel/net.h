@@ -40,9 +40,10 @@ struct net_filter {
 
 /* Boot, after the drivers probed: the NIC (if any) gets its root capability. */
 void net_init(void);
-/* Give e (the first environment) the NIC's root capability; returns its
- * slot or -1. */
-int net_grant_boot(struct env *e);
+/* Give boot environment e a CAP_NET derived from the kernel's root (all
+ * rights for the first, which may install the default filter; the rest
+ * without CR_CONTROL, siblings of it); returns its slot or -1 (no NIC). */
+int net_grant_boot(struct env *e, bool first);
 /* The driver's receive upcall: one frame (under the kernel lock). */
 void net_rx(void *ctx, const void *frame, size_t len);
 /* Install a filter through CAP_NET c for e.  Errors: -E_INVAL (program,

@@ -91,7 +91,7 @@ _Static_assert(sizeof(struct vn_map_entry) == 24, "vn_map_entry ABI");
 /* Per-environment read-only page at VN_ENVINFO. */
 struct vn_envinfo {
     int32_t  envid;
-    uint32_t pad0;
+    int32_t  net_cap;           /* boot environments (init=): the NIC's CAP_NET slot, or -1 */
     uint64_t quota;             /* pages this environment may hold */
     uint64_t held;              /* pages charged to it now */
     uint64_t revoke_request;    /* pages the kernel asks back (0: none) */
