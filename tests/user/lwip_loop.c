@@ -318,6 +318,6 @@ int main(void)
     IP4_ADDR(&mask, 255, 255, 255, 0);
     IP4_ADDR(&gw, 10, 0, 2, 2);
     CHECK(netif_add(&nif, &ip, &mask, &gw, &vn, vnetif_init, ethernet_input) == NULL);
-    CHECK(vn.notify == -1 && vn.ip.pages == -1 && vn.arp.pages == -1);
+    CHECK(vn.notify == -1 && vn.claim[0].ring.pages == -1 && vn.arp.pages == -1 && vn.dhcp.pages == -1);
     return check_done("lwip_loop");
 }

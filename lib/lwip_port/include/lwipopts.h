@@ -45,6 +45,13 @@
 #define LWIP_HAVE_LOOPIF        1               /* 127.0.0.1 */
 #define LWIP_LOOPBACK_MAX_PBUFS 0               /* no limit: the heap bounds it */
 
+/* ---- DHCP on vnetif: no ARP probe of the offered address (the stacks
+ * sharing a NIC may share its address too, each owning other ports; a
+ * stack that answered the probe would make the other decline it), and
+ * the DNS server taken from the ACK by a hook (no DNS client here) */
+#define DHCP_DOES_ARP_CHECK     0
+#define LWIP_HOOK_FILENAME      "vnet_hooks.h"
+
 /* ---- transport */
 #define LWIP_UDP                1
 #define LWIP_TCP                1
