@@ -3,8 +3,18 @@
  * starts it when it holds the NIC (lib/posix/sock.c) and gives it the NIC
  * capability (slot 1), its own roots to the arena's two runs (rdi, rsi)
  * and a copy of the notification word every process of the instance can
- * signal (rdx).  netd runs lwIP (NO_SYS, raw API) on a vnetif that owns
- * 10.0.2.15: ICMP and every TCP and UDP port of it.
+ * signal (rdx).  netd runs lwIP (NO_SYS, raw API) on a vnetif whose
+ * address comes from DHCP (10.0.2.15/24 via 10.0.2.2 if none answers in
+ * time), published in the table's ifconfig.
+ *
+ * It claims only what its sockets use, so another stack (the native web
+ * server) can share the NIC and the address: a block of ephemeral ports
+ * (the first of PORT_BLOCKS the kernel does not refuse: another stack may
+ * hold one), from which netd itself picks every port lwIP would have
+ * chosen; a filter for each other port a socket binds (counted: accepted
+ * connections share their listener's), given back with its last socket;
+ * and ICMP if no other stack answers pings yet.  A port another stack
+ * holds fails bind with EADDRINUSE: the kernel refuses the overlap.
  *
  * It serves the arena's socket table (sock.h): requests posted in slots,
  * data through each slot's rx and tx rings.  One event loop sleeps on one
@@ -23,6 +33,7 @@
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
+#include "vnet_dhcp.h"
 #include "vnetif.h"
 #include "../lib/posix/posix.h"
 
@@ -39,9 +50,21 @@ struct conn {
     uint64_t acked;             /* rx bytes given back to TCP's window */
     bool closing;               /* SOCK_OP_CLOSE: drain tx, close, free the slot */
     bool shut_wr, shut_wr_done; /* SHUT_WR asked / sent (after tx drained) */
+    int claim;                  /* 1 + the index in claims[] of the port filter it holds, or 0 */
+};
+
+/* A port outside our ephemeral block that sockets hold, with its filter. */
+struct port_claim {
+    uint8_t proto;
+    uint16_t port;
+    int refs;                   /* sockets (a listener, its accepted connections) using it; 0: free */
+    long id;                    /* vnetif's claim */
 };
 
 static struct conn conns[MAX_SOCKS];
+static struct port_claim claims[MAX_SOCKS];
+static uint16_t eph_lo, eph_hi, eph_next;  /* our ephemeral ports: [eph_lo, eph_hi] (0: none) */
+static bool icmp_ours;
 static struct conn waiting[MAX_SOCKS];
 static uint64_t arrivals;
 static bool changed;            /* something a process may wait for moved */
@@ -49,6 +72,15 @@ static struct netif nif;
 static struct vnetif vn;
 
 #define ARENA_END (SHM_BASE + SHM_PAGES * PAGE_SIZE)
+#define PORT_BLOCK   0x1000     /* ephemeral ports: one aligned block of 4096 ... */
+#define PORT_BLOCKS  4          /* ... of those from 0xc000 (IANA's dynamic range) */
+#define EPH_RING     33         /* pages: every outgoing connection's frames */
+#define PORT_RING    17         /* pages: a bound port's (a listener's and its connections') */
+#define ICMP_RING    3
+#define PROTO_ICMP   1
+#define PROTO_TCP    6
+#define PROTO_UDP    17
+#define NETD_DHCP_MS 3000       /* DHCP's answer: at most this long, then 10.0.2.15/24 */
 #define LOOPBACK  PP_HTONL(0x7f000001ul)
 
 static struct sock *slot_sock(const struct conn *c)
@@ -223,7 +255,7 @@ static void tcp_hooks(struct tcp_pcb *pcb, struct conn *c)
     tcp_err(pcb, c ? on_err : NULL);
 }
 
-/* ------------------------------------------------------------ requests */
+/* ------------------------------------------------------------ errors */
 
 static int lwip_errno(err_t e)
 {
@@ -238,6 +270,125 @@ static int lwip_errno(err_t e)
     default: return -L_EINVAL;
     }
 }
+
+/* ------------------------------------------------------------ claims
+ *
+ * The NIC's filters for what the sockets use.  Each bound port outside
+ * the ephemeral block is a vnetif claim of its own (one filter, one small
+ * ring): a bind adds one, the last socket on the port removes it, and none
+ * is ever replaced in place (the kernel would refuse a new program that
+ * overlaps our old one). */
+
+static bool eph_has(uint16_t port)
+{
+    return eph_lo && port >= eph_lo && port <= eph_hi;
+}
+
+/* Give c a reference on the filter for its local (proto, port), installing
+ * it if no socket holds one.  Errors: -L_EADDRINUSE (another stack's: the
+ * kernel refused the overlap), -L_ENOBUFS. */
+static int claim_take(struct conn *c, uint8_t proto, uint16_t port)
+{
+    struct port_claim *k = NULL;
+    if (eph_has(port) || c->claim)
+        return 0;
+    for (int i = 0; i < MAX_SOCKS; i++) {
+        if (claims[i].refs && claims[i].proto == proto && claims[i].port == port) {
+            claims[i].refs++;
+            c->claim = i + 1;
+            return 0;
+        }
+        if (!claims[i].refs && !k)
+            k = &claims[i];
+    }
+    struct vnetif_port p = {proto, port, 0};
+    long id = k ? vnetif_claim(&nif, &p, 1, PORT_RING) : -E_NOSPC;
+    if (id < 0)
+        return id == -E_EXIST ? -L_EADDRINUSE : -L_ENOBUFS;
+    *k = (struct port_claim){.proto = proto, .port = port, .refs = 1, .id = id};
+    c->claim = (int)(k - claims) + 1;
+    return 0;
+}
+
+static void claim_drop(struct conn *c)
+{
+    if (!c->claim)
+        return;
+    struct port_claim *k = &claims[c->claim - 1];
+    c->claim = 0;
+    if (--k->refs == 0)
+        vnetif_unclaim(&nif, k->id);
+}
+
+/* An accepted connection shares its listener's filter (same local port). */
+static void claim_share(struct conn *to, const struct conn *from)
+{
+    if (from->claim && !to->claim) {
+        claims[from->claim - 1].refs++;
+        to->claim = from->claim;
+    }
+}
+
+/* Bind c's PCB at a to a free port of our ephemeral block: lwIP would
+ * pick one of its own range, which another stack may own.  Without a
+ * block, lwIP picks (the loopback still works).  Tries each port once. */
+static err_t bind_ephemeral(struct conn *c, const ip_addr_t *a)
+{
+    if (!eph_lo)
+        return c->tcp ? tcp_bind(c->tcp, a, 0) : udp_bind(c->udp, a, 0);
+    for (unsigned n = 0; n <= (unsigned)(eph_hi - eph_lo); n++) {
+        uint16_t p = eph_next;
+        eph_next = eph_next == eph_hi ? eph_lo : (uint16_t)(eph_next + 1);
+        err_t e = c->tcp ? tcp_bind(c->tcp, a, p) : udp_bind(c->udp, a, p);
+        if (e != ERR_USE)
+            return e;
+    }
+    return ERR_USE;
+}
+
+/* Bind c's PCB to port at a (0: an ephemeral one), first claiming the
+ * port from the kernel unless it is in our block or a is the loopback.
+ * Errors: -Linux errno (EADDRINUSE: ours or another stack's). */
+static int bind_port(struct conn *c, const ip_addr_t *a, uint16_t port)
+{
+    if (port == 0)
+        return lwip_errno(bind_ephemeral(c, a));
+    bool loopback = ip4_addr_get_u32(a) == LOOPBACK;
+    int r = loopback ? 0 : claim_take(c, c->tcp ? PROTO_TCP : PROTO_UDP, port);
+    if (r < 0)
+        return r;
+    err_t e = c->tcp ? tcp_bind(c->tcp, a, port) : udp_bind(c->udp, a, port);
+    if (e != ERR_OK)
+        claim_drop(c);
+    return lwip_errno(e);
+}
+
+/* An unbound PCB about to send gets an ephemeral port first. */
+static int bind_if_unbound(struct conn *c)
+{
+    if ((c->tcp && c->tcp->local_port) || (c->udp && c->udp->local_port))
+        return 0;
+    return lwip_errno(bind_ephemeral(c, IP_ADDR_ANY));
+}
+
+/* Claim our ephemeral block (the first of PORT_BLOCKS the kernel lets us
+ * have) and, first come, ICMP: the stack that holds it answers pings. */
+static void claims_start(void)
+{
+    static const struct vnetif_port icmp = {PROTO_ICMP, 0, 0};
+    for (unsigned b = 0; b < PORT_BLOCKS && !eph_lo; b++) {
+        uint16_t lo = (uint16_t)(0xc000 + b * PORT_BLOCK);
+        const struct vnetif_port p[2] = {{PROTO_TCP, lo, PORT_BLOCK}, {PROTO_UDP, lo, PORT_BLOCK}};
+        if (vnetif_claim(&nif, p, 2, EPH_RING) >= 0) {
+            eph_lo = lo;
+            eph_hi = (uint16_t)(lo + PORT_BLOCK - 1);
+            eph_next = (uint16_t)(lo + LWIP_RAND() % PORT_BLOCK);
+        }
+    }
+    icmp_ours = vnetif_claim(&nif, &icmp, 1, ICMP_RING) >= 0;
+}
+
+/* ------------------------------------------------------------ requests */
 
 static int req_open(struct conn *c, struct sock *s)
 {
@@ -265,23 +416,14 @@ static int req_bind(struct conn *c, struct sock *s)
     if (want && want != ip4_addr_get_u32(netif_ip4_addr(&nif)) && want != LOOPBACK)
         return -L_EADDRNOTAVAIL;
     ip4_addr_set_u32(&a, want);
-    if (c->tcp && s->state == SS_OPEN && !c->tcp->local_port) {
-        err_t e = tcp_bind(c->tcp, &a, s->req_port);
-        if (e == ERR_OK) {
-            s->laddr = want;
-            s->lport = c->tcp->local_port;
-        }
-        return lwip_errno(e);
+    if (!(c->tcp && s->state == SS_OPEN && !c->tcp->local_port) && !(c->udp && !c->udp->local_port))
+        return -L_EINVAL;           /* bound already, or listening */
+    int r = bind_port(c, &a, s->req_port);
+    if (r == 0) {
+        s->laddr = want;
+        s->lport = c->tcp ? c->tcp->local_port : c->udp->local_port;
     }
-    if (c->udp && !c->udp->local_port) {
-        err_t e = udp_bind(c->udp, &a, s->req_port);
-        if (e == ERR_OK) {
-            s->laddr = want;
-            s->lport = c->udp->local_port;
-        }
-        return lwip_errno(e);
-    }
-    return -L_EINVAL;               /* bound already, or listening */
+    return r;
 }
 
 static int req_listen(struct conn *c, struct sock *s)
@@ -292,7 +434,7 @@ static int req_listen(struct conn *c, struct sock *s)
         return 0;
     if (s->state != SS_OPEN)
         return -L_EINVAL;
-    if (!c->tcp->local_port && tcp_bind(c->tcp, IP4_ADDR_ANY, 0) != ERR_OK)
+    if (bind_if_unbound(c) < 0)
         return -L_EADDRINUSE;
     int backlog = s->req_arg < 1 ? 1 : s->req_arg > SOCK_BACKLOG ? SOCK_BACKLOG : s->req_arg;
     struct tcp_pcb *l = tcp_listen_with_backlog(c->tcp, (u8_t)backlog);
@@ -321,6 +463,7 @@ static int req_accept(struct conn *c, struct sock *s)
         return -L_EAGAIN;
     c->tcp = w->tcp;
     tcp_hooks(c->tcp, c);
+    claim_share(c, &conns[ls]);
     addrs_from(s, c->tcp);
     s->state = SS_CONNECTED;
     if (w->early) {
@@ -340,6 +483,8 @@ static int req_connect(struct conn *c, struct sock *s)
 {
     ip_addr_t a;
     ip4_addr_set_u32(&a, s->req_addr ? s->req_addr : LOOPBACK);
+    if ((c->udp || (c->tcp && s->state == SS_OPEN)) && bind_if_unbound(c) < 0)
+        return -L_EADDRNOTAVAIL;    /* no ephemeral port free (Linux's answer) */
     if (c->udp) {
         err_t e = udp_connect(c->udp, &a, s->req_port);
         if (e == ERR_OK) {
@@ -366,6 +511,7 @@ static int req_connect(struct conn *c, struct sock *s)
 static void slot_free(struct conn *c, struct sock *s)
 {
     int i = c->slot;
+    claim_drop(c);
     *c = (struct conn){.slot = i};
     s->state = SS_FREE;
     __atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
@@ -481,7 +627,7 @@ static void pump_udp(struct conn *c, struct sock *s)
         ring_get(s->tx, SOCK_TX_SIZE, t, &d, sizeof(d));
         if (d.len > head - t - sizeof(d))
             break;
-        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, d.len, PBUF_RAM);
+        struct pbuf *p = bind_if_unbound(c) == 0 ? pbuf_alloc(PBUF_TRANSPORT, d.len, PBUF_RAM) : NULL;
         if (p) {
             ring_get(s->tx, SOCK_TX_SIZE, t + sizeof(d), p->payload, d.len);
             ip_addr_t a;
@@ -540,10 +686,42 @@ static bool map_arena(capref_t run0, capref_t run1)
     return true;
 }
 
+/* Bring the interface up: the address from DHCP (the static fallback
+ * after NETD_DHCP_MS), then the claims; publish both in the table. */
+static bool netd_ifup(void)
+{
+    ip4_addr_t ip, mask, gw;
+    struct vnet_ifconfig cfg;
+    char conf[96];
+    IP4_ADDR(&ip, 10, 0, 2, 15);
+    IP4_ADDR(&mask, 255, 255, 255, 0);
+    IP4_ADDR(&gw, 10, 0, 2, 2);
+    if (!netif_add(&nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, &vn, vnetif_init, ethernet_input))
+        return false;
+    netif_set_default(&nif);
+    netif_set_up(&nif);
+    vnet_dhcp_acquire(&nif, NETD_DHCP_MS, &ip, &mask, &gw, &cfg);
+    claims_start();
+    struct sock_ifconfig *ifc = &shared->net.ifc;
+    ifc->addr = ip4_addr_get_u32(&cfg.ip);
+    ifc->mask = ip4_addr_get_u32(&cfg.mask);
+    ifc->gw = ip4_addr_get_u32(&cfg.gw);
+    ifc->dns = cfg.dns;
+    ifc->dhcp = cfg.dhcp;
+    ifc->eph_lo = eph_lo;
+    ifc->eph_hi = eph_hi;
+    ifc->icmp = icmp_ours;
+    __atomic_store_n(&ifc->ready, 1, __ATOMIC_RELEASE);
+    changed = true;
+    vnet_ifconfig_format(&cfg, conf, sizeof(conf));
+    printf("netd: %s; ephemeral ports %u-%u; ICMP %s; %d sockets\n", conf, eph_lo, eph_hi,
+           icmp_ours ? "ours (we answer pings)" : "another stack's", MAX_SOCKS);
+    return true;
+}
+
 int main(uint64_t run0, uint64_t run1, uint64_t word);
 int main(uint64_t run0, uint64_t run1, uint64_t word)
 {
-    static const struct vnetif_port ports[] = {{1, 0, 0}, {6, 0, 0}, {17, 0, 0}};   /* ICMP, all TCP, all UDP */
     if (!map_arena((capref_t)run0, (capref_t)run1)) {
         printf("netd: cannot map the arena\n");
         return 1;
@@ -553,18 +731,11 @@ int main(uint64_t run0, uint64_t run1, uint64_t word)
         waiting[i].slot = -1;
     }
     lwip_init();
-    ip4_addr_t ip, mask, gw;
-    IP4_ADDR(&ip, 10, 0, 2, 15);
-    IP4_ADDR(&mask, 255, 255, 255, 0);
-    IP4_ADDR(&gw, 10, 0, 2, 2);
-    vn = (struct vnetif){.nic = VN_CAP_SPAWN_SHARE, .ports = ports, .nports = 3, .word = (capref_t)word};
-    if (!netif_add(&nif, &ip, &mask, &gw, &vn, vnetif_init, ethernet_input)) {
+    vn = (struct vnetif){.nic = VN_CAP_SPAWN_SHARE, .word = (capref_t)word};
+    if (!netd_ifup()) {
         printf("netd: no network interface\n");
         return 1;
     }
-    netif_set_default(&nif);
-    netif_set_up(&nif);
-    printf("netd: 10.0.2.15/24 via 10.0.2.2, %d sockets\n", MAX_SOCKS);
     for (;;) {
         vnetif_poll(&nif);
         netif_poll_all();

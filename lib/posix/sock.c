@@ -32,7 +32,7 @@
 void sock_netd_start(void)
 {
     me.netd_kick = -1;
-    capref_t nic = (capref_t)vn_sysinfo->net_cap;
+    capref_t nic = (capref_t)vn_envinfo->net_cap;     /* ours: the first boot environment's or a sibling */
     uint64_t size;
     const uint8_t *image = vn_archive_find("netd", &size);
     if (nic < 0)

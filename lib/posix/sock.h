@@ -79,8 +79,20 @@ struct sock {
     volatile uint64_t tx_tail;  /* (N) */
 };
 
+/* The interface netd runs (N): written once it has its address, before
+ * `ready`; DHCP's or the static fallback.  DNS support reads dns. */
+struct sock_ifconfig {
+    uint32_t addr, mask, gw;    /* network order */
+    uint32_t dns;               /* network order: DHCP's first DNS server, 0 if none (static) */
+    uint16_t eph_lo, eph_hi;    /* netd's ephemeral ports (its outgoing connections, unbound UDP) */
+    uint8_t dhcp;               /* the address came from DHCP */
+    uint8_t icmp;               /* netd answers pings (another stack on the NIC may instead) */
+    volatile uint8_t ready;     /* the fields above are set */
+};
+
 struct sock_table {
     int netd;                   /* (P, init) a netd serves this instance */
+    struct sock_ifconfig ifc;   /* (N) */
     struct sock socks[MAX_SOCKS];
 };
 
