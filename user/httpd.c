@@ -1,8 +1,11 @@
 /*
  * httpd: a web server as a specialized libOS, in the spirit of Cheetah on
- * Xok.  lwIP's raw API over vnetif (the NIC's packet filters, static
- * 10.0.2.15/24 behind QEMU's gateway 10.0.2.2), serving the boot archive's
- * www/ files under / ("/" is www/index.html).
+ * Xok.  lwIP's raw API over vnetif (the NIC's packet filters; static
+ * 10.0.2.15/24 behind QEMU's gateway 10.0.2.2, or an address from DHCP),
+ * serving the boot archive's www/ files under / ("/" is www/index.html).
+ * It claims only its port, UDP 7 and (unless told not to, or another
+ * stack on the NIC has it) ICMP: another stack may share the NIC and the
+ * address, owning other ports.
  *
  * Nothing is copied on the way out: each file's response header is built
  * once at start, and a response is three pieces handed to tcp_write
@@ -16,10 +19,13 @@
  * missing file, 400 for what does not parse, 501 for other methods.  Also
  * a UDP echo on port 7; lwIP answers pings.
  *
- * Usage: init=httpd [arg0=flags] [arg1=port]
+ * Usage: init=httpd[,more] [arg0=flags] [arg1=port]
  *   arg0 bit 0: GET /quit ends the server once its answer is acknowledged
  *               (tests: the kernel's leak check runs afterwards)
- *   arg1: the host port QEMU forwards to port 80 (only for the message)
+ *        bit 1: take the address from DHCP (falling back to the static one)
+ *        bit 2: leave ICMP (answering pings) to another stack
+ *        bits 16-31: the TCP port to serve (0: 80)
+ *   arg1: the host port QEMU forwards to it (only for the message)
  */
 #include <vn.h>
 #include "lwip/init.h"
@@ -29,11 +35,16 @@
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
+#include "vnet_dhcp.h"
 #include "vnetif.h"
 
 #define HTTP_PORT   80
 #define ECHO_PORT   7
 #define FLAG_QUIT   0x1
+#define FLAG_DHCP   0x2
+#define FLAG_NOICMP 0x4
+#define PORT_SHIFT  16
+#define ICMP_RING   3                   /* pages: echo requests are few */
 #define CONNS       MEMP_NUM_TCP_PCB    /* every PCB lwIP has may be a connection */
 #define REQ_MAX     2048                /* a request's line and headers */
 #define FILES_MAX   64
@@ -167,8 +178,9 @@ static struct {
     uint64_t echoes;
 } st;
 
-static const struct vnetif_port ports[] = {{6, HTTP_PORT, 0}, {17, ECHO_PORT, 0}, {1, 0, 0}};
-static struct vnetif vn = {.ports = ports, .nports = 3, .ring_pages = VN_RING_PAGES_MAX};
+static struct vnetif_port ports[] = {{6, HTTP_PORT, 0}, {17, ECHO_PORT, 0}};
+static const struct vnetif_port icmp[] = {{1, 0, 0}};
+static struct vnetif vn = {.ports = ports, .nports = 2, .ring_pages = VN_RING_PAGES_MAX};
 static struct netif nif;
 static char stats_hdr[HDR_MAX], stats_body[1024];     /* GET /stats: copied into TCP's buffers */
 static bool quit_allowed;       /* arg0 & FLAG_QUIT */
@@ -531,12 +543,15 @@ static void udp_echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 int main(uint64_t flags, uint64_t host_port)
 {
     ip4_addr_t ip, mask, gw;
+    struct vnet_ifconfig cfg;
+    uint16_t port = (uint16_t)(flags >> PORT_SHIFT) ? (uint16_t)(flags >> PORT_SHIFT) : HTTP_PORT;
     quit_allowed = flags & FLAG_QUIT;
-    if (vn_sysinfo->net_cap < 0) {
+    if (vn_envinfo->net_cap < 0) {
         printf("httpd: no NIC (boot QEMU with a virtio-net device: make run-net)\n");
         return 1;
     }
-    vn.nic = (capref_t)vn_sysinfo->net_cap;
+    vn.nic = (capref_t)vn_envinfo->net_cap;
+    ports[0].port = port;
     if (docroot_load() == 0)
         printf("httpd: no %s files in the boot archive\n", ARCHIVE_DIR);
     for (unsigned i = 0; i < CONNS; i++)
@@ -547,16 +562,31 @@ int main(uint64_t flags, uint64_t host_port)
     IP4_ADDR(&ip, 10, 0, 2, 15);
     IP4_ADDR(&mask, 255, 255, 255, 0);
     IP4_ADDR(&gw, 10, 0, 2, 2);
-    if (!netif_add(&nif, &ip, &mask, &gw, &vn, vnetif_init, ethernet_input)) {
-        printf("httpd: the NIC refused our filters\n");
+    bool dhcp = flags & FLAG_DHCP;
+    if (!netif_add(&nif, dhcp ? IP4_ADDR_ANY4 : &ip, dhcp ? IP4_ADDR_ANY4 : &mask, dhcp ? IP4_ADDR_ANY4 : &gw, &vn,
+                   vnetif_init, ethernet_input)) {
+        printf("httpd: the NIC refused our filters (port %u taken?)\n", port);
         return 1;
     }
     netif_set_default(&nif);
     netif_set_up(&nif);         /* with the link up: a gratuitous ARP */
-
+    if (dhcp)
+        vnet_dhcp_acquire(&nif, VNET_DHCP_WAIT_MS, &ip, &mask, &gw, &cfg);
+    else
+        vnet_ifconfig_get(&nif, &cfg);
+    if (!vnetif_owns(&nif, 6, port)) {
+        printf("httpd: port %u is another stack's\n", port);
+        vnetif_close(&nif);
+        return 1;
+    }
+    long ic = flags & FLAG_NOICMP ? -E_PERM : vnetif_claim(&nif, icmp, 1, ICMP_RING);
+    char conf[96];
+    vnet_ifconfig_format(&cfg, conf, sizeof(conf));
+    printf("httpd: %s; ICMP %s\n", conf, ic >= 0 ? "ours (we answer pings)"
+                                      : ic == -E_EXIST ? "another stack's" : "left to another stack");
     struct tcp_pcb *l = tcp_new();
     struct udp_pcb *u = udp_new();
-    if (!l || tcp_bind(l, IP_ADDR_ANY, HTTP_PORT) != ERR_OK || !(l = tcp_listen(l)) || !u ||
+    if (!l || tcp_bind(l, IP_ADDR_ANY, port) != ERR_OK || !(l = tcp_listen(l)) || !u ||
         udp_bind(u, IP_ADDR_ANY, ECHO_PORT) != ERR_OK) {
         printf("httpd: cannot listen\n");
         return 1;
@@ -564,9 +594,9 @@ int main(uint64_t flags, uint64_t host_port)
     tcp_accept(l, http_accept);
     udp_recv(u, udp_echo, NULL);
     const uint8_t *m = nif.hwaddr;
-    printf("httpd: %u files from the archive's %s; 10.0.2.15 (%02x:%02x:%02x:%02x:%02x:%02x) port %u, "
-           "UDP echo on %u%s\n", nfiles, ARCHIVE_DIR, m[0], m[1], m[2], m[3], m[4], m[5], HTTP_PORT, ECHO_PORT,
-           quit_allowed ? ", GET /quit ends" : "");
+    printf("httpd: %u files from the archive's %s; %s (%02x:%02x:%02x:%02x:%02x:%02x) port %u, "
+           "UDP echo on %u%s\n", nfiles, ARCHIVE_DIR, ip4addr_ntoa(&cfg.ip), m[0], m[1], m[2], m[3], m[4], m[5], port,
+           ECHO_PORT, quit_allowed ? ", GET /quit ends" : "");
     if (host_port)
         printf("httpd: open http://127.0.0.1:%lu/ on the host\n", host_port);
     printf("httpd: ready\n");
