@@ -32,6 +32,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "vnet_filter.h"
+#include "vnet_hooks.h"
 #include "vnetif.h"
 
 #define ARP_RING_PAGES  3       /* 4 slots */
@@ -448,12 +449,14 @@ void vnetif_close(struct netif *netif)
     v->notify = -1;
 }
 
-void vnetif_dhcp_option(struct netif *netif, uint8_t msg_type, uint8_t option, uint8_t len, struct pbuf *p,
+void vnetif_dhcp_option(const struct dhcp *dhcp, uint8_t msg_type, uint8_t option, uint8_t len, struct pbuf *p,
                         uint16_t off)
 {
     uint32_t a;
-    if (!netif || netif->linkoutput != vnetif_linkoutput || msg_type != DHCP_ACK || option != DHCP_OPTION_DNS_SERVER ||
-        len < 4 || pbuf_copy_partial(p, &a, 4, off) != 4)
+    struct netif *n;
+    if (msg_type != DHCP_ACK || option != DHCP_OPTION_DNS_SERVER || len < 4 || pbuf_copy_partial(p, &a, 4, off) != 4)
         return;
-    ((struct vnetif *)netif->state)->dns = a;
+    NETIF_FOREACH(n)                /* the client's netif (lwIP's "current" one may be another) */
+        if (netif_dhcp_data(n) == dhcp && n->linkoutput == vnetif_linkoutput)
+            ((struct vnetif *)n->state)->dns = a;
 }

@@ -9,13 +9,13 @@
 
 #include <stdint.h>
 
-struct netif;
+struct dhcp;
 struct pbuf;
 
-void vnetif_dhcp_option(struct netif *netif, uint8_t msg_type, uint8_t option, uint8_t len, struct pbuf *p,
+void vnetif_dhcp_option(const struct dhcp *dhcp, uint8_t msg_type, uint8_t option, uint8_t len, struct pbuf *p,
                         uint16_t off);
 
 #define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset) \
-    do { (void)(msg); vnetif_dhcp_option(netif, msg_type, option, len, pbuf, offset); } while (0)
+    do { (void)(msg), (void)(netif); vnetif_dhcp_option(dhcp, msg_type, option, len, pbuf, offset); } while (0)
 
 #endif

@@ -99,8 +99,4 @@ uint64_t vnetif_rx_dropped(const struct vnetif *v);
 /* netif_remove, then remove the filters and free the rings and the word. */
 void vnetif_close(struct netif *netif);
 
-/* lwIP's DHCP option hook (lwipopts.h): keeps the DNS server of an ACK. */
-void vnetif_dhcp_option(struct netif *netif, uint8_t msg_type, uint8_t option, uint8_t len, struct pbuf *p,
-                        uint16_t off);
-
 #endif
