@@ -3,9 +3,9 @@
  * Xok.  lwIP's raw API over vnetif (the NIC's packet filters; static
  * 10.0.2.15/24 behind QEMU's gateway 10.0.2.2, or an address from DHCP),
  * serving the boot archive's www/ files under / ("/" is www/index.html).
- * It claims only its port, UDP 7 and (unless told not to, or another
- * stack on the NIC has it) ICMP: another stack may share the NIC and the
- * address, owning other ports.
+ * It claims only its port, UDP 7 and, as the first stack on the NIC (the
+ * first boot environment) unless told not to, ICMP: another stack may
+ * share the NIC and the address, owning other ports.
  *
  * Nothing is copied on the way out: each file's response header is built
  * once at start, and a response is three pieces handed to tcp_write
@@ -23,7 +23,8 @@
  *   arg0 bit 0: GET /quit ends the server once its answer is acknowledged
  *               (tests: the kernel's leak check runs afterwards)
  *        bit 1: take the address from DHCP (falling back to the static one)
- *        bit 2: leave ICMP (answering pings) to another stack
+ *        bit 2: leave ICMP (answering pings) to another stack (a later boot
+ *               environment leaves it anyway: pings are the first stack's)
  *        bits 16-31: the TCP port to serve (0: 80)
  *   arg1: the host port QEMU forwards to it (only for the message)
  */
@@ -36,6 +37,7 @@
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
 #include "vnet_dhcp.h"
+#include "vnet_ping.h"
 #include "vnetif.h"
 
 #define HTTP_PORT   80
@@ -45,6 +47,7 @@
 #define FLAG_NOICMP 0x4
 #define PORT_SHIFT  16
 #define ICMP_RING   3                   /* pages: echo requests are few */
+#define PING_WAIT_MS 1000               /* the gateway's answer to our ping at start */
 #define CONNS       MEMP_NUM_TCP_PCB    /* every PCB lwIP has may be a connection */
 #define REQ_MAX     2048                /* a request's line and headers */
 #define FILES_MAX   64
@@ -579,11 +582,20 @@ int main(uint64_t flags, uint64_t host_port)
         vnetif_close(&nif);
         return 1;
     }
-    long ic = flags & FLAG_NOICMP ? -E_PERM : vnetif_claim(&nif, icmp, 1, ICMP_RING);
+    struct vn_capinfo ci;       /* pings are the first stack's: the first boot environment's CAP_NET */
+    bool first = vn_cap_info(vn.nic, &ci) >= 0 && (ci.rights & CR_CONTROL);
+    long ic = (flags & FLAG_NOICMP) || !first ? -E_PERM : vnetif_claim(&nif, icmp, 1, ICMP_RING);
     char conf[96];
     vnet_ifconfig_format(&cfg, conf, sizeof(conf));
     printf("httpd: %s; ICMP %s\n", conf, ic >= 0 ? "ours (we answer pings)"
                                       : ic == -E_EXIST ? "another stack's" : "left to another stack");
+    if (ic >= 0 && !ip4_addr_isany_val(cfg.gw)) {  /* the path of pings, once: the gateway's answer reaches us */
+        long us = vnet_ping(&nif, &cfg.gw, PING_WAIT_MS);
+        if (us >= 0)
+            printf("httpd: the gateway answered our ping in %ld us\n", us);
+        else
+            printf("httpd: no answer to our ping of the gateway (%s)\n", vn_strerror((int)us));
+    }
     struct tcp_pcb *l = tcp_new();
     struct udp_pcb *u = udp_new();
     if (!l || tcp_bind(l, IP_ADDR_ANY, port) != ERR_OK || !(l = tcp_listen(l)) || !u ||

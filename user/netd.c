@@ -13,7 +13,9 @@
  * hold one), from which netd itself picks every port lwIP would have
  * chosen; a filter for each other port a socket binds (counted: accepted
  * connections share their listener's), given back with its last socket;
- * and ICMP if no other stack answers pings yet.  A port another stack
+ * and ICMP if the instance is the first stack on the NIC (it holds the
+ * first boot environment's CAP_NET, which init tells it in the table:
+ * that stack answers pings).  A port another stack
  * holds fails bind with EADDRINUSE: the kernel refuses the overlap.
  *
  * It serves the arena's socket table (sock.h): requests posted in slots,
@@ -372,7 +374,8 @@ static int bind_if_unbound(struct conn *c)
 }
 
 /* Claim our ephemeral block (the first of PORT_BLOCKS the kernel lets us
- * have) and, first come, ICMP: the stack that holds it answers pings. */
+ * have) and ICMP if init says the instance is the first stack on the NIC
+ * (the one that answers pings; another stack's claim would be refused). */
 static void claims_start(void)
 {
     static const struct vnetif_port icmp = {PROTO_ICMP, 0, 0};
@@ -385,7 +388,7 @@ static void claims_start(void)
             eph_next = (uint16_t)(lo + LWIP_RAND() % PORT_BLOCK);
         }
     }
-    icmp_ours = vnetif_claim(&nif, &icmp, 1, ICMP_RING) >= 0;
+    icmp_ours = shared->net.icmp && vnetif_claim(&nif, &icmp, 1, ICMP_RING) >= 0;
 }
 
 /* ------------------------------------------------------------ requests */

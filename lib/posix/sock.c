@@ -66,6 +66,8 @@ void sock_netd_start(void)
     }
     /* netd is init's child in the kernel's hierarchy: it ends with the instance. */
     me.netd_kick = (capref_t)word;
+    struct vn_capinfo ci;
+    shared->net.icmp = vn_cap_info(nic, &ci) >= 0 && (ci.rights & CR_CONTROL);
     shared->net.netd = 1;
 }
 

@@ -92,6 +92,8 @@ struct sock_ifconfig {
 
 struct sock_table {
     int netd;                   /* (P, init) a netd serves this instance */
+    int icmp;                   /* (P, init) netd answers pings: the instance holds the first boot
+                                   environment's CAP_NET (CR_CONTROL), the first stack on the NIC */
     struct sock_ifconfig ifc;   /* (N) */
     struct sock socks[MAX_SOCKS];
 };
