@@ -48,16 +48,19 @@ QEMU_COMMON := -accel tcg -cpu max -m $(QEMU_MEM) -smp $(QEMU_SMP) -no-reboot -n
 QEMU_BASE := $(QEMU_COMMON) $(QEMU_MACHINE)
 QEMU_BOOT := -bios /usr/share/qemu/qboot.rom -kernel $(BUILD)/kernel.elf \
 	-initrd $(BUILD)/initrd.var
-# make run-net, or make run NET=1: the web server (user/httpd.c) first, on
-# a virtio-net NIC in QEMU's user network, with port 80 forwarded from
-# 127.0.0.1:PORT on the host (and its UDP echo, port 7, from the same
-# number); nothing listens beyond the loopback address.
+# make run-net, or make run NET=1: two TCP/IP stacks on one virtio-net NIC
+# in QEMU's user network: the native web server (user/httpd.c) first, its
+# port 80 forwarded from 127.0.0.1:PORT (and its UDP echo, port 7, from the
+# same number), and the POSIX instance with busybox httpd on port 8080 from
+# 127.0.0.1:PORT2 (tools/run-net.sh), then busybox sh on the console.  Both
+# take their address from QEMU's DHCP; nothing listens beyond the loopback.
 PORT      ?= 18080
+PORT2     ?= $(shell echo $$(($(PORT) + 1)))
 NET_IOMMU_q35 := ,iommu_platform=on
-QEMU_NET  := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(PORT)-:80,hostfwd=udp:127.0.0.1:$(PORT)-:7 \
+QEMU_NET  := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(PORT)-:80,hostfwd=udp:127.0.0.1:$(PORT)-:7,hostfwd=tcp:127.0.0.1:$(PORT2)-:8080 \
 	-device virtio-net-pci,netdev=n0,disable-legacy=on$(NET_IOMMU_$(MACHINE)),addr=6
 ifeq ($(NET),1)
-CMDLINE   ?= init=httpd arg1=$(PORT)
+CMDLINE   ?= quiet init=httpd,posix arg0=2 arg1=$(PORT) run=sh,sh,/bin/run-net.sh,$(PORT2)
 RUN_NET   := $(QEMU_NET)
 endif
 CMDLINE   ?= quiet init=posix
@@ -87,7 +90,7 @@ LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
 LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
-PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh
 # The web server's docroot (user/httpd.c): www/ and what is generated into
 # $(BUILD)/www (never committed), each stored in the archive as www/<name>.
 WWW_GEN    := $(BUILD)/www/10mb.bin
@@ -270,8 +273,8 @@ $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h ker
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.
 run: all
-	@$(if $(RUN_NET),echo "veneer: the web server answers at http://127.0.0.1:$(PORT)/ once it says ready" \
-	   "(PORT=n for another port; Ctrl-A x quits)")
+	@$(if $(RUN_NET),echo "veneer: the native web server answers at http://127.0.0.1:$(PORT)/ once it says ready" \
+	   "and busybox httpd at http://127.0.0.1:$(PORT2)/ (PORT=n and PORT2=m for others; Ctrl-A x quits)")
 	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_NET) $(RUN_CONSOLE); s=$$?; \
 	 case $$s in 0|1) ;; 3) echo "veneer: the first environment failed"; exit 1 ;; \
 	   5) echo "veneer: kernel panic"; exit 1 ;; *) exit $$s ;; esac
