@@ -158,6 +158,16 @@ static unsigned udp_filter(uint16_t port)
     return finish();
 }
 
+/* vnetif's DHCP filter: UDP from 67 to 68, to any address. */
+static unsigned dhcp_filter(void)
+{
+    cmp(2, 12, 0x0800);
+    cmp(1, 14, 0x45);
+    cmp(1, 23, 17);
+    cmp(4, 34, 67u << 16 | 68);
+    return finish();
+}
+
 /* Install the program just built through nic on a fresh ring of npages. */
 static long ring_open(struct ring *r, capref_t nic, unsigned n, unsigned flags, uint64_t npages)
 {
@@ -276,6 +286,24 @@ int main(uint64_t mode, uint64_t arg1)
     CHECK_EQ(vn_net_send(u1.filter, f, udp(f, mac_me, IP_ME, 5000, IP_GW, 9)), 0);
     CHECK_EQ(vn_net_info(nic, &ni), 0);
     CHECK(ni.tx_refused >= 5);
+
+    /* DHCP's shared filter on two sibling stacks: both install it, neither
+     * can then claim UDP 68 of an address for itself, and it takes
+     * nothing else (a ping reply goes to the ICMP filter alone). */
+    struct ring d1, d2;
+    CHECK(ring_open(&d1, (capref_t)s1, dhcp_filter(), VN_PF_SHARED, 2) > 0);
+    CHECK(ring_open(&d2, (capref_t)s2, dhcp_filter(), VN_PF_SHARED, 2) > 0);
+    CHECK_EQ(ring_open(&tmp, (capref_t)s2, udp_filter(68), 0, 2), -E_EXIST);
+    CHECK_EQ(ring_open(&tmp, (capref_t)s1, dhcp_filter(), 0, 2), -E_EXIST);  /* not exclusively */
+    CHECK_EQ(vn_net_send(icmp.filter, f, icmp_echo(f, 3)), 0);
+    CHECK(ring_next(&icmp, in, 2000) >= 98);
+    CHECK_EQ(ring_next(&d1, in, 100), 0);
+    CHECK_EQ(ring_next(&d2, in, 100), 0);
+    /* A client's frame (68 -> 67) passes only through the DHCP filter. */
+    CHECK_EQ(vn_net_send(d1.filter, f, udp(f, mac_me, 0, 68, 0xffffffffu, 67)), 0);
+    CHECK_EQ(vn_net_send(u1.filter, f, udp(f, mac_me, IP_ME, 68, IP_GW, 67)), -E_PERM);
+    ring_close(&d1);
+    ring_close(&d2);
 
     /* Bad requests. */
     CHECK_EQ(vn_net_send(u1.filter, f, 13), -E_INVAL);
