@@ -4,7 +4,10 @@
 # QEMU_BASE, BUILD and WARN.  Everything lands in $(BUILD)/bench:
 #   linux/vmlinuz          Debian's cloud kernel (bench/get-linux.sh)
 #   linux/init             bench/linux/init.c, static with musl
-#   linux/initramfs.cpio   /init, /pbench and /dev/console (bench/mkcpio.sh)
+#   linux/modules/         the NIC's modules from the kernel's package
+#   linux/initramfs.cpio   /init, /pbench, /dev/console, and for the network
+#                          rows the modules, busybox, /udpecho and
+#                          /www/index.html (bench/mkcpio.sh)
 #   raw/*.log              timestamped serial logs, one per boot
 #   results.csv, results.json, table.txt, bench.png
 # The POSIX rows' program, bench/posix/pbench.c, is one static musl binary,
@@ -38,6 +41,7 @@ bench: setup bench-setup $(BUILD)/kernel.elf $(BUILD)/initrd.var \
 	@$(BENCH_ENV) bench/run.sh
 
 bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var
+	@tools/setup-host.sh bench-smoke
 	@$(BENCH_ENV) bench/run.sh --smoke
 
 bench-setup:
@@ -45,20 +49,41 @@ bench-setup:
 
 # Into the boot archive with the other Linux programs (initrd.var's rule,
 # read before this file, takes its list of files from PROGS when it runs).
-PROGS += $(BUILD)/bin/pbench
-$(BUILD)/initrd.var: $(BUILD)/bin/pbench
+# The network rows' UDP echo (bench/net/udpecho.c), the POSIX libOS's
+# script that starts it and busybox httpd, and the page they serve go in
+# too: the libOS shows only the archive's top-level files (in /bin), so
+# the page is also there as /bin/www-index.html, a copy of www/index.html.
+BENCH_PAGE := $(BENCH_OUT)/net/www-index.html
+PROGS += $(BUILD)/bin/pbench $(BUILD)/bin/udpecho bench/net/posix_net.sh $(BENCH_PAGE)
+$(BUILD)/initrd.var: $(BUILD)/bin/pbench $(BUILD)/bin/udpecho bench/net/posix_net.sh $(BENCH_PAGE)
+$(BENCH_PAGE): www/index.html
+	@mkdir -p $(@D)
+	cp $< $@
 $(BUILD)/bin/pbench: bench/posix/pbench.c bench/bench_common.h bench/linux_syscall.h
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 $(WARN) -o $@ $<
-
-$(BENCH_LINUX)/vmlinuz: | bench-setup
-	@bench/get-linux.sh $(@D)
-
-$(BENCH_LINUX)/init: bench/linux/init.c bench/bench_common.h bench/bench_mem.h bench/linux_syscall.h | bench-setup
+$(BUILD)/bin/udpecho: bench/net/udpecho.c
 	@mkdir -p $(@D)
-	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ $<
+	musl-gcc -static -O2 $(WARN) -o $@ $<
 
-$(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init $(BUILD)/bin/pbench bench/mkcpio.sh
-	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' 'dir proc 755' \
-		'file init 755 $<' 'file pbench 755 $(BUILD)/bin/pbench' | bench/mkcpio.sh > $@.part
+# get-linux.sh fetches again when either is missing (a tree fetched before
+# the network rows has no modules).
+$(BENCH_LINUX)/vmlinuz $(BENCH_LINUX)/modules/order: | bench-setup
+	@bench/get-linux.sh $(BENCH_LINUX)
+
+$(BENCH_LINUX)/init: bench/linux/init.c bench/linux/net.c bench/linux/net.h bench/bench_common.h \
+		bench/bench_mem.h bench/linux_syscall.h | bench-setup
+	@mkdir -p $(@D)
+	musl-gcc $(BENCH_LINUX_CFLAGS) -o $@ bench/linux/init.c bench/linux/net.c
+
+# The modules come with vmlinuz (get-linux.sh), in the order they load.
+$(BENCH_LINUX)/initramfs.cpio: $(BENCH_LINUX)/init $(BUILD)/bin/pbench $(BUILD)/bin/udpecho \
+		$(BUILD)/bin/busybox www/index.html $(BENCH_LINUX)/modules/order bench/mkcpio.sh
+	{ printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir sys 755' 'dir proc 755' \
+		'file init 755 $<' 'file pbench 755 $(BUILD)/bin/pbench' 'file udpecho 755 $(BUILD)/bin/udpecho' \
+		'dir bin 755' 'file bin/busybox 755 $(BUILD)/bin/busybox' \
+		'dir www 755' 'file www/index.html 644 www/index.html' 'dir lib 755' 'dir lib/modules 755' \
+		'file lib/modules/order 644 $(BENCH_LINUX)/modules/order'; \
+	  sed 's|.*|file lib/modules/&.ko 644 $(BENCH_LINUX)/modules/&.ko|' $(BENCH_LINUX)/modules/order; } | \
+		bench/mkcpio.sh > $@.part
 	@mv $@.part $@

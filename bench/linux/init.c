@@ -8,7 +8,9 @@
  * parameter quick=1 (an environment variable of init) makes the quick run.
  * With pbench=1 it runs the POSIX rows instead: it starts /pbench (the
  * same static binary Veneer's POSIX libOS runs, bench/posix/pbench.c),
- * waits for it and exits QEMU with its status.
+ * waits for it and exits QEMU with its status.  With net=1 it serves the
+ * network rows instead (bench/linux/net.c: busybox httpd and a UDP echo
+ * for the host's clients) until the host stops QEMU.
  *
  * Like the Veneer program, it is also its own child: run as
  * `/init exit|pingpong|yield|futex` (posix_spawn), it is the trivial
@@ -46,6 +48,7 @@
 #include "../bench_common.h"
 #include "../linux_syscall.h"
 #include "../bench_mem.h"
+#include "net.h"
 
 /* The null syscall's peer: getpid does no work beyond entry and exit. */
 static void op_null(void)
@@ -462,6 +465,9 @@ int main(int argc, char **argv)
     const char *pb = getenv("pbench");
     if (pb && *pb == '1')
         exit_qemu(run_pbench(q));
+    const char *net = getenv("net");
+    if (net && *net == '1')
+        exit_qemu(net_main());
     quiet_faults();
     struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
     sigemptyset(&sa.sa_mask);
