@@ -18,10 +18,43 @@
 # mode, once per call of fn (calls / iters per operation).  Cells are
 # median (min..max) over every sample of every boot.
 #
+# Network rows (bench/net/boot.sh): files <os>-net-<run>-<suite>.net hold
+# lines "BENCHNET os=OS suite=S op=OP key=value..." measured by the host,
+# one per row and boot: requests/s, latency percentiles in us and error
+# counts of wrk, or the UDP echo's round-trip percentiles and losses.  A
+# cell is the median (min..max) over the boots.  Linux runs one server for
+# both suites, so its samples also fill the posix_ rows' Linux column.
+#
 # Suites: a begin line with suite=S (bench/posix/pbench.c: S = posix) opens
 # a second program's rows, one boot of its own per guest.  Its loop and call
 # rows become S_loop and S_call, and its call row, not the native one, comes
 # off its operations; its rows follow the native ones in the table.
+
+BEGIN {
+    # The network rows, in table order, and each one's metrics.
+    net_nops = split("http_c1 http_c16 udp_echo posix_http_c1 posix_http_c16 posix_udp_echo", net_ops, " ")
+    net_metric_name["rps"] = "requests/s"
+    net_metric_name["p50"] = "p50 us"
+    net_metric_name["p90"] = "p90 us"
+    net_metric_name["p99"] = "p99 us"
+    net_metric_name["errors"] = "errors"
+    net_metric_name["lost"] = "lost"
+    split("rps p50 p90 p99 errors", net_http_metrics, " ")
+    split("p50 p90 p99 lost", net_udp_metrics, " ")
+}
+
+# The metrics of network row op, into ms[1..]: returns how many.
+function net_metrics(op, ms,    i, n) {
+    split("", ms)
+    if (op ~ /udp/) {
+        for (i = 1; i in net_udp_metrics; i++)
+            ms[i] = net_udp_metrics[i]
+    } else {
+        for (i = 1; i in net_http_metrics; i++)
+            ms[i] = net_http_metrics[i]
+    }
+    return i - 1
+}
 
 function basename(p) { sub(/.*\//, "", p); sub(/\.log$/, "", p); return p }
 
@@ -63,6 +96,9 @@ function num(x,    ax) {
 
 function cell(k) { return stats(k) ? num(MED) " (" num(MIN) ".." num(MAX) ")" : "-" }
 
+# A count's cell (the network rows' errors and losses): whole numbers.
+function icell(k) { return stats(k) ? sprintf("%d (%d..%d)", MED, MIN, MAX) : "-" }
+
 function jstats(k) {
     if (!stats(k))
         return "null"
@@ -76,6 +112,31 @@ FNR == 1 {
     file_os[FILENAME] = p[1]
     file_mode[FILENAME] = p[2]
     files[++nfiles] = FILENAME
+}
+
+# One network row's sample: each metric it has, for its OS (and for Linux
+# the posix_ row's too).
+$1 == "BENCHNET" || $2 == "BENCHNET" {
+    split("", kv)
+    for (i = 1; i <= NF; i++)
+        if ((e = index($i, "=")) > 0)
+            kv[substr($i, 1, e - 1)] = substr($i, e + 1)
+    if (!("op" in kv))
+        next
+    for (m in net_metric_name)
+        if (m in kv) {
+            add(kv["os"] SUBSEP "net" SUBSEP kv["op"] SUBSEP m, kv[m])
+            if (kv["os"] == "linux" && kv["suite"] == "native")
+                add("linux" SUBSEP "net" SUBSEP "posix_" kv["op"] SUBSEP m, kv[m])
+        }
+    net_seen[kv["op"]] = 1
+    if (kv["os"] == "linux")
+        net_seen["posix_" kv["op"]] = 1
+    if ("secs" in kv)
+        net_secs = kv["secs"]
+    if ("count" in kv)
+        net_count = kv["count"]
+    next
 }
 
 {
@@ -206,7 +267,7 @@ END {
     if (require != "") {
         bad = ""
         for (i = 1; i <= nfiles; i++)
-            if (!(files[i] in ended))
+            if (file_mode[files[i]] != "net" && !(files[i] in ended))
                 bad = bad " no-end:" basename(files[i])
         if (!nops)
             bad = bad " no-rows"
@@ -214,6 +275,10 @@ END {
             for (m in metric_name)
                 if (!stats(require SUBSEP m SUBSEP ops[i]))
                     bad = bad " " ops[i] "/" m
+        for (i = 1; i <= net_nops; i++)
+            for (j = net_metrics(net_ops[i], ms); j >= 1; j--)
+                if (!stats(require SUBSEP "net" SUBSEP net_ops[i] SUBSEP ms[j]))
+                    bad = bad " " net_ops[i] "/" ms[j]
         for (i = 1; i <= nops; i++)
             if ((ops[i] in loop_row) && (!stats(require SUBSEP "instructions" SUBSEP ops[i]) || MED < 1.99 || MED > 2.01))
                 bad = bad " " ops[i] "-not-2-instructions"
@@ -262,6 +327,50 @@ END {
             print line > dat
         }
     }
+
+    # The network rows: one sample per boot; V/L > 1 in requests/s means
+    # Veneer served more.
+    dat = out "/chart-net.dat"
+    printf "" > dat
+    net_row = "%-14s %-12s %-26s %-26s %6s\n"      # the columns of row, a wider op
+    nnet = 0
+    for (i = 1; i <= net_nops; i++) {
+        op = net_ops[i]
+        if (!(op in net_seen))
+            continue
+        if (!nnet++)
+            printf "\nnetwork, from the host through QEMU's hostfwd (wall clock; one sample per boot):\n"
+        nm = net_metrics(op, ms)
+        for (mi = 1; mi <= nm; mi++) {
+            m = ms[mi]
+            kv_ = "veneer" SUBSEP "net" SUBSEP op SUBSEP m
+            kl = "linux" SUBSEP "net" SUBSEP op SUBSEP m
+            ratio = ""
+            if (stats(kv_)) {
+                vmed = MED
+                if (stats(kl) && MED != 0)
+                    ratio = vmed / MED
+            }
+            count = m == "errors" || m == "lost"
+            printf net_row, mi == 1 ? op : "", net_metric_name[m], count ? icell(kv_) : cell(kv_), \
+                count ? icell(kl) : cell(kl), ratio == "" || count ? "-" : sprintf("%.2f", ratio)
+            line = op "," m (m ~ /^p/ ? "_us" : "")
+            for (o = 1; o <= 2; o++) {
+                stats(o == 1 ? kv_ : kl)
+                line = line "," MED "," MIN "," MAX "," N
+            }
+            print line "," ratio > csv
+            printf "%s\n    {\"op\": %s, \"metric\": %s, \"veneer\": %s, \"linux\": %s, \"veneer_over_linux\": %s}", \
+                (nops || nnet > 1 || mi > 1 ? "," : ""), jstr(op), jstr(m (m ~ /^p/ ? "_us" : "")), jstats(kv_), \
+                jstats(kl), ratio == "" ? "null" : sprintf("%.6g", ratio) > json
+            if (m == "rps") {
+                line = op
+                for (o = 1; o <= 2; o++)
+                    line = line " " (stats(o == 1 ? kv_ : kl) ? MED " " MIN " " MAX : "? ? ?")
+                print line > dat
+            }
+        }
+    }
     printf "\n  ],\n  \"calibration\": {\n    \"tsc\": {\"ticks_per_ns\": %s, \"boots\": %d, \"min\": %s, \"max\": %s}", \
         tsc_rate == "" ? "null" : tsc_rate, tsc_n, tsc_min == "" ? "null" : tsc_min, \
         tsc_max == "" ? "null" : tsc_max > json
@@ -306,6 +415,13 @@ END {
         }
         printf "}" > json
     }
+    if (nnet) {
+        printf "network: wrk -t1 -c1|-c16 -d%ss --latency GET /index.html (after a 1 s warm-up); errors are\n", net_secs
+        printf "    wrk's socket errors (connect, read, write, timeout) and non-2xx answers; V/L > 1 in requests/s:\n"
+        printf "    Veneer served more.  udp_echo: %s datagrams of 32 bytes, one at a time (bench/net/udp_rtt.py).\n", net_count
+        printf "    http_c*, udp_echo: Veneer's native server (user/httpd.c); posix_*: busybox httpd and udpecho under\n"
+        printf "    Veneer's POSIX libOS; Linux: busybox httpd and udpecho under Linux, in both.\n"
+    }
     if (info["linux"] != "")
         printf "linux: %s\n", info["linux"]
     printf "\n  }\n}\n" > json
@@ -315,6 +431,6 @@ END {
             printf "bench-smoke: FAIL:%s\n", bad
             exit 1
         }
-        printf "bench-smoke: ok, %d %s rows with both metrics\n", nops, require
+        printf "bench-smoke: ok, %d %s rows with both metrics, %d network rows\n", nops, require, net_nops
     }
 }

@@ -12,6 +12,11 @@
 # Linux binary on both (bench/posix/pbench.c under Veneer's POSIX libOS, or
 # started by Linux's /init), with POSIX_MEM (default 1G) of RAM, which the
 # libOS needs; the smoke run boots Veneer's POSIX suite too.
+# Then, per run, the network rows (bench/net/boot.sh): wall-clock boots of
+# Veneer's native web server, busybox httpd under Veneer's POSIX libOS and
+# busybox httpd under Linux, measured from the host with wrk and a UDP echo
+# client (NET_SECS per wrk run, default 5; NET_UDP datagrams, default 1000;
+# the smoke and quick runs: 1 s and 50).
 # A guest prints a line starting "bench: " only when an operation went
 # wrong (a yield that did not switch, a child that failed): that fails the run.
 # Called by mk/bench.mk with QEMU, QEMU_BASE (TCG, -cpu max, -m, -smp,
@@ -46,15 +51,18 @@ veneer_posix_append="quiet init=posix run=pbench,pbench,veneer"
 if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
     veneer_posix_append="$veneer_posix_append,quick"
+    NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
     veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1"
     veneer_posix_append="$veneer_posix_append,quick"
+    NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
 fi
 linux_posix_append="$linux_append pbench=1"
 rm -rf "$raw" && mkdir -p "$raw"
+. bench/net/boot.sh
 
 # boot <os> <mode> <run> <suite>: one guest boot; its log is
 # $raw/<os>-<mode>-<run>.log (suite native) or $raw/<os>-<mode>-<run>-posix.log
@@ -107,6 +115,10 @@ for ((run = 1; run <= runs; run++)); do
             done
         done
     done
+    for os in $oses; do                 # Linux serves both suites' rows at once
+        net_boot "$os" native "$run" || exit 1
+    done
+    net_boot veneer posix "$run" || exit 1
 done
 
 # The smoke and quick runs keep their results apart, in $raw, to leave the
@@ -115,10 +127,10 @@ done
 report=(awk -f bench/report.awk -v out="$res" -v runs="$runs"
         -v qemu="$("$QEMU" --version | head -n 1)" -v qemu_args="$QEMU_BASE")
 if [ "$smoke" = 1 ]; then
-    "${report[@]}" -v require=veneer "$raw"/*.log
+    "${report[@]}" -v require=veneer "$raw"/*.log "$raw"/*.net
     exit
 fi
-"${report[@]}" -v release="$(cat "$out/linux/release" 2>/dev/null)" "$raw"/*.log |
+"${report[@]}" -v release="$(cat "$out/linux/release" 2>/dev/null)" "$raw"/*.log "$raw"/*.net |
     tee "$res/table.txt" || exit 1
 if command -v gnuplot > /dev/null; then
     gnuplot -e "dir='$res'" bench/chart.gp && echo "bench: chart $res/bench.png"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Make sure the host has what the build and tests need (Debian 12), or,
-# with the argument "bench", what only `make bench` needs.  Installs
+# with the argument "bench", what only `make bench` needs, or with
+# "bench-smoke" what only `make bench-smoke` (part of `make test`) needs
+# beyond the build's: wrk, its HTTP client.  Installs
 # missing packages with apt-get when run as root; otherwise prints the
 # exact command to run and fails.  Quiet when everything is present.
 set -e
@@ -22,7 +24,9 @@ if [ "$set_name" = bench ]; then
     check musl-tools musl-gcc       # the Linux peer's static /init
     check dpkg dpkg-deb             # unpacking the Linux kernel package
     check apt apt-get apt-cache     # fetching it
-    check wrk wrk                   # HTTP load on the web server (user/httpd.c)
+    check wrk wrk                   # the network rows' HTTP load (bench/net/boot.sh)
+elif [ "$set_name" = bench-smoke ]; then
+    check wrk wrk
 else
     check gcc gcc
     check binutils ld nm ar
