@@ -45,20 +45,22 @@ cp "$tmp"/root/boot/config-* "$dir/config"
 echo "$pkg $(dpkg-deb -f "$deb" Version)" > "$dir/release"
 
 # modules: copy NAME (and first what it depends on) into DIR/modules,
-# appending to the order once each.
+# appending to the order once each.  No locals (POSIX sh): $1 is each
+# call's own, and a for loop's list is expanded before it runs.
 mods=$dir/modules
 rm -rf "$mods" && mkdir -p "$mods"
 : > "$mods/order.part"
+module_file() {
+    find "$tmp/root/lib/modules" -name "$1.ko" | head -n 1
+}
 module() {
     grep -qx "$1" "$mods/order.part" && return 0
-    local ko dep
-    ko=$(find "$tmp/root/lib/modules" -name "$1.ko" | head -n 1)
-    [ -n "$ko" ] || { echo "get-linux: no module $1 in $pkg" >&2; exit 1; }
-    for dep in $(objcopy -O binary --only-section=.modinfo "$ko" /dev/stdout |
+    [ -n "$(module_file "$1")" ] || { echo "get-linux: no module $1 in $pkg" >&2; exit 1; }
+    for dep in $(objcopy -O binary --only-section=.modinfo "$(module_file "$1")" /dev/stdout |
                  tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
         module "$dep"
     done
-    cp "$ko" "$mods/$1.ko"
+    cp "$(module_file "$1")" "$mods/$1.ko"
     echo "$1" >> "$mods/order.part"
 }
 for m in $want_modules; do

@@ -21,6 +21,7 @@
 # row: "BENCHNET os=OS suite=S op=OP key=value..." for bench/report.awk.
 # Uses run.sh's QEMU, QEMU_BASE, BIOS, BUILD, TIMEOUT, POSIX_MEM, raw, out,
 # runs, linux_append.
+# shellcheck disable=SC2154
 NET_SECS=${NET_SECS:-5}
 NET_UDP=${NET_UDP:-1000}
 
@@ -57,7 +58,7 @@ net_wrk() {
 
 # net_boot <os> <suite> <run>: boot one server, measure it, stop it.
 net_boot() {
-    local os=$1 suite=$2 run=$3 log=$raw/$1-net-$3-$2.log hp up base append ready qpid i res prefix
+    local os=$1 suite=$2 run=$3 log=$raw/$1-net-$3-$2.log hp up base ready qpid i res prefix
     local guest extra=()
     hp=$(net_free_port tcp) && up=$(net_free_port udp) || return 1
     base=${QEMU_BASE/id=bn,restrict=on/id=bn,hostfwd=tcp:127.0.0.1:$hp-:80,hostfwd=udp:127.0.0.1:$up-:7}
