@@ -58,6 +58,8 @@
 #define BENCH_SPAWN_ITERS 100       /* spawn */
 #define BENCH_DEV_ITERS   5000      /* irq, dma (Veneer only) */
 #define BENCH_NET_ITERS   200       /* demux1, demux10, demux100: frames received (Veneer only) */
+#define BENCH_BLK_ITERS   200       /* blk_read, blk_wflush: 4 KiB requests to the NVMe disk */
+#define BENCH_BLK_BYTES   4096
 #define BENCH_QUICK_PAGES (2 * BENCH_BLOCK)  /* the region in quick runs */
 _Static_assert(BENCH_PAGE_ITERS <= BENCH_PAGES, "the region holds a sample's pages");
 

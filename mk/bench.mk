@@ -31,16 +31,22 @@ BENCH_EDU_pc  := -device edu,addr=3
 # network; its gateway answers ARP and ping), for Veneer's demux rows.
 BENCH_NIC_q35 := -netdev user,id=bn,restrict=on -device virtio-net-pci,netdev=bn,disable-legacy=on,iommu_platform=on,addr=6
 BENCH_NIC_pc  := -netdev user,id=bn,restrict=on -device virtio-net-pci,netdev=bn,disable-legacy=on,addr=6
+# An NVMe disk (a scratch image, both guests) for the blk rows.
+BENCH_DISK    := $(BUILD)/bench/disk.img
+BENCH_NVME    := -drive file=$(BENCH_DISK),if=none,id=bd,format=raw -device nvme,serial=vnbench,drive=bd,addr=7
 BENCH_ENV = QEMU="$(QEMU)" \
-	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE)) $(BENCH_NIC_$(MACHINE))" \
+	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE)) $(BENCH_NIC_$(MACHINE)) $(BENCH_NVME)" \
 	BUILD=$(BUILD)
 
+$(BENCH_DISK):
+	@mkdir -p $(@D) && truncate -s 16M $@
+
 .PHONY: bench bench-smoke bench-setup
-bench: setup bench-setup $(BUILD)/kernel.elf $(BUILD)/initrd.var \
+bench: setup bench-setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(BENCH_DISK) \
 		$(BENCH_LINUX)/vmlinuz $(BENCH_LINUX)/initramfs.cpio
 	@$(BENCH_ENV) bench/run.sh
 
-bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var
+bench-smoke: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(BENCH_DISK)
 	@tools/setup-host.sh bench-smoke
 	@$(BENCH_ENV) bench/run.sh --smoke
 

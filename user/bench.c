@@ -20,6 +20,7 @@
 #include <libveneer.h>
 #include <vn.h>
 #include <ipc.h>
+#include <veneer/blk.h>
 #include <veneer/dev.h>
 #include "../bench/bench_common.h"
 #include "../bench/bench_mem.h"
@@ -630,6 +631,95 @@ static void net_release(void)
     vn_cap_delete(net_word);
 }
 
+
+/* ---- the disk rows: 4 KiB requests through the kernel's block queue
+ * (include/veneer/blk.h), the first namespace's root extent, one request
+ * at a time: blk_read is a read's round trip (queue it, ring, sleep until
+ * its completion); blk_wflush a write and then a flush, each waited for. */
+#define BLK_SLOTS 8
+static struct {
+    capref_t ext, ring, word, q, data;
+    volatile struct vn_blkq_hdr *h;
+    volatile struct vn_blk_req *sq;
+    volatile struct vn_blk_cpl *cq;
+    uint32_t tail, cq_tail, block_size;
+    long errors;
+} blk;
+
+/* Open the queue; 0 without a disk (the rows are left out), 1, or an error. */
+static int blk_setup(void)
+{
+    struct vn_blkinfo bi;
+    if (vn_sysinfo->nblk == 0 || vn_blk_info((capref_t)vn_sysinfo->blk_cap, &bi) < 0)
+        return 0;
+    blk.ext = (capref_t)vn_sysinfo->blk_cap;
+    blk.block_size = bi.block_size;
+    if (bi.count * bi.block_size < 2 * BENCH_BLK_BYTES || BENCH_BLK_BYTES % bi.block_size)
+        return 0;
+    uint64_t n = VN_BLKQ_PAGES(BLK_SLOTS);
+    long w = vn_notify_create(), ring = vn_page_alloc(CAP_SELF, 0, n), data = vn_page_alloc(CAP_SELF, 0, 1);
+    if (w < 0 || ring < 0 || data < 0)
+        return (int)(w < 0 ? w : ring < 0 ? ring : data);
+    uint64_t va = vn_va_reserve(n);
+    struct vn_map_entry m[8];
+    for (uint64_t i = 0; i < n; i++)
+        m[i] = (struct vn_map_entry){va + i * PAGE_SIZE, (capref_t)ring, VM_PROT_WRITE, i};
+    long r = vn_page_map(CAP_SELF, m, n);
+    if (r < 0)
+        return (int)r;
+    struct vn_blkq_req req = {.ring = (capref_t)ring, .notify = (capref_t)w, .bits = 1, .nslots = BLK_SLOTS,
+                              .inflight = 1};
+    long q = vn_blk_queue(blk.ext, &req);
+    if (q < 0)
+        return (int)q;
+    blk.ring = (capref_t)ring;
+    blk.word = (capref_t)w;
+    blk.q = (capref_t)q;
+    blk.data = (capref_t)data;
+    blk.h = (volatile struct vn_blkq_hdr *)va;
+    blk.sq = (volatile struct vn_blk_req *)(va + PAGE_SIZE);
+    blk.cq = (volatile struct vn_blk_cpl *)(va + PAGE_SIZE * (1 + (BLK_SLOTS + VN_BLKQ_SQ_PER_PAGE - 1) /
+                                                               VN_BLKQ_SQ_PER_PAGE));
+    return 1;
+}
+
+/* One request, rung and waited for (a completion with an error counts). */
+static void blk_do(uint8_t op)
+{
+    uint32_t nb = op == VN_BLK_FLUSH ? 0 : BENCH_BLK_BYTES / blk.block_size;
+    blk.sq[blk.tail % BLK_SLOTS] = (struct vn_blk_req){
+        .id = blk.tail, .op = op, .npages = op == VN_BLK_FLUSH ? 0 : 1, .extent = blk.ext, .block = 0,
+        .nblocks = nb, .pages = op == VN_BLK_FLUSH ? 0 : blk.data, .page_index = 0};
+    __atomic_store_n(&blk.h->sq_tail, ++blk.tail, __ATOMIC_RELEASE);
+    if (vn_blk_doorbell(blk.q) != 1)
+        blk.errors++;
+    while (__atomic_load_n(&blk.h->cq_head, __ATOMIC_ACQUIRE) == blk.cq_tail)
+        if (vn_notify_wait(blk.word, 1000000000ul) < 0)
+            break;
+    if (blk.h->cq_head == blk.cq_tail || blk.cq[blk.cq_tail % BLK_SLOTS].status != 0)
+        blk.errors++;
+    if (blk.h->cq_head != blk.cq_tail)
+        __atomic_store_n(&blk.h->cq_tail, ++blk.cq_tail, __ATOMIC_RELEASE);
+}
+
+static void op_blk_read(void)
+{
+    blk_do(VN_BLK_READ);
+}
+
+static void op_blk_wflush(void)
+{
+    blk_do(VN_BLK_WRITE);
+    blk_do(VN_BLK_FLUSH);
+}
+
+static void blk_release(void)
+{
+    vn_cap_delete(blk.q);
+    vn_cap_delete(blk.word);
+    vn_cap_delete(blk.data);
+}
+
 static const struct bench_op ops[] = {
     {"null", op_null, 0, 0, NULL, NULL},
     BENCH_MEM_OPS,
@@ -649,6 +739,11 @@ static const struct bench_op net_ops[] = {
     {"demux10", op_ping, BENCH_NET_ITERS, 0, demux10_prep, demux_done},
     {"demux100", op_ping, BENCH_NET_ITERS, 0, demux100_prep, demux_done},
     {"claim", op_claim, BENCH_NET_ITERS, 0, claim_prep, claim_done},
+};
+
+static const struct bench_op blk_ops[] = {
+    {"blk_read", op_blk_read, BENCH_BLK_ITERS, 0, NULL, NULL},
+    {"blk_wflush", op_blk_wflush, BENCH_BLK_ITERS, 0, NULL, NULL},
 };
 
 /* The child modes; the shared page of CHILD_YIELD is mapped as child.c does. */
@@ -704,23 +799,28 @@ int main(uint64_t arg0, uint64_t unused)
     (void)unused;
     if (arg0 >= CHILD_EXIT)
         return child(arg0);
-    int quick = arg0 != 0, r, dev = 0, net = 0;
+    int quick = arg0 != 0, r, dev = 0, net = 0, disk = 0;
     if ((r = vn_upcalls_init()) < 0 || (r = vn_pgfault_register(on_fault)) < 0 ||
         (r = region_setup(quick ? BENCH_QUICK_PAGES : BENCH_PAGES)) < 0 || (r = dev = dev_setup()) < 0 ||
-        (r = net = net_setup()) < 0) {
-        printf("bench: setup%s: %s\n", dev < 0 ? " of edu (QEMU -device edu)" : net < 0 ? " of the NIC" : "",
-               vn_strerror(r));
+        (r = net = net_setup()) < 0 || (r = disk = blk_setup()) < 0) {
+        printf("bench: setup%s: %s\n", dev < 0 ? " of edu (QEMU -device edu)" : net < 0 ? " of the NIC" :
+               disk < 0 ? " of the disk" : "", vn_strerror(r));
         return 1;
     }
-    static struct bench_op all[sizeof(ops) / sizeof(ops[0]) + sizeof(net_ops) / sizeof(net_ops[0])];
+    static struct bench_op all[sizeof(ops) / sizeof(ops[0]) + sizeof(net_ops) / sizeof(net_ops[0]) +
+                               sizeof(blk_ops) / sizeof(blk_ops[0])];
     size_t nops = sizeof(ops) / sizeof(ops[0]) - (dev ? 0 : DEV_ROWS);
     memcpy(all, ops, nops * sizeof(ops[0]));
     if (net)
         memcpy(all + nops, net_ops, sizeof(net_ops)), nops += sizeof(net_ops) / sizeof(net_ops[0]);
     if (!dev)
         printf("edu has no IOMMU domain (MACHINE=pc): the irq and dma rows are left out\n");
+    if (disk)
+        memcpy(all + nops, blk_ops, sizeof(blk_ops)), nops += sizeof(blk_ops) / sizeof(blk_ops[0]);
     if (!net)
         printf("no NIC: the demux rows are left out\n");
+    if (!disk)
+        printf("no disk: the blk rows are left out\n");
     int status = bench_main("veneer", all, nops, NULL, quick);
     if (spawn_errors) {
         printf("bench: spawn: %ld children failed\n", spawn_errors);
@@ -730,6 +830,13 @@ int main(uint64_t arg0, uint64_t unused)
         dev_release();
     if (net)
         net_release();
+    if (disk) {
+        blk_release();
+        if (blk.errors) {
+            printf("bench: blk: %ld requests failed\n", blk.errors);
+            status = 1;
+        }
+    }
     region_release();
     vn_mem_release_all();
     return status;
