@@ -340,6 +340,7 @@ static void op_spawn(void)
  * are left out. */
 static int blk_fd = -1;
 static void *blk_buf;
+static long blk_errors;
 
 static int blk_setup(void)
 {
@@ -361,13 +362,13 @@ static int blk_setup(void)
 static void op_blk_read(void)
 {
     if (pread(blk_fd, blk_buf, BENCH_BLK_BYTES, 0) != BENCH_BLK_BYTES)
-        spawn_errors++;
+        blk_errors++;
 }
 
 static void op_blk_wflush(void)
 {
     if (pwrite(blk_fd, blk_buf, BENCH_BLK_BYTES, 0) != BENCH_BLK_BYTES || fdatasync(blk_fd) != 0)
-        spawn_errors++;
+        blk_errors++;
 }
 
 static const struct bench_op ops[] = {
@@ -527,6 +528,10 @@ int main(int argc, char **argv)
     }
     if (spawn_errors) {
         printf("bench: spawn: %ld children failed\n", spawn_errors);
+        status = 1;
+    }
+    if (blk_errors) {
+        printf("bench: blk: %ld requests failed\n", blk_errors);
         status = 1;
     }
     exit_qemu(status);
