@@ -256,7 +256,7 @@ HOST_SRCS_posix_fs := lib/posix/fs.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_place.c
 HOST_SRCS_pci_place := kernel/pci_place.c
 HOST_SRCS_acpi_dmar := kernel/arch/x86_64/acpi_dmar.c
-HOST_SRCS_virtio_net := drivers/virtio_net/virtio_net.c kernel/netdev.c
+HOST_SRCS_virtio_net := drivers/virtio_net/virtio_net.c drivers/netdev.c
 HOST_SRCS_vnet_filter := lib/lwip_port/vnet_filter.c
 $(BUILD)/host/test_vnet_filter: HOST_CFLAGS += -Ilib/lwip_port/include
 $(BUILD)/host/test_vnet_filter: lib/lwip_port/vnet_filter.c lib/lwip_port/include/vnet_filter.h
@@ -268,7 +268,7 @@ $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 $(BUILD)/host/test_blk_extent: kernel/blk_extent.h include/veneer/blk.h
-$(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h kernel/netdev.c drivers/netdev.h
+$(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h drivers/netdev.c drivers/netdev.h
 
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.

@@ -1,12 +1,16 @@
 /*
- * Network devices as the kernel's network layer (net.c) sees them: the
- * interface between it and the NIC drivers in drivers/.  A driver
- * registers one struct netdev per NIC at probe; net.c finds it, brings it
- * up with its receive upcall, and hands it frames to send.  All of it runs
- * under the kernel lock; the upcall from the driver's interrupt callback.
+ * Network devices as their users see them: the interface between the NIC
+ * drivers in drivers/ and what sits on top of them in the driver's home
+ * (drv.h): the kernel's network layer (kernel/net.c) in the kernel home,
+ * the application that owns the NIC (lwIP's vnetif back end in
+ * lib/lwip_port/vnetif_own.c) in a user-level home.  A driver registers
+ * one struct netdev per NIC at probe; the user finds it, brings it up with
+ * its receive upcall, and hands it frames to send.  The home serialises
+ * it all (the kernel lock, or the one thread of a user home); the upcall
+ * comes from the driver's interrupt callback.
  *
- *   net.c --netdev_tx: copied into a TX buffer the driver owns--> NIC
- *   NIC --interrupt--> driver --rx(ctx, frame, len)--> net.c; buffer reposted
+ *   user --netdev_tx: copied into a TX buffer the driver owns--> NIC
+ *   NIC --interrupt--> driver --rx(ctx, frame, len)--> user; buffer reposted
  *
  * Frames are Ethernet frames without the FCS, NETDEV_FRAME_MIN to
  * NETDEV_FRAME_MAX bytes; padding to 60 bytes is the sender's business.
@@ -36,7 +40,7 @@ struct netdev {
     uint8_t mac[6];
     bool link_up;                   /* as the device last said (at up, and on each interrupt) */
     bool running;                   /* up, and not stopped since (a device that misbehaved is) */
-    void (*rx)(void *ctx, const void *frame, size_t len);  /* net.c's upcall, set by netdev_up */
+    void (*rx)(void *ctx, const void *frame, size_t len);  /* the user's upcall, set by netdev_up */
     void *rx_ctx;
     const struct netdev_ops *ops;
     uint64_t rx_frames;             /* handed to rx */

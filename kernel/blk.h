@@ -1,5 +1,5 @@
 /*
- * The block multiplexer: the disks the kernel drives (kernel/blkdev.h)
+ * The block multiplexer: the disks the kernel drives (drivers/blkdev.h)
  * shared among libOSes by extent capabilities, with request queues over
  * rings of the libOS's own pages (see <veneer/blk.h>, docs/storage.md).
  * Mechanism only; the syscall glue is sys_blk.c.  All under the kernel

@@ -106,7 +106,7 @@ int nvme_admin_cmd(struct nvme_ctrl *n, struct nvme_sqe *cmd, uint32_t *dw0);
 #define NVME_ADMIN_TIMEOUT_MS 2000
 
 /* For the home's table of drivers (1b36:0010, QEMU's nvme): probe
- * registers a blkdev (kernel/blkdev.h). */
+ * registers a blkdev (drivers/blkdev.h). */
 extern const struct drv_driver nvme_driver;
 
 #endif

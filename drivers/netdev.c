@@ -1,13 +1,15 @@
 /*
- * The table of NICs the kernel's drivers registered at probe (netdev.h),
- * filled at boot under the kernel lock and never shrunk.
+ * The table of NICs the drivers of one home registered at probe
+ * (netdev.h), filled as they probe and never shrunk: compiled into the
+ * kernel (guarded by the kernel lock) and into each program with a
+ * user-level home (guarded by its one thread).
  */
 #include "netdev.h"
 
 static struct {
     unsigned n;
     struct netdev *dev[NETDEV_MAX];
-} netdevs;                          /* kernel lock */
+} netdevs;                          /* the home's serialisation */
 
 int netdev_register(struct netdev *nd)
 {

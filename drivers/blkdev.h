@@ -1,23 +1,27 @@
 /*
- * Block devices as the kernel's block layer (blk.c) sees them: the
- * interface between it and the storage drivers in drivers/ (nvme).  A
- * driver registers one struct blkdev per controller at probe, with its
- * namespaces; blk.c (or a self-test) submits requests whose data pages the
- * caller has already made reachable by the device (IOVAs in the function's
- * domain), and the driver calls each request's done() once the device
- * completed it.  All of it under the kernel lock; done() from the driver's
- * interrupt callback.
+ * Block devices as their users see them: the interface between the
+ * storage drivers in drivers/ (nvme) and what sits on top of them in the
+ * driver's home (drv.h): the kernel's block layer (kernel/blk.c) in the
+ * kernel home, the application that owns the controller in a user-level
+ * home (drivers/home_user.c, user/nvme_app.c).  A driver registers one
+ * struct blkdev per controller at probe, with its namespaces; the user
+ * submits requests whose data pages it has already made reachable by the
+ * device (IOVAs in the function's domain: the kernel maps them, a user
+ * home allocates them with drv_dma_alloc), and the driver calls each
+ * request's done() once the device completed it.  The home serialises it
+ * all (the kernel lock, or the one thread of a user home); done() comes
+ * from the driver's interrupt callback.
  *
- *   blk.c --room(): free hardware slots; submit(req)--> driver --SQE--> device
- *   device --interrupt--> driver --req->done(req, 0 | -E_IO | -E_NODEV)--> blk.c
+ *   user --room(): free hardware slots; submit(req)--> driver --SQE--> device
+ *   device --interrupt--> driver --req->done(req, 0 | -E_IO | -E_NODEV)--> user
  *
  * A request's data is npages IOVA-contiguous whole pages from iova; the
  * transfer is the first nblocks * block_size bytes of them.  A completed
  * write is durable only after a completed FLUSH (or with BLKDEV_FUA) when
  * the device has a volatile write cache.
  */
-#ifndef KERNEL_BLKDEV_H
-#define KERNEL_BLKDEV_H
+#ifndef DRIVERS_BLKDEV_H
+#define DRIVERS_BLKDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>

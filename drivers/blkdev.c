@@ -1,13 +1,15 @@
 /*
- * The table of block devices the kernel's drivers registered at probe
- * (blkdev.h), filled at boot under the kernel lock and never shrunk.
+ * The table of block devices the drivers of one home registered at probe
+ * (blkdev.h), filled as they probe and never shrunk: compiled into the
+ * kernel (guarded by the kernel lock) and into each program with a
+ * user-level home (guarded by its one thread).
  */
 #include "blkdev.h"
 
 static struct {
     unsigned n;
     struct blkdev *dev[BLKDEV_MAX];
-} blkdevs;                          /* kernel lock */
+} blkdevs;                          /* the home's serialisation */
 
 int blkdev_register(struct blkdev *bd)
 {
