@@ -91,17 +91,24 @@ static int drv_attach(const struct pci_func *f, const struct drv_driver *drv)
     return 0;
 }
 
-/* Whether drv_skip=a,b on the command line names driver `name`: its
- * functions are left to user space (tests that drive them from there). */
-static bool drv_skipped(const char *name)
+/* Whether the drv_skip=a,b list on the command line names driver `name`
+ * or function `addr` (as bus:device.function, "00:07.0"): those functions
+ * are left to user space (a program that drives them itself, a test). */
+static bool drv_skipped(const char *name, pci_addr_t addr)
 {
+    static const char hex[] = "0123456789abcdef";
     char list[64];
     if (!cmdline_get("drv_skip", list, sizeof(list)))
         return false;
-    size_t n = strlen(name);
+    unsigned bus = PCI_BUS(addr), dev = PCI_DEV(addr);
+    char bdf[8] = {hex[bus >> 4], hex[bus & 15], ':', hex[dev >> 4], hex[dev & 15], '.', hex[PCI_FN(addr) & 7], 0};
+    const char *names[2] = {name, bdf};
     for (const char *p = list; *p;) {
-        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
-            return true;
+        for (unsigned k = 0; k < 2; k++) {
+            size_t n = strlen(names[k]);
+            if (strncmp(p, names[k], n) == 0 && (p[n] == ',' || p[n] == 0))
+                return true;
+        }
         while (*p && *p != ',')
             p++;
         if (*p)
@@ -117,7 +124,7 @@ void drv_probe_all(void)
         for (unsigned k = 0; k < ARRAY_SIZE(drivers) && f->header == PCI_HDR_NORMAL; k++) {
             if (f->vendor != drivers[k]->vendor || f->device != drivers[k]->device)
                 continue;
-            if (drv_skipped(drivers[k]->name))
+            if (drv_skipped(drivers[k]->name, f->addr))
                 kprintf("drv: %s: %02x:%02x.%x left to user space (drv_skip)\n", drivers[k]->name,
                         PCI_BUS(f->addr), PCI_DEV(f->addr), PCI_FN(f->addr));
             else if (drvs.n == DRV_DEV_MAX)
