@@ -35,7 +35,9 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         }
         fmt++;
         char pad = ' ';
-        int width = 0, lng = 0;
+        int width = 0, lng = 0, alt = 0;
+        if (*fmt == '#')
+            alt = 1, fmt++;
         if (*fmt == '0')
             pad = '0', fmt++;
         while (*fmt >= '0' && *fmt <= '9')
@@ -56,6 +58,10 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         case 'u':
         case 'x': {
             uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
+            if (alt && v && *fmt == 'x') {
+                emit(buf, n, &pos, '0');
+                emit(buf, n, &pos, 'x');
+            }
             emit_uint(buf, n, &pos, v, *fmt == 'u' ? 10 : 16, width, pad);
             break;
         }

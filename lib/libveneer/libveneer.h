@@ -13,7 +13,7 @@
 
 /* Leave the environment with status; never returns. */
 void vn_exit(int status) __attribute__((noreturn));
-/* printf subset (%d %u %x %lx %p %s %c) to the console; returns bytes written. */
+/* printf subset (%d %u %x %lx %p %s %c, widths, 0-padding, %#x) to the console; returns bytes written. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
