@@ -89,7 +89,12 @@ run_with_client() {
     qpid=$!
     set +m
     client_rc="not run"
-    while kill -0 "$qpid" 2> /dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+    # QEMU's liveness is taken before the log is read: a guest that prints
+    # the line and halts between two looks still gets its client.
+    local alive
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        alive=0
+        kill -0 "$qpid" 2> /dev/null && alive=1
         if grep -Eq -- "$client_ready" "$log" 2> /dev/null; then
             set -m
             ( client ) > "$log.client" 2>&1 &
@@ -103,6 +108,7 @@ run_with_client() {
             client_rc=$?
             break
         fi
+        [ "$alive" = 1 ] || break
         sleep 0.2
     done
     grace=$((SECONDS + client_grace))
