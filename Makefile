@@ -69,8 +69,10 @@ RUN_MEM   ?= 1G
 RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con -display none
 
 # ---------------------------------------------------------------- sources
-# The drivers in drivers/ are kernel code in the kernel home (drivers/home_kernel.c).
-KERNEL_C   := $(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c tests/kernel/*.c)
+# The drivers in drivers/ are kernel code in the kernel home (drivers/home_kernel.c);
+# mk/uhome.mk builds them again for the user-level home (drivers/home_user.c).
+KERNEL_C   := $(filter-out drivers/home_user.c,\
+	$(wildcard kernel/*.c kernel/arch/$(ARCH)/*.c drivers/*.c drivers/*/*.c tests/kernel/*.c))
 KERNEL_S   := $(filter-out kernel/ksyms_empty.S,$(wildcard kernel/*.S kernel/arch/$(ARCH)/*.S))
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) \
 	$(BUILD)/gen/kernel/syscall_table.o $(BUILD)/gen/kernel/syscall_errmask.o
@@ -321,6 +323,7 @@ clean:
 
 include mk/bench.mk
 include mk/lwip.mk
+include mk/uhome.mk
 include mk/e2fs.mk
 include mk/fs.mk
 
