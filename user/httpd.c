@@ -25,6 +25,12 @@
  *        bit 1: take the address from DHCP (falling back to the static one)
  *        bit 2: leave ICMP (answering pings) to another stack (a later boot
  *               environment leaves it anyway: pings are the first stack's)
+ *        bit 3: own the NIC instead (Arrakis style): drive the first
+ *               virtio-net device capability the program holds (one the
+ *               kernel left alone: drv_skip=<bus:dev.fn>) with
+ *               drivers/virtio_net in this program, lwIP on it through
+ *               vnetif_own, no packet filter and no multiplexer; every
+ *               frame and protocol on that NIC is ours (static address)
  *        bits 16-31: the TCP port to serve (0: 80)
  *   arg1: the host port QEMU forwards to it (only for the message)
  */
@@ -39,12 +45,16 @@
 #include "vnet_dhcp.h"
 #include "vnet_ping.h"
 #include "vnetif.h"
+#include "vnetif_own.h"
+#include "home_user.h"
+#include "virtio_net/virtio_net.h"
 
 #define HTTP_PORT   80
 #define ECHO_PORT   7
 #define FLAG_QUIT   0x1
 #define FLAG_DHCP   0x2
 #define FLAG_NOICMP 0x4
+#define FLAG_OWN    0x8
 #define PORT_SHIFT  16
 #define ICMP_RING   3                   /* pages: echo requests are few */
 #define PING_WAIT_MS 1000               /* the gateway's answer to our ping at start */
@@ -186,6 +196,9 @@ static const struct vnetif_port icmp[] = {{1, 0, 0}};
 static struct vnetif vn = {.ports = ports, .nports = 2, .ring_pages = VN_RING_PAGES_MAX};
 static struct netif nif;
 static char stats_hdr[HDR_MAX], stats_body[1024];     /* GET /stats: copied into TCP's buffers */
+static struct vnetif_own own;   /* arg0 & FLAG_OWN: the NIC is ours ... */
+static struct drv_dev *own_dev; /* ... driven here */
+static bool owned;
 static bool quit_allowed;       /* arg0 & FLAG_QUIT */
 static bool quitting;           /* /quit's answer is acknowledged (or its connection gone) */
 static uint64_t quit_at;        /* ns: since when */
@@ -308,6 +321,16 @@ static size_t stats_format(char *b, size_t n, const char *prefix)
     struct vn_netinfo ni = {0};
     const struct stats_mem *pool = lwip_stats.memp[MEMP_PBUF_POOL];
     size_t k = 0;
+    if (owned) {
+        k += (size_t)snprintf(b + k, n - k, "%s%lu connections (most %lu at once, %lu refused, %lu idle closed); "
+                              "%lu requests: %lu ok, %lu not found, %lu bad, %lu not implemented; %lu body bytes; "
+                              "%lu UDP echoes\n", prefix, st.accepted, st.max_open, st.refused, st.idle_closed,
+                              st.requests, st.ok, st.not_found, st.bad, st.not_impl, st.body_bytes, st.echoes);
+        k += (size_t)snprintf(b + k, LWIP_MAX(n, k) - k, "%sour own NIC: %lu frames in, %lu out (%lu completed), "
+                              "%lu dropped before lwIP, tx %lu waits, %lu lost\n", prefix, own.nd->rx_frames,
+                              own.nd->tx_frames, own.nd->tx_done, own.rx_dropped, own.tx_again, own.tx_lost);
+        return LWIP_MIN(k, n - 1);
+    }
     vn_net_info(vn.nic, &ni);
     k += (size_t)snprintf(b + k, n - k, "%s%lu connections (most %lu at once, %lu refused, %lu idle closed); "
                           "%lu requests: %lu ok, %lu not found, %lu bad, %lu not implemented; %lu body bytes; "
@@ -543,13 +566,77 @@ static void udp_echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     pbuf_free(p);
 }
 
+/* FLAG_OWN: take the virtio-net device, probe it with the driver in this
+ * program and put lwIP on it.  Returns false (with a message) if any of
+ * it fails. */
+static bool own_nic(const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw)
+{
+    static const struct drv_driver *const drivers[] = {&virtio_net_driver};
+    capref_t dev = uhome_find(virtio_net_driver.vendor, virtio_net_driver.device, 0);
+    int r = dev < 0 ? dev : uhome_init();
+    if (r == 0)
+        r = uhome_attach(dev, drivers, 1, &own_dev);
+    if (r < 0 || !(own.nd = netdev_find(0))) {
+        printf("httpd: no NIC of our own (%s): boot with a virtio-net device and drv_skip=<its address>\n",
+               vn_strerror(r));
+        return false;
+    }
+    if (!netif_add(&nif, ip, mask, gw, &own, vnetif_own_init, ethernet_input)) {
+        printf("httpd: our NIC did not come up\n");
+        return false;
+    }
+    owned = true;
+    netif_set_default(&nif);
+    netif_set_up(&nif);
+    return true;
+}
+
+/* The kernel's NIC, through packet filters (vnetif): the static address
+ * or DHCP's, our port checked, ICMP claimed if we are the first stack.
+ * Returns false (with a message) if the NIC refused. */
+static bool filter_nic(uint64_t flags, uint16_t port, bool dhcp, ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw,
+                       struct vnet_ifconfig *cfg)
+{
+    if (!netif_add(&nif, dhcp ? IP4_ADDR_ANY4 : ip, dhcp ? IP4_ADDR_ANY4 : mask, dhcp ? IP4_ADDR_ANY4 : gw, &vn,
+                   vnetif_init, ethernet_input)) {
+        printf("httpd: the NIC refused our filters (port %u taken?)\n", port);
+        return false;
+    }
+    netif_set_default(&nif);
+    netif_set_up(&nif);         /* with the link up: a gratuitous ARP */
+    if (dhcp)
+        vnet_dhcp_acquire(&nif, VNET_DHCP_WAIT_MS, ip, mask, gw, cfg);
+    else
+        vnet_ifconfig_get(&nif, cfg);
+    if (!vnetif_owns(&nif, 6, port)) {
+        printf("httpd: port %u is another stack's\n", port);
+        vnetif_close(&nif);
+        return false;
+    }
+    struct vn_capinfo ci;       /* pings are the first stack's: the first boot environment's CAP_NET */
+    bool first = vn_cap_info(vn.nic, &ci) >= 0 && (ci.rights & CR_CONTROL);
+    long ic = (flags & FLAG_NOICMP) || !first ? -E_PERM : vnetif_claim(&nif, icmp, 1, ICMP_RING);
+    char conf[96];
+    vnet_ifconfig_format(cfg, conf, sizeof(conf));
+    printf("httpd: %s; ICMP %s\n", conf, ic >= 0 ? "ours (we answer pings)"
+                                      : ic == -E_EXIST ? "another stack's" : "left to another stack");
+    if (ic >= 0 && !ip4_addr_isany_val(cfg->gw)) {  /* the path of pings, once: the gateway's answer reaches us */
+        long us = vnet_ping(&nif, &cfg->gw, PING_WAIT_MS);
+        if (us >= 0)
+            printf("httpd: the gateway answered our ping in %ld us\n", us);
+        else
+            printf("httpd: no answer to our ping of the gateway (%s)\n", vn_strerror((int)us));
+    }
+    return true;
+}
+
 int main(uint64_t flags, uint64_t host_port)
 {
     ip4_addr_t ip, mask, gw;
     struct vnet_ifconfig cfg;
     uint16_t port = (uint16_t)(flags >> PORT_SHIFT) ? (uint16_t)(flags >> PORT_SHIFT) : HTTP_PORT;
     quit_allowed = flags & FLAG_QUIT;
-    if (vn_envinfo->net_cap < 0) {
+    if (!(flags & FLAG_OWN) && vn_envinfo->net_cap < 0) {
         printf("httpd: no NIC (boot QEMU with a virtio-net device: make run-net)\n");
         return 1;
     }
@@ -566,35 +653,15 @@ int main(uint64_t flags, uint64_t host_port)
     IP4_ADDR(&mask, 255, 255, 255, 0);
     IP4_ADDR(&gw, 10, 0, 2, 2);
     bool dhcp = flags & FLAG_DHCP;
-    if (!netif_add(&nif, dhcp ? IP4_ADDR_ANY4 : &ip, dhcp ? IP4_ADDR_ANY4 : &mask, dhcp ? IP4_ADDR_ANY4 : &gw, &vn,
-                   vnetif_init, ethernet_input)) {
-        printf("httpd: the NIC refused our filters (port %u taken?)\n", port);
-        return 1;
-    }
-    netif_set_default(&nif);
-    netif_set_up(&nif);         /* with the link up: a gratuitous ARP */
-    if (dhcp)
-        vnet_dhcp_acquire(&nif, VNET_DHCP_WAIT_MS, &ip, &mask, &gw, &cfg);
-    else
+    if (flags & FLAG_OWN) {
+        if (!own_nic(&ip, &mask, &gw))
+            return 1;
         vnet_ifconfig_get(&nif, &cfg);
-    if (!vnetif_owns(&nif, 6, port)) {
-        printf("httpd: port %u is another stack's\n", port);
-        vnetif_close(&nif);
+        char conf[96];
+        vnet_ifconfig_format(&cfg, conf, sizeof(conf));
+        printf("httpd: %s on our own NIC: every frame is ours, ICMP too\n", conf);
+    } else if (!filter_nic(flags, port, dhcp, &ip, &mask, &gw, &cfg)) {
         return 1;
-    }
-    struct vn_capinfo ci;       /* pings are the first stack's: the first boot environment's CAP_NET */
-    bool first = vn_cap_info(vn.nic, &ci) >= 0 && (ci.rights & CR_CONTROL);
-    long ic = (flags & FLAG_NOICMP) || !first ? -E_PERM : vnetif_claim(&nif, icmp, 1, ICMP_RING);
-    char conf[96];
-    vnet_ifconfig_format(&cfg, conf, sizeof(conf));
-    printf("httpd: %s; ICMP %s\n", conf, ic >= 0 ? "ours (we answer pings)"
-                                      : ic == -E_EXIST ? "another stack's" : "left to another stack");
-    if (ic >= 0 && !ip4_addr_isany_val(cfg.gw)) {  /* the path of pings, once: the gateway's answer reaches us */
-        long us = vnet_ping(&nif, &cfg.gw, PING_WAIT_MS);
-        if (us >= 0)
-            printf("httpd: the gateway answered our ping in %ld us\n", us);
-        else
-            printf("httpd: no answer to our ping of the gateway (%s)\n", vn_strerror((int)us));
     }
     struct tcp_pcb *l = tcp_new();
     struct udp_pcb *u = udp_new();
@@ -614,9 +681,9 @@ int main(uint64_t flags, uint64_t host_port)
     printf("httpd: ready\n");
 
     while (!quitting || vn_clock_ns() - quit_at < QUIT_LINGER * 1000000ul) {
-        vnetif_poll(&nif);
+        owned ? vnetif_own_poll(&nif) : vnetif_poll(&nif);
         sys_check_timeouts();
-        vnetif_wait(&nif);
+        owned ? vnetif_own_wait(&nif) : vnetif_wait(&nif);
     }
 
     for (unsigned i = 0; i < CONNS; i++)    /* connections still open: reset */
@@ -626,7 +693,12 @@ int main(uint64_t flags, uint64_t host_port)
     udp_remove(u);
     stats_format(stats_body, sizeof(stats_body), "httpd: ");
     printf("%s", stats_body);
-    vnetif_close(&nif);
+    if (owned) {
+        vnetif_own_close(&nif);
+        uhome_detach(own_dev);
+    } else {
+        vnetif_close(&nif);
+    }
     printf("httpd: quit\n");
     return 0;
 }
