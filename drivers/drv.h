@@ -2,19 +2,21 @@
  * The driver interface: everything a driver in drivers/ may ask of the
  * home it runs in, and nothing else.  It is the seam between a driver's
  * two homes: the kernel (drivers/home_kernel.c: the kernel owns the function
- * and a kernel IOMMU domain, callbacks run under the kernel lock) and,
- * later, a user-level driver environment over the device, register,
- * interrupt and DMA capabilities of <veneer/dev.h>.  A driver includes
- * this header, <veneer/errors.h> and the interface it serves upward
- * (netdev.h for a NIC), so that it builds unchanged in either home.
+ * and a kernel IOMMU domain, callbacks run under the kernel lock) and a
+ * user-level program over the device, register, interrupt and DMA
+ * capabilities of <veneer/dev.h> (drivers/home_user.c: the program holds
+ * the device, its domain is the program's, callbacks run from its one
+ * thread).  A driver includes this header, <veneer/errors.h> and the
+ * interface it serves upward (netdev.h for a NIC, blkdev.h for a disk), so
+ * that the same source builds unchanged in either home.
  *
  *   home: match {vendor, device} --probe(d)--> driver
  *   driver --drv_cfg_*, drv_bar_map, drv_dma_*, drv_irq_*, drv_log--> home
  *   device MSI-X vector --> home --fn(ctx), masked until drv_irq_ack--> driver
  *
  * The home serialises every call into the driver (probe, callbacks, the
- * upward interface's calls): the kernel lock in the kernel, the driver
- * environment's one thread in user space.
+ * upward interface's calls): the kernel lock in the kernel, the program's
+ * one thread in user space.
  */
 #ifndef DRIVERS_DRV_H
 #define DRIVERS_DRV_H
@@ -64,7 +66,8 @@ int drv_cfg_write(struct drv_dev *d, unsigned off, unsigned width, uint32_t v);
 int drv_bar_map(struct drv_dev *d, unsigned bar, volatile void **regs, uint64_t *size);
 /* len bytes (rounded up to pages, at most DRV_DMA_MAX_PAGES) of zeroed
  * memory, contiguous for the CPU and the device, which may read and write
- * it.  Errors: -E_INVAL (len 0 or too large), -E_NOMEM, -E_QUOTA. */
+ * it.  Errors: -E_INVAL (len 0 or too large), -E_NOMEM, -E_QUOTA, -E_NODEV
+ * (a user-level home whose device no IOMMU confines: it may not DMA). */
 int drv_dma_alloc(struct drv_dev *d, size_t len, struct drv_dma *out);
 /* Give back m; the device must no longer use it (reset, or bus mastering
  * off). */

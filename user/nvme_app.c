@@ -152,7 +152,6 @@ static void time_reads(struct blkdev *bd, struct drv_dma *buf, uint64_t n, bool 
     EXPECT(blk == 0, "%lu blk syscalls on the data path", blk);
     printf("nvme_app: app-owned driver, %s: %lu reads of 4 KiB, %lu ns each, %lu.%02lu syscalls each, "
            "%lu blk syscalls\n", poll ? "polling" : "interrupts", n, ns, calls / n, calls * 100 / n % 100, blk);
-    printf("bench-row: nvme_read_4k_app_%s_ns %lu\n", poll ? "poll" : "irq", ns);
     polling = false;
 }
 
@@ -199,7 +198,6 @@ static void time_kernel_reads(uint64_t n)
         uint64_t ns = (vn_clock_ns() - t0) / n;
         EXPECT(bad == 0, "%lu kernel-queue reads failed", bad);
         printf("nvme_app: kernel driver, blk queue: %lu reads of 4 KiB, %lu ns each\n", n, ns);
-        printf("bench-row: nvme_read_4k_kernel_ns %lu\n", ns);
         vn_cap_delete((capref_t)queue);
     }
     vn_cap_delete((capref_t)word);
