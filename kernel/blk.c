@@ -222,26 +222,21 @@ int blk_queue_open(struct env *e, struct cap *c, struct cap *ring, struct notify
     }
     if (!q || mine >= BLKQ_PER_ENV)
         return -E_NOSPC;
-    int r = env_charge(e, 1);
-    if (r < 0)
+    int r;
+    paddr_t io = env_page_alloc(e, &r);
+    if (!io)
         return r;
-    paddr_t io = page_alloc();
-    if (!io || (r = cap_derive_object(c, &e->caps, CAP_BLKQ, CR_READ | CR_WRITE, (uint64_t)(q - blk.q), q->gen,
-                                      out)) < 0) {
-        if (io)
-            page_free(io);
-        env_uncharge_env(e, 1);
-        return io ? r : -E_NOMEM;
+    if ((r = cap_derive_object(c, &e->caps, CAP_BLKQ, CR_READ | CR_WRITE, (uint64_t)(q - blk.q), q->gen, out)) < 0) {
+        env_page_free(e, io);
+        return r;
     }
     /* Invoke: nothing below fails. */
-    memset(P2V(io), 0, PAGE_SIZE);
     *q = (struct blk_queue){.gen = q->gen, .owner = e, .dev = dev, .ring_pfn = ring->obj,
                             .ring_pages = VN_BLKQ_PAGES(nslots), .nslots = nslots, .inflight_max = inflight,
                             .notify = notify, .bits = bits, .notify_next = notify->blkqs, .io = P2V(io)};
     cap_lookup(&e->caps, *out, CAP_BLKQ, 0, &q->cap);
     notify->blkqs = q;
-    for (uint32_t i = 0; i < q->ring_pages; i++)
-        page_ref(q->ring_pfn + i);
+    page_ref_range(q->ring_pfn, q->ring_pages);
     struct vn_blkq_hdr *h = hdr(q);
     memset(h, 0, sizeof(*h));
     h->nslots = nslots;
@@ -250,8 +245,7 @@ int blk_queue_open(struct env *e, struct cap *c, struct cap *ring, struct notify
 
 static void queue_free(struct blk_queue *q)
 {
-    for (uint32_t i = 0; i < q->ring_pages; i++)
-        page_unref(q->ring_pfn + i);
+    page_unref_range(q->ring_pfn, q->ring_pages);
     page_free(V2P(q->io));
     *q = (struct blk_queue){.gen = q->gen};
 }
@@ -260,11 +254,10 @@ static void queue_free(struct blk_queue *q)
 static void post(struct blk_queue *q, uint64_t id, int status)
 {
     struct vn_blkq_hdr *h = hdr(q);
-    uint32_t i = q->cq_head % q->nslots;
     uint32_t sq_pages = (q->nslots + VN_BLKQ_SQ_PER_PAGE - 1) / VN_BLKQ_SQ_PER_PAGE;
-    struct vn_blk_cpl *cq = P2V((q->ring_pfn + 1 + sq_pages + i / VN_BLKQ_CQ_PER_PAGE) * PAGE_SIZE);
-    cq[i % VN_BLKQ_CQ_PER_PAGE] = (struct vn_blk_cpl){.id = id, .status = status};
-    q->cq_head++;
+    struct vn_blk_cpl *cpl = pfn_entry(q->ring_pfn + 1 + sq_pages, q->cq_head++ % q->nslots, VN_BLKQ_CQ_PER_PAGE,
+                                       sizeof(*cpl));
+    *cpl = (struct vn_blk_cpl){.id = id, .status = status};
     h->inflight = q->inflight;
     if (status < 0)
         h->refused++;
@@ -379,11 +372,8 @@ static int take_one(struct blk_queue *q)
         return 0;                       /* a completion pumps it */
     if (bd->running && !bd->ops->room(bd))
         return -1;
-    uint32_t i = q->sq_head % q->nslots;
     struct vn_blk_req r;
-    memcpy(&r, (struct vn_blk_req *)P2V((q->ring_pfn + 1 + i / VN_BLKQ_SQ_PER_PAGE) * PAGE_SIZE) +
-                   i % VN_BLKQ_SQ_PER_PAGE, sizeof(r));
-    q->sq_head++;
+    memcpy(&r, pfn_entry(q->ring_pfn + 1, q->sq_head++ % q->nslots, VN_BLKQ_SQ_PER_PAGE, sizeof(r)), sizeof(r));
     h->sq_head = q->sq_head;
     h->taken++;
     struct blk_io *io = q->io;
@@ -442,10 +432,7 @@ static void blk_done(struct blkdev_req *req, int status)
     if (io->ext) {
         io->ext->bindings = (void *)((uintptr_t)io->ext->bindings - 1);
     } else {
-        struct blk_io **pp = &blk.orphans;
-        while (*pp != io)
-            pp = &(*pp)->orphan_next;
-        *pp = io->orphan_next;
+        SLIST_UNLINK(&blk.orphans, io, orphan_next);
         blk.norphans--;
     }
     io->busy = false;
@@ -480,13 +467,9 @@ void blk_cap_release(struct cap *c)
     struct blk_queue *q = queue_of(c);
     if (!q || q->cap != c)
         return;     /* a copy: the queue goes with its own capability */
-    if (q->notify) {
-        struct blk_queue **pp = &q->notify->blkqs;
-        while (*pp != q)
-            pp = &(*pp)->notify_next;
-        *pp = q->notify_next;
-        q->notify = NULL;
-    }
+    if (q->notify)
+        SLIST_UNLINK(&q->notify->blkqs, q, notify_next);
+    q->notify = NULL;
     env_uncharge_env(q->owner, 1);
     q->owner = NULL;
     q->cap = NULL;

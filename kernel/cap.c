@@ -90,7 +90,7 @@ static void fill(struct cap *c, unsigned type, unsigned rights, uint64_t obj, ui
     c->bindings = NULL;
 }
 
-capref_t cap_ref(const struct cap *c)
+static capref_t cap_ref(const struct cap *c)
 {
     return CAPREF_MAKE(c->slot, c->gen);
 }

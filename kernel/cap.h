@@ -89,8 +89,6 @@ void cap_revoke(struct cap *c);
 /* Delete c.  A root takes its whole subtree (the object dies); a derived
  * capability hands its children to its parent. */
 void cap_delete(struct cap *c);
-/* The capref that names c in its table. */
-capref_t cap_ref(const struct cap *c);
 /* Slot by index (NULL if beyond the table), for iteration. */
 struct cap *cap_slot(struct captable *t, uint32_t slot);
 

@@ -71,41 +71,33 @@ void env_uncharge_env(struct env *e, uint64_t pages)
         e->info->held = e->held;
 }
 
-void env_uncharge(envid_t id, uint64_t pages)
+paddr_t env_page_alloc(struct env *e, int *err)
 {
-    struct env *e = env_lookup(id);
-    if (e)
-        env_uncharge_env(e, pages);
-}
-
-static paddr_t kpage_alloc(struct env *e)
-{
-    if (env_charge(e, 1) < 0)
-        return 0;
-    paddr_t pa = page_alloc();
-    if (!pa)
+    paddr_t pa = 0;
+    if ((*err = env_charge(e, 1)) == 0 && !(pa = page_alloc())) {
         env_uncharge_env(e, 1);
+        *err = -E_NOMEM;
+    }
     return pa;
 }
 
-static void kpage_free(struct env *e, paddr_t pa)
+void env_page_free(struct env *e, paddr_t pa)
 {
     page_free(pa);
     env_uncharge_env(e, 1);
 }
 
-paddr_t vm_table_alloc(void *owner) { return kpage_alloc(owner); }
-void vm_table_free(void *owner, paddr_t pa) { kpage_free(owner, pa); }
-static void *cap_page_alloc(void *owner) { paddr_t pa = kpage_alloc(owner); return pa ? P2V(pa) : NULL; }
-static void cap_page_free(void *owner, void *page) { kpage_free(owner, V2P(page)); }
+paddr_t vm_table_alloc(void *owner) { int err; return env_page_alloc(owner, &err); }
+void vm_table_free(void *owner, paddr_t pa) { env_page_free(owner, pa); }
+static void *cap_page_alloc(void *owner) { paddr_t pa = vm_table_alloc(owner); return pa ? P2V(pa) : NULL; }
+static void cap_page_free(void *owner, void *page) { env_page_free(owner, V2P(page)); }
 
 /* A capability is leaving its table: drop what it names or authorised. */
 static void cap_release(struct cap *c)
 {
     if (c->type == CAP_PAGE) {
         bind_release_cap(c);
-        for (uint64_t i = 0; i < c->count; i++)
-            page_unref(c->obj + i);
+        page_unref_range(c->obj, c->count);
         /* Each root (the allocation's, or a page_share one) charges the
          * environment whose table holds it, until it goes. */
         if (!c->parent && c->table)
@@ -184,14 +176,13 @@ static int create(struct env *parent, struct env *space, uint64_t quota, const c
     if (!first_env)
         first_env = e->id;
     /* From here on env_teardown() undoes whatever was done. */
-    r = -E_NOMEM;
     if (space) {
         e->space_owner = env_space(space);
         e->space_owner->vcpus++;
         e->vm = e->space_owner->vm;
     } else {
         e->vm = &e->vm_own;
-        if (!(e->info_pa = kpage_alloc(e)))
+        if (!(e->info_pa = env_page_alloc(e, &r)))
             goto fail;
         e->info = P2V(e->info_pa);
         e->info->envid = e->id;
@@ -306,8 +297,7 @@ void env_cap_refs(struct captable *t, capref_t ref)
 {
     struct cap *c;
     if (cap_lookup(t, ref, CAP_PAGE, 0, &c) == 0)
-        for (uint64_t i = 0; i < c->count; i++)
-            page_ref(c->obj + i);
+        page_ref_range(c->obj, c->count);
 }
 
 void env_destroy(struct env *e, int state, int status)
@@ -371,7 +361,7 @@ static void env_teardown(struct env *e)
     if (e->space_owner)
         e->space_owner->vcpus--;
     if (e->info_pa)
-        kpage_free(e, e->info_pa);
+        env_page_free(e, e->info_pa);
     if (e->held != 0 || e->nbindings != 0)
         panic("env_teardown: env %x still charged %lu pages, %lu bindings", e->id, e->held, e->nbindings);
     struct env *p = env_lookup(e->parent);

@@ -154,7 +154,10 @@ int env_first_status(void);
 /* Quota accounting.  env_charge fails with -E_QUOTA past the quota. */
 int env_charge(struct env *e, uint64_t pages);
 void env_uncharge_env(struct env *e, uint64_t pages);
-void env_uncharge(envid_t id, uint64_t pages);
+/* A zeroed page charged to e, or 0 with *err: -E_QUOTA, -E_NOMEM. */
+paddr_t env_page_alloc(struct env *e, int *err);
+/* Free a page of env_page_alloc and its charge. */
+void env_page_free(struct env *e, paddr_t pa);
 /* Change e's quota.  Raising it reserves pages from the parent (-E_QUOTA);
  * lowering it below what e holds starts the revocation protocol: an
  * UPCALL_REVOKE asking for the difference, then repossession by force

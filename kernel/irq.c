@@ -32,6 +32,7 @@
 #include "iommu.h"
 #include "ipc.h"
 #include "irq.h"
+#include "klib.h"
 #include "klock.h"
 #include "panic.h"
 
@@ -198,12 +199,8 @@ void irq_unbind(struct irq *q)
     irq_arch_unroute(q, last);
     irqs.by_vector[q->vector - VEC_DEV_FIRST] = NULL;
     __atomic_fetch_and(&noted[q->vector / 64], ~(1ul << (q->vector % 64)), __ATOMIC_RELAXED);
-    if (q->notify) {
-        struct irq **pp = &q->notify->irqs;
-        while (*pp != q)
-            pp = &(*pp)->notify_next;
-        *pp = q->notify_next;
-    }
+    if (q->notify)
+        SLIST_UNLINK(&q->notify->irqs, q, notify_next);
     q->kind = 0;
     q->notify = NULL;
     q->fn = NULL;

@@ -10,6 +10,16 @@
 #define MIN(a, b)         ((a) < (b) ? (a) : (b))
 #define MAX(a, b)         ((a) > (b) ? (a) : (b))
 
+/* Unlink item from the singly linked list at *head, through its field
+ * `next`; item must be on the list. */
+#define SLIST_UNLINK(head, item, next)                      \
+    do {                                                    \
+        __typeof__(item) *pp_ = (head);                     \
+        while (*pp_ != (item))                              \
+            pp_ = &(*pp_)->next;                            \
+        *pp_ = (item)->next;                                \
+    } while (0)
+
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

@@ -66,8 +66,3 @@ void kernel_unlock(void)
         if (__atomic_load_n(&bkl.halted[c], __ATOMIC_SEQ_CST) && bkl.ticket[c] == next)
             arch_kick_cpu(c);
 }
-
-bool kernel_lock_held(void)
-{
-    return bkl.holder == (int)cpu_id();
-}

@@ -21,7 +21,6 @@
 
 void kernel_lock(void);
 void kernel_unlock(void);
-bool kernel_lock_held(void);
 
 /* CPUs, for the portable kernel. */
 unsigned cpu_count(void);

@@ -57,8 +57,7 @@ static void grant_boot_caps(struct env *e, bool first)
                              ROUND_UP(base % PAGE_SIZE + len, PAGE_SIZE) / PAGE_SIZE);
     if (cap_derive(&archive_root, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref) < 0 || ref != VN_CAP_ARCHIVE)
         panic("boot: cannot give the archive capability to a boot environment");
-    for (uint64_t i = 0; i < archive_root.count; i++)
-        page_ref(archive_root.obj + i);
+    page_ref_range(archive_root.obj, archive_root.count);
     if (first) {
         sysinfo->archive_offset = base % PAGE_SIZE;
         sysinfo->ndevices = device_grant_boot(e);

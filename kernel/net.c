@@ -104,9 +104,7 @@ static void ring_put(struct net_filter *f, const void *frame, size_t len)
         net.stats.rx_dropped++;
         return;
     }
-    uint32_t i = head % f->nslots;
-    struct vn_rxslot *s = P2V((f->ring_pfn + 1 + i / VN_RX_SLOTS_PER_PAGE) * PAGE_SIZE +
-                              (i % VN_RX_SLOTS_PER_PAGE) * VN_RX_SLOT);
+    struct vn_rxslot *s = pfn_entry(f->ring_pfn + 1, head % f->nslots, VN_RX_SLOTS_PER_PAGE, VN_RX_SLOT);
     memcpy(s->data, frame, len);
     s->len = (uint16_t)len;
     s->flags = 0;
@@ -216,8 +214,7 @@ int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *pr
         return r;
     }
     cap_lookup(&e->caps, *out, CAP_FILTER, 0, &f->cap);
-    for (uint32_t i = 0; i < f->ring_pages; i++)
-        page_ref(f->ring_pfn + i);
+    page_ref_range(f->ring_pfn, f->ring_pages);
     struct vn_rxring *rr = P2V(f->ring_pfn * PAGE_SIZE);
     rr->head = rr->tail = 0;
     rr->nslots = f->nslots;
@@ -239,14 +236,9 @@ void net_filter_release(struct cap *c)
         pf_set_remove(&net.set, f->pf);
     if (net.deflt == f)
         net.deflt = NULL;
-    if (f->notify) {
-        struct net_filter **pp = &f->notify->nets;
-        while (*pp != f)
-            pp = &(*pp)->notify_next;
-        *pp = f->notify_next;
-    }
-    for (uint32_t i = 0; i < f->ring_pages; i++)
-        page_unref(f->ring_pfn + i);
+    if (f->notify)
+        SLIST_UNLINK(&f->notify->nets, f, notify_next);
+    page_unref_range(f->ring_pfn, f->ring_pages);
     net.stats.filters--;
     f->cap = NULL;
     f->gen++;

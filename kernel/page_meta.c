@@ -115,6 +115,18 @@ void page_unref(uint64_t pfn)
     page_free(pfn * PAGE_SIZE);
 }
 
+void page_ref_range(uint64_t pfn, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        page_ref(pfn + i);
+}
+
+void page_unref_range(uint64_t pfn, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        page_unref(pfn + i);
+}
+
 struct binding **page_bindings(uint64_t pfn)
 {
     return &kmeta[pfn].bindings;

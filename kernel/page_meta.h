@@ -33,6 +33,9 @@ paddr_t page_give_range(envid_t owner, uint64_t count);
  * the root capabilities', released with them in env.c). */
 void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
+/* The same for each of the n pages from pfn. */
+void page_ref_range(uint64_t pfn, uint64_t n);
+void page_unref_range(uint64_t pfn, uint64_t n);
 /* Called by pmem on every allocation (allocated) and free. */
 void page_meta_note(paddr_t pa, uint64_t count, bool allocated);
 /* Mark frames that never come from the pool (boot modules) as kernel's. */

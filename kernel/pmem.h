@@ -12,6 +12,12 @@ static inline void *P2V(paddr_t pa) { return (void *)(pa + PHYSMAP_BASE); }
 static inline paddr_t V2P(const void *va) { return (paddr_t)va - PHYSMAP_BASE; }
 /* Physical address of a kernel-image symbol. */
 static inline paddr_t KV2P(const void *va) { return (paddr_t)va - KERNEL_BASE; }
+/* Entry i of an array laid out from frame pfn, per_page entries of size
+ * bytes in each page (the rings of <veneer/net.h> and <veneer/blk.h>). */
+static inline void *pfn_entry(uint64_t pfn, uint64_t i, unsigned per_page, size_t size)
+{
+    return (char *)P2V((pfn + i / per_page) * PAGE_SIZE) + i % per_page * size;
+}
 
 /* Build the page pool from boot_info, reserving the kernel image, boot
  * modules and low memory. */

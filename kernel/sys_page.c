@@ -44,11 +44,9 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
     capref_t root, ref;
     struct cap *c;
     r = cap_create_root(&t->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, &root);
-    for (uint64_t i = 0; i < count; i++)
-        page_ref(pa / PAGE_SIZE + i);
+    page_ref_range(pa / PAGE_SIZE, count);
     if (r < 0) {
-        for (uint64_t i = 0; i < count; i++)
-            page_unref(pa / PAGE_SIZE + i);     /* frees them */
+        page_unref_range(pa / PAGE_SIZE, count);    /* frees them */
         env_uncharge_env(t, count);
         return r;
     }
@@ -59,8 +57,7 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
         cap_delete(c);
         return r;
     }
-    for (uint64_t i = 0; i < count; i++)
-        page_ref(pa / PAGE_SIZE + i);
+    page_ref_range(pa / PAGE_SIZE, count);
     return ref;
 }
 
@@ -85,8 +82,7 @@ long sys_page_share(capref_t cap, capref_t env, unsigned rights)
         env_uncharge_env(t, c->count);
         return r;
     }
-    for (uint64_t i = 0; i < c->count; i++)
-        page_ref(c->obj + i);
+    page_ref_range(c->obj, c->count);
     return out;
 }
 
