@@ -30,19 +30,6 @@
 #include "panic.h"
 #include "pmem.h"
 
-#define CFG_COMMAND  0x04
-#define CFG_STATUS   0x06
-#define CFG_CACHE    0x0c
-#define CFG_LATENCY  0x0d
-#define CFG_BAR0     0x10
-#define CFG_CAPS     0x34
-#define CFG_IRQ_LINE 0x3c
-#define CFG_DEVSPEC  0x40
-#define CFG_END      0x100
-#define CAP_ID_MSI    0x05
-#define CAP_ID_VENDOR 0x09
-#define CAP_ID_PCIE   0x10
-#define CAP_ID_MSIX   0x11
 #define PCIE_DEVCTL   0x08
 #define PCIE_DEVCTL_FLR 0x8000
 
@@ -140,7 +127,7 @@ static void function_reset(const struct pci_func *f)
     pci_addr_t a = f->addr;
     uint32_t bars[6];
     for (unsigned b = 0; b < f->nbars; b++)
-        bars[b] = pci_cfg_read32(a, CFG_BAR0 + 4 * b);
+        bars[b] = pci_cfg_read32(a, PCI_CFG_BAR0 + 4 * b);
     uint16_t ctl = pci_cfg_read16(a, f->pcie_off + PCIE_DEVCTL);
     pci_cfg_write16(a, f->pcie_off + PCIE_DEVCTL, ctl | PCIE_DEVCTL_FLR);
     /* The function must answer again within 100 ms (PCIe); QEMU resets at once. */
@@ -148,17 +135,17 @@ static void function_reset(const struct pci_func *f)
     while (pci_cfg_read16(a, 0) == 0xffff && arch_tsc() < until)
         ;
     for (unsigned b = 0; b < f->nbars; b++)
-        pci_cfg_write32(a, CFG_BAR0 + 4 * b, bars[b]);
+        pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * b, bars[b]);
 }
 
 void device_reset(struct device *d)
 {
     const struct pci_func *f = d->f;
-    pci_cfg_write16(f->addr, CFG_COMMAND, idle_command(f) & ~VN_CMD_MASTER);
+    pci_cfg_write16(f->addr, PCI_CFG_COMMAND, idle_command(f) & ~VN_CMD_MASTER);
     irq_unbind_dev(f->addr);
     if (f->flr && f->pcie_off)
         function_reset(f);
-    pci_cfg_write16(f->addr, CFG_COMMAND, idle_command(f));
+    pci_cfg_write16(f->addr, PCI_CFG_COMMAND, idle_command(f));
     bind_dma_unmap_all(d);
     if (d->dom)
         iommu_domain_destroy(d->dom);
@@ -185,10 +172,7 @@ int device_io_grant(struct env *t, struct cap *c)
 /* Unlink grant g from its capability's list and free it. */
 static void io_grant_drop(struct io_grant *g)
 {
-    struct io_grant **pp = (struct io_grant **)&g->cap->bindings;
-    while (*pp != g)
-        pp = &(*pp)->next;
-    *pp = g->next;
+    SLIST_UNLINK((struct io_grant **)&g->cap->bindings, g, next);
     g->env->io_gen = ++io_gen;
     g->cap = NULL;
 }
@@ -226,15 +210,15 @@ void device_cap_release(struct cap *c)
 static unsigned protected_cap_len(pci_addr_t a, unsigned ptr)
 {
     switch (pci_cfg_read8(a, ptr)) {
-    case CAP_ID_MSI: {
+    case PCI_CAPID_MSI: {
         uint16_t ctrl = pci_cfg_read16(a, ptr + 2);
         return 10 + ((ctrl & 0x80) ? 4 : 0) + ((ctrl & 0x100) ? 10 : 0);
     }
-    case CAP_ID_MSIX:
+    case PCI_CAPID_MSIX:
         return 12;
-    case CAP_ID_PCIE:
+    case PCI_CAPID_PCIE:
         return 0x3c;
-    case CAP_ID_VENDOR:
+    case PCI_CAPID_VENDOR:
         return MAX(3u, pci_cfg_read8(a, ptr + 2));
     default:
         return 0;
@@ -248,9 +232,9 @@ static bool hits_protected_cap(const struct pci_func *f, unsigned off, unsigned 
     if (f->caps & PCI_CAP_BROKEN)
         return true;
     pci_addr_t a = f->addr;
-    unsigned ptr = pci_cfg_read8(a, CFG_CAPS) & 0xfc;
+    unsigned ptr = pci_cfg_read8(a, PCI_CFG_CAPS) & 0xfc;
     for (unsigned n = 0; ptr && n < PCI_MAX_CAPS; n++) {
-        if (ptr < CFG_DEVSPEC)
+        if (ptr < PCI_CFG_DEVSPEC)
             return true;
         unsigned len = MAX(2u, protected_cap_len(a, ptr));   /* headers are read-only anyway */
         if (off < ptr + len && ptr < off + width)
@@ -264,18 +248,18 @@ int device_cfg_write_check(const struct device *d, unsigned off, unsigned width,
 {
     if ((width != 1 && width != 2 && width != 4) || off % width || off >= 4096)
         return -E_INVAL;
-    if (off >= CFG_END)
+    if (off >= PCI_CFG_EXT)
         return -E_PERM;                 /* extended space: SR-IOV, ACS, ... */
-    if (off >= CFG_DEVSPEC)
+    if (off >= PCI_CFG_DEVSPEC)
         return hits_protected_cap(d->f, off, width) ? -E_PERM : 0;
     for (unsigned o = off; o < off + width; o++) {
-        bool ok = o == CFG_COMMAND || o == CFG_COMMAND + 1 || o == CFG_STATUS || o == CFG_STATUS + 1 ||
-                  o == CFG_CACHE || o == CFG_LATENCY || o == CFG_IRQ_LINE;
+        bool ok = o == PCI_CFG_COMMAND || o == PCI_CFG_COMMAND + 1 || o == PCI_CFG_STATUS || o == PCI_CFG_STATUS + 1 ||
+                  o == PCI_CFG_CACHE || o == PCI_CFG_LATENCY || o == PCI_CFG_IRQ_LINE;
         if (!ok)
             return -E_PERM;
     }
-    if (off <= CFG_COMMAND && off + width > CFG_COMMAND) {
-        uint32_t cmd = value >> (8 * (CFG_COMMAND - off));
+    if (off <= PCI_CFG_COMMAND && off + width > PCI_CFG_COMMAND) {
+        uint32_t cmd = value >> (8 * (PCI_CFG_COMMAND - off));
         if ((cmd & VN_CMD_MASTER) && !domain)
             return -E_NODEV;
     }

@@ -27,34 +27,6 @@
 #include "klib.h"
 #include "pci.h"
 
-#define CFG_VENDOR    0x00
-#define CFG_COMMAND   0x04
-#define CFG_STATUS    0x06
-#define CFG_REVISION  0x08
-#define CFG_HEADER    0x0e
-#define CFG_BAR0      0x10
-#define CFG_BUSES     0x18      /* bridges: primary, secondary, subordinate */
-#define CFG_CAPS      0x34
-#define CFG_CAPS_CB   0x14      /* CardBus bridges */
-#define CFG_IRQ_LINE  0x3c
-#define CFG_IRQ_PIN   0x3d
-
-#define CMD_IO          0x1
-#define CMD_MEM         0x2
-#define STATUS_CAPS     0x10
-#define HEADER_MULTI    0x80
-
-#define CAP_ID_PM     0x01
-#define CAP_ID_MSI    0x05
-#define CAP_ID_VENDOR 0x09
-#define CAP_ID_PCIE   0x10
-#define CAP_ID_MSIX   0x11
-#define EXT_ID_AER    0x0001
-#define EXT_ID_ACS    0x000d
-#define EXT_ID_ARI    0x000e
-#define EXT_ID_SRIOV  0x0010
-#define EXT_BASE      0x100
-
 static struct {
     unsigned n;                         /* functions recorded */
     unsigned refused;                   /* functions found with the table full */
@@ -67,12 +39,12 @@ static struct {
 static void bars_size(struct pci_func *f)
 {
     pci_addr_t a = f->addr;
-    uint16_t cmd = pci_cfg_read16(a, CFG_COMMAND);
+    uint16_t cmd = pci_cfg_read16(a, PCI_CFG_COMMAND);
     bool host = f->class == 0x06 && f->subclass == 0x00;
-    if (!host && (cmd & (CMD_IO | CMD_MEM)))
-        pci_cfg_write16(a, CFG_COMMAND, cmd & ~(CMD_IO | CMD_MEM));
+    if (!host && (cmd & (PCI_CMD_IO | PCI_CMD_MEM)))
+        pci_cfg_write16(a, PCI_CFG_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEM));
     for (unsigned i = 0; i < f->nbars; i++) {
-        unsigned off = CFG_BAR0 + 4 * i;
+        unsigned off = PCI_CFG_BAR0 + 4 * i;
         uint32_t lo = pci_cfg_read32(a, off);
         pci_cfg_write32(a, off, 0xffffffff);
         uint32_t mlo = pci_cfg_read32(a, off);
@@ -106,17 +78,17 @@ static void bars_size(struct pci_func *f)
         if (!b->size)
             *b = (struct pci_bar){0};
     }
-    if (!host && (cmd & (CMD_IO | CMD_MEM)))
-        pci_cfg_write16(a, CFG_COMMAND, cmd);
+    if (!host && (cmd & (PCI_CMD_IO | PCI_CMD_MEM)))
+        pci_cfg_write16(a, PCI_CFG_COMMAND, cmd);
 }
 
 /* The capability list in the first 256 bytes. */
 static void caps_walk(struct pci_func *f)
 {
     pci_addr_t a = f->addr;
-    if (!(pci_cfg_read16(a, CFG_STATUS) & STATUS_CAPS) || f->header > PCI_HDR_CARDBUS)
+    if (!(pci_cfg_read16(a, PCI_CFG_STATUS) & PCI_STATUS_CAPS) || f->header > PCI_HDR_CARDBUS)
         return;
-    unsigned ptr = pci_cfg_read8(a, f->header == PCI_HDR_CARDBUS ? CFG_CAPS_CB : CFG_CAPS) & 0xfc;
+    unsigned ptr = pci_cfg_read8(a, f->header == PCI_HDR_CARDBUS ? PCI_CFG_CAPS_CB : PCI_CFG_CAPS) & 0xfc;
     for (unsigned n = 0; ptr; n++) {
         if (ptr < 0x40 || n == PCI_MAX_CAPS) {
             f->caps |= PCI_CAP_BROKEN;
@@ -124,14 +96,14 @@ static void caps_walk(struct pci_func *f)
         }
         uint8_t id = pci_cfg_read8(a, ptr);
         unsigned next = pci_cfg_read8(a, ptr + 1) & 0xfc;
-        if (id == CAP_ID_PM && !f->pm_off) {
+        if (id == PCI_CAPID_PM && !f->pm_off) {
             f->caps |= PCI_CAP_PM;
             f->pm_off = (uint8_t)ptr;
-        } else if (id == CAP_ID_MSI && !f->msi_off) {
+        } else if (id == PCI_CAPID_MSI && !f->msi_off) {
             f->caps |= PCI_CAP_MSI;
             f->msi_off = (uint8_t)ptr;
             f->msi_ctrl = pci_cfg_read16(a, ptr + 2);
-        } else if (id == CAP_ID_MSIX && !f->msix_off) {
+        } else if (id == PCI_CAPID_MSIX && !f->msix_off) {
             f->caps |= PCI_CAP_MSIX;
             f->msix_off = (uint8_t)ptr;
             f->msix_size = (pci_cfg_read16(a, ptr + 2) & 0x7ff) + 1;
@@ -140,14 +112,14 @@ static void caps_walk(struct pci_func *f)
             f->msix_table_off = table & ~7u;
             f->msix_pba_bar = pba & 7;
             f->msix_pba_off = pba & ~7u;
-        } else if (id == CAP_ID_PCIE && !f->pcie_off) {
+        } else if (id == PCI_CAPID_PCIE && !f->pcie_off) {
             f->caps |= PCI_CAP_PCIE;
             f->pcie_off = (uint8_t)ptr;
             f->pcie_type = (pci_cfg_read16(a, ptr + 2) >> 4) & 0xf;
             f->flr = (pci_cfg_read32(a, ptr + 4) >> 28) & 1;
-        } else if (id == CAP_ID_VENDOR) {
+        } else if (id == PCI_CAPID_VENDOR) {
             f->caps |= PCI_CAP_VENDOR;
-        } else if (id != CAP_ID_PM && id != CAP_ID_MSI && id != CAP_ID_MSIX && id != CAP_ID_PCIE) {
+        } else if (id != PCI_CAPID_PM && id != PCI_CAPID_MSI && id != PCI_CAPID_MSIX && id != PCI_CAPID_PCIE) {
             f->caps |= PCI_CAP_OTHER;
         }
         ptr = next;
@@ -158,9 +130,9 @@ static void caps_walk(struct pci_func *f)
 static void ext_caps_walk(struct pci_func *f)
 {
     pci_addr_t a = f->addr;
-    unsigned off = EXT_BASE;
+    unsigned off = PCI_CFG_EXT;
     for (unsigned n = 0; off; n++) {
-        if (off < EXT_BASE || n == PCI_MAX_CAPS) {
+        if (off < PCI_CFG_EXT || n == PCI_MAX_CAPS) {
             f->caps |= PCI_CAP_BROKEN;
             return;
         }
@@ -168,20 +140,20 @@ static void ext_caps_walk(struct pci_func *f)
         if (h == 0 || h == 0xffffffff)
             return;
         uint16_t id = h & 0xffff;
-        if (id == EXT_ID_SRIOV && !f->sriov_off) {
+        if (id == PCI_EXTID_SRIOV && !f->sriov_off) {
             f->caps |= PCI_CAP_SRIOV;
             f->sriov_off = (uint16_t)off;
             f->sriov_total_vfs = pci_cfg_read16(a, off + 0x0e);
             f->sriov_vf_offset = pci_cfg_read16(a, off + 0x14);
             f->sriov_vf_stride = pci_cfg_read16(a, off + 0x16);
             f->sriov_vf_device = pci_cfg_read16(a, off + 0x1a);
-        } else if (id == EXT_ID_ARI) {
+        } else if (id == PCI_EXTID_ARI) {
             f->caps |= PCI_CAP_ARI;
-        } else if (id == EXT_ID_AER) {
+        } else if (id == PCI_EXTID_AER) {
             f->caps |= PCI_CAP_AER;
-        } else if (id == EXT_ID_ACS) {
+        } else if (id == PCI_EXTID_ACS) {
             f->caps |= PCI_CAP_ACS;
-        } else if (id != EXT_ID_SRIOV) {
+        } else if (id != PCI_EXTID_SRIOV) {
             f->caps |= PCI_CAP_OTHER;
         }
         off = (h >> 20) & 0xffc;
@@ -197,19 +169,19 @@ static struct pci_func *func_record(pci_addr_t a, bool ecam)
         return NULL;
     }
     struct pci_func *f = &pci.f[pci.n++];
-    uint32_t id = pci_cfg_read32(a, CFG_VENDOR), cls = pci_cfg_read32(a, CFG_REVISION);
+    uint32_t id = pci_cfg_read32(a, PCI_CFG_VENDOR), cls = pci_cfg_read32(a, PCI_CFG_REVISION);
     *f = (struct pci_func){
         .addr = a, .vendor = id & 0xffff, .device = id >> 16,
         .class = cls >> 24, .subclass = (cls >> 16) & 0xff, .progif = (cls >> 8) & 0xff, .revision = cls & 0xff,
-        .header = pci_cfg_read8(a, CFG_HEADER) & 0x7f,
-        .irq_line = pci_cfg_read8(a, CFG_IRQ_LINE), .irq_pin = pci_cfg_read8(a, CFG_IRQ_PIN),
+        .header = pci_cfg_read8(a, PCI_CFG_HEADER) & 0x7f,
+        .irq_line = pci_cfg_read8(a, PCI_CFG_IRQ_LINE), .irq_pin = pci_cfg_read8(a, PCI_CFG_IRQ_PIN),
     };
     if (f->irq_pin > 4)
         f->irq_pin = 0;
     f->nbars = f->header == PCI_HDR_NORMAL ? 6 : f->header == PCI_HDR_BRIDGE ? 2 : 0;
     if (f->header == PCI_HDR_BRIDGE) {
-        f->sec_bus = pci_cfg_read8(a, CFG_BUSES + 1);
-        f->sub_bus = pci_cfg_read8(a, CFG_BUSES + 2);
+        f->sec_bus = pci_cfg_read8(a, PCI_CFG_BUSES + 1);
+        f->sub_bus = pci_cfg_read8(a, PCI_CFG_BUSES + 2);
     }
     bars_size(f);
     caps_walk(f);
@@ -231,23 +203,23 @@ static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
     for (unsigned dev = 0; dev < 32; dev++) {
         for (unsigned fn = 0; fn < 8; fn++) {
             pci_addr_t a = PCI_ADDR(s->seg, bus, dev, fn);
-            uint16_t vendor = pci_cfg_read16(a, CFG_VENDOR);
+            uint16_t vendor = pci_cfg_read16(a, PCI_CFG_VENDOR);
             if (vendor == 0xffff || vendor == 0) {
                 if (fn == 0)
                     break;              /* no function 0: no device */
                 continue;
             }
-            uint8_t header = pci_cfg_read8(a, CFG_HEADER);
+            uint8_t header = pci_cfg_read8(a, PCI_CFG_HEADER);
             struct pci_func *f = func_record(a, s->ecam);
             if ((header & 0x7f) == PCI_HDR_BRIDGE) {
-                unsigned sec = pci_cfg_read8(a, CFG_BUSES + 1), sub = pci_cfg_read8(a, CFG_BUSES + 2);
+                unsigned sec = pci_cfg_read8(a, PCI_CFG_BUSES + 1), sub = pci_cfg_read8(a, PCI_CFG_BUSES + 2);
                 if (sec > bus && sec <= s->bus_end && sub >= sec && !bus_seen(sec) && depth < PCI_MAX_DEPTH) {
                     if (f)
                         f->scanned = true;
                     bus_scan(s, sec, depth + 1);
                 }
             }
-            if (fn == 0 && !(header & HEADER_MULTI))
+            if (fn == 0 && !(header & PCI_HEADER_MULTI))
                 break;
         }
     }

@@ -33,6 +33,40 @@ typedef uint32_t pci_addr_t;
 #define PCI_MAX_DEPTH    16     /* bridges between a root bus and the deepest bus scanned */
 #define PCI_MAX_CAPS     48     /* entries walked per capability list (lists can be cyclic) */
 
+/* ---- config space: the header registers and capability ids in use */
+
+#define PCI_CFG_VENDOR   0x00
+#define PCI_CFG_COMMAND  0x04
+#define PCI_CFG_STATUS   0x06
+#define PCI_CFG_REVISION 0x08
+#define PCI_CFG_CACHE    0x0c
+#define PCI_CFG_LATENCY  0x0d
+#define PCI_CFG_HEADER   0x0e
+#define PCI_CFG_BAR0     0x10
+#define PCI_CFG_CAPS_CB  0x14   /* CardBus bridges' capability pointer */
+#define PCI_CFG_BUSES    0x18   /* bridges: primary, secondary, subordinate */
+#define PCI_CFG_CAPS     0x34
+#define PCI_CFG_IRQ_LINE 0x3c
+#define PCI_CFG_IRQ_PIN  0x3d
+#define PCI_CFG_DEVSPEC  0x40   /* device-specific space: the capability list */
+#define PCI_CFG_EXT      0x100  /* PCIe extended space (ECAM only) */
+
+#define PCI_CMD_IO       0x001
+#define PCI_CMD_MEM      0x002
+#define PCI_CMD_INTX_OFF 0x400
+#define PCI_STATUS_CAPS  0x10
+#define PCI_HEADER_MULTI 0x80
+
+#define PCI_CAPID_PM     0x01
+#define PCI_CAPID_MSI    0x05
+#define PCI_CAPID_VENDOR 0x09
+#define PCI_CAPID_PCIE   0x10
+#define PCI_CAPID_MSIX   0x11
+#define PCI_EXTID_AER    0x0001
+#define PCI_EXTID_ACS    0x000d
+#define PCI_EXTID_ARI    0x000e
+#define PCI_EXTID_SRIOV  0x0010
+
 /* ---- the machine layer (kernel/arch/<arch>/pci_cfg.c) */
 
 struct pci_segment {

@@ -30,16 +30,12 @@
 #include "klib.h"
 #include "pci.h"
 
-#define CFG_COMMAND    0x04
-#define CFG_BAR0       0x10
 #define CFG_IO_BASE    0x1c     /* bridges: I/O base, limit (address bits 15:12) */
 #define CFG_MEM_BASE   0x20     /* memory base, limit (bits 31:20) */
 #define CFG_PF_BASE    0x24     /* prefetchable base, limit; upper halves at 0x28, 0x2c */
 #define CFG_IO_UPPER   0x30     /* I/O base and limit bits 31:16 */
 #define CFG_ROM        0x30
 #define CFG_ROM_BRIDGE 0x38
-#define CMD_IO         0x1
-#define CMD_MEM        0x2
 
 #define MEM_GRAIN (1ull << 20)
 #define IO_GRAIN  (1ull << 12)
@@ -357,31 +353,32 @@ static void func_write(const struct pci_func *f)
     bool bridge = f->header == PCI_HDR_BRIDGE;
     unsigned have = 0, missing = 0, on;
     for (unsigned j = 0; j < f->nbars; j++) {
-        unsigned kind = is_io(&f->bar[j]) ? CMD_IO : CMD_MEM;
+        unsigned kind = is_io(&f->bar[j]) ? PCI_CMD_IO : PCI_CMD_MEM;
         have |= f->bar[j].size ? kind : 0;
         missing |= f->bar[j].size && !f->bar[j].placed ? kind : 0;
     }
     on = have & ~missing;
     if (bridge) {
-        on |= ((f->window[PCI_WIN_MEM].placed ? CMD_MEM : 0) | (f->window[PCI_WIN_IO].placed ? CMD_IO : 0)) & ~missing;
-        have = CMD_IO | CMD_MEM;
+        on |= (f->window[PCI_WIN_MEM].placed ? PCI_CMD_MEM : 0) | (f->window[PCI_WIN_IO].placed ? PCI_CMD_IO : 0);
+        on &= ~missing;
+        have = PCI_CMD_IO | PCI_CMD_MEM;
     }
     if (!have || is_host(f))
         return;
-    uint16_t cmd = pci_cfg_read16(a, CFG_COMMAND);
-    pci_cfg_write16(a, CFG_COMMAND, cmd & ~(CMD_IO | CMD_MEM));
+    uint16_t cmd = pci_cfg_read16(a, PCI_CFG_COMMAND);
+    pci_cfg_write16(a, PCI_CFG_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEM));
     for (unsigned j = 0; j < f->nbars; j++) {
         const struct pci_bar *b = &f->bar[j];
         if (!b->size)
             continue;
-        pci_cfg_write32(a, CFG_BAR0 + 4 * j, (uint32_t)b->base);
+        pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * j, (uint32_t)b->base);
         if (b->flags & PCI_BAR_MEM64)
-            pci_cfg_write32(a, CFG_BAR0 + 4 * j + 4, (uint32_t)(b->base >> 32));
+            pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * j + 4, (uint32_t)(b->base >> 32));
     }
     pci_cfg_write32(a, bridge ? CFG_ROM_BRIDGE : CFG_ROM, 0);
     if (bridge)
         windows_write(f);
-    pci_cfg_write16(a, CFG_COMMAND, (uint16_t)((cmd & ~have) | on));
+    pci_cfg_write16(a, PCI_CFG_COMMAND, (uint16_t)((cmd & ~have) | on));
 }
 
 void pci_place(void)

@@ -27,10 +27,6 @@
 #include "intr.h"
 #include "percpu.h"
 
-#define CFG_COMMAND      0x04
-#define CMD_MEM          0x2
-#define CMD_INTX_DISABLE 0x400
-
 #define MSI_CTRL         2          /* offsets in the MSI capability */
 #define MSI_ADDR         4
 #define MSI_CTRL_ENABLE  0x1
@@ -111,7 +107,7 @@ static void msix_mask(const struct pci_func *f, unsigned i, bool masked)
 
 static void intx_disable(pci_addr_t a)
 {
-    pci_cfg_write16(a, CFG_COMMAND, pci_cfg_read16(a, CFG_COMMAND) | CMD_INTX_DISABLE);
+    pci_cfg_write16(a, PCI_CFG_COMMAND, pci_cfg_read16(a, PCI_CFG_COMMAND) | PCI_CMD_INTX_OFF);
 }
 
 /* Program f's MSI with the message (addr, data), masked, one vector. */
@@ -160,7 +156,7 @@ int irq_arch_route(struct irq *q)
         return -E_INVAL;
     if (q->kind == IRQ_MSIX) {
         paddr_t t = msix_table_pa(f);
-        if (!t || !(pci_cfg_read16(f->addr, CFG_COMMAND) & CMD_MEM))
+        if (!t || !(pci_cfg_read16(f->addr, PCI_CFG_COMMAND) & PCI_CMD_MEM))
             return -E_INVAL;
         if ((r = vm_kernel_map_mmio(t, (uint64_t)f->msix_size * MSIX_ENTRY)) < 0)
             return r == -E_RANGE ? -E_INVAL : r;
