@@ -114,20 +114,12 @@ void paging_init(void)
         for (paddr_t pa = start; pa < end;) {
             bool whole = pa % LARGE_PAGE_SIZE == 0 && pa + LARGE_PAGE_SIZE <= end &&
                          (pa + LARGE_PAGE_SIZE <= ro_start || pa >= ro_end);
-            if (whole) {
-                uint64_t *pde = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, KERNEL_OWNER, PTE_P | PTE_W);
-                if (!pde)
-                    panic("paging: cannot build physmap");
-                *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
-                pa += LARGE_PAGE_SIZE;
-            } else {
-                uint64_t *pte = walk(kernel_pml4, PHYSMAP_BASE + pa, 0, KERNEL_OWNER, PTE_P | PTE_W);
-                if (!pte)
-                    panic("paging: cannot build physmap");
-                bool ro = pa >= ro_start && pa < ro_end;
-                *pte = pa | PTE_P | (ro ? 0 : PTE_W) | PTE_G | PTE_NX;
-                pa += PAGE_SIZE;
-            }
+            bool ro = !whole && pa >= ro_start && pa < ro_end;
+            uint64_t *e = walk(kernel_pml4, PHYSMAP_BASE + pa, whole, KERNEL_OWNER, PTE_P | PTE_W);
+            if (!e)
+                panic("paging: cannot build physmap");
+            *e = pa | PTE_P | (ro ? 0 : PTE_W) | (whole ? PTE_PS : 0) | PTE_G | PTE_NX;
+            pa += whole ? LARGE_PAGE_SIZE : PAGE_SIZE;
         }
     }
 
@@ -251,6 +243,21 @@ void vm_space_destroy(struct vm_space *s, void (*release)(void *ctx, vaddr_t va,
     s->root = 0;
 }
 
+/* The leaf entry bits of VM_* rights; VM_UNCACHED is PAT entry 3 (UC
+ * with the reset PAT). */
+static uint64_t pte_bits(unsigned rights)
+{
+    return PTE_P | ((rights & VM_USER) ? PTE_U : 0) | ((rights & VM_WRITE) ? PTE_W : 0) |
+           ((rights & VM_EXEC) ? 0 : PTE_NX) | ((rights & VM_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
+}
+
+/* The present leaf entry of user address va in s, or NULL. */
+static uint64_t *user_pte(struct vm_space *s, vaddr_t va)
+{
+    uint64_t *pte = VN_USER_MAPPABLE(va) ? walk(s->root, va, 0, NULL, 0) : NULL;
+    return pte && (*pte & PTE_P) ? pte : NULL;
+}
+
 int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t *old)
 {
     if (!VN_USER_MAPPABLE(va) || va % PAGE_SIZE || pa % PAGE_SIZE)
@@ -258,19 +265,10 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
     uint64_t *pte = walk(s->root, va, 0, s->owner, PTE_P | PTE_W | PTE_U);
     if (!pte)
         return -E_NOMEM;
-    uint64_t e = pa | PTE_P;
-    if (rights & VM_WRITE)
-        e |= PTE_W;
-    if (rights & VM_USER)
-        e |= PTE_U;
-    if (!(rights & VM_EXEC))
-        e |= PTE_NX;
-    if (rights & VM_UNCACHED)
-        e |= PTE_PCD | PTE_PWT;    /* PAT entry 3: UC with the reset PAT */
-    if (old)
-        *old = (*pte & PTE_P) ? (*pte & PTE_ADDR) : 0;
     bool was_present = *pte & PTE_P;
-    *pte = e;
+    if (old)
+        *old = was_present ? (*pte & PTE_ADDR) : 0;
+    *pte = pa | pte_bits(rights);
     if (was_present)
         flush(s, va);
     return 0;
@@ -278,10 +276,8 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
 
 int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa)
 {
-    if (!VN_USER_MAPPABLE(va))
-        return -E_NOENT;
-    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
-    if (!pte || !(*pte & PTE_P))
+    uint64_t *pte = user_pte(s, va);
+    if (!pte)
         return -E_NOENT;
     *pa = *pte & PTE_ADDR;
     *pte = 0;
@@ -291,15 +287,10 @@ int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa)
 
 int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
 {
-    if (!VN_USER_MAPPABLE(va))
+    uint64_t *pte = user_pte(s, va);
+    if (!pte)
         return -E_NOENT;
-    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
-    if (!pte || !(*pte & PTE_P))
-        return -E_NOENT;
-    uint64_t e = (*pte & PTE_ADDR) | PTE_P | ((rights & VM_USER) ? PTE_U : 0) |
-                 ((rights & VM_WRITE) ? PTE_W : 0) | ((rights & VM_EXEC) ? 0 : PTE_NX) |
-                 ((rights & VM_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
-    *pte = e;
+    *pte = (*pte & PTE_ADDR) | pte_bits(rights);
     flush(s, va);
     return 0;
 }
@@ -321,20 +312,10 @@ static int map_phys(paddr_t pa, uint64_t len, uint64_t flags)
     return 0;
 }
 
-paddr_t paging_kernel_root(void)
-{
-    return kernel_pml4;
-}
+paddr_t paging_kernel_root(void) { return kernel_pml4; }
 
-int vm_kernel_map_phys(paddr_t pa, uint64_t len)
-{
-    return map_phys(pa, len, 0);
-}
-
-int vm_kernel_map_mmio(paddr_t pa, uint64_t len)
-{
-    return map_phys(pa, len, PTE_PCD | PTE_PWT);
-}
+int vm_kernel_map_phys(paddr_t pa, uint64_t len) { return map_phys(pa, len, 0); }
+int vm_kernel_map_mmio(paddr_t pa, uint64_t len) { return map_phys(pa, len, PTE_PCD | PTE_PWT); }
 
 int vm_kernel_rights(vaddr_t va)
 {
@@ -365,10 +346,8 @@ bool vm_table_present(struct vm_space *s, vaddr_t va)
 
 int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights)
 {
-    if (!VN_USER_MAPPABLE(va))
-        return -E_NOENT;
-    uint64_t *pte = walk(s->root, va, 0, NULL, 0);
-    if (!pte || !(*pte & PTE_P))
+    uint64_t *pte = user_pte(s, va);
+    if (!pte)
         return -E_NOENT;
     if (pa)
         *pa = *pte & PTE_ADDR;
@@ -378,28 +357,22 @@ int vm_lookup(struct vm_space *s, vaddr_t va, paddr_t *pa, unsigned *rights)
     return 0;
 }
 
-void vm_activate(struct vm_space *s)
+/* Load s on this CPU (NULL: the kernel's tables alone). */
+static void load(struct vm_space *s)
 {
     struct percpu *c = this_cpu();
     if (c->loaded_vm == s)
         return;
     if (c->loaded_vm)
         c->loaded_vm->cpus &= ~(1ul << c->id);
-    s->cpus |= 1ul << c->id;
+    if (s)
+        s->cpus |= 1ul << c->id;
     c->loaded_vm = s;
-    write_cr3(s->root);
+    write_cr3(s ? s->root : kernel_pml4);
 }
 
-void vm_deactivate(void)
-{
-    struct percpu *c = this_cpu();
-    if (!c->loaded_vm)
-        return;
-    c->loaded_vm->cpus &= ~(1ul << c->id);
-    c->loaded_vm = NULL;
-    write_cr3(kernel_pml4);
-}
-
+void vm_activate(struct vm_space *s) { load(s); }
+void vm_deactivate(void) { load(NULL); }
 
 bool arch_user_can_access(uint64_t va, bool write)
 {
