@@ -35,32 +35,6 @@
 #include "lapic.h"
 #include "vtd_format.h"
 
-#define REG_CAP     0x08
-#define REG_ECAP    0x10
-#define REG_GCMD    0x18
-#define REG_GSTS    0x1c
-#define REG_RTADDR  0x20
-#define REG_FSTS    0x34
-#define REG_FECTL   0x38
-#define REG_FEDATA  0x3c
-#define REG_FEADDR  0x40
-#define REG_FEUADDR 0x44
-#define REG_IQH     0x80
-#define REG_IQT     0x88
-#define REG_IQA     0x90
-#define REG_IRTA    0xb8
-
-#define GCMD_TE     (1u << 31)      /* GSTS has the same bits: TES, RTPS, ... */
-#define GCMD_SRTP   (1u << 30)
-#define GCMD_QIE    (1u << 26)
-#define GCMD_IRE    (1u << 25)
-#define GCMD_SIRTP  (1u << 24)
-#define FSTS_PFO    0x01            /* primary fault overflow (write 1 to clear) */
-#define FSTS_AFO    0x04
-#define FSTS_APF    0x08
-#define FSTS_IQE    0x10            /* invalidation queue error */
-#define FRCD_F      (1u << 31)      /* in the record's top 32-bit word */
-
 #define VTD_DOMAINS   256           /* domain ids kept (id 0 is never used) */
 #define IRT_ENTRIES   256           /* interrupt remapping table: one page */
 #define IRT_SIZE      7             /* IRTA.S: 2^(S+1) entries */
@@ -109,6 +83,7 @@ static struct {
     unsigned addr_bits;             /* I/O virtual address width */
     unsigned ndomains;              /* ids 1 .. ndomains - 1 usable */
     bool flush;                     /* some unit does not snoop CPU caches */
+    bool caching;                   /* some unit caches absent entries too (caching mode) */
     bool overflowed;                /* a fault log overflow was reported */
     struct iommu_domain dom[VTD_DOMAINS];
     unsigned nfaulted;
@@ -142,8 +117,8 @@ static void check_overdue(struct vtd_unit *u, uint64_t start, const char *what)
  * wait until GSTS shows every bit of `status`. */
 static void command(struct vtd_unit *u, uint32_t once, uint32_t status, const char *what)
 {
-    w32(u, REG_GCMD, u->gcmd | once);
-    for (uint64_t t = arch_tsc(); (r32(u, REG_GSTS) & status) != status;)
+    w32(u, VTD_REG_GCMD, u->gcmd | once);
+    for (uint64_t t = arch_tsc(); (r32(u, VTD_REG_GSTS) & status) != status;)
         check_overdue(u, t, what);
 }
 
@@ -159,13 +134,15 @@ static void qi_run(struct vtd_unit *u, const struct vtd_desc *d, unsigned n)
         flush(&u->queue[u->tail], sizeof(struct vtd_desc));
         u->tail = (u->tail + 1) % QUEUE_ENTRIES;
     }
-    w64(u, REG_IQT, (uint64_t)u->tail << 4);
+    w64(u, VTD_REG_IQT, (uint64_t)u->tail << 4);
     for (uint64_t t = arch_tsc(); u->status != WAIT_DONE;) {
-        if (r32(u, REG_FSTS) & FSTS_IQE)
-            panic("iommu: unit %lx: invalidation queue error at descriptor %lu", u->base, r64(u, REG_IQH) >> 4);
+        if (r32(u, VTD_REG_FSTS) & VTD_FSTS_IQE)
+            panic("iommu: unit %lx: invalidation queue error at descriptor %lu", u->base, r64(u, VTD_REG_IQH) >> 4);
         check_overdue(u, t, "invalidation");
     }
 }
+
+static void qi_one(struct vtd_unit *u, struct vtd_desc d) { qi_run(u, &d, 1); }
 
 static struct vtd_desc iotlb_desc(struct vtd_unit *u, unsigned gran, unsigned did, uint64_t page)
 {
@@ -185,11 +162,8 @@ static void flush_iotlb(struct iommu_domain *d, uint64_t iova)
 {
     for (unsigned i = 0; i < vtd.nunits; i++) {
         struct vtd_unit *u = &vtd.unit[i];
-        if (!(d->units >> i & 1))
-            continue;
-        bool psi = vtd_cap_psi(u->cap);
-        struct vtd_desc x = iotlb_desc(u, psi ? VTD_GRAN_PAGE : VTD_GRAN_DOMAIN, d->did, iova);
-        qi_run(u, &x, 1);
+        if (d->units >> i & 1)
+            qi_one(u, iotlb_desc(u, vtd_cap_psi(u->cap) ? VTD_GRAN_PAGE : VTD_GRAN_DOMAIN, d->did, iova));
     }
 }
 
@@ -262,12 +236,11 @@ static void intremap_init(struct vtd_unit *u)
         panic("iommu_init: no page for the interrupt remapping table");
     flush(P2V(t), PAGE_SIZE);
     u->irt = P2V(t);
-    w64(u, REG_IRTA, t | IRT_SIZE);
-    command(u, GCMD_SIRTP, GCMD_SIRTP, "setting the interrupt remapping table");
-    struct vtd_desc d = vtd_desc_iec(-1);
-    qi_run(u, &d, 1);
-    u->gcmd |= GCMD_IRE;
-    command(u, 0, GCMD_IRE, "enabling interrupt remapping");
+    w64(u, VTD_REG_IRTA, t | IRT_SIZE);
+    command(u, VTD_GCMD_SIRTP, VTD_GCMD_SIRTP, "setting the interrupt remapping table");
+    qi_one(u, vtd_desc_iec(-1));
+    u->gcmd |= VTD_GCMD_IRE;
+    command(u, 0, VTD_GCMD_IRE, "enabling interrupt remapping");
 }
 
 /* Bring unit u up with translation on and nothing attached; returns why
@@ -277,8 +250,8 @@ static const char *unit_init(struct vtd_unit *u, bool ir)
     if (vm_kernel_map_mmio(u->base, PAGE_SIZE) < 0)
         return "its registers cannot be mapped";
     u->regs = P2V(u->base);
-    u->cap = r64(u, REG_CAP);
-    u->ecap = r64(u, REG_ECAP);
+    u->cap = r64(u, VTD_REG_CAP);
+    u->ecap = r64(u, VTD_REG_ECAP);
     unsigned levels = vtd_levels(vtd_cap_sagaw(u->cap));
     if (!levels || (vtd.levels && levels != vtd.levels))
         return "no page-table format in common (3- or 4-level)";
@@ -286,11 +259,11 @@ static const char *unit_init(struct vtd_unit *u, bool ir)
         return "no queued invalidation";
     if (vtd_cap_fro(u->cap) + 16 * vtd_cap_nfr(u->cap) > PAGE_SIZE)
         return "fault registers beyond its register page";
-    if (!vtd_ecap_coherent(u->ecap))
-        vtd.flush = true;
-    if (r32(u, REG_GSTS) & (GCMD_TE | GCMD_QIE | GCMD_IRE)) {  /* left on by firmware */
-        w32(u, REG_GCMD, 0);
-        for (uint64_t t = arch_tsc(); r32(u, REG_GSTS) & (GCMD_TE | GCMD_QIE | GCMD_IRE);)
+    vtd.flush |= !vtd_ecap_coherent(u->ecap);
+    vtd.caching |= vtd_cap_cm(u->cap);
+    if (r32(u, VTD_REG_GSTS) & (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE)) {  /* left on by firmware */
+        w32(u, VTD_REG_GCMD, 0);
+        for (uint64_t t = arch_tsc(); r32(u, VTD_REG_GSTS) & (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);)
             check_overdue(u, t, "turning off");
     }
     paddr_t root = page_alloc(), queue = page_alloc();
@@ -299,20 +272,20 @@ static const char *unit_init(struct vtd_unit *u, bool ir)
     flush(P2V(root), PAGE_SIZE);
     u->root = root;
     u->queue = P2V(queue);
-    w64(u, REG_IQT, 0);
-    w64(u, REG_IQA, queue);         /* 128-bit descriptors, one page */
-    u->gcmd = GCMD_QIE;
-    command(u, 0, GCMD_QIE, "enabling queued invalidation");
-    w32(u, REG_FEDATA, VEC_IOMMU_FAULT);
-    w32(u, REG_FEADDR, 0xfee00000u | lapic_id() << 12);    /* fixed, physical, to this CPU */
-    w32(u, REG_FEUADDR, 0);
-    w32(u, REG_FECTL, 0);           /* unmasked */
-    w64(u, REG_RTADDR, root);
-    command(u, GCMD_SRTP, GCMD_SRTP, "setting the root table");
+    w64(u, VTD_REG_IQT, 0);
+    w64(u, VTD_REG_IQA, queue);         /* 128-bit descriptors, one page */
+    u->gcmd = VTD_GCMD_QIE;
+    command(u, 0, VTD_GCMD_QIE, "enabling queued invalidation");
+    w32(u, VTD_REG_FEDATA, VEC_IOMMU_FAULT);
+    w32(u, VTD_REG_FEADDR, 0xfee00000u | lapic_id() << 12);    /* fixed, physical, to this CPU */
+    w32(u, VTD_REG_FEUADDR, 0);
+    w32(u, VTD_REG_FECTL, 0);           /* unmasked */
+    w64(u, VTD_REG_RTADDR, root);
+    command(u, VTD_GCMD_SRTP, VTD_GCMD_SRTP, "setting the root table");
     struct vtd_desc g[2] = {vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0), iotlb_desc(u, VTD_GRAN_GLOBAL, 0, 0)};
     qi_run(u, g, 2);
-    u->gcmd |= GCMD_TE;
-    command(u, 0, GCMD_TE, "enabling translation");
+    u->gcmd |= VTD_GCMD_TE;
+    command(u, 0, VTD_GCMD_TE, "enabling translation");
     u->on = true;
     vtd.levels = levels;
     unsigned bits = MIN(12 + 9 * levels, vtd_cap_mgaw(u->cap));
@@ -449,8 +422,7 @@ static void context_clear(struct vtd_unit *u, unsigned bus, unsigned devfn)
         return;
     root_entry(u, bus)[0] = 0;
     flush(root_entry(u, bus), 8);
-    struct vtd_desc g = vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0);
-    qi_run(u, &g, 1);
+    qi_one(u, vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0));
     page_free(u->ctx[bus]);
     u->ctx[bus] = 0;
 }
@@ -466,10 +438,8 @@ void iommu_domain_destroy(struct iommu_domain *d)
                     context_clear(u, bus, devfn);
             }
         }
-        if (d->units >> i & 1) {    /* no walk may still hold a table page */
-            struct vtd_desc x = iotlb_desc(u, VTD_GRAN_DOMAIN, d->did, 0);
-            qi_run(u, &x, 1);
-        }
+        if (d->units >> i & 1)      /* no walk may still hold a table page */
+            qi_one(u, iotlb_desc(u, VTD_GRAN_DOMAIN, d->did, 0));
     }
     if (d->mapped)
         panic("iommu_domain_destroy: domain %u still maps %lu pages", d->did, d->mapped);
@@ -531,11 +501,8 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, bool write)
     *e = pa | VTD_SL_R | (write ? VTD_SL_W : 0);
     flush(e, 8);
     d->mapped++;
-    for (unsigned i = 0; i < vtd.nunits; i++)
-        if (vtd_cap_cm(vtd.unit[i].cap)) {  /* caching mode caches absent entries too */
-            flush_iotlb(d, iova);
-            break;
-        }
+    if (vtd.caching)
+        flush_iotlb(d, iova);
     return 0;
 }
 
@@ -603,22 +570,22 @@ void iommu_fault_serve(void)
         struct vtd_unit *u = &vtd.unit[i];
         if (!u->on)
             continue;
-        uint32_t fsts = r32(u, REG_FSTS);
+        uint32_t fsts = r32(u, VTD_REG_FSTS);
         unsigned fro = vtd_cap_fro(u->cap), nfr = vtd_cap_nfr(u->cap), first = fsts >> 8 & 0xff;
         for (unsigned k = 0; k < nfr; k++) {
             unsigned off = fro + (first + k) % nfr * 16;
             struct vtd_fault f = vtd_fault_decode(r64(u, off), r64(u, off + 8));
             if (!f.valid)
                 continue;
-            w32(u, off + 12, FRCD_F);
+            w32(u, off + 12, VTD_FRCD_F);
             fault_log(u, f);
         }
-        if (fsts & FSTS_PFO && !vtd.overflowed) {
+        if (fsts & VTD_FSTS_PFO && !vtd.overflowed) {
             vtd.overflowed = true;
             kprintf("iommu: unit %lx: fault records overflowed: some faults were not recorded\n", u->base);
         }
-        if (fsts & (FSTS_PFO | FSTS_AFO | FSTS_APF))
-            w32(u, REG_FSTS, fsts & (FSTS_PFO | FSTS_AFO | FSTS_APF));
+        if (fsts & (VTD_FSTS_PFO | VTD_FSTS_AFO | VTD_FSTS_APF))
+            w32(u, VTD_REG_FSTS, fsts & (VTD_FSTS_PFO | VTD_FSTS_AFO | VTD_FSTS_APF));
     }
 }
 
@@ -633,9 +600,9 @@ bool iommu_fault_event(uint64_t *addr, uint32_t *data, bool *masked)
     for (unsigned i = 0; i < vtd.nunits; i++) {
         struct vtd_unit *u = &vtd.unit[i];
         if (u->on) {
-            *addr = (uint64_t)r32(u, REG_FEUADDR) << 32 | r32(u, REG_FEADDR);
-            *data = r32(u, REG_FEDATA);
-            *masked = r32(u, REG_FECTL) >> 31;
+            *addr = (uint64_t)r32(u, VTD_REG_FEUADDR) << 32 | r32(u, VTD_REG_FEADDR);
+            *data = r32(u, VTD_REG_FEDATA);
+            *masked = r32(u, VTD_REG_FECTL) >> 31;
             return true;
         }
     }
@@ -679,8 +646,7 @@ void iommu_irte_set(unsigned handle, unsigned apic_id, unsigned vector)
         panic("iommu_irte_set: APIC id %u or vector %u out of range (xAPIC mode)", apic_id, vector);
     u->irt[2 * x] = vtd_irte_lo(apic_id, vector, false);   /* one write: the high half keeps the source */
     flush(&u->irt[2 * x], 8);
-    struct vtd_desc d = vtd_desc_iec((int)x);
-    qi_run(u, &d, 1);
+    qi_one(u, vtd_desc_iec((int)x));
 }
 
 void iommu_irte_free(unsigned handle)
@@ -690,8 +656,7 @@ void iommu_irte_free(unsigned handle)
     u->irt[2 * x] = 0;
     u->irt[2 * x + 1] = 0;
     flush(&u->irt[2 * x], 16);
-    struct vtd_desc d = vtd_desc_iec((int)x);
-    qi_run(u, &d, 1);
+    qi_one(u, vtd_desc_iec((int)x));
     u->irt_used[x / 64] &= ~(1ul << (x % 64));
 }
 

@@ -2,7 +2,7 @@
  * Intel VT-d data formats (spec rev. 3, legacy mode, 128-bit descriptors):
  * the capability fields vtd.c reads, root and context entries, second-level
  * page-table entries, interrupt remapping entries and the remappable MSI
- * address, invalidation descriptors and fault records.  Pure encoding with
+ * address, invalidation descriptors, fault records and the registers.  Pure encoding with
  * no hardware access, so it is unit-tested on the host
  * (tests/host/test_vtd_format.c).
  *
@@ -17,6 +17,33 @@
 #define ARCH_VTD_FORMAT_H
 
 #include "../../types.h"
+
+/* Registers (offsets in the unit's register page) and their bits. */
+#define VTD_REG_CAP     0x08
+#define VTD_REG_ECAP    0x10
+#define VTD_REG_GCMD    0x18
+#define VTD_REG_GSTS    0x1c
+#define VTD_REG_RTADDR  0x20
+#define VTD_REG_FSTS    0x34
+#define VTD_REG_FECTL   0x38
+#define VTD_REG_FEDATA  0x3c
+#define VTD_REG_FEADDR  0x40
+#define VTD_REG_FEUADDR 0x44
+#define VTD_REG_IQH     0x80
+#define VTD_REG_IQT     0x88
+#define VTD_REG_IQA     0x90
+#define VTD_REG_IRTA    0xb8
+
+#define VTD_GCMD_TE     (1u << 31)      /* GSTS has the same bits: TES, RTPS, ... */
+#define VTD_GCMD_SRTP   (1u << 30)
+#define VTD_GCMD_QIE    (1u << 26)
+#define VTD_GCMD_IRE    (1u << 25)
+#define VTD_GCMD_SIRTP  (1u << 24)
+#define VTD_FSTS_PFO    0x01            /* primary fault overflow (write 1 to clear) */
+#define VTD_FSTS_AFO    0x04
+#define VTD_FSTS_APF    0x08
+#define VTD_FSTS_IQE    0x10            /* invalidation queue error */
+#define VTD_FRCD_F      (1u << 31)      /* in the record's top 32-bit word */
 
 /* Capability register fields. */
 static inline uint32_t vtd_cap_domains(uint64_t cap) { return 1u << (4 + 2 * (cap & 7)); }
