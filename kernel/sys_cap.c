@@ -31,11 +31,6 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out)
     return 0;
 }
 
-static void refs_for_new_cap(struct captable *t, capref_t ref)
-{
-    env_cap_refs(t, ref);
-}
-
 long sys_cap_info(capref_t cap, struct vn_capinfo *info)
 {
     struct cap *c;
@@ -88,7 +83,7 @@ long sys_cap_derive(capref_t cap, unsigned rights)
     int r = cap_lookup(t, cap, 0, 0, &c);
     if (r < 0 || (r = cap_derive(c, t, rights, &out)) < 0)
         return r;
-    refs_for_new_cap(t, out);
+    env_cap_refs(t, out);
     return out;
 }
 
@@ -101,7 +96,7 @@ long sys_cap_grant(capref_t cap, capref_t env, unsigned rights)
     if (r < 0 || (r = sys_env_target(env, CR_WRITE, &target)) < 0 ||
         (r = cap_derive(c, &target->caps, rights, &out)) < 0)
         return r;
-    refs_for_new_cap(&target->caps, out);
+    env_cap_refs(&target->caps, out);
     return out;
 }
 

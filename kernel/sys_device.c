@@ -21,26 +21,23 @@
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-static int device_lookup(capref_t ref, unsigned rights, struct cap **c, struct device **d)
+/* The device of the caller's capability ref, which must hold `rights`;
+ * with `program`, the call programs it, so it must be free or held through
+ * this capability.  Errors: cap_lookup's, -E_BUSY (held elsewhere). */
+static int device_lookup(capref_t ref, unsigned rights, bool program, struct cap **c, struct device **d)
 {
     int r = cap_lookup(&arch_curenv()->caps, ref, CAP_DEVICE, rights, c);
     if (r < 0)
         return r;
     *d = device_of(*c);
-    return 0;
-}
-
-/* c may program d: d is free or held through c. */
-static int not_held_elsewhere(const struct device *d, const struct cap *c)
-{
-    return d->holder && d->holder != c ? -E_BUSY : 0;
+    return program && (*d)->holder && (*d)->holder != *c ? -E_BUSY : 0;
 }
 
 long sys_dev_info(capref_t dev, struct vn_devinfo *info)
 {
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_READ, &c, &d);
+    int r = device_lookup(dev, CR_READ, false, &c, &d);
     if (r < 0)
         return r;
     const struct pci_func *f = d->f;
@@ -71,7 +68,7 @@ long sys_dev_cfg_read(capref_t dev, unsigned off, unsigned width)
 {
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_READ, &c, &d);
+    int r = device_lookup(dev, CR_READ, false, &c, &d);
     if (r < 0)
         return r;
     if ((width != 1 && width != 2 && width != 4) || off % width || off >= 4096)
@@ -84,9 +81,8 @@ long sys_dev_cfg_write(capref_t dev, unsigned off, unsigned width, uint32_t valu
     struct env *e = arch_curenv();
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_WRITE, &c, &d);
-    if (r < 0 || (r = not_held_elsewhere(d, c)) < 0 ||
-        (r = device_cfg_write_check(d, off, width, value, d->dom || iommu_covers(d->f->addr))) < 0 ||
+    int r = device_lookup(dev, CR_WRITE, true, &c, &d);
+    if (r < 0 || (r = device_cfg_write_check(d, off, width, value, d->dom || iommu_covers(d->f->addr))) < 0 ||
         (r = device_claim(d, c, e)) < 0)
         return r;
     pci_cfg_write(d->f->addr, off, width, value);
@@ -98,7 +94,7 @@ long sys_dev_regs(capref_t dev, unsigned bar, unsigned rights)
     struct env *e = arch_curenv();
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_MAP, &c, &d);
+    int r = device_lookup(dev, CR_MAP, false, &c, &d);
     if (r < 0)
         return r;
     if (rights & ~(unsigned)c->rights & (CR_READ | CR_WRITE | CR_MAP | CR_GRANT))
@@ -122,9 +118,8 @@ long sys_dev_irq(capref_t dev, unsigned kind, unsigned index, capref_t notify, u
     struct env *e = arch_curenv();
     struct cap *c, *nc;
     struct device *d;
-    int r = device_lookup(dev, CR_CONTROL, &c, &d);
-    if (r < 0 || (r = cap_lookup(&e->caps, notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0 ||
-        (r = not_held_elsewhere(d, c)) < 0)
+    int r = device_lookup(dev, CR_CONTROL, true, &c, &d);
+    if (r < 0 || (r = cap_lookup(&e->caps, notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0)
         return r;
     if ((kind != VN_IRQ_MSI && kind != VN_IRQ_MSIX) || !bits || (bits & ~VN_NOTIFY_BITS))
         return -E_INVAL;
@@ -184,9 +179,8 @@ long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
     struct cap *c, *pc;
     struct device *d;
     unsigned need = CR_MAP | ((prot & VN_DMA_READ) ? CR_READ : 0) | ((prot & VN_DMA_WRITE) ? CR_WRITE : 0);
-    int r = device_lookup(dev, CR_MAP, &c, &d);
-    if (r < 0 || (r = cap_lookup(&e->caps, pages, CAP_PAGE, need, &pc)) < 0 ||
-        (r = not_held_elsewhere(d, c)) < 0)
+    int r = device_lookup(dev, CR_MAP, true, &c, &d);
+    if (r < 0 || (r = cap_lookup(&e->caps, pages, CAP_PAGE, need, &pc)) < 0)
         return r;
     if (!iommu_covers(d->f->addr))
         return -E_NODEV;
@@ -223,8 +217,8 @@ long sys_dma_unmap(capref_t dev, uint64_t iova, size_t npages)
 {
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_MAP, &c, &d);
-    if (r < 0 || (r = not_held_elsewhere(d, c)) < 0)
+    int r = device_lookup(dev, CR_MAP, true, &c, &d);
+    if (r < 0)
         return r;
     if (iova % PAGE_SIZE || npages > VN_RANGE_MAX || iova + npages * PAGE_SIZE < iova)
         return -E_INVAL;
@@ -252,8 +246,8 @@ long sys_dev_reset(capref_t dev)
 {
     struct cap *c;
     struct device *d;
-    int r = device_lookup(dev, CR_CONTROL, &c, &d);
-    if (r < 0 || (r = not_held_elsewhere(d, c)) < 0)
+    int r = device_lookup(dev, CR_CONTROL, true, &c, &d);
+    if (r < 0)
         return r;
     device_reset(d);
     return 0;
