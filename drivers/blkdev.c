@@ -19,7 +19,4 @@ int blkdev_register(struct blkdev *bd)
     return 0;
 }
 
-struct blkdev *blkdev_find(unsigned i)
-{
-    return i < blkdevs.n ? blkdevs.dev[i] : NULL;
-}
+struct blkdev *blkdev_find(unsigned i) { return i < blkdevs.n ? blkdevs.dev[i] : NULL; }

@@ -19,7 +19,4 @@ int netdev_register(struct netdev *nd)
     return 0;
 }
 
-struct netdev *netdev_find(unsigned i)
-{
-    return i < netdevs.n ? netdevs.dev[i] : NULL;
-}
+struct netdev *netdev_find(unsigned i) { return i < netdevs.n ? netdevs.dev[i] : NULL; }

@@ -36,10 +36,7 @@
 
 static struct slab binding_slab = SLAB_INIT("binding", struct binding);
 
-uint64_t bind_records_worst(uint64_t n)
-{
-    return n / BINDINGS_PER_CHARGE + 1;
-}
+uint64_t bind_records_worst(uint64_t n) { return n / BINDINGS_PER_CHARGE + 1; }
 
 static unsigned prot_to_vm(unsigned prot, bool mmio)
 {
@@ -60,10 +57,7 @@ static void ***index_of(struct binding *b)
 }
 
 /* The environment charged for b. */
-static struct env *charged(struct binding *b)
-{
-    return b->dma ? b->dev->owner : b->env;
-}
+static struct env *charged(struct binding *b) { return b->dma ? b->dev->owner : b->env; }
 
 /* Put b at the head of the list at *head (reverse map or device list). */
 static void list_push(struct binding **head, struct binding *b)

@@ -14,10 +14,7 @@
 
 static const struct cap_ops *ops;
 
-void cap_init(const struct cap_ops *o)
-{
-    ops = o;
-}
+void cap_init(const struct cap_ops *o) { ops = o; }
 
 struct cap *cap_slot(struct captable *t, uint32_t slot)
 {
@@ -90,10 +87,7 @@ static void fill(struct cap *c, unsigned type, unsigned rights, uint64_t obj, ui
     c->bindings = NULL;
 }
 
-static capref_t cap_ref(const struct cap *c)
-{
-    return CAPREF_MAKE(c->slot, c->gen);
-}
+static capref_t cap_ref(const struct cap *c) { return CAPREF_MAKE(c->slot, c->gen); }
 
 int cap_lookup(struct captable *t, capref_t ref, unsigned type, unsigned rights, struct cap **out)
 {

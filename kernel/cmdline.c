@@ -25,10 +25,7 @@ static const char *cmdline_find(const char *key)
     return NULL;
 }
 
-bool cmdline_has(const char *key)
-{
-    return cmdline_find(key) != NULL;
-}
+bool cmdline_has(const char *key) { return cmdline_find(key) != NULL; }
 
 bool cmdline_get(const char *key, char *buf, size_t len)
 {

@@ -39,10 +39,7 @@ static envid_t first_env;           /* id of the first environment created */
 static int first_status = -1;       /* its exit status once it has exited */
 static struct env *reap_head;       /* destruction queue */
 
-unsigned env_count(void)
-{
-    return env_alive;
-}
+unsigned env_count(void) { return env_alive; }
 
 struct env *env_lookup(envid_t id)
 {
@@ -127,10 +124,7 @@ static void cap_release(struct cap *c)
 
 static const struct cap_ops env_cap_ops = {cap_page_alloc, cap_page_free, cap_release};
 
-void env_init(void)
-{
-    cap_init(&env_cap_ops);
-}
+void env_init(void) { cap_init(&env_cap_ops); }
 
 /* ------------------------------------------------------------ creation */
 
@@ -339,10 +333,7 @@ void env_reap(void)
     }
 }
 
-bool env_reap_pending(void)
-{
-    return reap_head != NULL;
-}
+bool env_reap_pending(void) { return reap_head != NULL; }
 
 /* Free everything e holds.  Works on partly built environments too. */
 static void env_teardown(struct env *e)
@@ -399,10 +390,7 @@ void env_exit(struct env *e, int status)
     env_destroy(e, 0, status);
 }
 
-int env_first_status(void)
-{
-    return first_status;
-}
+int env_first_status(void) { return first_status; }
 
 /* ------------------------------------------------------------ revocation */
 

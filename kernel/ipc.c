@@ -104,10 +104,7 @@ static bool take_queued(struct env *e)
     return true;
 }
 
-bool ipc_serving(struct env *e)
-{
-    return e->ipc_caller != NULL;
-}
+bool ipc_serving(struct env *e) { return e->ipc_caller != NULL; }
 
 long ipc_recv(struct env *e, uint64_t timeout_ns)
 {

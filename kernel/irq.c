@@ -225,10 +225,7 @@ void irq_set_mask(struct irq *q, bool masked)
     irq_update_mask(q);
 }
 
-struct irq *irq_slot(unsigned i)
-{
-    return i < IRQ_MAX ? &irqs.slot[i] : NULL;
-}
+struct irq *irq_slot(unsigned i) { return i < IRQ_MAX ? &irqs.slot[i] : NULL; }
 
 void irq_notify_gone(struct notify *n)
 {

@@ -127,7 +127,4 @@ void page_unref_range(uint64_t pfn, uint64_t n)
         page_unref(pfn + i);
 }
 
-struct binding **page_bindings(uint64_t pfn)
-{
-    return &kmeta[pfn].bindings;
-}
+struct binding **page_bindings(uint64_t pfn) { return &kmeta[pfn].bindings; }

@@ -38,10 +38,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
     return ksyms_names + ksyms_table[lo].name;
 }
 
-static bool frame_ok(uint64_t rbp)
-{
-    return rbp >= KERNEL_BASE && rbp % 8 == 0 && rbp < ~0ul - 16;
-}
+static bool frame_ok(uint64_t rbp) { return rbp >= KERNEL_BASE && rbp % 8 == 0 && rbp < ~0ul - 16; }
 
 void backtrace_print(uint64_t rbp)
 {

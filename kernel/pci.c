@@ -190,10 +190,7 @@ static struct pci_func *func_record(pci_addr_t a, bool ecam)
     return f;
 }
 
-static bool bus_seen(unsigned bus)
-{
-    return pci.seen[bus / 64] & (1ul << (bus % 64));
-}
+static bool bus_seen(unsigned bus) { return pci.seen[bus / 64] & (1ul << (bus % 64)); }
 
 /* Scan bus (depth bridges below the root) and the buses behind its bridges. */
 static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
@@ -236,20 +233,11 @@ unsigned pci_enumerate(const struct pci_platform *p)
     return pci.n;
 }
 
-unsigned pci_func_count(void)
-{
-    return pci.n;
-}
+unsigned pci_func_count(void) { return pci.n; }
 
-const struct pci_func *pci_func_get(unsigned i)
-{
-    return i < pci.n ? &pci.f[i] : NULL;
-}
+const struct pci_func *pci_func_get(unsigned i) { return i < pci.n ? &pci.f[i] : NULL; }
 
-unsigned pci_funcs_refused(void)
-{
-    return pci.refused;
-}
+unsigned pci_funcs_refused(void) { return pci.refused; }
 
 const struct pci_func *pci_func_by_addr(pci_addr_t a)
 {

@@ -67,15 +67,9 @@ static struct {
     unsigned ntaken;
 } plan;                                     /* pci_place_plan's scratch: boot, kernel lock */
 
-static bool is_host(const struct pci_func *f)
-{
-    return f->class == 0x06 && f->subclass == 0x00;
-}
+static bool is_host(const struct pci_func *f) { return f->class == 0x06 && f->subclass == 0x00; }
 
-static bool is_io(const struct pci_bar *b)
-{
-    return b->flags & PCI_BAR_IO;
-}
+static bool is_io(const struct pci_bar *b) { return b->flags & PCI_BAR_IO; }
 
 static uint64_t align_up(uint64_t x, uint64_t a)
 {

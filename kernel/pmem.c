@@ -40,10 +40,7 @@ void pmem_set_free_mirror(uint64_t *mirror)
     mirror_update();
 }
 
-bool page_is_free(paddr_t pa)
-{
-    return pool_is_free(&kmem.pool, pa / PAGE_SIZE);
-}
+bool page_is_free(paddr_t pa) { return pool_is_free(&kmem.pool, pa / PAGE_SIZE); }
 
 paddr_t page_alloc_contig(uint64_t n)
 {
@@ -54,10 +51,7 @@ paddr_t page_alloc_contig(uint64_t n)
     return noted(pfn * PAGE_SIZE, n, true);
 }
 
-paddr_t pmem_top(void)
-{
-    return kmem.top;
-}
+paddr_t pmem_top(void) { return kmem.top; }
 
 static bool overlaps(paddr_t a, uint64_t alen, paddr_t b, uint64_t blen)
 {
@@ -147,7 +141,4 @@ void page_free(paddr_t pa)
     noted(pa, 1, false);
 }
 
-uint64_t page_free_count(void)
-{
-    return kmem.pool.nfree;
-}
+uint64_t page_free_count(void) { return kmem.pool.nfree; }

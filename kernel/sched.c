@@ -176,10 +176,7 @@ void sched_kick(void)
     }
 }
 
-uint64_t sched_deadline(uint64_t ns)
-{
-    return ns ? arch_tsc() + ns_to_tsc(ns) + 1 : 0;
-}
+uint64_t sched_deadline(uint64_t ns) { return ns ? arch_tsc() + ns_to_tsc(ns) + 1 : 0; }
 
 void sched_block(struct env *e, enum env_wait why, uint64_t wake_tsc, long timeout_rv)
 {

@@ -13,10 +13,7 @@
 #include "user_copy.h"
 #include "vm.h"
 
-long sys_null(void)
-{
-    return 0;
-}
+long sys_null(void) { return 0; }
 
 long sys_cons_write(const char *buf, size_t len)
 {

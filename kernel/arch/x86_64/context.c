@@ -15,15 +15,9 @@
 #define RFLAGS_USER_MASK 0x240dd5ul   /* CF PF AF ZF SF TF DF OF AC ID */
 #define RFLAGS_FIXED     (RFLAGS_IF | 0x2ul)
 
-struct env *arch_curenv(void)
-{
-    return this_cpu()->curenv;
-}
+struct env *arch_curenv(void) { return this_cpu()->curenv; }
 
-void arch_set_curenv(struct env *e)
-{
-    this_cpu()->curenv = e;
-}
+void arch_set_curenv(struct env *e) { this_cpu()->curenv = e; }
 
 void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp)
 {
@@ -36,10 +30,7 @@ void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp)
     tf->trapno = T_SYSCALL;     /* first entry may use the sysret path */
 }
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
+static bool canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
 /* The FPU/SSE registers and the FS/GS bases (which a libOS may set itself
  * with wrfsbase/wrgsbase) are switched together, lazily. */
@@ -72,30 +63,15 @@ void arch_fpu_forget(struct env *e)
             cpus[i].fpu_env = NULL;
 }
 
-void arch_context_set_return(struct trapframe *tf, long v)
-{
-    tf->rax = (uint64_t)v;
-}
+void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
 
-long arch_context_get_return(const struct trapframe *tf)
-{
-    return (long)tf->rax;
-}
+long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
 
-uint64_t arch_tsc(void)
-{
-    return rdtsc();
-}
+uint64_t arch_tsc(void) { return rdtsc(); }
 
-uint64_t arch_tsc_hz(void)
-{
-    return tsc_hz();
-}
+uint64_t arch_tsc_hz(void) { return tsc_hz(); }
 
-void arch_timer_oneshot(uint64_t ns)
-{
-    lapic_timer_oneshot(ns);
-}
+void arch_timer_oneshot(uint64_t ns) { lapic_timer_oneshot(ns); }
 
 void arch_idle(void)
 {
@@ -107,20 +83,11 @@ void arch_idle(void)
     c->idle = false;
 }
 
-void arch_wait_for_kick(void)
-{
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-}
+void arch_wait_for_kick(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
-void arch_kick_cpu(unsigned cpu)
-{
-    lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE);
-}
+void arch_kick_cpu(unsigned cpu) { lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE); }
 
-bool arch_cpu_idle(unsigned cpu)
-{
-    return cpus[cpu].idle;
-}
+bool arch_cpu_idle(unsigned cpu) { return cpus[cpu].idle; }
 
 void env_pop_tf(struct trapframe *tf) __attribute__((noreturn));
 
@@ -171,10 +138,7 @@ bool arch_context_fast_ok(struct env *e, const struct trapframe *tf)
     return tf->rip < USER_TOP && c->io_env == e && c->io_gen == e->io_gen;
 }
 
-uint64_t arch_frame_pointer(void)
-{
-    return read_rbp();
-}
+uint64_t arch_frame_pointer(void) { return read_rbp(); }
 
 void arch_xframe_fill(const struct trapframe *tf, struct vn_xframe *x, uint64_t trapno, uint64_t err,
                       uint64_t addr)
@@ -208,10 +172,7 @@ void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r)
     tf->trapno = 0;             /* any non-syscall vector: iretq keeps rcx */
 }
 
-uint64_t arch_context_sp(const struct trapframe *tf)
-{
-    return tf->rsp;
-}
+uint64_t arch_context_sp(const struct trapframe *tf) { return tf->rsp; }
 
 void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge)
 {

@@ -28,10 +28,7 @@ static volatile uint32_t *mmio;
 static bool deadline_mode;
 static uint64_t tsc_rate, apic_rate;    /* ticks per second */
 
-static uint32_t rd(uint32_t reg)
-{
-    return x2 ? (uint32_t)rdmsr(0x800 + reg / 16) : mmio[reg / 4];
-}
+static uint32_t rd(uint32_t reg) { return x2 ? (uint32_t)rdmsr(0x800 + reg / 16) : mmio[reg / 4]; }
 
 static void wr(uint32_t reg, uint32_t v)
 {
@@ -41,10 +38,7 @@ static void wr(uint32_t reg, uint32_t v)
         mmio[reg / 4] = v;
 }
 
-uint64_t tsc_hz(void)
-{
-    return tsc_rate;
-}
+uint64_t tsc_hz(void) { return tsc_rate; }
 
 void udelay(uint64_t us)
 {
@@ -105,15 +99,9 @@ void lapic_init_cpu(void)
     wr(REG_LVT_TMR, (1u << 16) | VEC_TIMER);
 }
 
-uint32_t lapic_id(void)
-{
-    return x2 ? rd(REG_ID) : rd(REG_ID) >> 24;
-}
+uint32_t lapic_id(void) { return x2 ? rd(REG_ID) : rd(REG_ID) >> 24; }
 
-void lapic_eoi(void)
-{
-    wr(REG_EOI, 0);
-}
+void lapic_eoi(void) { wr(REG_EOI, 0); }
 
 static void send(uint32_t apic_id, uint32_t icr)
 {
@@ -127,20 +115,11 @@ static void send(uint32_t apic_id, uint32_t icr)
         __asm__ volatile("pause");
 }
 
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
-{
-    send(apic_id, vector);
-}
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { send(apic_id, vector); }
 
-void lapic_send_init(uint32_t apic_id)
-{
-    send(apic_id, 0x4500);
-}
+void lapic_send_init(uint32_t apic_id) { send(apic_id, 0x4500); }
 
-void lapic_send_startup(uint32_t apic_id, uint8_t page)
-{
-    send(apic_id, 0x4600 | page);
-}
+void lapic_send_startup(uint32_t apic_id, uint8_t page) { send(apic_id, 0x4600 | page); }
 
 void lapic_timer_oneshot(uint64_t ns)
 {

@@ -167,10 +167,7 @@ static void flush(struct vm_space *s, vaddr_t va)
     tlb_shootdown(s->cpus & ~(1ul << c->id), va);
 }
 
-void vm_flush_batch_begin(struct vm_space *s)
-{
-    s->batching++;
-}
+void vm_flush_batch_begin(struct vm_space *s) { s->batching++; }
 
 void vm_flush_batch_end(struct vm_space *s)
 {

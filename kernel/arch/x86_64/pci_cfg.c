@@ -60,10 +60,7 @@ static bool width_ok(unsigned off, unsigned width)
     return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
 }
 
-static uint32_t ones(unsigned width)
-{
-    return width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
-}
+static uint32_t ones(unsigned width) { return width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1; }
 
 /* The window holding a's config space, or NULL. */
 static struct ecam_window *window(pci_addr_t a)

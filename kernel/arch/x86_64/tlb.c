@@ -28,10 +28,7 @@ void tlb_serve(void)
     __atomic_fetch_sub(&sd.pending, 1, __ATOMIC_RELEASE);
 }
 
-void arch_poll_ipis(void)
-{
-    tlb_serve();
-}
+void arch_poll_ipis(void) { tlb_serve(); }
 
 void tlb_shootdown(uint64_t mask, uint64_t va)
 {

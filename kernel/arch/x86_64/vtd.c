@@ -330,10 +330,7 @@ bool iommu_intremap(void)
     return false;
 }
 
-uint64_t iommu_iova_limit(void)
-{
-    return vtd.levels ? 1ul << vtd.addr_bits : 0;
-}
+uint64_t iommu_iova_limit(void) { return vtd.levels ? 1ul << vtd.addr_bits : 0; }
 
 /* ---- domains */
 
