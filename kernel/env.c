@@ -147,8 +147,8 @@ static struct env *slot_alloc(void)
 
 static void env_teardown(struct env *e);
 
-static int create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
-                  capref_t *ref)
+int env_create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
+               capref_t *ref)
 {
     if (quota < ENV_MIN_QUOTA)
         return -E_QUOTA;
@@ -217,14 +217,23 @@ fail:
     return r;
 }
 
-int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
+int env_page_root(struct env *t, paddr_t paddr, uint64_t count, capref_t *ref)
 {
-    return create(parent, NULL, quota, name, out, ref);
-}
-
-int env_create_vcpu(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
-{
-    return create(parent, parent, quota, name, out, ref);
+    int r = env_charge(t, count);
+    if (r < 0)
+        return r;
+    paddr_t pa = count == 1 ? page_give(t->id, paddr, &r) : page_give_range(t->id, count);
+    if (!pa) {
+        env_uncharge_env(t, count);
+        return count == 1 ? r : -E_NOMEM;
+    }
+    r = cap_create_root(&t->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, ref);
+    page_ref_range(pa / PAGE_SIZE, count);
+    if (r < 0) {
+        page_unref_range(pa / PAGE_SIZE, count);    /* frees them */
+        env_uncharge_env(t, count);
+    }
+    return r;
 }
 
 void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
@@ -237,28 +246,16 @@ void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
             return NULL;
         return P2V(pa);
     }
-    if ((*err = env_charge(e, 1)) < 0)
-        return NULL;
-    if (!(pa = page_give(e->id, 0, err))) {
-        env_uncharge_env(e, 1);
-        return NULL;
-    }
     capref_t ref;
     struct cap *c;
-    if ((*err = cap_create_root(&e->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT,
-                                pa / PAGE_SIZE, 1, &ref)) < 0) {
-        page_ref(pa / PAGE_SIZE);
-        page_unref(pa / PAGE_SIZE);     /* frees it */
-        env_uncharge_env(e, 1);
+    if ((*err = env_page_root(e, 0, 1, &ref)) < 0)
         return NULL;
-    }
     cap_lookup(&e->caps, ref, CAP_PAGE, 0, &c);
-    page_ref(pa / PAGE_SIZE);
     if ((*err = bind_map(e, va, c, 0, prot, true)) < 0) {
         cap_delete(c);
         return NULL;
     }
-    return P2V(pa);
+    return P2V(c->obj * PAGE_SIZE);
 }
 
 /* Map USER_STACK_PAGES fresh pages below USER_STACK_TOP. */

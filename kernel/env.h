@@ -114,15 +114,18 @@ extern struct env envs[NENV];
 
 /* Set up the capability hooks; call once at boot. */
 void env_init(void);
-/* Create a stopped, empty environment with the given quota.  The root
- * capability goes into parent's table (*ref) or, for parent == NULL, is
- * held by the kernel.  The parent is charged `quota` until the child dies.
- * Errors: -E_QUOTA (quota below ENV_MIN_QUOTA or beyond the parent's),
- * -E_NOSPC (no slot), -E_NOMEM. */
-int env_create(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
-/* The same, for a vCPU: a new environment sharing parent's address space
- * (page tables and bindings stay charged to the space's owner). */
-int env_create_vcpu(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
+/* Create a stopped, empty environment with the given quota: with its own
+ * address space, or a vCPU in space's (page tables and bindings stay
+ * charged to the space's owner).  The root capability goes into parent's
+ * table (*ref) or, for parent == NULL, is held by the kernel.  The parent
+ * is charged `quota` until the child dies.  Errors: -E_QUOTA (quota below
+ * ENV_MIN_QUOTA or beyond the parent's), -E_NOSPC (no slot), -E_NOMEM. */
+int env_create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
+               capref_t *ref);
+/* Give t count fresh pages (the one at paddr, if not 0, for count 1) under
+ * a new root page capability in its table, charged to it.  Errors:
+ * -E_QUOTA, -E_NOMEM, -E_NOSPC and page_give's (-E_RANGE, -E_BUSY). */
+int env_page_root(struct env *t, paddr_t paddr, uint64_t count, capref_t *ref);
 /* A capability was just made in t: take the references it holds. */
 void env_cap_refs(struct captable *t, capref_t ref);
 /* The environment that owns e's address space (e itself unless a vCPU). */

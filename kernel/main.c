@@ -105,7 +105,7 @@ static void start_first_envs(void)
         struct env *e;
         if (!image)
             panic("boot: no program '%s' in the boot archive", name);
-        int r = env_create(NULL, page_free_count(), name, &e, NULL);
+        int r = env_create(NULL, NULL, page_free_count(), name, &e, NULL);
         if (r == 0)
             grant_boot_caps(e, name == list);
         if (r < 0 || (r = env_load_elf(e, image, size)) < 0)

@@ -2,6 +2,8 @@
 #ifndef KERNEL_SYS_COMMON_H
 #define KERNEL_SYS_COMMON_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <veneer/cap.h>
 
 struct env;
@@ -11,5 +13,9 @@ struct env;
  * -E_DEAD (gone, dying, or the id reused by an environment this
  * capability's tree does not name). */
 int sys_env_target(capref_t ref, unsigned rights, struct env **out);
+/* A child of the caller, or with vcpu a vCPU in its address space, named
+ * by a string in user memory; returns its capref.  Errors: env_create's,
+ * -E_FAULT (the name). */
+long sys_env_new(uint64_t quota, const char *name, bool vcpu);
 
 #endif

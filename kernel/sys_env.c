@@ -65,16 +65,18 @@ long sys_yield(void)
     sched_run();
 }
 
-long sys_env_create(uint64_t quota, const char *name)
+long sys_env_new(uint64_t quota, const char *name, bool vcpu)
 {
     char kname[ENV_NAME_MAX];
-    struct env *child;
+    struct env *e = arch_curenv(), *child;
     capref_t ref;
     if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
         return -E_FAULT;
-    int r = env_create(arch_curenv(), quota, kname, &child, &ref);
+    int r = env_create(e, vcpu ? e : NULL, quota, kname, &child, &ref);
     return r < 0 ? r : ref;
 }
+
+long sys_env_create(uint64_t quota, const char *name) { return sys_env_new(quota, name, false); }
 
 long sys_env_set_regs(capref_t env, const struct vn_regs *regs)
 {

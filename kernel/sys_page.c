@@ -32,32 +32,18 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
         return -E_PERM;     /* charging another environment needs control of it */
     if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
         return -E_INVAL;
-    if ((r = env_charge(t, count)) < 0)
-        return r;
-    paddr_t pa = count == 1 ? page_give(t->id, paddr, &r) : page_give_range(t->id, count);
-    if (!pa) {
-        env_uncharge_env(t, count);
-        return count == 1 ? r : -E_NOMEM;
-    }
     /* The root goes to the environment charged, so the pages die with it;
      * a caller filling a child gets a derived capability. */
     capref_t root, ref;
     struct cap *c;
-    r = cap_create_root(&t->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, &root);
-    page_ref_range(pa / PAGE_SIZE, count);
-    if (r < 0) {
-        page_unref_range(pa / PAGE_SIZE, count);    /* frees them */
-        env_uncharge_env(t, count);
-        return r;
-    }
-    if (t == e)
-        return root;
+    if ((r = env_page_root(t, paddr, count, &root)) < 0 || t == e)
+        return r < 0 ? r : root;
     cap_lookup(&t->caps, root, CAP_PAGE, 0, &c);
     if ((r = cap_derive(c, &e->caps, c->rights, &ref)) < 0) {
         cap_delete(c);
         return r;
     }
-    page_ref_range(pa / PAGE_SIZE, count);
+    page_ref_range(c->obj, count);
     return ref;
 }
 

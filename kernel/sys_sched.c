@@ -12,16 +12,7 @@
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-long sys_env_create_vcpu(uint64_t quota, const char *name)
-{
-    char kname[ENV_NAME_MAX];
-    struct env *child;
-    capref_t ref;
-    if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
-        return -E_FAULT;
-    int r = env_create_vcpu(arch_curenv(), quota, kname, &child, &ref);
-    return r < 0 ? r : ref;
-}
+long sys_env_create_vcpu(uint64_t quota, const char *name) { return sys_env_new(quota, name, true); }
 
 long sys_yield_to(capref_t env)
 {
