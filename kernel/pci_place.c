@@ -9,12 +9,12 @@
  *
  * Windows are sized bottom-up (the table lists a bridge before what is
  * behind it, so a walk from the end meets children first): the BARs and
- * child windows on a secondary bus are laid out from offset 0, largest
- * alignment first, and the window is their extent rounded up to 1 MiB
- * (memory) or 4 KiB (I/O), aligned like its largest item.  The root buses'
- * items are then placed first-fit in the same order, around the machine's
- * holes and the firmware BARs kept, and a walk from the start turns the
- * offsets below bridges into addresses.  Power-of-two BARs taken largest
+ * child windows on a secondary bus are laid out from offset 0, and the
+ * window is their extent rounded up to 1 MiB (memory) or 4 KiB (I/O),
+ * aligned like its largest item.  The root buses' items are then laid out
+ * by the same walk (lay_out: largest alignment first, each first-fit)
+ * around the machine's holes and the firmware BARs kept, and a walk from
+ * the start turns the offsets below bridges into addresses.  Power-of-two BARs taken largest
  * first pack without gaps.  Prefetchable BARs share the memory window (all
  * new addresses are below 4 GiB); the prefetchable window stays closed.
  * What does not fit keeps base 0 and its decoding off, and so does
@@ -126,27 +126,6 @@ static unsigned gather(struct pci_func *f, unsigned n, int p, bool io)
     return k;
 }
 
-/* Size bridge b's window of one kind from what is behind it, leaving each
- * item's offset in the window as its base. */
-static void window_size(struct pci_func *f, unsigned n, unsigned b, bool io)
-{
-    uint64_t grain = io ? IO_GRAIN : MEM_GRAIN, off = 0, align = grain;
-    unsigned k = gather(f, n, (int)b, io);
-    for (unsigned i = 0; i < k; i++) {
-        struct item *it = &plan.item[i];
-        off = align_up(off, it->align);
-        if (off >= TOO_BIG || it->size >= TOO_BIG) {
-            off = TOO_BIG;
-            break;
-        }
-        *it->base = off;
-        off += it->size;
-        align = MAX(align, it->align);
-    }
-    f[b].window[WIN(io)].size = !k ? 0 : off >= TOO_BIG ? TOO_BIG : align_up(off, grain);
-    plan.align[b][io] = align;
-}
-
 /* The lowest address in r aligned to align where size bytes touch nothing
  * taken; false if there is none. */
 static bool first_fit(const struct pci_range *r, bool io, uint64_t size, uint64_t align, uint64_t *at)
@@ -219,24 +198,40 @@ static unsigned keep_firmware(struct pci_func *f, unsigned n, const struct pci_s
     return kept;
 }
 
-/* Place the root buses' remaining items in the machine's windows. */
-static void place_root(struct pci_func *f, unsigned n, const struct pci_space *s)
+/* Lay out the items of one kind on the bus behind bridge p (-1: the root
+ * buses) in r, in gather's order, each at the lowest aligned address that
+ * touches nothing taken, skipping those placed already (firmware BARs
+ * kept); what is laid out is taken.  Returns how many items there are;
+ * *end is where the highest ends, or TOO_BIG if one did not fit. */
+static unsigned lay_out(struct pci_func *f, unsigned n, int p, bool io, const struct pci_range *r, uint64_t *end)
 {
-    const struct pci_range r[2] = {{s->mem.base, MIN(s->mem.end, 1ull << 32)}, {s->io.base, MIN(s->io.end, 0x10000)}};
-    for (int io = 0; io < 2; io++) {
-        unsigned k = gather(f, n, -1, io);
-        for (const struct item *it = plan.item; it < plan.item + k; it++) {
-            uint64_t at = 0;
-            if (*it->placed)
-                continue;
-            *it->placed = first_fit(&r[io], io, it->size, it->align, &at);
-            *it->base = at;
-            if (*it->placed)
-                take(at, at + it->size, io);
-            else
-                say(&f[it->fn], it->slot, io, it->size);
-        }
+    unsigned k = gather(f, n, p, io);
+    *end = 0;
+    for (const struct item *it = plan.item; it < plan.item + k; it++) {
+        uint64_t at = 0;
+        if (*it->placed)
+            continue;
+        *it->placed = first_fit(r, io, it->size, it->align, &at);
+        *it->base = at;
+        if (*it->placed)
+            take(at, at + it->size, io);
+        else if (p < 0)
+            say(&f[it->fn], it->slot, io, it->size);
+        *end = *it->placed ? MAX(*end, at + it->size) : TOO_BIG;
     }
+    return k;
+}
+
+/* Size bridge b's window of one kind from what is behind it, laid out from
+ * offset 0 (each item's offset in the window left as its base). */
+static void window_size(struct pci_func *f, unsigned n, unsigned b, bool io)
+{
+    static const struct pci_range offsets = {0, TOO_BIG};
+    uint64_t grain = io ? IO_GRAIN : MEM_GRAIN, end;
+    plan.ntaken = 0;
+    unsigned k = lay_out(f, n, (int)b, io, &offsets, &end);
+    f[b].window[WIN(io)].size = !k ? 0 : end >= TOO_BIG ? TOO_BIG : align_up(end, grain);
+    plan.align[b][io] = k ? MAX(grain, plan.item[0].align) : grain;
 }
 
 /* Child item at offset *base in window w: an address if w has one. */
@@ -276,7 +271,6 @@ static void place_children(struct pci_func *f, unsigned n)
 unsigned pci_place_plan(struct pci_func *f, unsigned n, const struct pci_space *s)
 {
     n = MIN(n, PCI_MAX_FUNCS);
-    plan.ntaken = 0;
     for (unsigned i = 0; i < n; i++) {
         plan.parent[i] = -1;
         for (unsigned j = 0; j < i && plan.parent[i] < 0; j++)
@@ -286,19 +280,23 @@ unsigned pci_place_plan(struct pci_func *f, unsigned n, const struct pci_space *
         for (unsigned j = 0; j < 6; j++)
             f[i].bar[j].placed = false;
         f[i].window[0] = f[i].window[1] = (struct pci_window){0};
-        if (is_host(&f[i]))             /* left as is, but what it decodes is not for others */
-            for (unsigned j = 0; j < f[i].nbars; j++)
-                if (f[i].bar[j].size && f[i].bar[j].base)
-                    take(f[i].bar[j].base, f[i].bar[j].base + f[i].bar[j].size, is_io(&f[i].bar[j]));
     }
-    for (unsigned i = 0; i < s->nholes && i < PCI_MAX_HOLES; i++)
-        take(s->hole[i].base, s->hole[i].end, false);
     for (unsigned i = n; i-- > 0;)
         if (f[i].header == PCI_HDR_BRIDGE && f[i].scanned && !is_host(&f[i]))
             for (int kind = 0; kind < 2; kind++)
                 window_size(f, n, i, kind);
+    plan.ntaken = 0;
+    for (unsigned i = 0; i < n; i++)    /* host bridges are left as they are, but what they decode is theirs */
+        for (unsigned j = 0; is_host(&f[i]) && j < f[i].nbars; j++)
+            if (f[i].bar[j].size && f[i].bar[j].base)
+                take(f[i].bar[j].base, f[i].bar[j].base + f[i].bar[j].size, is_io(&f[i].bar[j]));
+    for (unsigned i = 0; i < s->nholes && i < PCI_MAX_HOLES; i++)
+        take(s->hole[i].base, s->hole[i].end, false);
     unsigned kept = keep_firmware(f, n, s);
-    place_root(f, n, s);
+    const struct pci_range r[2] = {{s->mem.base, MIN(s->mem.end, 1ull << 32)}, {s->io.base, MIN(s->io.end, 0x10000)}};
+    uint64_t end;
+    for (int io = 0; io < 2; io++)      /* the root buses' remaining items, in the machine's windows */
+        lay_out(f, n, -1, io, &r[io], &end);
     place_children(f, n);
     return kept;
 }
