@@ -117,10 +117,11 @@ static unsigned irq_vector_alloc(void)
     return 0;
 }
 
-/* Take a free slot and vector for source (kind, dev, index) and route
- * it, masked; the caller sets what it is bound to, then calls irq_bound.
- * Errors: as irq_bind's. */
-static int irq_take(unsigned kind, pci_addr_t dev, unsigned index, struct irq **out)
+/* Take a free slot and vector for source (kind, dev, index), route it and
+ * bind it to word n with bits, or to a kernel callback fn(ctx); it starts
+ * unmasked.  Errors: as irq_bind's. */
+static int bind(unsigned kind, pci_addr_t dev, unsigned index, struct notify *n, uint64_t bits, void (*fn)(void *ctx),
+                void *ctx, struct irq **out)
 {
     if (kind != IRQ_MSI && kind != IRQ_MSIX)
         return -E_INVAL;
@@ -136,54 +137,33 @@ static int irq_take(unsigned kind, pci_addr_t dev, unsigned index, struct irq **
     if (!vector)
         return -E_NOSPC;
     *q = (struct irq){.gen = q->gen, .kind = (uint8_t)kind, .masked = true, .dev = dev, .index = index,
-                      .vector = vector, .irte = -1};
+                      .vector = vector, .irte = -1, .notify = n, .bits = bits, .fn = fn, .ctx = ctx};
     int r = irq_arch_route(q);
     if (r < 0) {
-        q->kind = 0;
+        *q = (struct irq){.gen = q->gen};
         return r;
     }
+    if (n) {
+        q->notify_next = n->irqs;
+        n->irqs = q;
+    }
+    irqs.by_vector[q->vector - VEC_DEV_FIRST] = q;  /* it delivers from now on */
+    irq_update_mask(q);
     *out = q;
     return 0;
-}
-
-/* q is bound: its vector delivers from now on, and the source unmasks. */
-static void irq_bound(struct irq *q)
-{
-    irqs.by_vector[q->vector - VEC_DEV_FIRST] = q;
-    irq_update_mask(q);
 }
 
 int irq_bind(unsigned kind, pci_addr_t dev, unsigned index, struct notify *n, uint64_t bits, struct irq **out)
 {
     if (!bits || (bits & ~VN_NOTIFY_BITS) || !n)
         return -E_INVAL;
-    struct irq *q;
-    int r = irq_take(kind, dev, index, &q);
-    if (r < 0)
-        return r;
-    q->notify = n;
-    q->bits = bits;
-    q->notify_next = n->irqs;
-    n->irqs = q;
-    irq_bound(q);
-    *out = q;
-    return 0;
+    return bind(kind, dev, index, n, bits, NULL, NULL, out);
 }
 
 int irq_bind_kernel(unsigned kind, pci_addr_t dev, unsigned index, void (*fn)(void *ctx), void *ctx,
                     struct irq **out)
 {
-    if (!fn)
-        return -E_INVAL;
-    struct irq *q;
-    int r = irq_take(kind, dev, index, &q);
-    if (r < 0)
-        return r;
-    q->fn = fn;
-    q->ctx = ctx;
-    irq_bound(q);
-    *out = q;
-    return 0;
+    return fn ? bind(kind, dev, index, NULL, 0, fn, ctx, out) : -E_INVAL;
 }
 
 void irq_unbind(struct irq *q)
