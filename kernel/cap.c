@@ -87,8 +87,6 @@ static void fill(struct cap *c, unsigned type, unsigned rights, uint64_t obj, ui
     c->bindings = NULL;
 }
 
-static capref_t cap_ref(const struct cap *c) { return CAPREF_MAKE(c->slot, c->gen); }
-
 int cap_lookup(struct captable *t, capref_t ref, unsigned type, unsigned rights, struct cap **out)
 {
     if (ref < 0)
@@ -107,13 +105,7 @@ int cap_lookup(struct captable *t, capref_t ref, unsigned type, unsigned rights,
 int cap_create_root(struct captable *t, unsigned type, unsigned rights, uint64_t obj, uint64_t count,
                     capref_t *out)
 {
-    struct cap *c;
-    int r = slot_alloc(t, &c);
-    if (r < 0)
-        return r;
-    fill(c, type, rights, obj, count);
-    *out = cap_ref(c);
-    return 0;
+    return cap_derive_object(NULL, t, type, rights, obj, count, out);
 }
 
 void cap_init_kernel_root(struct cap *c, unsigned type, unsigned rights, uint64_t obj, uint64_t count)
@@ -139,12 +131,14 @@ int cap_derive_object(struct cap *src, struct captable *dst, unsigned type, unsi
     if (r < 0)
         return r;
     fill(c, type, rights, obj, count);
-    c->parent = src;
-    c->next_sibling = src->first_child;
-    if (src->first_child)
-        src->first_child->prev_sibling = c;
-    src->first_child = c;
-    *out = cap_ref(c);
+    *out = CAPREF_MAKE(c->slot, c->gen);
+    if (src) {
+        c->parent = src;
+        c->next_sibling = src->first_child;
+        if (src->first_child)
+            src->first_child->prev_sibling = c;
+        src->first_child = c;
+    }
     return 0;
 }
 

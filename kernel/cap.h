@@ -81,7 +81,7 @@ void cap_init_kernel_root(struct cap *c, unsigned type, unsigned rights, uint64_
 int cap_derive(struct cap *src, struct captable *dst, unsigned rights, capref_t *out);
 /* New child of src in dst naming another object that src's holder may
  * make (a register capability of a device): type, rights, obj and count
- * are the caller's.  Errors: -E_NOSPC, -E_NOMEM. */
+ * are the caller's; src NULL makes a root.  Errors: -E_NOSPC, -E_NOMEM. */
 int cap_derive_object(struct cap *src, struct captable *dst, unsigned type, unsigned rights, uint64_t obj,
                       uint64_t count, capref_t *out);
 /* Delete every descendant of c; c stays. */
