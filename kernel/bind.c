@@ -19,7 +19,6 @@
  * unmaps it from the IOMMU (waiting for the IOTLB) before the page
  * reference goes.
  */
-#include <veneer/env.h>
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "bind.h"

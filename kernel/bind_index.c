@@ -7,7 +7,6 @@
 #include "bind_index.h"
 #include "env.h"
 #include "pmem.h"
-#include "vm.h"
 
 #define LEVELS 4
 #define SLOTS  512

@@ -33,7 +33,6 @@
  * environment goes stops taking requests; its record, in-flight page and
  * ring references are freed when its last request completes.
  */
-#include <veneer/errors.h>
 #include "blk.h"
 #include "blk_extent.h"
 #include "blkdev.h"

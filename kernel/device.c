@@ -26,7 +26,6 @@
 #include "iommu.h"
 #include "irq.h"
 #include "klib.h"
-#include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
 

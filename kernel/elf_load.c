@@ -5,8 +5,6 @@
  */
 #include <veneer/errors.h>
 #include <veneer/elf.h>
-#include <veneer/memlayout.h>
-#include <veneer/env.h>
 #include "elf_load.h"
 #include "env.h"
 #include "klib.h"

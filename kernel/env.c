@@ -11,7 +11,6 @@
  * is checked: an accounting bug cannot hide.
  */
 #include <veneer/errors.h>
-#include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
 #include "device.h"

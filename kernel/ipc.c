@@ -24,8 +24,6 @@
  * Notification words are ORed by signallers and taken whole by one waiter.
  */
 #include <veneer/errors.h>
-#include "console.h"
-#include "env.h"
 #include "ipc.h"
 #include "blk.h"
 #include "net.h"

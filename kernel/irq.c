@@ -25,9 +25,7 @@
  * note for a free vector is dropped.  All of this is guarded by the
  * kernel lock except `noted`.
  */
-#include <veneer/env.h>
 #include <veneer/errors.h>
-#include "arch.h"
 #include "console.h"
 #include "iommu.h"
 #include "ipc.h"

@@ -8,7 +8,6 @@
  * Fuzzing builds bound how long it is held and waited for
  * (tests/kernel/fuzz_lock.c).
  */
-#include "arch.h"
 #include "fuzz.h"
 #include "klock.h"
 #include "panic.h"

@@ -2,27 +2,22 @@
  * Boot: the table of contents of the kernel.  Each line brings up one
  * mechanism; after the last one the kernel only reacts to traps.
  */
-#include "arch.h"
 #include "blk.h"
 #include "boot_archive.h"
 #include "fuzz.h"
 #include "boot_info.h"
-#include "cap.h"
 #include "klib.h"
 #include "irq.h"
 #include "klock.h"
 #include "console.h"
-#include "env.h"
 #include "device.h"
 #include "home_kernel.h"
 #include "ktest.h"
 #include "net.h"
 #include "panic.h"
 #include "page_meta.h"
-#include "pci.h"
 #include "pmem.h"
 #include "sched.h"
-#include "vm.h"
 
 static uint64_t free_pages_at_start;
 

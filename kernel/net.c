@@ -22,8 +22,6 @@
  * another's flow.  The default filter's holder (the root's) may send any
  * frame from the NIC's address.
  */
-#include <veneer/errors.h>
-#include "arch.h"
 #include "console.h"
 #include "env.h"
 #include "ipc.h"
@@ -34,7 +32,6 @@
 #include "panic.h"
 #include "pf.h"
 #include "pmem.h"
-#include "vm.h"
 
 #define NET_OWNERS_MAX 16       /* owners one frame is copied to */
 

@@ -5,7 +5,6 @@
  * and the list of bindings (mappings) of each page.
  */
 #include <veneer/errors.h>
-#include "env.h"
 #include "klib.h"
 #include "page_meta.h"
 #include "panic.h"

@@ -11,10 +11,8 @@
  * All state here is guarded by the big kernel lock, except slices[c],
  * which only CPU c touches.
  */
-#include <veneer/env.h>
 #include <veneer/errors.h>
 #include "console.h"
-#include "env.h"
 #include "ipc.h"
 #include "irq.h"
 #include "klock.h"

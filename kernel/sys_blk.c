@@ -6,8 +6,6 @@
 #include <veneer/errors.h>
 #include "blk.h"
 #include "env.h"
-#include "ipc.h"
-#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
 

@@ -9,7 +9,6 @@
 #include "env.h"
 #include "irq.h"
 #include "net.h"
-#include "page_meta.h"
 #include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"

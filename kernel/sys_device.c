@@ -11,7 +11,6 @@
 #include "device.h"
 #include "env.h"
 #include "iommu.h"
-#include "ipc.h"
 #include "irq.h"
 #include "klib.h"
 #include "page_meta.h"

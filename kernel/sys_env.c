@@ -5,13 +5,11 @@
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
 #include "console.h"
-#include "env.h"
 #include "klib.h"
 #include "sched.h"
 #include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
-#include "vm.h"
 
 long sys_null(void) { return 0; }
 

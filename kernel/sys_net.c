@@ -4,9 +4,7 @@
  */
 #include <veneer/errors.h>
 #include "env.h"
-#include "ipc.h"
 #include "net.h"
-#include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
 

@@ -5,12 +5,10 @@
  * only then applies it, so it either maps everything or nothing.
  */
 #include <veneer/errors.h>
-#include <veneer/memlayout.h>
 #include "bind.h"
 #include "bind_index.h"
 #include "device.h"
 #include "env.h"
-#include "klib.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"

@@ -2,11 +2,8 @@
  * Syscall glue for CPU multiplexing: vCPUs, directed yield, shares,
  * slice warnings, sleeping and waking.
  */
-#include <veneer/env.h>
 #include <veneer/errors.h>
 #include <veneer/memlayout.h>
-#include "env.h"
-#include "klib.h"
 #include "sched.h"
 #include "sys_common.h"
 #include "syscall_decl.h"

@@ -4,7 +4,6 @@
  * feedback.  Fuzzing builds also check each result against the call's
  * errors column (tests/kernel/fuzz_trace.c, through kernel/fuzz.h).
  */
-#include <veneer/env.h>
 #include "fuzz.h"
 #include "page_meta.h"
 #include "syscall.h"

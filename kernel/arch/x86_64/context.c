@@ -7,8 +7,6 @@
 #include <veneer/memlayout.h>
 #include "../../env.h"
 #include "../../klock.h"
-#include "lapic.h"
-#include "percpu.h"
 #include "x86.h"
 
 /* Flags a user program may own; IF is always on, IOPL always 0. */

@@ -3,7 +3,6 @@
  * ends the emulator with status (code << 1) | 1; on real hardware (or
  * without the device) the CPU halts with interrupts off.
  */
-#include "../../arch.h"
 #include "x86.h"
 
 void arch_halt(int code)

@@ -10,7 +10,6 @@
 #include "../../pmem.h"
 #include "../../vm.h"
 #include "acpi.h"
-#include "intr.h"
 
 #define IOREGSEL 0              /* in 32-bit words */
 #define IOWIN    4

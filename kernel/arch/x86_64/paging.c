@@ -16,14 +16,12 @@
  * that was reused.
  */
 #include <veneer/errors.h>
-#include <veneer/memlayout.h>
 #include "../../arch.h"
 #include "../../boot_info.h"
 #include "../../klib.h"
 #include "../../panic.h"
 #include "../../pmem.h"
 #include "../../vm.h"
-#include "percpu.h"
 #include "tlb.h"
 #include "x86.h"
 

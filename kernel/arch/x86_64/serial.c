@@ -2,9 +2,7 @@
  * COM1 (16550 UART at 0x3f8): the kernel console.  Polled output, so it
  * works from the first line of kernel_main to the last line of a panic.
  */
-#include <stdint.h>
 #include "x86.h"
-#include "../../console.h"
 
 #define COM1 0x3f8
 

@@ -11,10 +11,7 @@
 #include "../../klock.h"
 #include "../../panic.h"
 #include "../../pmem.h"
-#include "../../vm.h"
 #include "acpi.h"
-#include "lapic.h"
-#include "percpu.h"
 #include "x86.h"
 
 #define AP_TRAMPOLINE 0x8000

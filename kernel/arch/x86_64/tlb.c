@@ -5,7 +5,6 @@
  * request in the IPI handler (any mode, never taking the lock) or, if
  * they are spinning for the lock with interrupts off, from the spin loop.
  */
-#include "../../klock.h"
 #include "lapic.h"
 #include "percpu.h"
 #include "tlb.h"

@@ -9,7 +9,6 @@
  * lock on an entry from user mode or return from idle (irq.c).
  */
 #include "../../console.h"
-#include "../../env.h"
 #include "../../irq.h"
 #include "../../panic.h"
 #include "../../fuzz.h"
@@ -17,10 +16,7 @@
 #include <veneer/syscall_nums.h>
 #include "../../klock.h"
 #include "../../sched.h"
-#include "lapic.h"
-#include "percpu.h"
 #include "tlb.h"
-#include "trapframe.h"
 #include "x86.h"
 
 struct extable_entry {

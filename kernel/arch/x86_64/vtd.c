@@ -32,7 +32,6 @@
 #include "../../pmem.h"
 #include "../../vm.h"
 #include "acpi.h"
-#include "lapic.h"
 #include "vtd_format.h"
 
 #define VTD_DOMAINS   256           /* domain ids kept (id 0 is never used) */
