@@ -134,9 +134,9 @@ static struct env *slot_alloc(void)
         if (envs[i].status == ENV_FREE) {
             struct env *e = &envs[i];
             memset(e, 0, sizeof(*e));
-            e->id = (envid_t)((env_generation++ << 10) | i) & 0x7fffffff;
-            if (e->id == 0)
+            do
                 e->id = (envid_t)((env_generation++ << 10) | i) & 0x7fffffff;
+            while (e->id == 0);
             slot_hint = i + 1;
             return e;
         }

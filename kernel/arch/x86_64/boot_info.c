@@ -31,18 +31,13 @@ struct hvm_modlist_entry {
     uint64_t paddr, size, cmdline_paddr, reserved;
 };
 
-struct hvm_memmap_entry {
-    uint64_t addr, size;
-    uint32_t type, reserved;
+struct mmap_entry {                 /* PVH's memory map and multiboot2's, alike */
+    uint64_t base, len;
+    uint32_t type, reserved;        /* type 1: usable RAM */
 };
 
 struct mb2_tag {
     uint32_t type, size;
-};
-
-struct mb2_mmap_entry {
-    uint64_t base, len;
-    uint32_t type, reserved;
 };
 
 static void add_region(paddr_t base, uint64_t len, bool usable)
@@ -77,9 +72,9 @@ static void parse_pvh(paddr_t pa)
         add_module(mods[i].paddr, mods[i].size);
     if (si->version < 1 || !si->memmap_paddr)
         panic("boot: PVH start info without a memory map");
-    struct hvm_memmap_entry *mm = P2V(si->memmap_paddr);
+    struct mmap_entry *mm = P2V(si->memmap_paddr);
     for (uint32_t i = 0; i < si->memmap_entries; i++)
-        add_region(mm[i].addr, mm[i].size, mm[i].type == 1);
+        add_region(mm[i].base, mm[i].len, mm[i].type == 1);
 }
 
 static void parse_mb2(paddr_t pa)
@@ -102,7 +97,7 @@ static void parse_mb2(paddr_t pa)
         } else if (t->type == 6) {
             uint32_t esize = ((uint32_t *)(t + 1))[0];
             for (uint32_t e = 16; esize && e + esize <= t->size; e += esize) {
-                struct mb2_mmap_entry *me = P2V(pa + off + e);
+                struct mmap_entry *me = P2V(pa + off + e);
                 add_region(me->base, me->len, me->type == 1);
             }
         }

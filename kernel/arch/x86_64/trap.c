@@ -87,6 +87,26 @@ static void user_exception(struct env *e, struct trapframe *tf)
 
 extern bool cpu_has_smap;
 
+/* After a trap or syscall of e handled on the general path: back to e if
+ * it still runs, else to the scheduler. */
+static void __attribute__((noreturn)) finish(struct env *e)
+{
+    env_reap();
+    if (e->status == ENV_RUNNING)
+        env_run(e);
+    sched_run();
+}
+
+/* Run the syscall in tf's registers (traced and counted). */
+static long syscall_run(const struct trapframe *tf)
+{
+    uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+    syscall_trace(tf->rax, a);
+    long r = syscall_dispatch(tf->rax, a);
+    syscall_account(tf->rax, r);
+    return r;
+}
+
 void trap_dispatch(struct trapframe *tf)
 {
     if (cpu_has_smap)
@@ -132,10 +152,7 @@ void trap_dispatch(struct trapframe *tf)
             sched_run();
         }
     }                               /* a kick: just look again below */
-    env_reap();
-    if (e->status == ENV_RUNNING)
-        env_run(e);
-    sched_run();
+    finish(e);
 }
 
 /* The fast path, for the calls syscalls.tbl marks fast: they run on the
@@ -159,20 +176,13 @@ static bool syscall_fast_path(struct trapframe *tf)
         kernel_unlock();
         return false;
     }
-    uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-    syscall_trace(tf->rax, a);
-    long r = syscall_dispatch(tf->rax, a);
-    syscall_account(tf->rax, r);
-    tf->rax = (uint64_t)r;
+    tf->rax = (uint64_t)syscall_run(tf);
     if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
         !arch_context_fast_ok(e, tf)) {
         e->tf = *tf;
         if (e->status == ENV_RUNNING)
             env_return(e);
-        env_reap();
-        if (e->status == ENV_RUNNING)
-            env_run(e);
-        sched_run();
+        finish(e);
     }
     kernel_unlock();
     return true;
@@ -199,16 +209,9 @@ void syscall_trap(struct trapframe *tf)
         else
             env_return(e);      /* straight back, into the upcall (as a syscall returns) */
     } else if (e->status == ENV_RUNNING) {
-        uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-        syscall_trace(tf->rax, a);
-        long r = syscall_dispatch(tf->rax, a);
-        syscall_account(tf->rax, r);
-        e->tf.rax = (uint64_t)r;
+        e->tf.rax = (uint64_t)syscall_run(tf);
         if (e->status == ENV_RUNNING)
             env_return(e);
     }
-    env_reap();
-    if (e->status == ENV_RUNNING)
-        env_run(e);
-    sched_run();
+    finish(e);
 }
