@@ -1,37 +1,18 @@
 /*
- * The block multiplexer (see blk.h, <veneer/blk.h>, docs/storage.md).
+ * The block multiplexer: extents (CAP_BLK, obj = BLK_OBJ(root index,
+ * base), count = blocks) derived from one kernel-held root per namespace,
+ * and request queues (CAP_BLKQ, obj = slot, count = generation) over rings
+ * of the opener's pages.  docs/storage.md gives the ring, the DMA windows,
+ * fairness and revocation; in short:
  *
- * Extents are capabilities (CAP_BLK: obj = BLK_OBJ(root index, base),
- * count = blocks) in the ordinary derivation tree; the kernel holds one
- * root per namespace.  A queue (CAP_BLKQ: obj = slot, count = generation)
- * is a fixed-size record here plus a page of in-flight records charged to
- * its opener; its ring is the opener's pages, each held by reference.
- *
- * Each request is copied out of the ring once and checked once: its
- * extent and data pages are looked up in the opener's table with the
- * rights the transfer needs, its range must lie inside the extent and
- * overlap no orphan (below), its pages must not be kernel memory.  Then
- * its pages are pinned (a reference each until completion: a revoke or
- * free cannot hand them out while the device may write them) and mapped
- * for the device: direct DMA, no bounce, at the request's own window of
- * I/O virtual addresses (BLK_IOVA_BASE + queue, in-flight slot), so a page
- * can be in several requests at once and nothing collides with the
- * driver's identity-mapped memory.  Without an IOMMU the device gets the
- * physical address of the (physically contiguous) run.
- *
- * Fairness: when the device has no room, requests stay in their rings, not
- * in kernel memory; every completion pumps the device's queues in
- * round-robin, one request per queue per round.  Work per pump is bounded
- * by BLKQ_MAX * VN_BLKQ_SLOTS_MAX checks, whatever the libOSes write.
- *
- * Revocation: a CAP_BLK's in-flight count lives in its `bindings` word.
- * When an extent with requests in flight goes, those requests become
- * orphans: they complete (NVMe cannot take a command back), and until then
- * no request overlapping their blocks is taken (-E_BUSY) and blk_derive
- * refuses an overlapping range, so the blocks cannot serve a new holder
- * while the old holder's DMA can still land.  A queue whose capability or
- * environment goes stops taking requests; its record, in-flight page and
- * ring references are freed when its last request completes.
+ * Each request is copied out of its ring once and checked once (check()),
+ * then its pages are pinned and mapped at its own window of I/O virtual
+ * addresses until it completes.  A full device leaves requests in their
+ * rings; every completion pumps the queues round-robin, bounded by
+ * BLKQ_MAX * VN_BLKQ_SLOTS_MAX checks.  An extent's in-flight count lives
+ * in its `bindings` word; when it goes, its requests become orphans whose
+ * blocks stay busy until they complete.  A closed queue is freed with its
+ * last request.
  */
 #include "blk.h"
 #include "blk_extent.h"

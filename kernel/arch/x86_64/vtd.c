@@ -1,27 +1,14 @@
 /*
- * Intel VT-d: the IOMMU of iommu.h on x86.  Each remapping unit the ACPI
- * DMAR describes gets, at boot: a root table with no context table present
- * (so every DMA it sees is blocked and recorded as a fault), a queue of
- * invalidation descriptors (the only way to invalidate once queued
- * invalidation is on, and the only one for the interrupt entry cache), a
- * fault event MSI to the boot CPU, translation, and, when both the unit and
- * the DMAR offer it, an interrupt remapping table in xAPIC mode.  The
- * compatibility-format pass-through (GCMD.CFI) is never enabled.
- *
- * A domain is a second-level page table (x86-like: R bit 0, W bit 1, 4 KiB
- * leaves only) with a domain id; its pages are charged to its owner.  A
- * function joins a domain through its context entry; context tables are
- * the kernel's, one per bus, made on the first attach and freed when their
- * last entry is cleared.  Every change that could leave a stale cached
- * entry (a present context entry changed or cleared, a mapping removed, an
- * interrupt entry changed) is followed by an invalidation and a wait for
- * its completion before the call returns: a page unmapped here is out of
- * the device's reach when iommu_unmap returns.  A unit that does not
- * complete a command in TIMEOUT_MS is broken hardware, and panics.
- *
+ * Intel VT-d: the IOMMU of iommu.h on x86 (docs/devices.md: what each unit
+ * is given at boot, domains, invalidation, faults).  Every DMA is blocked
+ * until its function is attached to a domain (a second-level page table
+ * charged to its owner; context tables are the kernel's, one per bus).
+ * Every change that could leave a stale cached entry is invalidated and
+ * waited for before the call returns, through the queue of qi_run; a unit
+ * that does not complete a command in TIMEOUT_MS is broken and panics.
  * GCMD acts on the whole value written, so each write carries the
  * persistent state (TE, QIE, IRE) with at most one one-shot command.
- * Table formats and descriptors are in vtd_format.h.
+ * Formats and registers are in vtd_format.h.
  */
 #include <veneer/errors.h>
 #include "../../arch.h"
