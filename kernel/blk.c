@@ -65,7 +65,6 @@ struct blk_queue {
 };
 
 static struct {
-    unsigned nroots;
     struct cap root[BLK_ROOTS];     /* kernel-held root extents */
     struct blkdev *dev[BLKDEV_MAX];
     struct blk_queue q[BLKQ_MAX];
@@ -112,7 +111,6 @@ void blk_init(void)
             unsigned k = d * BLKDEV_NS_MAX + i;
             cap_init_kernel_root(&blk.root[k], CAP_BLK, CR_READ | CR_WRITE | CR_GRANT, BLK_OBJ(k, 0),
                                  bd->ns[i].blocks);
-            blk.nroots++;
             kprintf("blk: %s namespace %u: %lu blocks of %u bytes, shared by extent capabilities\n", bd->name,
                     bd->ns[i].nsid, bd->ns[i].blocks, bd->ns[i].block_size);
         }

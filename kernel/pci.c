@@ -30,7 +30,6 @@
 static struct {
     unsigned n;                         /* functions recorded */
     unsigned refused;                   /* functions found with the table full */
-    unsigned buses;                     /* buses scanned */
     uint64_t seen[4];                   /* buses scanned in the current segment */
     struct pci_func f[PCI_MAX_FUNCS];
 } pci;                                  /* written at boot (kernel lock), read-only after */
@@ -174,7 +173,7 @@ static struct pci_func *func_record(pci_addr_t a, bool ecam)
         .addr = a, .vendor = id & 0xffff, .device = id >> 16,
         .class = cls >> 24, .subclass = (cls >> 16) & 0xff, .progif = (cls >> 8) & 0xff, .revision = cls & 0xff,
         .header = pci_cfg_read8(a, PCI_CFG_HEADER) & 0x7f,
-        .irq_line = pci_cfg_read8(a, PCI_CFG_IRQ_LINE), .irq_pin = pci_cfg_read8(a, PCI_CFG_IRQ_PIN),
+        .irq_pin = pci_cfg_read8(a, PCI_CFG_IRQ_PIN),
     };
     if (f->irq_pin > 4)
         f->irq_pin = 0;
@@ -196,7 +195,6 @@ static bool bus_seen(unsigned bus) { return pci.seen[bus / 64] & (1ul << (bus % 
 static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
 {
     pci.seen[bus / 64] |= 1ul << (bus % 64);
-    pci.buses++;
     for (unsigned dev = 0; dev < 32; dev++) {
         for (unsigned fn = 0; fn < 8; fn++) {
             pci_addr_t a = PCI_ADDR(s->seg, bus, dev, fn);
@@ -224,7 +222,7 @@ static void bus_scan(const struct pci_segment *s, unsigned bus, unsigned depth)
 
 unsigned pci_enumerate(const struct pci_platform *p)
 {
-    pci.n = pci.refused = pci.buses = 0;
+    pci.n = pci.refused = 0;
     for (unsigned i = 0; i < p->nseg && i < PCI_MAX_SEGMENTS; i++) {
         memset(pci.seen, 0, sizeof(pci.seen));
         if (p->seg[i].bus_start <= p->seg[i].bus_end)

@@ -4,7 +4,7 @@
  * ranges, whether the extended space above 0x100 is there) and walks
  * every bus reachable from the root buses through bridges, recording each
  * function in a fixed table: its identity, header type, sized BARs,
- * interrupt pin and line, and its capabilities.  The table is written
+ * interrupt pin, and its capabilities.  The table is written
  * once, under the kernel lock at boot, and read-only after.
  *
  * A function is named by a pci_addr_t: segment << 16 | bus << 8 |
@@ -78,7 +78,6 @@ struct pci_segment {
 struct pci_platform {
     unsigned nseg;
     struct pci_segment seg[PCI_MAX_SEGMENTS];
-    unsigned iommus;            /* IOMMU units that can confine DMA (0: none) */
 };
 
 #define PCI_MAX_HOLES 96        /* at least the boot memory map's regions and the kernel's MMIO */
@@ -160,7 +159,6 @@ struct pci_func {
     uint8_t class, subclass, progif, revision;
     uint8_t header;             /* PCI_HDR_*, without the multi-function bit */
     uint8_t irq_pin;            /* 0 none, 1-4 INTA-INTD */
-    uint8_t irq_line;           /* as the firmware routed it (0xff: none) */
     uint8_t sec_bus, sub_bus;   /* bridges: secondary and subordinate bus (0: unassigned) */
     bool scanned;               /* bridges: the functions on sec_bus were found through this one */
     struct pci_window window[2];    /* bridges: PCI_WIN_*, as placed (prefetchable window closed) */

@@ -165,7 +165,7 @@ void pci_platform_init(struct pci_platform *p)
 {
     const struct acpi_devices *d = acpi_devices_init();
     acpi_devices_print(d);
-    *p = (struct pci_platform){.iommus = d->ndrhd};
+    *p = (struct pci_platform){0};
     cfg.legacy = cf8_present();
     for (unsigned i = 0; i < d->nmcfg && cfg.nwin < PCI_MAX_SEGMENTS; i++) {
         const struct acpi_mcfg *m = &d->mcfg[i];
