@@ -149,12 +149,8 @@ long ipc_reply_recv(struct env *e, const uint64_t m[4])
 void ipc_wait_leave(struct env *e)
 {
     switch (e->wait) {
-    case WAIT_IPC_QUEUED:
-        for (struct env **pp = &e->ipc_callee->ipc_queue; *pp; pp = &(*pp)->ipc_next)
-            if (*pp == e) {
-                *pp = e->ipc_next;
-                break;
-            }
+    case WAIT_IPC_QUEUED:               /* on its callee's queue until taken (take_queued) */
+        SLIST_UNLINK(&e->ipc_callee->ipc_queue, e, ipc_next);
         e->ipc_next = NULL;
         e->ipc_callee = NULL;
         break;
