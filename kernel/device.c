@@ -47,7 +47,7 @@ static bool handed_out(const struct pci_func *f)
 
 void device_init(void)
 {
-    unsigned skipped = 0;
+    unsigned skipped = 0, confined = 0;
     for (unsigned i = 0; i < pci_func_count(); i++) {
         const struct pci_func *f = pci_func_get(i);
         if (!handed_out(f))
@@ -60,10 +60,8 @@ void device_init(void)
         d->f = f;
         cap_init_kernel_root(&d->root, CAP_DEVICE, CR_ALL, devices.n, 1);
         devices.n++;
+        confined += iommu_covers(f->addr);
     }
-    unsigned confined = 0;
-    for (unsigned i = 0; i < devices.n; i++)
-        confined += iommu_covers(devices.dev[i].f->addr);
     kprintf("device: %u function%s for user space, %u with DMA confined by the IOMMU%s", devices.n,
             devices.n == 1 ? "" : "s", confined, confined < devices.n ? " (the others never bus-master)" : "");
     if (skipped)

@@ -105,12 +105,6 @@ static void timer_for(uint64_t tsc)
     arch_timer_oneshot(tsc > now ? (tsc - now) / (hz / 1000000) * 1000 + 1 : 1);
 }
 
-static void timer_off(void)
-{
-    slices[cpu_id()].armed = 0;
-    arch_timer_oneshot(0);
-}
-
 void sched_slice_begin(struct env *e)
 {
     unsigned c = cpu_id();
@@ -310,7 +304,7 @@ void sched_run(void)
         else if (next_wake)
             timer_for(next_wake);
         else if (slices[cpu_id()].armed)
-            timer_off();
+            arch_timer_oneshot(0);     /* off (armed is cleared below) */
         arch_idle();
         irq_deliver_pending();          /* device interrupts that ended the halt */
         slices[cpu_id()].armed = 0;     /* woken: by the timer or not, re-arm next time */

@@ -68,12 +68,6 @@ static void idt_build(void)
     }
 }
 
-static void idt_load(void)
-{
-    struct desc_ptr d = {sizeof(idt) - 1, (uint64_t)idt};
-    __asm__ volatile("lidt %0" : : "m"(d));
-}
-
 static void features_init(void)
 {
     uint32_t a, b, c, d;
@@ -103,7 +97,8 @@ void cpu_init_one(unsigned idx, uint64_t kstack, uint64_t ist_base)
     gdt_init(c);
     if (idx == 0)
         idt_build();
-    idt_load();
+    struct desc_ptr d = {sizeof(idt) - 1, (uint64_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(d));
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);

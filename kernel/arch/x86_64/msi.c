@@ -184,13 +184,10 @@ void irq_arch_unroute(struct irq *q, bool last)
 {
     irq_arch_mask(q, true);
     const struct pci_func *f = pci_func_by_addr(q->dev);
-    if (last && q->kind == IRQ_MSI) {
-        pci_cfg_write16(f->addr, f->msi_off + MSI_CTRL,
-                        pci_cfg_read16(f->addr, f->msi_off + MSI_CTRL) & ~MSI_CTRL_ENABLE);
-    } else if (last) {
-        pci_cfg_write16(f->addr, f->msix_off + MSIX_CTRL,
-                        pci_cfg_read16(f->addr, f->msix_off + MSIX_CTRL) & ~MSIX_CTRL_ENABLE);
-    }
+    unsigned ctrl = q->kind == IRQ_MSI ? f->msi_off + MSI_CTRL : f->msix_off + MSIX_CTRL;
+    uint16_t enable = q->kind == IRQ_MSI ? MSI_CTRL_ENABLE : MSIX_CTRL_ENABLE;
+    if (last)
+        pci_cfg_write16(f->addr, ctrl, pci_cfg_read16(f->addr, ctrl) & ~enable);
     if (q->irte >= 0)
         iommu_irte_free((unsigned)q->irte);
     q->irte = -1;
