@@ -34,8 +34,10 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
      * a caller filling a child gets a derived capability. */
     capref_t root, ref;
     struct cap *c;
-    if ((r = env_page_root(t, paddr, count, &root)) < 0 || t == e)
-        return r < 0 ? r : root;
+    if ((r = env_page_root(t, paddr, count, &root)) < 0)
+        return r;
+    if (t == e)
+        return root;
     cap_lookup(&t->caps, root, CAP_PAGE, 0, &c);
     if ((r = cap_derive(c, &e->caps, c->rights, &ref)) < 0) {
         cap_delete(c);
