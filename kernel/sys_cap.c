@@ -30,6 +30,29 @@ int sys_env_target(capref_t ref, unsigned rights, struct env **out)
     return 0;
 }
 
+int sys_env_charged(capref_t ref, struct env **out)
+{
+    int r = sys_env_target(ref, CR_WRITE, out);
+    return r < 0 || *out == arch_curenv() ? r : sys_env_target(ref, CR_WRITE | CR_CONTROL, out);
+}
+
+long sys_root_to_caller(struct env *t, capref_t root)
+{
+    struct env *e = arch_curenv();
+    struct cap *c;
+    capref_t ref;
+    if (t == e)
+        return root;
+    cap_lookup(&t->caps, root, 0, 0, &c);
+    int r = cap_derive(c, &e->caps, c->rights, &ref);
+    if (r < 0) {
+        cap_delete(c);
+        return r;
+    }
+    env_cap_refs(&e->caps, ref);
+    return ref;
+}
+
 long sys_cap_info(capref_t cap, struct vn_capinfo *info)
 {
     struct cap *c;

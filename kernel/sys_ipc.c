@@ -11,24 +11,12 @@
 
 long sys_ipc_endpoint(capref_t env)
 {
-    struct env *e = arch_curenv(), *t;
-    capref_t root, ref;
-    struct cap *c;
-    int r = sys_env_target(env, CR_WRITE, &t);
-    if (r < 0)
+    struct env *t;
+    capref_t root;
+    int r = sys_env_charged(env, &t);   /* another's entry needs control of it */
+    if (r < 0 || (r = cap_create_root(&t->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)t->id, 0, &root)) < 0)
         return r;
-    if (t != e && (cap_lookup(&e->caps, env, CAP_ENV, CR_CONTROL, &c) < 0))
-        return -E_PERM;     /* making another's entry needs control of it */
-    if ((r = cap_create_root(&t->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)t->id, 0, &root)) < 0)
-        return r;
-    if (t == e)
-        return root;
-    cap_lookup(&t->caps, root, CAP_ENDPOINT, 0, &c);
-    if ((r = cap_derive(c, &e->caps, CR_ALL, &ref)) < 0) {
-        cap_delete(c);
-        return r;
-    }
-    return ref;
+    return sys_root_to_caller(t, root);
 }
 
 long sys_ipc_badge(capref_t ep, uint64_t badge, unsigned rights)

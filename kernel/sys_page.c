@@ -21,46 +21,31 @@ static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];
 
 long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
 {
-    struct env *e = arch_curenv(), *t;
-    struct cap *env_cap;
-    int r = cap_lookup(&e->caps, env, CAP_ENV, CR_WRITE, &env_cap);
-    if (r < 0 || (r = sys_env_target(env, CR_WRITE, &t)) < 0)
+    struct env *t;
+    int r = sys_env_charged(env, &t);
+    if (r < 0)
         return r;
-    if (t != e && !(env_cap->rights & CR_CONTROL))
-        return -E_PERM;     /* charging another environment needs control of it */
     if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
         return -E_INVAL;
     /* The root goes to the environment charged, so the pages die with it;
      * a caller filling a child gets a derived capability. */
-    capref_t root, ref;
-    struct cap *c;
+    capref_t root;
     if ((r = env_page_root(t, paddr, count, &root)) < 0)
         return r;
-    if (t == e)
-        return root;
-    cap_lookup(&t->caps, root, CAP_PAGE, 0, &c);
-    if ((r = cap_derive(c, &e->caps, c->rights, &ref)) < 0) {
-        cap_delete(c);
-        return r;
-    }
-    page_ref_range(c->obj, count);
-    return ref;
+    return sys_root_to_caller(t, root);
 }
 
 long sys_page_share(capref_t cap, capref_t env, unsigned rights)
 {
     struct env *e = arch_curenv(), *t;
-    struct cap *c, *env_cap;
+    struct cap *c;
     capref_t out;
     int r = cap_lookup(&e->caps, cap, CAP_PAGE, CR_GRANT, &c);
-    if (r < 0 || (r = cap_lookup(&e->caps, env, CAP_ENV, CR_WRITE, &env_cap)) < 0 ||
-        (r = sys_env_target(env, CR_WRITE, &t)) < 0)
+    if (r < 0 || (r = sys_env_charged(env, &t)) < 0)
         return r;
     /* Only a root may make another root: a derived capability (granted, or
-     * received) must stay revocable by its root's holder.  Charging another
-     * environment needs control of it, as for page_alloc. */
-    if (c->parent || (rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL) ||
-        (t != e && !(env_cap->rights & CR_CONTROL)))
+     * received) must stay revocable by its root's holder. */
+    if (c->parent || (rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL))
         return -E_PERM;
     if ((r = env_charge(t, c->count)) < 0)
         return r;
