@@ -12,7 +12,7 @@ void arch_console_putc(char c);
 int arch_console_getc(void);
 
 void console_write(const char *s, unsigned long len);
-/* printf subset: %d %i %u %x %lx %llx %p %s %c %%, widths and 0-padding. */
+/* printf subset: %d %i %u %x %lx %llx %s %%, widths and 0-padding. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
 

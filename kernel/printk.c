@@ -1,7 +1,7 @@
 /*
  * kprintf: formatted output to the kernel console.  Supports the subset of
  * printf the kernel uses: flags '0' and '-', a width, the l/ll/z length
- * modifiers and conversions d i u x X p s c %.
+ * modifiers and conversions d i u x s %.
  */
 #include "console.h"
 #include "klib.h"
@@ -23,13 +23,12 @@ static void put_padded(const char *s, int len, int width, int left, char padc)
             arch_console_putc(' ');
 }
 
-static int format_uint(char *buf, uint64_t v, unsigned base, int upper)
+static int format_uint(char *buf, uint64_t v, unsigned base)
 {
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
     int n = 0;
     do {
-        tmp[n++] = digits[v % base];
+        tmp[n++] = "0123456789abcdef"[v % base];
         v /= base;
     } while (v);
     for (int i = 0; i < n; i++)
@@ -64,30 +63,15 @@ void kvprintf(const char *fmt, va_list ap)
         case 'd':
         case 'i': {
             int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-            int n = 0;
-            if (v < 0) {
-                buf[n++] = '-';
-                n += format_uint(buf + n, (uint64_t)0 - (uint64_t)v, 10, 0);
-            } else {
-                n = format_uint(buf, (uint64_t)v, 10, 0);
-            }
+            buf[0] = '-';
+            int n = v < 0 ? 1 + format_uint(buf + 1, (uint64_t)0 - (uint64_t)v, 10) : format_uint(buf, (uint64_t)v, 10);
             put_padded(buf, n, width, left, padc);
             break;
         }
         case 'u':
-        case 'x':
-        case 'X': {
+        case 'x': {
             uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            int n = format_uint(buf, v, *fmt == 'u' ? 10 : 16, *fmt == 'X');
-            put_padded(buf, n, width, left, padc);
-            break;
-        }
-        case 'p': {
-            uint64_t v = (uint64_t)va_arg(ap, void *);
-            buf[0] = '0';
-            buf[1] = 'x';
-            int n = 2 + format_uint(buf + 2, v, 16, 0);
-            put_padded(buf, n, width, left, padc);
+            put_padded(buf, format_uint(buf, v, *fmt == 'u' ? 10 : 16), width, left, padc);
             break;
         }
         case 's': {
@@ -97,10 +81,6 @@ void kvprintf(const char *fmt, va_list ap)
             put_padded(s, (int)strlen(s), width, left, ' ');
             break;
         }
-        case 'c':
-            buf[0] = (char)va_arg(ap, int);
-            put_padded(buf, 1, width, left, ' ');
-            break;
         case '%':
             arch_console_putc('%');
             break;
