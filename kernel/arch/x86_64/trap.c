@@ -184,6 +184,7 @@ static bool syscall_fast_path(struct trapframe *tf)
             env_return(e);
         finish(e);
     }
+    sched_slice_begin(e);   /* a tick taken while waiting for the lock is re-armed */
     kernel_unlock();
     return true;
 }
