@@ -2,10 +2,12 @@
  * File descriptors and the file system calls.  A descriptor (private to
  * the process, copied at fork) names an open-file description in the
  * shared arena, which holds the offset and status flags and is shared by
- * dup'ed and inherited descriptors, as POSIX requires.  Descriptions
- * point at a file-system node, a pipe end, the tty, a socket (sock.c) or
- * /dev/null; the
- * file system itself is fs.c, in the arena, seeded from the boot archive.
+ * dup'ed and inherited descriptors, as POSIX requires.  A description's
+ * kind names its table of operations (file.h): memory files and
+ * directories (memfile.c), pipe ends (pipe.c), the tty (tty.c), /dev/null
+ * and /dev/zero (dev.c), /proc text (procfs.c), sockets (sock.c).  This
+ * file checks arguments and calls through the table; it knows no kind.
+ * The file system itself is fs.c, in the arena, seeded from the boot archive.
  * Every user pointer is checked against the program's memory map before
  * it is touched (mm_user_ok), so bad pointers give EFAULT.
  */
@@ -20,6 +22,57 @@
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
+
+/* ------------------------------------------------------------ kinds */
+
+static long bad_read(struct ofd *o, void *buf, uint64_t n)
+{
+    (void)o, (void)buf, (void)n;
+    return -L_EBADF;
+}
+
+static long bad_write(struct ofd *o, const void *buf, uint64_t n)
+{
+    (void)o, (void)buf, (void)n;
+    return -L_EBADF;
+}
+
+static void bad_stat(struct ofd *o, uint64_t *st)
+{
+    (void)o;
+    file_stat_synthetic(st, 0x7f000000, 0, 0);
+}
+
+/* What a description of no known kind gets: EBADF for everything. */
+static const struct file_ops bad_ops = {.name = "bad", .read = bad_read, .write = bad_write, .stat = bad_stat};
+
+static const struct file_ops *const kinds[] = {
+    [OFD_FILE] = &memfile_ops,
+    [OFD_DIR] = &memdir_ops,
+    [OFD_PIPE_R] = &pipe_r_ops,
+    [OFD_PIPE_W] = &pipe_w_ops,
+    [OFD_TTY] = &tty_ops,
+    [OFD_NULL] = &null_ops,
+    [OFD_GEN] = &gen_ops,
+    [OFD_ZERO] = &zero_ops,
+    [OFD_PROCDIR] = &procdir_ops,
+    [OFD_SOCK] = &sock_ops,
+};
+
+const struct file_ops *file_ops_of(const struct ofd *o)
+{
+    unsigned k = (unsigned)o->kind;
+    return k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k] : &bad_ops;
+}
+
+long ofd_seek_sized(struct ofd *o, int64_t off, int whence, uint64_t size)
+{
+    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->pos : whence == 2 ? (int64_t)size : -1;
+    if (base < 0 || base + off < 0)
+        return -L_EINVAL;
+    o->pos = (uint64_t)(base + off);
+    return (long)o->pos;
+}
 
 /* ------------------------------------------------------------ descriptions */
 
@@ -41,14 +94,9 @@ void ofd_put(struct ofd *o)
 {
     if (--o->refs > 0)
         return;
-    switch (o->kind) {
-    case OFD_FILE: case OFD_DIR: fs_node_put(&shared->fs, o->node); break;
-    case OFD_PIPE_R: pipe_close_end(o->pipe, false); break;
-    case OFD_PIPE_W: pipe_close_end(o->pipe, true); break;
-    case OFD_GEN: shm_free(o->gen, GEN_BUF_SIZE); break;
-    case OFD_SOCK: sock_close(o->sock); break;
-    default: break;
-    }
+    const struct file_ops *ops = file_ops_of(o);
+    if (ops->close)
+        ops->close(o);
     o->kind = OFD_FREE;
 }
 
@@ -236,34 +284,8 @@ long sys_read(int fd, void *buf, uint64_t n)
         return -L_EBADF;
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
-    bool nb = o->flags & L_O_NONBLOCK;
-    long r;
-    switch (o->kind) {
-    case OFD_FILE:
-        shm_lock();
-        r = fs_read(o->node, o->pos, buf, n);
-        if (r > 0)
-            o->pos += (uint64_t)r;
-        shm_unlock();
-        return r;
-    case OFD_DIR: return -L_EISDIR;
-    case OFD_PIPE_R: return pipe_read(o->pipe, buf, n, nb);
-    case OFD_TTY: return tty_read(buf, n, nb);
-    case OFD_SOCK: return sock_read(o, buf, n);
-    case OFD_NULL: return 0;
-    case OFD_ZERO:
-        memset(buf, 0, n);
-        return (long)n;
-    case OFD_PROCDIR: return -L_EISDIR;
-    case OFD_GEN:
-        shm_lock();
-        r = o->pos >= o->gen_len ? 0 : (long)(n < o->gen_len - o->pos ? n : o->gen_len - o->pos);
-        memcpy(buf, o->gen + o->pos, (size_t)r);
-        o->pos += (uint64_t)r;
-        shm_unlock();
-        return r;
-    default: return -L_EBADF;
-    }
+    const struct file_ops *ops = file_ops_of(o);
+    return ops->read ? ops->read(o, buf, n) : -L_EINVAL;
 }
 
 long sys_write(int fd, const void *buf, uint64_t n)
@@ -271,34 +293,12 @@ long sys_write(int fd, const void *buf, uint64_t n)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if ((o->flags & L_O_ACCMODE) == 0 && o->kind != OFD_TTY && o->kind != OFD_NULL && o->kind != OFD_ZERO)
+    const struct file_ops *ops = file_ops_of(o);
+    if ((o->flags & L_O_ACCMODE) == 0 && !ops->write_any_mode)
         return -L_EBADF;
     if (!mm_user_ok(buf, n, false))
         return -L_EFAULT;
-    long r;
-    switch (o->kind) {
-    case OFD_FILE:
-        shm_lock();
-        if (o->flags & L_O_APPEND)
-            o->pos = o->node->size;
-        r = fs_write(&shared->fs, o->node, o->pos, buf, n);
-        if (r > 0)
-            o->pos += (uint64_t)r;
-        shm_unlock();
-        return r;
-    case OFD_PIPE_W:
-        r = pipe_write(o->pipe, buf, n, o->flags & L_O_NONBLOCK);
-        if (r == -L_EPIPE) {
-            shm_lock();
-            sig_post(me.self, L_SIGPIPE, me.pid);
-            shm_unlock();
-        }
-        return r;
-    case OFD_TTY: return tty_write(buf, n);
-    case OFD_SOCK: return sock_write(o, buf, n);
-    case OFD_NULL: case OFD_ZERO: return (long)n;
-    default: return -L_EBADF;
-    }
+    return ops->write ? ops->write(o, buf, n) : -L_EINVAL;
 }
 
 static long sys_rw_vec(int fd, const uint64_t *iov, int cnt, bool wr)
@@ -327,18 +327,16 @@ static long sys_pread(int fd, void *buf, uint64_t n, int64_t off, bool wr)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if (o->kind != OFD_FILE)
-        return o->kind == OFD_DIR ? -L_EISDIR : -L_ESPIPE;
+    const struct file_ops *ops = file_ops_of(o);
+    if (!(wr ? (void *)ops->pwrite : (void *)ops->pread))
+        return ops->pread ? -L_EBADF : -L_ESPIPE;
     if ((o->flags & L_O_ACCMODE) == (wr ? 0 : L_O_WRONLY))
         return -L_EBADF;
     if (off < 0)
         return -L_EINVAL;
     if (!mm_user_ok(buf, n, !wr))
         return -L_EFAULT;
-    shm_lock();
-    long r = wr ? fs_write(&shared->fs, o->node, (uint64_t)off, buf, n) : fs_read(o->node, (uint64_t)off, buf, n);
-    shm_unlock();
-    return r;
+    return wr ? ops->pwrite(o, buf, n, (uint64_t)off) : ops->pread(o, buf, n, (uint64_t)off);
 }
 
 static long sys_lseek(int fd, int64_t off, int whence)
@@ -346,36 +344,22 @@ static long sys_lseek(int fd, int64_t off, int whence)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if (o->kind == OFD_DIR) {
-        if (whence != 0 || off != 0)
-            return -L_EINVAL;
-        o->pos = 0;
-        return 0;
-    }
-    if (o->kind != OFD_FILE && o->kind != OFD_GEN)
-        return o->kind == OFD_NULL || o->kind == OFD_ZERO ? 0 : o->kind == OFD_PROCDIR ? (long)(o->pos = 0) : -L_ESPIPE;
-    shm_lock();
-    int64_t size = o->kind == OFD_FILE ? (int64_t)o->node->size : (int64_t)o->gen_len;
-    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->pos : whence == 2 ? size : -1;
-    long r = base < 0 && whence != 0 ? -L_EINVAL : base + off < 0 ? -L_EINVAL : (long)(o->pos = (uint64_t)(base + off));
-    if (whence > 2)
-        r = -L_EINVAL;
-    shm_unlock();
-    return r;
+    const struct file_ops *ops = file_ops_of(o);
+    return ops->seek ? ops->seek(o, off, whence) : -L_ESPIPE;
 }
 
-/* sendfile(out, in, offset, count) from a file to a file, pipe or the
- * tty, through a buffer of the libOS.  Other sources: EINVAL (callers
- * fall back to read and write). */
+/* sendfile(out, in, offset, count) from a file that reads at an offset
+ * (pread) to any writable file, through a buffer of the libOS.  Other
+ * sources: EINVAL (callers fall back to read and write). */
 static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
 {
     struct ofd *i = fd_get(in), *o = fd_get(out);
     if (!i || !o)
         return -L_EBADF;
-    if ((i->flags & L_O_ACCMODE) == L_O_WRONLY || ((o->flags & L_O_ACCMODE) == 0 && o->kind == OFD_FILE))
+    const struct file_ops *iops = file_ops_of(i), *oops = file_ops_of(o);
+    if ((i->flags & L_O_ACCMODE) == L_O_WRONLY || ((o->flags & L_O_ACCMODE) == 0 && !oops->write_any_mode))
         return -L_EBADF;
-    if (i->kind != OFD_FILE || (o->kind != OFD_FILE && o->kind != OFD_PIPE_W && o->kind != OFD_TTY && o->kind != OFD_NULL &&
-                                o->kind != OFD_ZERO && o->kind != OFD_SOCK))
+    if (!iops->pread || !oops->write || i->kind == OFD_DIR)
         return -L_EINVAL;
     if (offp && !mm_user_ok(offp, 8, true))
         return -L_EFAULT;
@@ -383,34 +367,10 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
     char buf[2048];
     while (done < count) {
         uint64_t want = count - done < sizeof(buf) ? count - done : sizeof(buf);
-        shm_lock();
-        long r = fs_read(i->node, pos, buf, want);
-        shm_unlock();
+        long r = iops->pread(i, buf, want, pos);
         if (r <= 0)
             break;
-        long w;
-        if (o->kind == OFD_PIPE_W) {
-            w = pipe_write(o->pipe, buf, (uint64_t)r, o->flags & L_O_NONBLOCK);
-            if (w == -L_EPIPE) {
-                shm_lock();
-                sig_post(me.self, L_SIGPIPE, me.pid);
-                shm_unlock();
-            }
-        } else if (o->kind == OFD_TTY) {
-            w = tty_write(buf, (uint64_t)r);
-        } else if (o->kind == OFD_SOCK) {
-            w = sock_write(o, buf, (uint64_t)r);
-        } else if (o->kind == OFD_NULL || o->kind == OFD_ZERO) {
-            w = r;
-        } else {
-            shm_lock();
-            if (o->flags & L_O_APPEND)
-                o->pos = o->node->size;
-            w = fs_write(&shared->fs, o->node, o->pos, buf, (uint64_t)r);
-            if (w > 0)
-                o->pos += (uint64_t)w;
-            shm_unlock();
-        }
+        long w = oops->write(o, buf, (uint64_t)r);
         if (w <= 0) {
             if (!done)
                 return w;
@@ -430,17 +390,6 @@ static long sys_sendfile(int out, int in, int64_t *offp, uint64_t count)
 
 /* ------------------------------------------------------------ stat */
 
-static void special_stat(int kind, uint64_t *st)
-{
-    memset(st, 0, FS_STAT_SIZE);
-    bool dev = kind == OFD_NULL || kind == OFD_ZERO;
-    st[1] = kind == OFD_TTY ? 0x7f000001 : kind == OFD_NULL ? 0x7f000002 : kind == OFD_ZERO ? 0x7f000004 : 0x7f000003;
-    st[2] = 1;
-    ((uint32_t *)st)[6] = kind == OFD_TTY ? 020620 : dev ? 020666 : 010600;
-    st[5] = kind == OFD_TTY ? 0x501 : kind == OFD_NULL ? 0x103 : kind == OFD_ZERO ? 0x105 : 0;   /* st_rdev */
-    st[7] = 4096;
-}
-
 static long sys_fstat(int fd, void *st)
 {
     struct ofd *o = fd_get(fd);
@@ -448,25 +397,9 @@ static long sys_fstat(int fd, void *st)
         return -L_EBADF;
     if (!mm_user_ok(st, FS_STAT_SIZE, true))
         return -L_EFAULT;
-    if (o->kind == OFD_FILE || o->kind == OFD_DIR) {
-        shm_lock();
-        fs_stat(o->node, st);
-        shm_unlock();
-    } else if (o->kind == OFD_PROCDIR) {
-        memset(st, 0, FS_STAT_SIZE);
-        ((uint64_t *)st)[1] = 0x10000 + o->gen_len * 16;
-        ((uint64_t *)st)[2] = 2;
-        ((uint32_t *)st)[6] = 040555;
-    } else if (o->kind == OFD_SOCK) {
-        special_stat(OFD_PIPE_R, st);
-        ((uint32_t *)st)[6] = 0140777;              /* S_IFSOCK */
-    } else {
-        special_stat(o->kind == OFD_PIPE_R || o->kind == OFD_PIPE_W ? OFD_PIPE_R : o->kind, st);
-        if (o->kind == OFD_GEN) {
-            ((uint32_t *)st)[6] = 0100444;
-            ((uint64_t *)st)[6] = o->gen_len;
-        }
-    }
+    shm_lock();
+    file_ops_of(o)->stat(o, st);
+    shm_unlock();
     return 0;
 }
 
@@ -482,7 +415,8 @@ static long sys_fstatat(int dirfd, const char *path, void *st, int flags)
         path = me.exe;
     int special = special_kind(path);
     if (special) {
-        special_stat(special, st);
+        struct ofd probe = {.kind = special};
+        file_ops_of(&probe)->stat(&probe, st);
         return 0;
     }
     struct fs_node *n;
@@ -501,13 +435,13 @@ static long sys_getdents64(int fd, void *buf, uint64_t n)
     struct ofd *o = fd_get(fd);
     if (!o)
         return -L_EBADF;
-    if (o->kind != OFD_DIR && o->kind != OFD_PROCDIR)
+    const struct file_ops *ops = file_ops_of(o);
+    if (!ops->getdents)
         return -L_ENOTDIR;
     if (!mm_user_ok(buf, n, true))
         return -L_EFAULT;
     shm_lock();
-    long r = o->kind == OFD_PROCDIR ? procfs_pid_getdents((int)o->gen_len, &o->pos, buf, n)
-           : o->node == shared->proc_dir ? procfs_getdents(&o->pos, buf, n) : fs_getdents64(o->node, &o->pos, buf, n);
+    long r = ops->getdents(o, buf, n);
     shm_unlock();
     return r;
 }
@@ -763,21 +697,14 @@ static long sys_ioctl(int fd, unsigned long req, uint64_t arg)
         me.fds[fd].flags = req == 0x5451 ? FD_CLOEXEC_BIT : 0;
         return 0;
     }
-    if (req == 0x541B && o->kind == OFD_PIPE_R) {
-        if (!mm_user_ok((void *)arg, 4, true))
-            return -L_EFAULT;
-        *(int *)arg = (int)(o->pipe->head - o->pipe->tail);
-        return 0;
-    }
     if (req == 0x5421) {                    /* FIONBIO */
         if (!mm_user_ok((void *)arg, 4, false))
             return -L_EFAULT;
         o->flags = *(int *)arg ? o->flags | L_O_NONBLOCK : o->flags & ~L_O_NONBLOCK;
         return 0;
     }
-    if (o->kind == OFD_SOCK)
-        return sock_ioctl(o->sock, req, arg);
-    return o->kind == OFD_TTY ? tty_ioctl(req, arg) : -L_ENOTTY;
+    const struct file_ops *ops = file_ops_of(o);
+    return ops->ioctl ? ops->ioctl(o, req, arg) : -L_ENOTTY;
 }
 
 /* ------------------------------------------------------------ poll and select */
@@ -788,15 +715,10 @@ struct poll_req {
     long ready;
 };
 
-static int ofd_poll(struct ofd *o)
+int ofd_poll(struct ofd *o)
 {
-    switch (o->kind) {
-    case OFD_PIPE_R: return pipe_poll(o->pipe, false);
-    case OFD_PIPE_W: return pipe_poll(o->pipe, true);
-    case OFD_TTY: return (tty_readable() ? 1 : 0) | 4;
-    case OFD_SOCK: return sock_poll(o->sock);
-    default: return 1 | 4;
-    }
+    const struct file_ops *ops = file_ops_of(o);
+    return ops->poll ? ops->poll(o) : PL_IN | PL_OUT;
 }
 
 static bool poll_scan(void *arg)

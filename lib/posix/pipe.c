@@ -4,7 +4,8 @@
  * reader or writer sleeps on the arena's epoch word and re-checks when
  * someone bumps it (any read, write or close does).  Writes of at most
  * PIPE_BUF (4096) bytes are atomic; a write with no reader left fails with
- * EPIPE (and SIGPIPE); reads see EOF once no writer is left.
+ * EPIPE (and SIGPIPE); reads see EOF once no writer is left.  Each end
+ * is a kind of open file (pipe_r_ops, pipe_w_ops: file.h).
  */
 #include "posix.h"
 
@@ -46,7 +47,7 @@ long pipe_create(int *fds, int flags)
 }
 
 /* Called with the lock held when an end's last descriptor goes. */
-void pipe_close_end(struct pipe *p, bool writer)
+static void pipe_close_end(struct pipe *p, bool writer)
 {
     if (writer)
         p->writers--;
@@ -65,7 +66,7 @@ static bool can_read(void *arg)
     return p->head != p->tail || p->writers == 0;
 }
 
-long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock)
+static long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock)
 {
     if (n == 0)
         return 0;
@@ -112,7 +113,7 @@ static bool can_write(void *arg)
     return PIPE_BUF_SIZE - (w->p->head - w->p->tail) >= w->need || w->p->readers == 0;
 }
 
-long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock)
+static long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock)
 {
     uint64_t done = 0;
     while (done < n) {
@@ -151,10 +152,77 @@ long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock)
     return (long)done;
 }
 
-/* Poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16); lock held. */
-int pipe_poll(struct pipe *p, bool writer)
+/* ------------------------------------------------------------ the two ends as kinds of file */
+
+static long pipe_r_read(struct ofd *o, void *buf, uint64_t n)
 {
-    if (writer)
-        return p->readers == 0 ? 8 : (PIPE_BUF_SIZE - (p->head - p->tail) >= PIPE_ATOMIC ? 4 : 0);
-    return (p->head != p->tail ? 1 : 0) | (p->writers == 0 ? 16 : 0);
+    return pipe_read(o->pipe, buf, n, o->flags & L_O_NONBLOCK);
 }
+
+/* A write with no reader left also posts SIGPIPE to the writer. */
+static long pipe_w_write(struct ofd *o, const void *buf, uint64_t n)
+{
+    long r = pipe_write(o->pipe, buf, n, o->flags & L_O_NONBLOCK);
+    if (r == -L_EPIPE) {
+        shm_lock();
+        sig_post(me.self, L_SIGPIPE, me.pid);
+        shm_unlock();
+    }
+    return r;
+}
+
+static int pipe_r_poll(struct ofd *o)
+{
+    struct pipe *p = o->pipe;
+    return (p->head != p->tail ? PL_IN : 0) | (p->writers == 0 ? PL_HUP : 0);
+}
+
+static int pipe_w_poll(struct ofd *o)
+{
+    struct pipe *p = o->pipe;
+    return p->readers == 0 ? PL_ERR : (PIPE_BUF_SIZE - (p->head - p->tail) >= PIPE_ATOMIC ? PL_OUT : 0);
+}
+
+/* FIONREAD: the bytes waiting. */
+static long pipe_r_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
+{
+    if (req != 0x541B)
+        return -L_ENOTTY;
+    if (!mm_user_ok((void *)arg, 4, true))
+        return -L_EFAULT;
+    *(int *)arg = (int)(o->pipe->head - o->pipe->tail);
+    return 0;
+}
+
+static void pipe_stat(struct ofd *o, uint64_t *st)
+{
+    (void)o;
+    file_stat_synthetic(st, 0x7f000003, 010600, 0);
+}
+
+static void pipe_r_close(struct ofd *o)
+{
+    pipe_close_end(o->pipe, false);
+}
+
+static void pipe_w_close(struct ofd *o)
+{
+    pipe_close_end(o->pipe, true);
+}
+
+const struct file_ops pipe_r_ops = {
+    .name = "pipe",
+    .read = pipe_r_read,
+    .poll = pipe_r_poll,
+    .ioctl = pipe_r_ioctl,
+    .stat = pipe_stat,
+    .close = pipe_r_close,
+};
+
+const struct file_ops pipe_w_ops = {
+    .name = "pipe",
+    .write = pipe_w_write,
+    .poll = pipe_w_poll,
+    .stat = pipe_stat,
+    .close = pipe_w_close,
+};

@@ -34,6 +34,7 @@
 #include "vn.h"
 #include "fs.h"
 #include "sock.h"
+#include "file.h"
 
 #define ARCHIVE_VA   0x7da000000000ul
 #define HANDOFF_VA   0x7d9000000000ul
@@ -168,7 +169,8 @@ struct proc {
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK };
 
-/* An open file description: shared by dup'ed and inherited descriptors. */
+/* An open file description: shared by dup'ed and inherited descriptors.
+ * Its kind names its table of operations (file.h). */
 struct ofd {
     int kind;                   /* OFD_* */
     int refs;                   /* descriptors naming it, in all processes */
@@ -319,30 +321,19 @@ void fd_fork_refs(void);
 long fd_syscall(struct vn_xframe *x, bool *handled);
 long sys_read(int fd, void *buf, uint64_t n);
 long sys_write(int fd, const void *buf, uint64_t n);
+/* PL_* bits of o now (its kind's poll); the lock is held. */
+int ofd_poll(struct ofd *o);
 
 /* pipe.c */
 long pipe_create(int *fds, int flags);
-long pipe_read(struct pipe *p, void *buf, uint64_t n, bool nonblock);
-long pipe_write(struct pipe *p, const void *buf, uint64_t n, bool nonblock);
-void pipe_close_end(struct pipe *p, bool writer);
-int pipe_poll(struct pipe *p, bool writer);
 
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);
 long sock_syscall(struct vn_xframe *x, bool *handled);
-long sock_read(struct ofd *o, void *buf, uint64_t n);
-long sock_write(struct ofd *o, const void *buf, uint64_t n);
-int sock_poll(struct sock *s);
-void sock_close(struct sock *s);
-long sock_ioctl(struct sock *s, unsigned long req, uint64_t arg);
 
 /* tty.c */
 void tty_init(void);
 void tty_poll_input(void);
-long tty_read(void *buf, uint64_t n, bool nonblock);
-long tty_write(const void *buf, uint64_t n);
-long tty_ioctl(unsigned long req, uint64_t arg);
-bool tty_readable(void);
 
 /* procfs.c */
 bool procfs_path(const char *path);

@@ -2,7 +2,8 @@
  * /proc, generated from the shared process table when read (enough for
  * ps, kill and friends): /proc lists one directory per process, and
  * /proc/<pid>/{stat,cmdline,status} and /proc/{meminfo,uptime} are text
- * made at open time into an OFD_GEN description.
+ * made at open time into an OFD_GEN description.  Both are kinds of open
+ * file (gen_ops, procdir_ops: file.h).
  */
 #include "posix.h"
 
@@ -181,6 +182,80 @@ long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n)
     }
     return (long)used;
 }
+
+/* ------------------------------------------------------------ generated text and process directories as kinds of file */
+
+static long gen_read(struct ofd *o, void *buf, uint64_t n)
+{
+    shm_lock();
+    long r = o->pos >= o->gen_len ? 0 : (long)(n < o->gen_len - o->pos ? n : o->gen_len - o->pos);
+    memcpy(buf, o->gen + o->pos, (size_t)r);
+    o->pos += (uint64_t)r;
+    shm_unlock();
+    return r;
+}
+
+static long gen_seek(struct ofd *o, int64_t off, int whence)
+{
+    shm_lock();
+    long r = ofd_seek_sized(o, off, whence, o->gen_len);
+    shm_unlock();
+    return r;
+}
+
+static void gen_stat(struct ofd *o, uint64_t *st)
+{
+    file_stat_synthetic(st, 0x7f000003, 0100444, 0);
+    st[6] = o->gen_len;                 /* st_size */
+}
+
+static void gen_close(struct ofd *o)
+{
+    shm_free(o->gen, GEN_BUF_SIZE);
+}
+
+const struct file_ops gen_ops = {
+    .name = "procfile",
+    .read = gen_read,
+    .stat = gen_stat,
+    .seek = gen_seek,
+    .close = gen_close,
+};
+
+static long procdir_read(struct ofd *o, void *buf, uint64_t n)
+{
+    (void)o, (void)buf, (void)n;
+    return -L_EISDIR;
+}
+
+/* Any seek rewinds the listing. */
+static long procdir_seek(struct ofd *o, int64_t off, int whence)
+{
+    (void)off, (void)whence;
+    o->pos = 0;
+    return 0;
+}
+
+static void procdir_stat(struct ofd *o, uint64_t *st)
+{
+    memset(st, 0, FS_STAT_SIZE);
+    st[1] = 0x10000 + o->gen_len * 16;
+    st[2] = 2;
+    ((uint32_t *)st)[6] = 040555;
+}
+
+static long procdir_getdents(struct ofd *o, void *buf, uint64_t n)
+{
+    return procfs_pid_getdents((int)o->gen_len, &o->pos, buf, n);
+}
+
+const struct file_ops procdir_ops = {
+    .name = "procdir",
+    .read = procdir_read,
+    .stat = procdir_stat,
+    .seek = procdir_seek,
+    .getdents = procdir_getdents,
+};
 
 /* struct statfs (120 bytes) of the arena's file system. */
 long sys_statfs(void *st)

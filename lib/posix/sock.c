@@ -27,6 +27,8 @@
 #define L_SOL_SOCKET 1
 #define SOCKADDR_IN 16
 
+static int sock_poll(struct sock *s);
+
 /* ------------------------------------------------------------ netd */
 
 void sock_netd_start(void)
@@ -139,7 +141,7 @@ static void sock_unalloc(struct sock *s)
 
 /* The last description went (ofd_put, the lock is held): netd closes it
  * once its pending output is sent, and frees the slot. */
-void sock_close(struct sock *s)
+static void sock_close(struct sock *s)
 {
     s->req_op = SOCK_OP_CLOSE;
     __atomic_add_fetch(&s->req_seq, 1, __ATOMIC_RELEASE);
@@ -487,14 +489,14 @@ static long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bo
     return (long)done;
 }
 
-long sock_read(struct ofd *o, void *buf, uint64_t n)
+static long sock_read(struct ofd *o, void *buf, uint64_t n)
 {
     uint32_t a;
     uint16_t p;
     return sock_recv(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, &a, &p);
 }
 
-long sock_write(struct ofd *o, const void *buf, uint64_t n)
+static long sock_write(struct ofd *o, const void *buf, uint64_t n)
 {
     return sock_send(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, 0, 0);
 }
@@ -621,7 +623,7 @@ static long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len
 }
 
 /* Poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16); lock held or not. */
-int sock_poll(struct sock *s)
+static int sock_poll(struct sock *s)
 {
     uint64_t rx = s->rx_head - s->rx_tail, tx = s->tx_head - s->tx_tail;
     int ev = s->error ? 8 : 0;
@@ -638,8 +640,9 @@ int sock_poll(struct sock *s)
     return ev;
 }
 
-long sock_ioctl(struct sock *s, unsigned long req, uint64_t arg)
+static long sock_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
 {
+    struct sock *s = o->sock;
     if (req != 0x541B)                  /* FIONREAD */
         return -L_ENOTTY;
     if (!mm_user_ok((void *)arg, 4, true))
@@ -647,6 +650,32 @@ long sock_ioctl(struct sock *s, unsigned long req, uint64_t arg)
     *(int *)arg = (int)(s->rx_head - s->rx_tail);
     return 0;
 }
+
+static int sock_f_poll(struct ofd *o)
+{
+    return sock_poll(o->sock);
+}
+
+static void sock_stat(struct ofd *o, uint64_t *st)
+{
+    (void)o;
+    file_stat_synthetic(st, 0x7f000003, 0140777, 0);  /* S_IFSOCK */
+}
+
+static void sock_f_close(struct ofd *o)
+{
+    sock_close(o->sock);
+}
+
+const struct file_ops sock_ops = {
+    .name = "socket",
+    .read = sock_read,
+    .write = sock_write,
+    .poll = sock_f_poll,
+    .ioctl = sock_ioctl,
+    .stat = sock_stat,
+    .close = sock_f_close,
+};
 
 long sock_syscall(struct vn_xframe *x, bool *handled)
 {

@@ -6,7 +6,8 @@
  * ^C reaches a busy foreground job while its shell waits.  Canonical mode
  * edits lines (erase, kill, word erase, ^D for end of file) with echo;
  * ISIG turns ^C, ^\ and ^Z into SIGINT, SIGQUIT and SIGTSTP for the
- * foreground process group; raw mode passes bytes through.
+ * foreground process group; raw mode passes bytes through.  Every
+ * description of the tty has the operations of tty_ops (file.h).
  */
 #include "posix.h"
 
@@ -140,7 +141,7 @@ void tty_poll_input(void)
     shm_unlock();
 }
 
-bool tty_readable(void)
+static bool tty_readable(void)
 {
     poll_locked();
     return shared->tty.ready_len > 0 || shared->tty.eof;
@@ -152,7 +153,7 @@ static bool ready(void *arg)
     return tty_readable();
 }
 
-long tty_read(void *buf, uint64_t n, bool nonblock)
+static long tty_read(void *buf, uint64_t n, bool nonblock)
 {
     struct tty *t = &shared->tty;
     for (;;) {
@@ -187,12 +188,12 @@ long tty_read(void *buf, uint64_t n, bool nonblock)
     }
 }
 
-long tty_write(const void *buf, uint64_t n)
+static long tty_write(const void *buf, uint64_t n)
 {
     return vn_cons_write(buf, n);
 }
 
-long tty_ioctl(unsigned long req, uint64_t arg)
+static long tty_ioctl(unsigned long req, uint64_t arg)
 {
     struct tty *t = &shared->tty;
     long r = 0;
@@ -219,3 +220,46 @@ long tty_ioctl(unsigned long req, uint64_t arg)
     shm_unlock();
     return r;
 }
+
+/* ------------------------------------------------------------ the tty as a kind of file */
+
+static long tty_f_read(struct ofd *o, void *buf, uint64_t n)
+{
+    return tty_read(buf, n, o->flags & L_O_NONBLOCK);
+}
+
+static long tty_f_write(struct ofd *o, const void *buf, uint64_t n)
+{
+    (void)o;
+    return tty_write(buf, n);
+}
+
+/* Readable when a line (or a byte in raw mode) or ^D waits; always
+ * writable: the console never pushes back. */
+static int tty_f_poll(struct ofd *o)
+{
+    (void)o;
+    return (tty_readable() ? PL_IN : 0) | PL_OUT;
+}
+
+static long tty_f_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
+{
+    (void)o;
+    return tty_ioctl(req, arg);
+}
+
+static void tty_f_stat(struct ofd *o, uint64_t *st)
+{
+    (void)o;
+    file_stat_synthetic(st, 0x7f000001, 020620, 0x501);
+}
+
+const struct file_ops tty_ops = {
+    .name = "tty",
+    .read = tty_f_read,
+    .write = tty_f_write,
+    .poll = tty_f_poll,
+    .ioctl = tty_f_ioctl,
+    .stat = tty_f_stat,
+    .write_any_mode = true,
+};
