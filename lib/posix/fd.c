@@ -57,6 +57,8 @@ static const struct file_ops *const kinds[] = {
     [OFD_ZERO] = &zero_ops,
     [OFD_PROCDIR] = &procdir_ops,
     [OFD_SOCK] = &sock_ops,
+    [OFD_EPOLL] = &epoll_ops,
+    [OFD_EVENTFD] = &eventfd_ops,
 };
 
 const struct file_ops *file_ops_of(const struct ofd *o)
@@ -82,7 +84,8 @@ struct ofd *ofd_new(int kind, int flags)
     for (int i = 0; i < MAX_OFDS; i++) {
         struct ofd *o = &shared->ofds[i];
         if (o->kind == OFD_FREE) {
-            *o = (struct ofd){.kind = kind, .refs = 1, .flags = flags};
+            uint32_t reuse = o->reuse + 1;
+            *o = (struct ofd){.kind = kind, .refs = 1, .flags = flags, .reuse = reuse};
             return o;
         }
     }
@@ -715,10 +718,11 @@ struct poll_req {
     long ready;
 };
 
-int ofd_poll(struct ofd *o)
+int ofd_poll(struct ofd *o, uint64_t *seq)
 {
     const struct file_ops *ops = file_ops_of(o);
-    return ops->poll ? ops->poll(o) : PL_IN | PL_OUT;
+    *seq = 0;
+    return ops->poll ? ops->poll(o, seq) : PL_IN | PL_OUT;
 }
 
 static bool poll_scan(void *arg)
@@ -732,7 +736,8 @@ static bool poll_scan(void *arg)
         if (fd < 0)
             continue;
         struct ofd *o = fd_get(fd);
-        int rev = o ? ofd_poll(o) & (p[2] | 8 | 16) : 32;  /* POLLNVAL */
+        uint64_t seq;
+        int rev = o ? ofd_poll(o, &seq) & (p[2] | 8 | 16) : 32;  /* POLLNVAL */
         p[3] = (int16_t)rev;
         if (rev)
             q->ready++;
@@ -775,7 +780,8 @@ static bool select_scan(void *arg)
             if (!q->in[k] || !(q->in[k][fd / 64] & (1ul << (fd % 64))))
                 continue;
             struct ofd *o = fd_get(fd);
-            int ev = o ? ofd_poll(o) : 0;
+            uint64_t seq;
+            int ev = o ? ofd_poll(o, &seq) : 0;
             bool hit = k == 0 ? (ev & (1 | 16 | 8)) : k == 1 ? (ev & (4 | 8)) : false;
             if (hit) {
                 q->out[k][fd / 64] |= 1ul << (fd % 64);

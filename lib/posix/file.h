@@ -49,8 +49,12 @@ struct file_ops {
     /* pread/pwrite at an offset (no lock).  NULL: ESPIPE. */
     long (*pread)(struct ofd *o, void *buf, uint64_t n, uint64_t off);
     long (*pwrite)(struct ofd *o, const void *buf, uint64_t n, uint64_t off);
-    /* PL_* bits ready now (lock held; never blocks).  NULL: in and out. */
-    int (*poll)(struct ofd *o);
+    /* PL_* bits ready now (lock held; never blocks), and in *seq a count
+     * that moves whenever the file's readiness may have changed (data
+     * came, space freed, a peer went), so edge-triggered epoll can tell a
+     * new event from an old one.  NULL: in and out, always; such files
+     * (memory files, devices) cannot be watched by epoll (EPERM). */
+    int (*poll)(struct ofd *o, uint64_t *seq);
     /* ioctl (no lock; arg unchecked).  NULL: ENOTTY. */
     long (*ioctl)(struct ofd *o, unsigned long req, uint64_t arg);
     /* fill a 144-byte struct stat (lock held, st checked).  Never NULL. */
@@ -75,6 +79,8 @@ extern const struct file_ops tty_ops;                     /* tty.c */
 extern const struct file_ops null_ops, zero_ops;          /* dev.c */
 extern const struct file_ops gen_ops, procdir_ops;        /* procfs.c */
 extern const struct file_ops sock_ops;                    /* sock.c */
+extern const struct file_ops epoll_ops;                   /* epoll.c */
+extern const struct file_ops eventfd_ops;                 /* eventfd.c */
 
 /* lseek within [0, size] for kinds with a byte offset (fd.c); lock held.
  * EINVAL for a bad whence or a negative result. */

@@ -171,15 +171,17 @@ static long pipe_w_write(struct ofd *o, const void *buf, uint64_t n)
     return r;
 }
 
-static int pipe_r_poll(struct ofd *o)
+static int pipe_r_poll(struct ofd *o, uint64_t *seq)
 {
     struct pipe *p = o->pipe;
+    *seq = p->head + (p->writers == 0 ? 1ul << 63 : 0);
     return (p->head != p->tail ? PL_IN : 0) | (p->writers == 0 ? PL_HUP : 0);
 }
 
-static int pipe_w_poll(struct ofd *o)
+static int pipe_w_poll(struct ofd *o, uint64_t *seq)
 {
     struct pipe *p = o->pipe;
+    *seq = p->tail + (p->readers == 0 ? 1ul << 63 : 0);
     return p->readers == 0 ? PL_ERR : (PIPE_BUF_SIZE - (p->head - p->tail) >= PIPE_ATOMIC ? PL_OUT : 0);
 }
 

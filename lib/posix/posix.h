@@ -167,7 +167,10 @@ struct proc {
     int cmdline_len;
 };
 
-enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK };
+enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
+       OFD_EPOLL, OFD_EVENTFD };
+
+struct epoll;
 
 /* An open file description: shared by dup'ed and inherited descriptors.
  * Its kind names its table of operations (file.h). */
@@ -175,12 +178,16 @@ struct ofd {
     int kind;                   /* OFD_* */
     int refs;                   /* descriptors naming it, in all processes */
     int flags;                  /* O_* status flags and access mode */
+    uint32_t reuse;             /* bumped each time the slot is reused (epoll's items name it) */
     uint64_t pos;               /* file offset; directory cursor */
     struct fs_node *node;       /* OFD_FILE, OFD_DIR */
     struct pipe *pipe;          /* OFD_PIPE_* */
     struct sock *sock;          /* OFD_SOCK */
     char *gen;                  /* OFD_GEN: generated text (/proc) */
     uint64_t gen_len;
+    struct epoll *ep;           /* OFD_EPOLL: its interest list (epoll.c) */
+    uint64_t ev_count, ev_seq;  /* OFD_EVENTFD: the counter; reads and writes so far */
+    int ev_sem;                 /* OFD_EVENTFD: EFD_SEMAPHORE */
 };
 
 /* A pipe: a ring in the arena; readers and writers wait on the epoch. */
@@ -203,6 +210,7 @@ struct tty {
     char ready[4096];           /* bytes readers may take */
     int ready_len;
     int eof;                    /* ^D seen at the start of a line */
+    uint64_t in_seq;            /* bumped when bytes or ^D become readable (epoll) */
 };
 
 struct posix_shared {
@@ -321,11 +329,15 @@ void fd_fork_refs(void);
 long fd_syscall(struct vn_xframe *x, bool *handled);
 long sys_read(int fd, void *buf, uint64_t n);
 long sys_write(int fd, const void *buf, uint64_t n);
-/* PL_* bits of o now (its kind's poll); the lock is held. */
-int ofd_poll(struct ofd *o);
+/* PL_* bits of o now and its event count (its kind's poll); lock held. */
+int ofd_poll(struct ofd *o, uint64_t *seq);
 
 /* pipe.c */
 long pipe_create(int *fds, int flags);
+
+/* epoll.c, eventfd.c */
+long epoll_syscall(struct vn_xframe *x, bool *handled);
+long eventfd_syscall(struct vn_xframe *x, bool *handled);
 
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);

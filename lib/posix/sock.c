@@ -298,6 +298,9 @@ static long sys_accept(int fd, void *sa, uint32_t *lenp, int flags)
             return -L_ENFILE;
         r = sock_request(n, SOCK_OP_ACCEPT, (int)(s - shared->net.socks), 0, 0);
         if (r == 0) {
+            shm_lock();
+            s->accepted++;
+            shm_unlock();
             long nfd = sock_install(n, flags);
             if (nfd >= 0 && (r = addr_out(sa, lenp, n->raddr, n->rport)) < 0)
                 return r;           /* (the connection stays at nfd, as Linux leaves it) */
@@ -651,9 +654,18 @@ static long sock_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
     return 0;
 }
 
-static int sock_f_poll(struct ofd *o)
+/* The event count moves with every byte in or out, a connection coming
+ * or taken, and every change of state. */
+static int sock_f_poll(struct ofd *o, uint64_t *seq)
 {
-    return sock_poll(o->sock);
+    struct sock *s = o->sock;
+    *seq = s->rx_head + s->tx_tail + s->accepted + (uint64_t)s->backlog + ((uint64_t)(s->state & 0xf) << 48) +
+           ((uint64_t)(s->rx_eof != 0) << 52) + ((uint64_t)(s->error != 0) << 53) +
+           ((uint64_t)(s->rd_shut || s->wr_shut) << 54);
+    int ev = sock_poll(s);
+    if (s->type == SOCK_STREAM_T && (s->rx_eof || s->state == SS_CLOSED))
+        ev |= PL_RDHUP;             /* the peer will send no more */
+    return ev;
 }
 
 static void sock_stat(struct ofd *o, uint64_t *st)

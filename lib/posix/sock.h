@@ -70,6 +70,7 @@ struct sock {
     volatile int rx_eof;        /* (N) the peer will send no more */
     volatile int backlog;       /* (N) connections waiting for accept */
     volatile int rd_shut, wr_shut;  /* (P) shutdown seen by the processes */
+    uint32_t accepted;          /* (P) connections accept() took (epoll's event count) */
     uint32_t laddr, raddr;      /* (N) local and peer address */
     uint16_t lport, rport;      /* (N) */
     /* rings: byte counters, each written by one side */

@@ -17,7 +17,7 @@ static bool restartable(uint64_t nr)
 {
     switch (nr) {
     case 0: case 1: case 2: case 16: case 17: case 18: case 19: case 20: case 40: case 61: case 72: case 257:
-    case 43: case 44: case 45: case 288:
+    case 43: case 44: case 45: case 288: case 46: case 47:
         return true;
     default:
         return false;
@@ -240,6 +240,10 @@ void posix_serve(struct vn_xframe *x)
     r = fd_syscall(x, &handled);
     if (!handled)
         r = sock_syscall(x, &handled);
+    if (!handled)
+        r = epoll_syscall(x, &handled);
+    if (!handled)
+        r = eventfd_syscall(x, &handled);
     if (!handled)
         r = proc_syscall(x, &handled);
     if (!handled)

@@ -56,6 +56,7 @@ static void push_ready(const char *s, int n)
         n = (int)sizeof(t->ready) - t->ready_len;
     memcpy(t->ready + t->ready_len, s, (size_t)n);
     t->ready_len += n;
+    t->in_seq++;
 }
 
 static void erase_one(void)
@@ -236,10 +237,12 @@ static long tty_f_write(struct ofd *o, const void *buf, uint64_t n)
 
 /* Readable when a line (or a byte in raw mode) or ^D waits; always
  * writable: the console never pushes back. */
-static int tty_f_poll(struct ofd *o)
+static int tty_f_poll(struct ofd *o, uint64_t *seq)
 {
     (void)o;
-    return (tty_readable() ? PL_IN : 0) | PL_OUT;
+    bool r = tty_readable();
+    *seq = shared->tty.in_seq;
+    return (r ? PL_IN : 0) | PL_OUT;
 }
 
 static long tty_f_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
