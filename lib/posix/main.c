@@ -116,6 +116,11 @@ static void seed_fs(void)
     put_file(etc, "hostname", "veneer\n");
     put_file(etc, "mtab", "veneerfs / tmpfs rw 0 0\n");     /* as /proc/mounts: one file system */
     put_file(etc, "profile", "export PATH=/bin HOME=/root\ncd /root\n");
+    /* Name resolution is the program's own libc (glibc or musl): it reads
+     * these and sends DNS queries over a UDP socket to QEMU's resolver. */
+    put_file(etc, "hosts", "127.0.0.1\tlocalhost\n10.0.2.15\tveneer\n");
+    put_file(etc, "resolv.conf", "nameserver 10.0.2.3\n");
+    put_file(etc, "nsswitch.conf", "hosts: files dns\n");
 }
 
 /* run=prog,arg,... from the kernel command line. */
