@@ -342,6 +342,16 @@ long eventfd_syscall(struct vn_xframe *x, bool *handled);
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);
 long sock_syscall(struct vn_xframe *x, bool *handled);
+/* For sock_msg.c: the socket of fd (EBADF, ENOTSOCK); a sockaddr_in in
+ * and out (EFAULT, EINVAL, EAFNOSUPPORT); one send or receive (sock.c). */
+long sock_of(int fd, struct ofd **op, struct sock **sp);
+long sock_addr_in(const void *sa, uint64_t len, uint32_t *addr, uint16_t *port);
+long sock_addr_out(void *sa, uint32_t *lenp, uint32_t addr, uint16_t port);
+long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bool nonblock, uint32_t addr, uint16_t port,
+               bool to);
+long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool nonblock, uint32_t *addr, uint16_t *port,
+               uint64_t *full);
+long sock_msg_syscall(struct vn_xframe *x, bool *handled);
 
 /* tty.c */
 void tty_init(void);

@@ -150,7 +150,7 @@ static void sock_close(struct sock *s)
 
 /* ------------------------------------------------------------ addresses */
 
-static long addr_in(const void *sa, uint64_t len, uint32_t *addr, uint16_t *port)
+long sock_addr_in(const void *sa, uint64_t len, uint32_t *addr, uint16_t *port)
 {
     if (len < SOCKADDR_IN - 8 || len > 128)
         return -L_EINVAL;
@@ -164,7 +164,7 @@ static long addr_in(const void *sa, uint64_t len, uint32_t *addr, uint16_t *port
     return 0;
 }
 
-static long addr_out(void *sa, uint32_t *lenp, uint32_t addr, uint16_t port)
+long sock_addr_out(void *sa, uint32_t *lenp, uint32_t addr, uint16_t port)
 {
     if (!sa)
         return 0;
@@ -182,7 +182,7 @@ static long addr_out(void *sa, uint32_t *lenp, uint32_t addr, uint16_t port)
     return 0;
 }
 
-static long sock_of(int fd, struct ofd **op, struct sock **sp)
+long sock_of(int fd, struct ofd **op, struct sock **sp)
 {
     struct ofd *o = fd_get(fd);
     if (!o)
@@ -227,12 +227,13 @@ static long sys_socket(int domain, int type, int proto)
         return -L_EAFNOSUPPORT;
     if (flags & ~(L_SOCK_NONBLOCK | L_SOCK_CLOEXEC))
         return -L_EINVAL;
-    if (!((base == 1 && (proto == 0 || proto == 6)) || (base == 2 && (proto == 0 || proto == 17))))
-        return -L_EPROTONOSUPPORT;
+    if (!((base == 1 && (proto == 0 || proto == 6)) || (base == 2 && (proto == 0 || proto == 17)) ||
+          (base == 3 && proto == 1)))
+        return -L_EPROTONOSUPPORT;  /* raw sockets: ICMP only (busybox ping) */
     if (me.netd_kick < 0)
         return -L_EAFNOSUPPORT;     /* no NIC, so no stack */
     shm_lock();
-    struct sock *s = sock_alloc(base == 1 ? SOCK_STREAM_T : SOCK_DGRAM_T);
+    struct sock *s = sock_alloc(base == 1 ? SOCK_STREAM_T : base == 2 ? SOCK_DGRAM_T : SOCK_RAW_T);
     shm_unlock();
     if (!s)
         return -L_ENFILE;
@@ -251,7 +252,7 @@ static long sys_bind(int fd, const void *sa, uint64_t len)
     uint16_t port;
     long r = sock_of(fd, NULL, &s);
     if (r == 0)
-        r = addr_in(sa, len, &addr, &port);
+        r = sock_addr_in(sa, len, &addr, &port);
     return r < 0 ? r : sock_request(s, SOCK_OP_BIND, 0, addr, port);
 }
 
@@ -302,7 +303,7 @@ static long sys_accept(int fd, void *sa, uint32_t *lenp, int flags)
             s->accepted++;
             shm_unlock();
             long nfd = sock_install(n, flags);
-            if (nfd >= 0 && (r = addr_out(sa, lenp, n->raddr, n->rport)) < 0)
+            if (nfd >= 0 && (r = sock_addr_out(sa, lenp, n->raddr, n->rport)) < 0)
                 return r;           /* (the connection stays at nfd, as Linux leaves it) */
             return nfd;
         }
@@ -326,7 +327,7 @@ static long sys_connect(int fd, const void *sa, uint64_t len)
     uint16_t port;
     long r = sock_of(fd, &o, &s);
     if (r == 0)
-        r = addr_in(sa, len, &addr, &port);
+        r = sock_addr_in(sa, len, &addr, &port);
     if (r == 0 && s->type == SOCK_STREAM_T && s->state == SS_CONNECTING)
         r = o->flags & L_O_NONBLOCK ? -L_EALREADY : 0;     /* a blocking call waits for the first */
     else if (r == 0)
@@ -355,11 +356,12 @@ static bool sock_writable(void *arg)
     return sock_poll(arg) & (4 | 8 | 16);
 }
 
-/* recv: stream bytes, or one datagram (the rest of it is dropped). */
-static long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool nonblock, uint32_t *addr, uint16_t *port)
+/* recv: stream bytes, or one datagram (the rest of it is dropped; *full,
+ * if not NULL, gets its whole length).  buf is checked by the caller (it
+ * may be the libOS's own). */
+long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool nonblock, uint32_t *addr, uint16_t *port,
+               uint64_t *full)
 {
-    if (!mm_user_ok(buf, n, true))
-        return -L_EFAULT;
     for (;;) {
         shm_lock();
         uint64_t tail = s->rx_tail, avail = __atomic_load_n(&s->rx_head, __ATOMIC_ACQUIRE) - tail;
@@ -367,7 +369,7 @@ static long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool non
             shm_unlock();
             return -L_EIO;
         }
-        if (s->type == SOCK_DGRAM_T && avail >= sizeof(struct sock_dgram)) {
+        if (s->type != SOCK_STREAM_T && avail >= sizeof(struct sock_dgram)) {
             struct sock_dgram d;
             for (uint64_t i = 0; i < sizeof(d); i++)
                 ((uint8_t *)&d)[i] = s->rx[(tail + i) % SOCK_RX_SIZE];
@@ -379,6 +381,8 @@ static long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool non
             shm_unlock();
             *addr = d.addr;
             *port = d.port;
+            if (full)
+                *full = d.len;
             kick();
             return (long)k;
         }
@@ -392,6 +396,8 @@ static long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool non
             shm_unlock();
             *addr = s->raddr;
             *port = s->rport;
+            if (full)
+                *full = k;
             if (k)
                 kick();                 /* netd reopens the window */
             return (long)k;
@@ -424,19 +430,18 @@ static long sock_epipe(int flags)
     return -L_EPIPE;
 }
 
-/* send: stream bytes as room appears, or one datagram to addr:port (port 0:
- * the connected peer). */
-static long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bool nonblock, uint32_t addr,
-                      uint16_t port)
+/* send: stream bytes as room appears, or one datagram to addr:port (to
+ * false: the connected peer; EDESTADDRREQ if there is none).  buf is
+ * checked by the caller. */
+long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bool nonblock, uint32_t addr, uint16_t port,
+               bool to)
 {
-    if (!mm_user_ok(buf, n, false))
-        return -L_EFAULT;
     nonblock |= (flags & L_MSG_DONTWAIT) != 0;
-    if (s->type == SOCK_DGRAM_T) {
-        struct sock_dgram d = {.len = (uint16_t)n, .port = port, .addr = addr};
+    if (s->type != SOCK_STREAM_T) {
+        struct sock_dgram d = {.len = (uint16_t)n, .port = to ? port : 0, .addr = to ? addr : 0};
         if (n > SOCK_TX_SIZE / 2 || n > 65507)
             return -L_EMSGSIZE;
-        if (!port && s->state != SS_CONNECTED)
+        if (!to && s->state != SS_CONNECTED)
             return -L_EDESTADDRREQ;
         for (;;) {
             shm_lock();
@@ -496,12 +501,12 @@ static long sock_read(struct ofd *o, void *buf, uint64_t n)
 {
     uint32_t a;
     uint16_t p;
-    return sock_recv(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, &a, &p);
+    return sock_recv(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, &a, &p, NULL);
 }
 
 static long sock_write(struct ofd *o, const void *buf, uint64_t n)
 {
-    return sock_send(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, 0, 0);
+    return sock_send(o->sock, buf, n, 0, o->flags & L_O_NONBLOCK, 0, 0, false);
 }
 
 static long sys_sendto(int fd, const void *buf, uint64_t n, int flags, const void *sa, uint64_t alen)
@@ -511,9 +516,12 @@ static long sys_sendto(int fd, const void *buf, uint64_t n, int flags, const voi
     uint32_t addr = 0;
     uint16_t port = 0;
     long r = sock_of(fd, &o, &s);
-    if (r == 0 && sa && s->type == SOCK_DGRAM_T && (r = addr_in(sa, alen, &addr, &port)) == 0 && !port)
+    bool to = r == 0 && sa && s->type != SOCK_STREAM_T;
+    if (r == 0 && !mm_user_ok(buf, n, false))
+        r = -L_EFAULT;
+    if (to && (r = sock_addr_in(sa, alen, &addr, &port)) == 0 && !port && s->type == SOCK_DGRAM_T)
         r = -L_EINVAL;
-    return r < 0 ? r : sock_send(s, buf, n, flags, o->flags & L_O_NONBLOCK, addr, port);
+    return r < 0 ? r : sock_send(s, buf, n, flags, o->flags & L_O_NONBLOCK, addr, port, to);
 }
 
 static long sys_recvfrom(int fd, void *buf, uint64_t n, int flags, void *sa, uint32_t *lenp)
@@ -523,12 +531,12 @@ static long sys_recvfrom(int fd, void *buf, uint64_t n, int flags, void *sa, uin
     uint32_t addr;
     uint16_t port;
     long r = sock_of(fd, &o, &s);
-    if (r == 0 && sa && !mm_user_ok(lenp, 4, true))
+    if (r == 0 && ((sa && !mm_user_ok(lenp, 4, true)) || !mm_user_ok(buf, n, true)))
         r = -L_EFAULT;
     if (r == 0)
-        r = sock_recv(s, buf, n, flags, o->flags & L_O_NONBLOCK, &addr, &port);
+        r = sock_recv(s, buf, n, flags, o->flags & L_O_NONBLOCK, &addr, &port, NULL);
     if (r >= 0 && sa) {
-        long e = addr_out(sa, lenp, addr, port);
+        long e = sock_addr_out(sa, lenp, addr, port);
         if (e < 0)
             return e;
     }
@@ -565,7 +573,7 @@ static long sys_sockname(int fd, void *sa, uint32_t *lenp, bool peer)
         return -L_EFAULT;
     if (peer && s->state != SS_CONNECTED && !(s->state == SS_CLOSED && s->rport))
         return -L_ENOTCONN;
-    return peer ? addr_out(sa, lenp, s->raddr, s->rport) : addr_out(sa, lenp, s->laddr, s->lport);
+    return peer ? sock_addr_out(sa, lenp, s->raddr, s->rport) : sock_addr_out(sa, lenp, s->laddr, s->lport);
 }
 
 /* setsockopt: the options programs set routinely are accepted (and have
@@ -591,6 +599,8 @@ static long sys_setsockopt(int fd, int level, int name, const void *val, uint64_
         }
     if (level == 6 && name == 1)        /* IPPROTO_TCP, TCP_NODELAY: netd sends at once anyway */
         return 0;
+    if (level == 0 && (name == 1 || name == 2 || name == 11))
+        return 0;                       /* IPPROTO_IP: IP_TOS, IP_TTL, IP_RECVERR (glibc's resolver needs it) */
     return -L_ENOPROTOOPT;
 }
 
@@ -611,7 +621,7 @@ static long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len
         v = take_error(s);
         shm_unlock();
         break;
-    case 3: v = s->type == SOCK_STREAM_T ? 1 : 2; break;           /* SO_TYPE */
+    case 3: v = s->type == SOCK_STREAM_T ? 1 : s->type == SOCK_DGRAM_T ? 2 : 3; break;     /* SO_TYPE */
     case 39: v = L_AF_INET; break;                                  /* SO_DOMAIN */
     case 30: v = s->state == SS_LISTEN; break;                      /* SO_ACCEPTCONN */
     case 7: v = SOCK_TX_SIZE; break;                                /* SO_SNDBUF */
@@ -632,7 +642,7 @@ static int sock_poll(struct sock *s)
     int ev = s->error ? 8 : 0;
     if (s->state == SS_LISTEN)
         return ev | (s->backlog > 0 ? 1 : 0);
-    if (s->type == SOCK_DGRAM_T)
+    if (s->type != SOCK_STREAM_T)
         return ev | (rx ? 1 : 0) | (tx + 2 * sizeof(struct sock_dgram) < SOCK_TX_SIZE / 2 ? 4 : 0);
     if (rx || s->rx_eof || s->rd_shut || s->state == SS_CLOSED)
         ev |= 1;

@@ -15,7 +15,10 @@
  *            A process signals netd after it writes tx or frees rx space;
  *            netd bumps the epoch after it changes anything a process may
  *            wait for.  No round trip per read or write.
- * Datagram rings hold records: struct sock_dgram, then the bytes.
+ * Datagram rings hold records: struct sock_dgram, then the bytes.  For a
+ * raw ICMP socket a received record holds the whole IP packet and a sent
+ * one the ICMP message (netd adds the IP header), as Linux's raw sockets;
+ * port is unused and addr 0 on tx means the connected peer.
  * Addresses and ports are kept as in a sockaddr_in: network byte order.
  */
 #ifndef POSIX_SOCK_H
@@ -30,7 +33,7 @@
 #define NETD_KICK       0x4         /* netd's notification bit for processes (vnetif has 0x1, 0x2) */
 #define NETD_QUOTA      4096        /* pages: lwIP, the rings and the arena's roots */
 
-enum { SOCK_STREAM_T = 1, SOCK_DGRAM_T = 2 };
+enum { SOCK_STREAM_T = 1, SOCK_DGRAM_T = 2, SOCK_RAW_T = 3 };     /* SOCK_RAW_T: IPPROTO_ICMP only */
 
 /* Requests (req_op). */
 enum {

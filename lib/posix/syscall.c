@@ -241,6 +241,8 @@ void posix_serve(struct vn_xframe *x)
     if (!handled)
         r = sock_syscall(x, &handled);
     if (!handled)
+        r = sock_msg_syscall(x, &handled);
+    if (!handled)
         r = epoll_syscall(x, &handled);
     if (!handled)
         r = eventfd_syscall(x, &handled);
