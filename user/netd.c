@@ -31,6 +31,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
@@ -47,6 +48,7 @@ struct conn {
     uint64_t order;             /* slot -1: arrival, for FIFO accept */
     struct tcp_pcb *tcp;
     struct udp_pcb *udp;
+    struct raw_pcb *raw;        /* a raw ICMP socket (the ICMP section below) */
     struct pbuf *early;         /* slot -1: data received before accept */
     bool early_eof;
     uint64_t acked;             /* rx bytes given back to TCP's window */
@@ -257,6 +259,114 @@ static void tcp_hooks(struct tcp_pcb *pcb, struct conn *c)
     tcp_err(pcb, c ? on_err : NULL);
 }
 
+/* ------------------------------------------------------------ ICMP sockets
+ *
+ * Raw IPPROTO_ICMP sockets, as busybox ping (root) opens them: lwIP's raw
+ * API.  Every ICMP packet netd receives (from the NIC or its loopback) is
+ * copied, IP header and all, into each raw socket's rx ring as a record,
+ * and lwIP still handles it (raw_recv returns 0: an echo request to us is
+ * answered by lwIP's own ICMP).  A tx record is an ICMP message; lwIP
+ * adds the IP header.  Packets from and to the NIC need netd's ICMP claim
+ * (icmp_ours: the first stack on the NIC has it); without it the sockets
+ * still ping netd's own addresses.  These functions are the only ICMP socket code:
+ * the request and pump paths call them when the slot's type is
+ * SOCK_RAW_T.
+ */
+
+static int lwip_errno(err_t e);
+
+static u8_t icmp_on_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    struct conn *c = arg;
+    (void)pcb;
+    struct sock *s = c && c->slot >= 0 ? slot_sock(c) : NULL;
+    struct sock_dgram d = {.len = p->tot_len, .port = 0, .addr = ip4_addr_get_u32(addr)};
+    uint64_t head = s ? s->rx_head : 0, used = s ? head - __atomic_load_n(&s->rx_tail, __ATOMIC_ACQUIRE) : 0;
+    if (s && used <= SOCK_RX_SIZE && SOCK_RX_SIZE - used >= sizeof(d) + p->tot_len) {
+        ring_put(s->rx, SOCK_RX_SIZE, head, &d, sizeof(d));
+        ring_put_pbuf(s->rx, SOCK_RX_SIZE, head + sizeof(d), p, 0, p->tot_len);
+        __atomic_store_n(&s->rx_head, head + sizeof(d) + p->tot_len, __ATOMIC_RELEASE);
+        changed = true;
+    }
+    return 0;                   /* not eaten: lwIP goes on with it (and a full ring drops our copy) */
+}
+
+static int icmp_open(struct conn *c, struct sock *s)
+{
+    if (!(c->raw = raw_new(IP_PROTO_ICMP)))
+        return -L_ENOBUFS;
+    raw_recv(c->raw, icmp_on_recv, c);
+    s->state = SS_OPEN;
+    return 0;
+}
+
+static int icmp_bind(struct conn *c, struct sock *s)
+{
+    ip_addr_t a;
+    ip4_addr_set_u32(&a, s->req_addr);
+    if (raw_bind(c->raw, &a) != ERR_OK)
+        return -L_EADDRNOTAVAIL;
+    s->laddr = s->req_addr;
+    return 0;
+}
+
+static int icmp_connect(struct conn *c, struct sock *s)
+{
+    ip_addr_t a;
+    ip4_addr_set_u32(&a, s->req_addr ? s->req_addr : LOOPBACK);
+    if (raw_connect(c->raw, &a) != ERR_OK)
+        return -L_EINVAL;
+    s->raddr = ip4_addr_get_u32(&a);
+    s->state = SS_CONNECTED;
+    return 0;
+}
+
+static void icmp_close(struct conn *c)
+{
+    raw_remove(c->raw);
+    c->raw = NULL;
+}
+
+/* Send the tx ring's records: each an ICMP message for d.addr (0: the
+ * connected peer). */
+static void icmp_pump(struct conn *c, struct sock *s)
+{
+    uint64_t head = __atomic_load_n(&s->tx_head, __ATOMIC_ACQUIRE), t = s->tx_tail;
+    struct sock_dgram d;
+    while (head - t >= sizeof(d) && head - t <= SOCK_TX_SIZE) {
+        ring_get(s->tx, SOCK_TX_SIZE, t, &d, sizeof(d));
+        if (d.len > head - t - sizeof(d))
+            break;
+        struct pbuf *p = pbuf_alloc(PBUF_IP, d.len, PBUF_RAM);
+        if (p) {
+            ring_get(s->tx, SOCK_TX_SIZE, t + sizeof(d), p->payload, d.len);
+            ip_addr_t a;
+            ip4_addr_set_u32(&a, d.addr);
+            err_t e = d.addr ? raw_sendto(c->raw, p, &a) : raw_send(c->raw, p);
+            pbuf_free(p);
+            if (e != ERR_OK && !s->error)
+                s->error = -lwip_errno(e);
+        }
+        t += sizeof(d) + d.len;
+    }
+    if (head - t > SOCK_TX_SIZE)
+        t = head;
+    if (t != s->tx_tail) {
+        __atomic_store_n(&s->tx_tail, t, __ATOMIC_RELEASE);
+        changed = true;
+    }
+}
+
+/* Packets to our own addresses (127.0.0.1, and 10.0.2.15 from itself)
+ * wait in lwIP's loopback queues until netif_poll_all; a ping's request
+ * and its answer take one round each, so run a few rounds before netd
+ * sleeps instead of leaving the answer for the next timer (~0.25 s). */
+static void loopback_drain(void)
+{
+    for (int i = 0; i < 4; i++)
+        netif_poll_all();
+}
+
 /* ------------------------------------------------------------ errors */
 
 static int lwip_errno(err_t e)
@@ -395,8 +505,10 @@ static void claims_start(void)
 
 static int req_open(struct conn *c, struct sock *s)
 {
-    if (c->tcp || c->udp)
+    if (c->tcp || c->udp || c->raw)
         return -L_EINVAL;
+    if (s->type == SOCK_RAW_T)
+        return icmp_open(c, s);
     if (s->type == SOCK_STREAM_T) {
         if (!(c->tcp = tcp_new()))
             return -L_ENOBUFS;
@@ -418,6 +530,8 @@ static int req_bind(struct conn *c, struct sock *s)
     uint32_t want = s->req_addr;
     if (want && want != ip4_addr_get_u32(netif_ip4_addr(&nif)) && want != LOOPBACK)
         return -L_EADDRNOTAVAIL;
+    if (c->raw)
+        return icmp_bind(c, s);
     ip4_addr_set_u32(&a, want);
     if (!(c->tcp && s->state == SS_OPEN && !c->tcp->local_port) && !(c->udp && !c->udp->local_port))
         return -L_EINVAL;           /* bound already, or listening */
@@ -485,6 +599,8 @@ static int req_accept(struct conn *c, struct sock *s)
 static int req_connect(struct conn *c, struct sock *s)
 {
     ip_addr_t a;
+    if (c->raw)
+        return icmp_connect(c, s);
     ip4_addr_set_u32(&a, s->req_addr ? s->req_addr : LOOPBACK);
     if ((c->udp || (c->tcp && s->state == SS_OPEN)) && bind_if_unbound(c) < 0)
         return -L_EADDRNOTAVAIL;    /* no ephemeral port free (Linux's answer) */
@@ -524,7 +640,10 @@ static void slot_free(struct conn *c, struct sock *s)
 static int req_close(struct conn *c, struct sock *s)
 {
     c->closing = true;
-    if (c->udp) {
+    if (c->raw) {
+        icmp_close(c);
+        slot_free(c, s);
+    } else if (c->udp) {
         udp_remove(c->udp);
         slot_free(c, s);
     } else if (s->state == SS_LISTEN) {
@@ -668,7 +787,9 @@ static void serve_slot(int i)
     }
     if (!s->used || !ring_ok(s->rx, SOCK_RX_SIZE) || !ring_ok(s->tx, SOCK_TX_SIZE))
         return;
-    if (c->udp)
+    if (c->raw)
+        icmp_pump(c, s);
+    else if (c->udp)
         pump_udp(c, s);
     else if (s->state != SS_LISTEN)
         pump_tcp(c, s);
@@ -745,6 +866,7 @@ int main(uint64_t run0, uint64_t run1, uint64_t word)
         sys_check_timeouts();
         for (int i = 0; i < MAX_SOCKS; i++)
             serve_slot(i);
+        loopback_drain();
         if (changed) {
             changed = false;
             __atomic_add_fetch(&shared->epoch, 1, __ATOMIC_SEQ_CST);

@@ -29,6 +29,7 @@
 static const struct { const char *name; const char *addr; } zone[] = {
     {"www.veneer.test", "10.1.2.3"},
     {"db.veneer.test", "10.1.2.4"},
+    {"web.veneer.test", "127.0.0.1"},           /* posix_net.sh: wget by a DNS name */
 };
 
 /* The question's name as dotted text; its end offset, or -1. */
