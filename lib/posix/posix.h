@@ -165,6 +165,8 @@ struct proc {
     char comm[16];
     char cmdline[96];           /* argv joined by NULs, for ps */
     int cmdline_len;
+    int service;                /* netd's entry: not a POSIX process (sock.c); no parent, only a
+                                   terminating kill naming its pid reaches it, and ends it */
 };
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
@@ -263,6 +265,7 @@ struct proc_local {
     int trace;
     char exe[256];              /* path of the running program (/proc/self/exe) */
     capref_t netd_kick;         /* netd's notification word (CR_WRITE), or -1: no netd */
+    capref_t netd_env;          /* netd's environment (CR_READ | CR_CONTROL), or -1 */
 };
 
 extern struct proc_local me;
@@ -342,6 +345,9 @@ long eventfd_syscall(struct vn_xframe *x, bool *handled);
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);
 long sock_syscall(struct vn_xframe *x, bool *handled);
+/* A signal for netd's process-table entry p (lock held): a terminating
+ * one destroys netd; others are ignored. */
+void sock_netd_signal(struct proc *p, int sig);
 /* For sock_msg.c: the socket of fd (EBADF, ENOTSOCK); a sockaddr_in in
  * and out (EFAULT, EINVAL, EAFNOSUPPORT); one send or receive (sock.c). */
 long sock_of(int fd, struct ofd **op, struct sock **sp);

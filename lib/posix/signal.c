@@ -405,9 +405,14 @@ static long sys_kill(int pid, int sig)
             continue;
         bool match = pid > 0 ? p->pid == pid : pid == 0 ? p->pgid == me.self->pgid
                    : pid == -1 ? p->pid != 1 && p->pid != me.pid : p->pgid == -pid;
-        if (!match)
-            continue;
+        if (!match || (p->service && pid <= 0))
+            continue;                   /* netd is reached by its pid only */
         found++;
+        if (p->service) {
+            if (sig)
+                sock_netd_signal(p, sig);
+            continue;
+        }
         if (sig && p->state != P_ZOMBIE)
             sig_post(p, sig, me.pid);
     }

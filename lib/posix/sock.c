@@ -14,7 +14,14 @@
  * straight between the program and the slot's rings.
  *
  * Init starts netd (sock_netd_start) when the kernel gave it the NIC, and
- * every process holds a copy of netd's word, granted at fork.
+ * every process holds a copy of netd's word, granted at fork, and a
+ * capability to netd's environment (to see whether it lives, and to end
+ * it: netd has a process-table entry, so ps lists it and kill -9 of its
+ * pid destroys it).  If netd is gone (killed, or exited), whoever notices
+ * first (a process waiting on a socket looks every 10 ms) marks the
+ * table down: every socket then fails as on a dead link (recv
+ * ECONNRESET, send EPIPE, the rest ENETDOWN; poll reports POLLERR and
+ * POLLHUP) instead of waiting for ever.
  */
 #include "posix.h"
 
@@ -31,9 +38,28 @@ static int sock_poll(struct sock *s);
 
 /* ------------------------------------------------------------ netd */
 
+/* Make netd's process-table entry (lock held): no parent, so no wait4
+ * or SIGCHLD involves it. */
+static void netd_entry(capref_t env)
+{
+    struct vn_capinfo ci;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &shared->procs[i];
+        if (p->state != P_FREE)
+            continue;
+        int pid = shared->next_pid++;
+        *p = (struct proc){.state = P_ALIVE, .pid = pid, .ppid = 0, .pgid = pid, .sid = pid, .service = 1,
+                           .start_ns = vn_clock_ns(), .comm = "netd", .cmdline = "netd", .cmdline_len = 5};
+        p->envid = vn_cap_info(env, &ci) == 0 ? (int)ci.object : 0;
+        shared->net.netd_pid = pid;
+        return;
+    }
+}
+
 void sock_netd_start(void)
 {
     me.netd_kick = -1;
+    me.netd_env = -1;
     capref_t nic = (capref_t)vn_envinfo->net_cap;     /* ours: the first boot environment's or a sibling */
     uint64_t size;
     const uint8_t *image = vn_archive_find("netd", &size);
@@ -68,9 +94,51 @@ void sock_netd_start(void)
     }
     /* netd is init's child in the kernel's hierarchy: it ends with the instance. */
     me.netd_kick = (capref_t)word;
+    me.netd_env = env;
     struct vn_capinfo ci;
+    shm_lock();
     shared->net.icmp = vn_cap_info(nic, &ci) >= 0 && (ci.rights & CR_CONTROL);
     shared->net.netd = 1;
+    netd_entry(env);
+    shm_unlock();
+}
+
+/* netd has gone: fail every socket from now on (lock held). */
+static void netd_mark_down(void)
+{
+    if (shared->net.down)
+        return;
+    shared->net.down = 1;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE)
+            shared->procs[i].state = P_FREE;
+    shm_event();
+}
+
+/* Whether netd has gone (lock held): the table says so, or netd's
+ * environment is no longer alive (looked at most every 10 ms). */
+static bool netd_gone(void)
+{
+    static uint64_t next_look;
+    if (shared->net.down || me.netd_env < 0)
+        return shared->net.down;
+    uint64_t now = vn_clock_ns();
+    if (now < next_look)
+        return false;
+    next_look = now + 10000000;
+    struct vn_capinfo ci;
+    if (vn_cap_info(me.netd_env, &ci) < 0 || ci.env_status != 1)
+        netd_mark_down();
+    return shared->net.down;
+}
+
+void sock_netd_signal(struct proc *p, int sig)
+{
+    if (!sig_default_terminate(sig) || p != proc_find(shared->net.netd_pid))
+        return;
+    if (me.netd_env >= 0)
+        vn_env_destroy(me.netd_env);
+    netd_mark_down();
 }
 
 static void kick(void)
@@ -85,12 +153,16 @@ static bool req_done(void *arg)
 }
 
 /* Post op on s (idle: no request pending) and wait for netd's answer.
- * Returns its result (0 or -errno). */
+ * Returns its result (0 or -errno), or -L_ENETDOWN once netd has gone. */
 static long sock_request(struct sock *s, int op, int arg, uint32_t addr, uint16_t port)
 {
     for (;;) {
         shm_lock();
         uint64_t seen = shared->epoch;
+        if (netd_gone()) {
+            shm_unlock();
+            return -L_ENETDOWN;
+        }
         if (req_done(s))
             break;
         shm_unlock();
@@ -107,6 +179,11 @@ static long sock_request(struct sock *s, int op, int arg, uint32_t addr, uint16_
         uint64_t seen = shared->epoch;
         if (__atomic_load_n(&s->done_seq, __ATOMIC_ACQUIRE) == s->req_seq)
             return s->req_result;
+        shm_lock();
+        bool gone = netd_gone();
+        shm_unlock();
+        if (gone)
+            return -L_ENETDOWN;
         shm_wait(seen, 10000000);
     }
 }
@@ -233,6 +310,10 @@ static long sys_socket(int domain, int type, int proto)
     if (me.netd_kick < 0)
         return -L_EAFNOSUPPORT;     /* no NIC, so no stack */
     shm_lock();
+    if (netd_gone()) {
+        shm_unlock();
+        return -L_ENETDOWN;
+    }
     struct sock *s = sock_alloc(base == 1 ? SOCK_STREAM_T : base == 2 ? SOCK_DGRAM_T : SOCK_RAW_T);
     shm_unlock();
     if (!s)
@@ -268,7 +349,7 @@ static long sys_listen(int fd, int backlog)
 static bool has_backlog(void *arg)
 {
     struct sock *s = arg;
-    return s->backlog > 0 || s->state != SS_LISTEN;
+    return s->backlog > 0 || s->state != SS_LISTEN || netd_gone();
 }
 
 static long sys_accept(int fd, void *sa, uint32_t *lenp, int flags)
@@ -283,6 +364,8 @@ static long sys_accept(int fd, void *sa, uint32_t *lenp, int flags)
     if (sa && !mm_user_ok(lenp, 4, true))
         return -L_EFAULT;
     for (;;) {
+        if (shared->net.down)
+            return -L_ENETDOWN;
         if (s->state != SS_LISTEN)
             return -L_EINVAL;
         if (s->backlog <= 0) {
@@ -316,7 +399,7 @@ static long sys_accept(int fd, void *sa, uint32_t *lenp, int flags)
 static bool connect_done(void *arg)
 {
     struct sock *s = arg;
-    return s->state != SS_CONNECTING;
+    return s->state != SS_CONNECTING || netd_gone();
 }
 
 static long sys_connect(int fd, const void *sa, uint64_t len)
@@ -338,6 +421,8 @@ static long sys_connect(int fd, const void *sa, uint64_t len)
         return -L_EINPROGRESS;
     if ((r = posix_block(connect_done, s, 0)) < 0)
         return r;                   /* EINTR: it goes on, as on Linux */
+    if (shared->net.down)
+        return -L_ENETDOWN;
     if (s->state == SS_CONNECTED)
         return 0;
     shm_lock();
@@ -405,7 +490,10 @@ long sock_recv(struct sock *s, void *buf, uint64_t n, int flags, bool nonblock, 
         int err = s->type == SOCK_STREAM_T && (s->rx_eof || s->rd_shut || s->state == SS_CLOSED) ? take_error(s) : 0;
         bool eof = s->type == SOCK_STREAM_T && (s->rx_eof || s->rd_shut || s->state == SS_CLOSED);
         bool unconnected = s->type == SOCK_STREAM_T && (s->state == SS_OPEN || s->state == SS_LISTEN);
+        bool down = netd_gone();
         shm_unlock();
+        if (down)                   /* what is in the ring came first; now the link is dead */
+            return s->type == SOCK_STREAM_T ? -L_ECONNRESET : -L_ENETDOWN;
         if (err)
             return -err;
         if (eof)
@@ -445,6 +533,10 @@ long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bool nonb
             return -L_EDESTADDRREQ;
         for (;;) {
             shm_lock();
+            if (netd_gone()) {
+                shm_unlock();
+                return -L_ENETDOWN;
+            }
             uint64_t head = s->tx_head, used = head - s->tx_tail;
             if (used <= SOCK_TX_SIZE && SOCK_TX_SIZE - used >= sizeof(d) + n) {
                 for (uint64_t i = 0; i < sizeof(d); i++)
@@ -467,6 +559,10 @@ long sock_send(struct sock *s, const void *buf, uint64_t n, int flags, bool nonb
     uint64_t done = 0;
     while (done < n) {
         shm_lock();
+        if (netd_gone()) {
+            shm_unlock();
+            return done ? (long)done : sock_epipe(flags);
+        }
         int state = s->state, err = state == SS_CLOSED ? take_error(s) : 0;
         uint64_t head = s->tx_head, used = head - s->tx_tail;
         if (state != SS_CONNECTED || s->wr_shut || used > SOCK_TX_SIZE) {
@@ -619,6 +715,8 @@ static long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len
     case 4:                             /* SO_ERROR */
         shm_lock();
         v = take_error(s);
+        if (!v && netd_gone())
+            v = L_ENETDOWN;
         shm_unlock();
         break;
     case 3: v = s->type == SOCK_STREAM_T ? 1 : s->type == SOCK_DGRAM_T ? 2 : 3; break;     /* SO_TYPE */
@@ -635,9 +733,12 @@ static long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len
     return 0;
 }
 
-/* Poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16); lock held or not. */
+/* Poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16); lock held.  All of
+ * them once netd has gone. */
 static int sock_poll(struct sock *s)
 {
+    if (netd_gone())
+        return PL_IN | PL_OUT | PL_ERR | PL_HUP;
     uint64_t rx = s->rx_head - s->rx_tail, tx = s->tx_head - s->tx_tail;
     int ev = s->error ? 8 : 0;
     if (s->state == SS_LISTEN)
@@ -673,7 +774,7 @@ static int sock_f_poll(struct ofd *o, uint64_t *seq)
            ((uint64_t)(s->rx_eof != 0) << 52) + ((uint64_t)(s->error != 0) << 53) +
            ((uint64_t)(s->rd_shut || s->wr_shut) << 54);
     int ev = sock_poll(s);
-    if (s->type == SOCK_STREAM_T && (s->rx_eof || s->state == SS_CLOSED))
+    if (s->type == SOCK_STREAM_T && (s->rx_eof || s->state == SS_CLOSED || shared->net.down))
         ev |= PL_RDHUP;             /* the peer will send no more */
     return ev;
 }

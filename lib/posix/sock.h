@@ -99,6 +99,8 @@ struct sock_table {
     int icmp;                   /* (P, init) netd answers pings: the instance holds the first boot
                                    environment's CAP_NET (CR_CONTROL), the first stack on the NIC */
     struct sock_ifconfig ifc;   /* (N) */
+    volatile int down;          /* (P) netd has gone: every socket fails (sock.c) */
+    int netd_pid;               /* (P, init) its process-table entry's pid */
     struct sock socks[MAX_SOCKS];
 };
 
