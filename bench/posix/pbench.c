@@ -18,6 +18,8 @@
  *   pipe_rt    a byte down pipe A to a forked child, which reads it and
  *              writes a byte back up pipe B, which we read: one round trip
  *   fork_wait  fork, the child _exit(0)s at once, waitpid reaps it
+ *   epoll_wait epoll_wait(timeout 0) on a set of 8 pipes' read ends, one
+ *              of them holding a byte: one scan reporting one event
  * Both sides' clocks bracket each sample (clock_gettime(CLOCK_MONOTONIC):
  * the vDSO on Linux, a reflected call on Veneer), as the Linux peer does.
  * A line starting "bench: " means an operation failed (bench/run.sh).
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,10 +149,54 @@ static uint64_t fork_done(uint64_t n)
     return 0;
 }
 
+/* epoll_wait: the set and its pipes are made before each timed run and
+ * closed after it, untimed; every call must report the one ready pipe. */
+#define EPW_PIPES 8
+static int epw_fd = -1, epw_pipes[EPW_PIPES][2];
+static long epw_misses;
+
+static void op_epoll_wait(void)
+{
+    struct epoll_event ev[EPW_PIPES];
+    if (raw_syscall4(SYS_epoll_wait, epw_fd, (long)ev, EPW_PIPES, 0) != 1 || ev[0].data.u32 != 3)
+        epw_misses++;
+}
+
+static void epw_prep(uint64_t n)
+{
+    (void)n;
+    epw_fd = epoll_create1(0);
+    for (int i = 0; i < EPW_PIPES; i++) {
+        struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        if (pipe(epw_pipes[i]) < 0 || epoll_ctl(epw_fd, EPOLL_CTL_ADD, epw_pipes[i][0], &e) < 0) {
+            printf("bench: epoll_wait: no pipes or no epoll\n");
+            errors++;
+            return;
+        }
+    }
+    if (write(epw_pipes[3][1], "x", 1) != 1)
+        errors++;
+    epw_misses = 0;
+}
+
+static uint64_t epw_done(uint64_t n)
+{
+    for (int i = 0; i < EPW_PIPES; i++)
+        close(epw_pipes[i][0]), close(epw_pipes[i][1]);
+    close(epw_fd);
+    epw_fd = -1;
+    if (epw_misses) {
+        printf("bench: epoll_wait: %ld of %lu calls did not report the ready pipe\n", epw_misses, (unsigned long)n);
+        errors++;
+    }
+    return 0;
+}
+
 static const struct bench_op ops[] = {
     {"getpid", op_getpid, 0, 0, NULL, getpid_done},
     {"pipe_rt", op_pipe_rt, PBENCH_PIPE_ITERS, 0, pipe_prep, pipe_done},
     {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
+    {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
 };
 
 static uint64_t clock_ns(void)
