@@ -55,12 +55,15 @@ struct __attribute__((packed)) l_epoll_event {
     uint64_t data;
 };
 
-/* Whether it still names a live description; drops it if not. */
+/* Whether it still names a live description; drops it if not (also one
+ * whose pointer a scribbling program bent out of the table). */
 static bool item_live(struct ep_item *it)
 {
     if (!it->used)
         return false;
-    if (it->o->kind == OFD_FREE || it->o->reuse != it->reuse) {
+    uint64_t off = (uint64_t)it->o - (uint64_t)shared->ofds;
+    if (off >= sizeof(shared->ofds) || off % sizeof(struct ofd) || it->o->kind == OFD_FREE ||
+        it->o->reuse != it->reuse) {
         it->used = 0;
         return false;
     }
