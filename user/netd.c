@@ -637,13 +637,20 @@ static void slot_free(struct conn *c, struct sock *s)
     changed = true;
 }
 
+static void pump_udp(struct conn *c, struct sock *s);
+
+/* A datagram socket sends what its tx ring still holds first: a sendto
+ * followed at once by close must not lose the datagram (Linux sent it in
+ * sendto). */
 static int req_close(struct conn *c, struct sock *s)
 {
     c->closing = true;
     if (c->raw) {
+        icmp_pump(c, s);
         icmp_close(c);
         slot_free(c, s);
     } else if (c->udp) {
+        pump_udp(c, s);
         udp_remove(c->udp);
         slot_free(c, s);
     } else if (s->state == SS_LISTEN) {
