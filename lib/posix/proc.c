@@ -181,8 +181,11 @@ long sys_fork(struct vn_xframe *x)
     h->local.self = c;
     h->local.netd_kick = me.netd_kick < 0 ? -1 : (capref_t)vn_cap_grant(me.netd_kick, env, CR_WRITE | CR_GRANT);
     shm_ok &= me.netd_kick < 0 || h->local.netd_kick >= 0;
+    /* (Once netd is destroyed its capability may not pass on: the child
+     * then learns of netd's death from the table alone.) */
     h->local.netd_env = me.netd_env < 0 ? -1 : (capref_t)vn_cap_grant(me.netd_env, env, CR_READ | CR_CONTROL | CR_GRANT);
-    shm_ok &= me.netd_env < 0 || h->local.netd_env >= 0;
+    if (h->local.netd_env < 0)
+        h->local.netd_env = -1;
     h->frame = *x;
     h->frame.rax = 0;
     memcpy(h->fx, (uint8_t *)x - 512, 512);

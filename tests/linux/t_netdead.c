@@ -3,8 +3,8 @@
  * no parent); this program sets up waiters in forked children, kills netd
  * with SIGKILL and checks that nobody hangs: an accept() gets ENETDOWN, a
  * blocked recv() ECONNRESET, poll() POLLERR|POLLHUP, epoll_wait()
- * EPOLLERR|EPOLLHUP; then send() gives EPIPE, socket() ENETDOWN, and
- * netd's pid is gone.  Each child has an alarm, so a hang is a failure,
+ * EPOLLERR|EPOLLHUP; then send() gives EPIPE, socket() ENETDOWN, netd's
+ * pid is gone, and fork still works (its child's socket() fails too).  Each child has an alarm, so a hang is a failure,
  * not a stuck test.  On Linux there is no netd to kill: the program says
  * so and checks nothing. */
 #include "check.h"
@@ -119,6 +119,12 @@ int main(void)
     CHECK(send(c, "x", 1, 0) < 0 && errno == EPIPE, "send: EPIPE");
     CHECK(socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == ENETDOWN, "socket: ENETDOWN");
     CHECK(kill(netd, 0) < 0 && errno == ESRCH, "netd's pid is gone");
+    pid_t f = fork();
+    if (f == 0) {
+        int k = socket(AF_INET, SOCK_DGRAM, 0);
+        _exit(k < 0 && errno == ENETDOWN ? 0 : 1);
+    }
+    CHECK(f > 0 && status_of(f) == 0, "fork still works, and the child's socket() gets ENETDOWN");
     close(s), close(c), close(l);
     return check_done("t_netdead");
 }
