@@ -268,9 +268,9 @@ static void tcp_hooks(struct tcp_pcb *pcb, struct conn *c)
  * answered by lwIP's own ICMP).  A tx record is an ICMP message; lwIP
  * adds the IP header.  Packets from and to the NIC need netd's ICMP claim
  * (icmp_ours: the first stack on the NIC has it); without it the sockets
- * still ping netd's own addresses.  These functions are the only ICMP socket code:
- * the request and pump paths call them when the slot's type is
- * SOCK_RAW_T.
+ * still ping netd's own addresses.  These functions are the only ICMP
+ * socket code: the request and pump paths call them when the slot's type
+ * is SOCK_RAW_T.
  */
 
 static int lwip_errno(err_t e);

@@ -10,7 +10,7 @@
  * answers did not come from elsewhere) but none for a hosts-file name.
  *
  * "t_dns serve" is the responder alone (for busybox nslookup in
- * posix_net.sh): it prints "dns: ready" and answers until a "quit"
+ * busybox_net.sh): it prints "dns: ready" and answers until a "quit"
  * datagram.  On Linux the DNS part would rewrite the host's resolv.conf,
  * so it runs there only with T_DNS_REWRITE_RESOLV_CONF=1, best in a
  * namespace of its own:
@@ -29,7 +29,7 @@
 static const struct { const char *name; const char *addr; } zone[] = {
     {"www.veneer.test", "10.1.2.3"},
     {"db.veneer.test", "10.1.2.4"},
-    {"web.veneer.test", "127.0.0.1"},           /* posix_net.sh: wget by a DNS name */
+    {"web.veneer.test", "127.0.0.1"},           /* busybox_net.sh: wget by a DNS name */
 };
 
 /* The question's name as dotted text; its end offset, or -1. */

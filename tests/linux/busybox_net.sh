@@ -1,4 +1,4 @@
-# Run by busybox sh under the POSIX libOS for tests/qemu/posix_net.t:
+# Run by busybox sh under the POSIX libOS for tests/qemu/posix_busybox_net.t:
 # Debian's busybox ping, wget and nslookup, unmodified, through netd.
 # ping: 127.0.0.1 (answered by netd's lwIP) and 10.0.2.2 (QEMU's own
 # virtual host, the only outside address a test may ping); wget: from
@@ -31,4 +31,4 @@ wget -q -O /tmp/index2 http://web.veneer.test:8080/index.html && echo "wget by D
 cp /tmp/resolv.conf.saved /etc/resolv.conf
 kill $dpid $hpid
 wait $dpid $hpid
-echo "posix_net: done"
+echo "busybox_net: done"
