@@ -28,6 +28,7 @@
 #include "klib.h"
 #include "panic.h"
 #include "pmem.h"
+#include "sriov.h"
 
 #define PCIE_DEVCTL   0x08
 #define PCIE_DEVCTL_FLR 0x8000
@@ -47,26 +48,42 @@ static bool handed_out(const struct pci_func *f)
 
 void device_init(void)
 {
-    unsigned skipped = 0, confined = 0;
-    for (unsigned i = 0; i < pci_func_count(); i++) {
-        const struct pci_func *f = pci_func_get(i);
-        if (!handed_out(f))
-            continue;
-        if (devices.n == VN_DEV_MAX) {
+    unsigned skipped = 0;
+    for (unsigned i = 0; i < pci_func_count(); i++)
+        if (handed_out(pci_func_get(i)) && !device_add(pci_func_get(i)))
             skipped++;
-            continue;
-        }
-        struct device *d = &devices.dev[devices.n];
-        d->f = f;
-        cap_init_kernel_root(&d->root, CAP_DEVICE, CR_ALL, devices.n, 1);
-        devices.n++;
-        confined += iommu_covers(f->addr);
-    }
+    unsigned confined = 0;
+    for (unsigned i = 0; i < devices.n; i++)
+        confined += iommu_covers(devices.dev[i].f->addr);
     kprintf("device: %u function%s for user space, %u with DMA confined by the IOMMU%s", devices.n,
             devices.n == 1 ? "" : "s", confined, confined < devices.n ? " (the others never bus-master)" : "");
     if (skipped)
         kprintf(", %u more not handed out (table full)", skipped);
     kprintf("\n");
+}
+
+struct device *device_by_addr(pci_addr_t a)
+{
+    for (unsigned i = 0; i < devices.n; i++)
+        if (devices.dev[i].f->addr == a)
+            return &devices.dev[i];
+    return NULL;
+}
+
+unsigned device_room(void)
+{
+    return VN_DEV_MAX - devices.n;
+}
+
+struct device *device_add(const struct pci_func *f)
+{
+    if (devices.n == VN_DEV_MAX)
+        return NULL;
+    struct device *d = &devices.dev[devices.n];
+    *d = (struct device){.f = f};
+    cap_init_kernel_root(&d->root, CAP_DEVICE, CR_ALL, devices.n, 1);
+    devices.n++;
+    return d;
 }
 
 unsigned device_grant_boot(struct env *e)
@@ -129,7 +146,7 @@ static void function_reset(const struct pci_func *f)
     pci_cfg_write16(a, f->pcie_off + PCIE_DEVCTL, ctl | PCIE_DEVCTL_FLR);
     /* The function must answer again within 100 ms (PCIe); QEMU resets at once. */
     uint64_t until = arch_tsc() + arch_tsc_hz() / 10;
-    while (pci_cfg_read16(a, 0) == 0xffff && arch_tsc() < until)
+    while (pci_cfg_read32(a, 0x08) == 0xffffffff && arch_tsc() < until)    /* not the IDs: a VF's read 0xffff */
         ;
     for (unsigned b = 0; b < f->nbars; b++)
         pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * b, bars[b]);
@@ -138,6 +155,8 @@ static void function_reset(const struct pci_func *f)
 void device_reset(struct device *d)
 {
     const struct pci_func *f = d->f;
+    if (d->nvfs)
+        sriov_disable(d);
     pci_cfg_write16(f->addr, PCI_CFG_COMMAND, idle_command(f) & ~VN_CMD_MASTER);
     irq_unbind_dev(f->addr);
     if (f->flr && f->pcie_off)

@@ -25,6 +25,7 @@ struct device {
     void **dma_index;           /* its DMA bindings by I/O virtual address (bind_index) */
     struct binding *dma_list;   /* the same bindings, for teardown */
     uint64_t dma_pages;
+    uint16_t nvfs;              /* an SR-IOV PF: VFs enabled now (sriov.c) */
 };
 
 /* Boot, after pci_init/iommu_init and drv_probe_all: one device per
@@ -33,6 +34,13 @@ void device_init(void);
 /* Give e (the first environment) a capability to every device, in slots
  * VN_CAP_DEV_FIRST on; returns how many. */
 unsigned device_grant_boot(struct env *e);
+/* The device of function a, or NULL. */
+struct device *device_by_addr(pci_addr_t a);
+/* Entries left in the device table. */
+unsigned device_room(void);
+/* A device (and its kernel-held root capability) for function f, after
+ * boot (an SR-IOV VF); NULL if the table is full. */
+struct device *device_add(const struct pci_func *f);
 /* The device a CAP_DEVICE, CAP_REGS or CAP_IRQ capability belongs to. */
 struct device *device_of(const struct cap *c);
 /* Make c (a capability to d in e's table) d's holder if d has none,
@@ -40,7 +48,8 @@ struct device *device_of(const struct cap *c);
  * it.  Errors: -E_BUSY (held through another capability), -E_QUOTA,
  * -E_NOMEM, -E_NOSPC (no domain id). */
 int device_claim(struct device *d, struct cap *c, struct env *e);
-/* Turn bus mastering and interrupts off, reset the function (FLR where
+/* Disable an SR-IOV PF's VFs (revoking every capability to them), turn
+ * bus mastering and interrupts off, reset the function (FLR where
  * offered; its BARs and command register restored), remove every DMA
  * mapping, free the domain, and let go of the holder. */
 void device_reset(struct device *d);

@@ -1,7 +1,8 @@
 /*
  * PCI enumeration: every function of every device on every bus reachable
  * from each segment's root bus through bridges, recorded once at boot in
- * a fixed table (see pci.h).  Nothing here is configured: bus numbers are
+ * a fixed table (see pci.h); SR-IOV virtual functions are added to it
+ * when their PF enables them (pci_vf_record).  Nothing here is configured: bus numbers are
  * the firmware's (a bridge it left unnumbered is reported and not
  * scanned), and BAR addresses are recorded as found, for pci_place.c to
  * keep or replace.
@@ -125,6 +126,33 @@ static void caps_walk(struct pci_func *f)
     }
 }
 
+/* Size VF BAR0 of SR-IOV PF f (VF memory decoding is off at boot): one
+ * VF's window, and the BAR for all TotalVFs of them.  Only a memory BAR0
+ * is used; a VF without one is never enabled. */
+static void vf_bar_size(struct pci_func *f)
+{
+    pci_addr_t a = f->addr;
+    unsigned off = f->sriov_off + PCI_SRIOV_BAR0;
+    if (!f->sriov_total_vfs)
+        return;
+    uint32_t lo = pci_cfg_read32(a, off), hi = 0, mhi = 0;
+    pci_cfg_write32(a, off, 0xffffffff);
+    uint32_t mlo = pci_cfg_read32(a, off);
+    pci_cfg_write32(a, off, lo);
+    bool is64 = ((lo >> 1) & 3) == 2;
+    if (is64) {
+        hi = pci_cfg_read32(a, off + 4);
+        pci_cfg_write32(a, off + 4, 0xffffffff);
+        mhi = pci_cfg_read32(a, off + 4);
+        pci_cfg_write32(a, off + 4, hi);
+    }
+    uint64_t mask = (mlo & ~0xfull) | (uint64_t)mhi << 32, size = mask & -mask;
+    if ((lo & 1) || !size || size >= (1ull << 32))
+        return;
+    f->sriov_vf_size = size;
+    f->sriov_bar = (struct pci_bar){.size = size * f->sriov_total_vfs, .flags = is64 ? PCI_BAR_MEM64 : 0};
+}
+
 /* The extended capability list from 0x100 (PCIe functions under ECAM). */
 static void ext_caps_walk(struct pci_func *f)
 {
@@ -146,6 +174,7 @@ static void ext_caps_walk(struct pci_func *f)
             f->sriov_vf_offset = pci_cfg_read16(a, off + 0x14);
             f->sriov_vf_stride = pci_cfg_read16(a, off + 0x16);
             f->sriov_vf_device = pci_cfg_read16(a, off + 0x1a);
+            vf_bar_size(f);
         } else if (id == PCI_EXTID_ARI) {
             f->caps |= PCI_CAP_ARI;
         } else if (id == PCI_EXTID_AER) {
@@ -250,6 +279,25 @@ void pci_set_kernel_owned(pci_addr_t a, bool owned)
     for (unsigned i = 0; i < pci.n; i++)
         if (pci.f[i].addr == a)
             pci.f[i].kernel_owned = owned;
+}
+
+unsigned pci_func_room(void)
+{
+    return PCI_MAX_FUNCS - pci.n;
+}
+
+const struct pci_func *pci_vf_record(const struct pci_func *pf, pci_addr_t a, unsigned index)
+{
+    struct pci_func *f = (struct pci_func *)pci_func_by_addr(a);
+    if (!f && !(f = func_record(a, true)))
+        return NULL;
+    f->vf = true;
+    f->pf = pf->addr;
+    f->vendor = pf->vendor;
+    f->device = pf->sriov_vf_device;
+    f->bar[0] = (struct pci_bar){.base = pf->sriov_bar.base + index * pf->sriov_vf_size, .size = pf->sriov_vf_size,
+                                 .flags = pf->sriov_bar.flags, .placed = true};
+    return f;
 }
 
 struct pci_func *pci_func_table(unsigned *n)

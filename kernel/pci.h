@@ -66,6 +66,7 @@ typedef uint32_t pci_addr_t;
 #define PCI_EXTID_ACS    0x000d
 #define PCI_EXTID_ARI    0x000e
 #define PCI_EXTID_SRIOV  0x0010
+#define PCI_SRIOV_BAR0   0x24   /* VF BAR0, in the SR-IOV capability */
 
 /* ---- the machine layer (kernel/arch/<arch>/pci_cfg.c) */
 
@@ -174,6 +175,10 @@ struct pci_func {
     bool flr;                   /* PCIe function-level reset offered */
     uint16_t sriov_off;         /* SR-IOV extended capability offset (0: absent) */
     uint16_t sriov_total_vfs, sriov_vf_offset, sriov_vf_stride, sriov_vf_device;
+    struct pci_bar sriov_bar;   /* PFs: VF BAR0 for all TotalVFs (placed like a BAR; kernel/sriov.c) */
+    uint64_t sriov_vf_size;     /* ... one VF's window of it (0: no usable VF BAR0) */
+    bool vf;                    /* an SR-IOV virtual function, recorded by pci_vf_record */
+    pci_addr_t pf;              /* ... of this PF */
     bool kernel_owned;          /* a kernel driver drives it: not handed out (pci_set_kernel_owned) */
 };
 
@@ -196,6 +201,14 @@ const struct pci_func *pci_func_by_addr(pci_addr_t a);
 /* A kernel driver takes function a for itself (or gives it back), at boot
  * before device_init, which hands out only what no kernel driver owns. */
 void pci_set_kernel_owned(pci_addr_t a, bool owned);
+/* Record (or find again) virtual function `index` of SR-IOV PF pf, at
+ * address a, once its PF has enabled it: its capabilities as for any
+ * function, its IDs from the PF's SR-IOV capability (a VF reads 0xffff)
+ * and its BAR0 the index'th window of the PF's VF BAR0.  NULL if the table
+ * is full (pci_func_room says beforehand). */
+const struct pci_func *pci_vf_record(const struct pci_func *pf, pci_addr_t a, unsigned index);
+/* Entries left in the table. */
+unsigned pci_func_room(void);
 /* The table itself, writable: for pci_place only, at boot. */
 struct pci_func *pci_func_table(unsigned *n);
 

@@ -23,6 +23,9 @@
  * Decoding: memory (I/O) decoding is on when all of a function's memory
  * (I/O) BARs, and for a bridge its window, are placed, off otherwise; a
  * kind it has no BARs of keeps the firmware's setting (legacy VGA, IDE).
+ * An SR-IOV PF's VF BAR0, TotalVFs windows in one, is placed like a memory
+ * BAR of its PF (never kept from a firmware) and written into its SR-IOV
+ * capability; VF decoding stays off until the PF's holder enables VFs.
  * Bus mastering is never turned on, expansion ROMs are turned off, host
  * bridges are left alone.  Runs once at boot, under the kernel lock.
  */
@@ -41,6 +44,8 @@
 #define IO_GRAIN  (1ull << 12)
 #define TOO_BIG   (1ull << 32)  /* nothing this large is placed */
 #define SLOT_WIN  6             /* an item that is a bridge window, not a BAR */
+#define SLOT_VF   7             /* ... an SR-IOV PF's VF BAR0 */
+#define PCI_SRIOV_BAR0 0x24         /* VF BAR0 in the SR-IOV capability */
 #define MAX_ITEMS (PCI_MAX_FUNCS * 8)
 
 #define WIN(io)   ((io) ? PCI_WIN_IO : PCI_WIN_MEM)
@@ -93,6 +98,8 @@ static void say(const struct pci_func *f, unsigned bar, bool io, uint64_t size)
             PCI_FN(f->addr));
     if (bar == SLOT_WIN)
         kprintf("its %s window (%lx bytes): it and what is behind it stay unassigned\n", io ? "I/O" : "memory", size);
+    else if (bar == SLOT_VF)
+        kprintf("its VF BAR0 (%lx bytes): no VF can be enabled\n", size);
     else
         kprintf("BAR %u (%lx bytes): unassigned\n", bar, size);
 }
@@ -111,6 +118,9 @@ static unsigned gather(struct pci_func *f, unsigned n, int p, bool io)
             if (b->size && is_io(b) == io)
                 plan.item[k++] = (struct item){b->size, b->size, &b->base, &b->placed, (uint16_t)i, (uint8_t)j};
         }
+        struct pci_bar *v = &f[i].sriov_bar;
+        if (v->size && !io)
+            plan.item[k++] = (struct item){v->size, f[i].sriov_vf_size, &v->base, &v->placed, (uint16_t)i, SLOT_VF};
         struct pci_window *w = &f[i].window[WIN(io)];
         if (w->size)
             plan.item[k++] = (struct item){w->size, plan.align[i][io], &w->base, &w->placed, (uint16_t)i, SLOT_WIN};
@@ -258,6 +268,8 @@ static void place_children(struct pci_func *f, unsigned n)
                 place_child(&b->base, &b->placed, &p->window[WIN(is_io(b))]);
             missing[is_io(b)] |= b->size && !b->placed;
         }
+        if (g->sriov_bar.size && p)
+            place_child(&g->sriov_bar.base, &g->sriov_bar.placed, &p->window[PCI_WIN_MEM]);
         for (int k = 0; k < 2; k++) {
             struct pci_window *w = &g->window[k];
             if (w->size && p)
@@ -279,6 +291,7 @@ unsigned pci_place_plan(struct pci_func *f, unsigned n, const struct pci_space *
                 plan.parent[i] = (int)j;
         for (unsigned j = 0; j < 6; j++)
             f[i].bar[j].placed = false;
+        f[i].sriov_bar.placed = false;
         f[i].window[0] = f[i].window[1] = (struct pci_window){0};
     }
     for (unsigned i = n; i-- > 0;)
@@ -366,6 +379,11 @@ static void func_write(const struct pci_func *f)
         pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * j, (uint32_t)b->base);
         if (b->flags & PCI_BAR_MEM64)
             pci_cfg_write32(a, PCI_CFG_BAR0 + 4 * j + 4, (uint32_t)(b->base >> 32));
+    }
+    if (f->sriov_bar.placed) {
+        pci_cfg_write32(a, f->sriov_off + PCI_SRIOV_BAR0, (uint32_t)f->sriov_bar.base);
+        if (f->sriov_bar.flags & PCI_BAR_MEM64)
+            pci_cfg_write32(a, f->sriov_off + PCI_SRIOV_BAR0 + 4, (uint32_t)(f->sriov_bar.base >> 32));
     }
     pci_cfg_write32(a, bridge ? CFG_ROM_BRIDGE : CFG_ROM, 0);
     if (bridge)

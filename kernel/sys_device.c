@@ -16,6 +16,7 @@
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
+#include "sriov.h"
 #include "sys_common.h"
 #include "syscall_decl.h"
 #include "user_copy.h"
@@ -46,7 +47,7 @@ long sys_dev_info(capref_t dev, struct vn_devinfo *info)
         .subclass = f->subclass, .progif = f->progif, .revision = f->revision, .nbars = f->nbars,
         .msi_vectors = (f->caps & PCI_CAP_MSI) ? (uint8_t)(1u << ((f->msi_ctrl >> 1) & 7)) : 0,
         .msix_size = (f->caps & PCI_CAP_MSIX) ? f->msix_size : 0,
-        .flags = (iommu_covers(f->addr) ? VN_DEVF_IOMMU : 0) | (f->flr ? VN_DEVF_FLR : 0) |
+        .flags = (iommu_covers(f->addr) ? VN_DEVF_IOMMU : 0) | (f->flr ? VN_DEVF_FLR : 0) | (f->vf ? VN_DEVF_VF : 0) |
                  (d->holder ? VN_DEVF_HELD : 0) | (d->holder == c ? VN_DEVF_HELD_BY_ME : 0),
         .msix_table_bar = f->msix_table_bar, .msix_pba_bar = f->msix_pba_bar,
         .msix_table_off = f->msix_table_off, .msix_pba_off = f->msix_pba_off,
@@ -250,4 +251,35 @@ long sys_dev_reset(capref_t dev)
         return r;
     device_reset(d);
     return 0;
+}
+
+long sys_dev_sriov(capref_t dev, unsigned nvfs)
+{
+    struct env *e = arch_curenv();
+    struct cap *c;
+    struct device *d;
+    int r = device_lookup(dev, CR_CONTROL, true, &c, &d);
+    if (r < 0 || (r = sriov_check(d, nvfs)) < 0 ||
+        (r = device_claim(d, c, e)) < 0)
+        return r;
+    if (nvfs)
+        sriov_enable(d, nvfs);
+    else
+        sriov_disable(d);
+    return nvfs;
+}
+
+long sys_dev_vf(capref_t dev, unsigned index)
+{
+    struct cap *c;
+    struct device *d, *vf;
+    int r = device_lookup(dev, CR_CONTROL, true, &c, &d);
+    if (r < 0)
+        return r;
+    if (!(vf = sriov_vf(d, index)))
+        return -E_INVAL;
+    capref_t ref;
+    if ((r = cap_derive(&vf->root, &arch_curenv()->caps, c->rights, &ref)) < 0)
+        return r;
+    return ref;
 }

@@ -24,6 +24,8 @@ nic="-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-leg
 disk=$BUILD/fuzz-disk.img
 rm -f "$disk" && truncate -s 4M "$disk"
 nic="$nic -drive file=$disk,if=none,id=fd1,format=raw -device nvme,serial=vnfuzz,drive=fd1,addr=5"
+# An NVMe PF with SR-IOV and no namespace (no kernel driver takes it): dev_sriov, dev_vf.
+nic="$nic -device nvme-subsys,id=fzs,nqn=fzs -device nvme,serial=vnfuzzsr,subsys=fzs,addr=7,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4"
 start=$(date +%s)
 : > "$log"
 # shellcheck disable=SC2086

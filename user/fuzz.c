@@ -324,7 +324,7 @@ static void device_sequence(void)
             dev = (capref_t)d;
         }
     }
-    switch (rnd() % 8) {
+    switch (rnd() % 9) {
     case 0: {
         long r = vn_dev_regs(dev, rnd() % 7, rnd() % 4 ? CR_READ | CR_WRITE | CR_MAP : (unsigned)(rnd() & 0xf));
         if (r < 0)
@@ -370,6 +370,14 @@ static void device_sequence(void)
         break;
     }
     case 5: vn_dev_reset(dev); break;
+    case 7: {
+        /* SR-IOV: enable some VFs (or too many, or none) and take one. */
+        vn_dev_sriov(dev, rnd() % 4 ? (unsigned)(rnd() % 6) : (unsigned)rnd());
+        long v = vn_dev_vf(dev, rnd() % 4 ? (unsigned)(rnd() % 5) : (unsigned)rnd());
+        if (v > 0)
+            remember((capref_t)v);
+        break;
+    }
     case 6: {
         struct vn_devinfo di;
         vn_dev_info(dev, &di);

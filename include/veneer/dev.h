@@ -9,6 +9,7 @@
  *     dev_cfg_write (filtered) ......................... CR_WRITE
  *     dev_regs -> CAP_REGS (one BAR), dma_map/unmap .... CR_MAP
  *     dev_irq -> CAP_IRQ, dev_reset .................... CR_CONTROL
+ *     dev_sriov (PFs: enable N VFs), dev_vf -> CAP_DEVICE CR_CONTROL
  *   CAP_REGS (one BAR: memory pages or I/O ports)
  *     page_map it (uncached) / dev_ports ............... CR_MAP (+ CR_READ, CR_WRITE)
  *   CAP_IRQ (an MSI or MSI-X vector bound to a notification word)
@@ -23,6 +24,12 @@
  * or dev_reset is called, the kernel turns bus mastering and interrupts
  * off, resets the function (FLR where it has one), removes every DMA
  * mapping and frees the domain.  See docs/devices.md.
+ *
+ * SR-IOV: the holder of a PF with an SR-IOV capability enables N virtual
+ * functions with dev_sriov (the kernel programs the capability and places
+ * the VF BARs) and gets a device capability to each with dev_vf, to pass
+ * on: each VF has its own holder, IOMMU domain and interrupts.  Disabling
+ * (N = 0), or the PF's own reset, revokes every VF capability first.
  */
 #ifndef VENEER_DEV_H
 #define VENEER_DEV_H
@@ -43,6 +50,7 @@
 #define VN_DEVF_FLR     0x2     /* function-level reset */
 #define VN_DEVF_HELD    0x4     /* some device capability holds it */
 #define VN_DEVF_HELD_BY_ME 0x8  /* ... this one */
+#define VN_DEVF_VF      0x10    /* an SR-IOV virtual function (from dev_vf) */
 
 struct vn_devinfo {
     uint32_t addr;              /* segment << 16 | bus << 8 | device << 3 | function */

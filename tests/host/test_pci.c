@@ -28,6 +28,8 @@ struct fake {
     pci_addr_t addr;
     uint8_t cfg[4096];
     uint32_t bar_mask[6];       /* writable bits of each BAR dword (0: not implemented) */
+    unsigned vf_bar;            /* SR-IOV VF BAR0 offset (0: none) and its two dwords' writable bits */
+    uint32_t vf_mask[2];
 };
 
 static struct fake fakes[MAX_FAKE];
@@ -80,6 +82,12 @@ void pci_cfg_write(pci_addr_t a, unsigned off, unsigned width, uint32_t v)
         if ((get(f, 0x04, 2) & 3) && !host)
             bar_writes_decoding++;
         uint32_t m = f->bar_mask[i];
+        put(f, off, 4, (v & m) | (get(f, off, 4) & ~m));
+        return;
+    }
+    if (f->vf_bar && (off == f->vf_bar || off == f->vf_bar + 4)) {   /* VF BAR0 sizing */
+        CHECK(width == 4);
+        uint32_t m = f->vf_mask[(off - f->vf_bar) / 4];
         put(f, off, 4, (v & m) | (get(f, off, 4) & ~m));
         return;
     }
@@ -225,6 +233,10 @@ static void test_caps(void)
     put(f, 0x174, 2, 1);                            /* VF offset */
     put(f, 0x176, 2, 2);                            /* VF stride */
     put(f, 0x17a, 2, 0x10ff);                       /* VF device id */
+    f->vf_bar = 0x184;                              /* VF BAR0: 64-bit, 16 KiB per VF */
+    f->vf_mask[0] = ~0x3fffu;
+    f->vf_mask[1] = 0xffffffffu;
+    put(f, 0x184, 4, 0x4);
 
     struct fake *c = fake_add(0, 4, 0, 0x1b36, 0x0005, 0x00ff0000, 0);
     fake_cap(c, 0x50, 0x05);                        /* a cycle: 0x40 -> 0x50 -> 0x40 */
@@ -253,6 +265,8 @@ static void test_caps(void)
     CHECK(r->pcie_type == 0 && r->flr);
     CHECK(r->sriov_off == 0x160 && r->sriov_total_vfs == 7 && r->sriov_vf_offset == 1 && r->sriov_vf_stride == 2 &&
           r->sriov_vf_device == 0x10ff);
+    CHECK(r->sriov_vf_size == 0x4000 && r->sriov_bar.size == 7 * 0x4000 && (r->sriov_bar.flags & PCI_BAR_MEM64));
+    CHECK(get(f, 0x184, 4) == 0x4 && get(f, 0x188, 4) == 0);    /* restored after sizing */
     r = find(0, 4, 0);
     CHECK((r->caps & PCI_CAP_BROKEN) && (r->caps & PCI_CAP_MSI) && (r->caps & PCI_CAP_PCIE));
     CHECK((r->caps & PCI_CAP_SRIOV) && r->sriov_off == 0x100);  /* recorded once, then the cycle is cut */

@@ -194,11 +194,15 @@ static bool scope_match(const struct vtd_unit *u, pci_addr_t a)
     return false;
 }
 
-/* The unit that remaps requester a: the one whose scopes name it, else its
- * segment's include-all unit; NULL if none (it may be off). */
+/* The unit that remaps requester a: the one whose scopes name it (an
+ * SR-IOV VF: its PF, as the VT-d specification says), else its segment's
+ * include-all unit; NULL if none (it may be off). */
 static struct vtd_unit *unit_of(pci_addr_t a)
 {
     struct vtd_unit *all = NULL;
+    const struct pci_func *vf = pci_func_by_addr(a);
+    if (vf && vf->vf)
+        a = vf->pf;
     for (unsigned i = 0; i < vtd.nunits; i++) {
         struct vtd_unit *u = &vtd.unit[i];
         if (u->drhd->segment != PCI_SEG(a))
