@@ -102,7 +102,7 @@ WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(filter-out tests/host/test_extfs%,$(wildcard tests/host/test_*.c)))
 HOST_TESTS += $(BUILD)/host/test_syscalls_doc $(BUILD)/host/test_kernel_size
 
-.PHONY: all setup run run-net test gdb iso docs clean fuzz fuzz-kernel size
+.PHONY: all setup run run-net run-vf test gdb iso docs clean fuzz fuzz-kernel size
 # A generator or compiler that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 all: setup $(BUILD)/kernel.elf $(BUILD)/initrd.var $(HOST_TESTS)
@@ -283,6 +283,20 @@ run: all
 
 run-net:
 	@$(MAKE) --no-print-directory run NET=1
+
+# Two libOSes on two SR-IOV VFs of one NVMe controller (user/vfmgr.c,
+# user/vfapp.c; tests/qemu/sriov_vf.t checks the images): scratch
+# namespace images in $(BUILD)/run-vf.ns1..3, each VF's throughput printed.
+VF_IMG := $(BUILD)/run-vf
+comma := ,
+run-vf: all
+	@for i in 1 2 3; do rm -f $(VF_IMG).ns$$i; truncate -s 4M $(VF_IMG).ns$$i; done
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "init=vfmgr drv_skip=00:05.0" $(RUN_CONSOLE) \
+	  -device nvme-subsys,id=vfs0,nqn=vfs0 \
+	  -device nvme,id=vfpf,serial=vfpf,subsys=vfs0,addr=5,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=8,max_ioqpairs=10,msix_qsize=10 \
+	  $(foreach i,1 2 3,-drive file=$(VF_IMG).ns$(i),if=none,id=vfd$(i),format=raw \
+	  -device nvme-ns,bus=vfpf,drive=vfd$(i),nsid=$(i)$(if $(filter 1,$(i)),,$(comma)shared=off$(comma)detached=on)); \
+	 s=$$?; case $$s in 0|1) ;; *) echo "veneer: run-vf failed ($$s)"; exit 1 ;; esac
 
 gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"

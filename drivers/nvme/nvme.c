@@ -54,6 +54,8 @@ struct nvme_ctrl {
     uint32_t stride;                /* doorbell stride, bytes */
     bool broken;
     uint16_t admin_cid;
+    uint16_t admin_status;          /* the last admin command's */
+    uint16_t io_vector;             /* IO_VECTOR, or 0 on a function with one vector */
     struct nvme_queue aq, ioq;
     struct drv_dma ident;           /* one page: Identify data */
     struct drv_dma prp[PRP_CHUNKS]; /* slot i's PRP list: page i */
@@ -176,11 +178,22 @@ int nvme_admin_cmd(struct nvme_ctrl *n, struct nvme_sqe *cmd, uint32_t *dw0)
         nvme_broken(n, "admin completion for another command");
         return -E_NODEV;
     }
+    n->admin_status = status & 0x7ff;
     if (status) {
         drv_log(n->dev, "admin command %#x failed: status %#x", cmd->opcode, status);
         return -E_IO;
     }
     return 0;
+}
+
+uint16_t nvme_admin_status(const struct nvme_ctrl *n)
+{
+    return n->admin_status;
+}
+
+struct nvme_ctrl *nvme_ctrl_of(struct blkdev *bd)
+{
+    return nvme_of(bd);
 }
 
 static int queue_alloc(struct nvme_ctrl *n, struct nvme_queue *q, uint16_t qid, uint16_t depth)
@@ -260,17 +273,23 @@ static int identify_all(struct nvme_ctrl *n)
 
 static void nvme_intr(void *ctx);
 
-/* One I/O queue pair (id 1) whose completions interrupt on IO_VECTOR.
- * Errors: the admin commands', drv_irq_bind's, -E_NOMEM. */
+/* One I/O queue pair (id 1) whose completions interrupt on IO_VECTOR, or
+ * on vector 0 if the function has only that one (an SR-IOV VF in QEMU
+ * 7.2: the polled admin queue shares it).  Errors: the admin commands',
+ * drv_irq_bind's, -E_NOMEM. */
 static int io_queues(struct nvme_ctrl *n)
 {
     int r;
     struct nvme_sqe nq = {.opcode = NVME_ADM_SET_FEAT, .cdw10 = NVME_FEAT_NQUEUES, .cdw11 = 0};
-    if ((r = nvme_admin_cmd(n, &nq, NULL)) < 0 || (r = queue_alloc(n, &n->ioq, 1, IOQ_DEPTH)) < 0 ||
-        (r = drv_irq_bind(n->dev, IO_VECTOR, nvme_intr, n)) < 0)
+    if ((r = nvme_admin_cmd(n, &nq, NULL)) < 0 || (r = queue_alloc(n, &n->ioq, 1, IOQ_DEPTH)) < 0)
+        return r;
+    n->io_vector = IO_VECTOR;
+    if ((r = drv_irq_bind(n->dev, IO_VECTOR, nvme_intr, n)) == -E_INVAL)
+        r = drv_irq_bind(n->dev, n->io_vector = 0, nvme_intr, n);
+    if (r < 0)
         return r;
     struct nvme_sqe cq = {.opcode = NVME_ADM_CREATE_CQ, .prp1 = n->ioq.cq.iova,
-                          .cdw10 = (uint32_t)(IOQ_DEPTH - 1) << 16 | 1, .cdw11 = (uint32_t)IO_VECTOR << 16 | 3};
+                          .cdw10 = (uint32_t)(IOQ_DEPTH - 1) << 16 | 1, .cdw11 = (uint32_t)n->io_vector << 16 | 3};
     struct nvme_sqe sq = {.opcode = NVME_ADM_CREATE_SQ, .prp1 = n->ioq.sq.iova,
                           .cdw10 = (uint32_t)(IOQ_DEPTH - 1) << 16 | 1, .cdw11 = 1u << 16 | 1};
     if ((r = nvme_admin_cmd(n, &cq, NULL)) < 0 || (r = nvme_admin_cmd(n, &sq, NULL)) < 0)
@@ -361,7 +380,7 @@ static void nvme_intr(void *ctx)
     if (!n->broken && (rd32(n, NVME_REG_CSTS) & NVME_CSTS_CFS))
         nvme_broken(n, "controller fatal status");
     if (!n->broken)
-        drv_irq_ack(n->dev, IO_VECTOR);
+        drv_irq_ack(n->dev, n->io_vector);
 }
 
 static const struct blkdev_ops nvme_ops = {.room = nvme_room, .submit = nvme_submit};
@@ -418,7 +437,7 @@ static int nvme_probe(struct drv_dev *d)
     nvmes.n++;
     uint32_t vs = rd32(n, NVME_REG_VS);
     drv_log(d, "NVMe %u.%u up: I/O queue pair of %u entries (%u in flight), MSI-X vector %u", vs >> 16,
-            (vs >> 8) & 0xff, IOQ_DEPTH, IO_SLOTS, IO_VECTOR);
+            (vs >> 8) & 0xff, IOQ_DEPTH, IO_SLOTS, n->io_vector);
     for (unsigned i = 0; i < n->bd.nns; i++)
         drv_log(d, "namespace %u: %lu blocks of %u bytes", n->bd.ns[i].nsid, (unsigned long)n->bd.ns[i].blocks,
                 n->bd.ns[i].block_size);

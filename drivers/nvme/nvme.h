@@ -16,6 +16,8 @@
 
 #include "drv.h"
 
+struct blkdev;
+
 /* ---- registers (offsets in BAR0) */
 #define NVME_REG_CAP   0x00         /* 64-bit */
 #define NVME_REG_VS    0x08
@@ -104,6 +106,24 @@ struct nvme_ctrl;
  * was not success), -E_NODEV (the controller is broken). */
 int nvme_admin_cmd(struct nvme_ctrl *n, struct nvme_sqe *cmd, uint32_t *dw0);
 #define NVME_ADMIN_TIMEOUT_MS 2000
+/* The status field of the last admin command nvme_admin_cmd completed on
+ * n (0: success; SCT in bits 10:8, SC in bits 7:0). */
+uint16_t nvme_admin_status(const struct nvme_ctrl *n);
+/* The controller behind a blkdev this driver registered. */
+struct nvme_ctrl *nvme_ctrl_of(struct blkdev *bd);
+
+/* SR-IOV management (a PF's manager): opcodes and Identify CNS values. */
+#define NVME_ADM_NS_ATTACH 0x15     /* cdw10 SEL: 0 attach, 1 detach; data: controller list */
+#define NVME_ADM_VIRT_MGMT 0x1c     /* cdw10: ACT 3:0, RT 10:8, CNTLID 31:16; cdw11: NR */
+#define NVME_ADM_FW_COMMIT 0x10
+#define NVME_CNS_NS_CTRLS  0x12     /* controllers attached to namespace nsid */
+#define NVME_CNS_PRI_CAPS  0x14     /* primary controller capabilities */
+#define NVME_CNS_SEC_LIST  0x15     /* secondary controller list */
+#define NVME_VM_OFFLINE    7
+#define NVME_VM_ASSIGN     8
+#define NVME_VM_ONLINE     9
+#define NVME_VM_RT_VQ      0
+#define NVME_VM_RT_VI      1
 
 /* For the home's table of drivers (1b36:0010, QEMU's nvme): probe
  * registers a blkdev (drivers/blkdev.h). */

@@ -1,0 +1,163 @@
+/*
+ * The SR-IOV manager: a privileged environment that holds an NVMe PF
+ * (left to user space with drv_skip) and decides how its virtual
+ * functions are used; the kernel only enables them (dev_sriov) and hands
+ * out a device capability per VF (dev_vf).
+ *
+ *   1. attach the PF with drivers/nvme (the user home): its admin queue;
+ *   2. Identify 0x14 (primary controller capabilities) and 0x15
+ *      (secondary controller list): each VF's controller id;
+ *   3. dev_sriov(pf, NVF);
+ *   4. per VF: Virtualization Management ACT 8 (VI_PER_VF interrupts,
+ *      VQ_PER_VF queues: admin + 1 I/O), ACT 9 (online); Namespace
+ *      Attachment of private namespace vf + 1 to its controller; QEMU
+ *      attaches every shared namespace to every VF, so each is detached
+ *      from it, and the VF is refused (not handed out) if Identify 0x12
+ *      still shows one attached to it;
+ *   5. dev_vf, and a child (user/vfapp.c) per VF with that capability:
+ *      they write their namespaces at the same time;
+ *   6. when a child ends, the VF is taken offline (ACT 7); at the end
+ *      dev_sriov(pf, 0) revokes every VF capability, and the PF detaches.
+ *
+ * arg0: KiB each child writes (0: vfapp's default).
+ */
+#include <libveneer.h>
+#include <vn.h>
+#include "blkdev.h"
+#include "home_user.h"
+#include "nvme/nvme.h"
+
+int main(uint64_t kib, uint64_t arg1);
+
+#define NVF       2
+#define VI_PER_VF 1                 /* a VF's MSI-X table has one entry in QEMU 7.2 */
+#define VQ_PER_VF 2
+#define CHILD_QUOTA 2048
+
+static const struct drv_driver *const drivers[] = {&nvme_driver};
+static int failures;
+
+#define EXPECT(cond, ...) \
+    do { if (!(cond)) { printf("vfmgr: FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
+
+static struct nvme_ctrl *pf;
+static struct drv_dma page;         /* Identify data and controller lists */
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static int admin(uint8_t op, uint32_t nsid, uint32_t cdw10, uint32_t cdw11, uint32_t *dw0)
+{
+    struct nvme_sqe c = {.opcode = op, .nsid = nsid, .prp1 = page.iova, .cdw10 = cdw10, .cdw11 = cdw11};
+    return nvme_admin_cmd(pf, &c, dw0);
+}
+
+static int virt_mgmt(unsigned act, unsigned rt, uint16_t cntlid, uint32_t nr)
+{
+    return admin(NVME_ADM_VIRT_MGMT, 0, act | rt << 8 | (uint32_t)cntlid << 16, nr, NULL);
+}
+
+/* Attach (sel 0) or detach (sel 1) namespace nsid to/from controller cntlid. */
+static int ns_attach(uint32_t nsid, uint16_t cntlid, unsigned sel)
+{
+    memset(page.va, 0, DRV_PAGE);
+    ((uint16_t *)page.va)[0] = 1;
+    ((uint16_t *)page.va)[1] = cntlid;
+    return admin(NVME_ADM_NS_ATTACH, nsid, sel, 0, NULL);
+}
+
+/* Whether namespace nsid is attached to controller cntlid (Identify 0x12). */
+static bool ns_attached(uint32_t nsid, uint16_t cntlid)
+{
+    if (admin(NVME_ADM_IDENTIFY, nsid, NVME_CNS_NS_CTRLS, 0, NULL) < 0)
+        return true;                /* cannot tell: refuse */
+    const uint16_t *l = page.va;
+    for (unsigned i = 1; i <= l[0] && i < 2048; i++)
+        if (l[i] == cntlid)
+            return true;
+    return false;
+}
+
+/* Make VF cntlid usable by one libOS: resources, online, its private
+ * namespace, every shared one off.  Errors: the admin commands', -E_PERM
+ * (a shared namespace stays attached: refused). */
+static int vf_prepare(uint16_t cntlid, uint32_t private_ns, const struct blkdev *bd)
+{
+    int r;
+    if ((r = virt_mgmt(NVME_VM_ASSIGN, NVME_VM_RT_VI, cntlid, VI_PER_VF)) < 0 ||
+        (r = virt_mgmt(NVME_VM_ASSIGN, NVME_VM_RT_VQ, cntlid, VQ_PER_VF)) < 0 ||
+        (r = virt_mgmt(NVME_VM_ONLINE, NVME_VM_RT_VQ, cntlid, 0)) < 0 || (r = ns_attach(private_ns, cntlid, 0)) < 0)
+        return r;
+    for (unsigned i = 0; i < bd->nns; i++) {     /* the PF's namespaces are the shared ones */
+        ns_attach(bd->ns[i].nsid, cntlid, 1);
+        if (ns_attached(bd->ns[i].nsid, cntlid)) {
+            printf("vfmgr: shared namespace %u still attached to controller %u: VF refused\n", bd->ns[i].nsid,
+                   cntlid);
+            return -E_PERM;
+        }
+    }
+    printf("vfmgr: controller %u: %u interrupts, %u queues, online, namespace %u attached, %u shared detached\n",
+           cntlid, VI_PER_VF, VQ_PER_VF, private_ns, bd->nns);
+    return 0;
+}
+
+int main(uint64_t kib, uint64_t arg1)
+{
+    (void)arg1;
+    capref_t dev = uhome_find(0x1b36, 0x0010, 0);
+    struct drv_dev *d;
+    int r = dev < 0 ? (int)dev : uhome_init();
+    if (r == 0)
+        r = uhome_attach(dev, drivers, 1, &d);
+    EXPECT(r == 0, "the PF: %s", vn_strerror(r));
+    if (r < 0)
+        return 1;
+    struct blkdev *bd = blkdev_find(0);
+    pf = nvme_ctrl_of(bd);
+    if ((r = drv_dma_alloc(d, DRV_PAGE, &page)) < 0)
+        return 1;
+    const uint8_t *id = page.va;
+    r = admin(NVME_ADM_IDENTIFY, 0, NVME_CNS_PRI_CAPS, 0, NULL);
+    EXPECT(r == 0, "identify 0x14: %d", r);
+    printf("vfmgr: primary controller %u: %u flexible queues (%u per VF at most), %u flexible interrupts (%u per "
+           "VF)\n", le16(id), le16(id + 32), le16(id + 44), le16(id + 64), le16(id + 76));
+    r = admin(NVME_ADM_IDENTIFY, 0, NVME_CNS_SEC_LIST, 0, NULL);
+    EXPECT(r == 0 && id[0] >= NVF, "identify 0x15: %d, %u secondaries", r, id[0]);
+    uint16_t cntlid[NVF];
+    for (unsigned i = 0; i < NVF; i++) {
+        const uint8_t *e = id + 32 + 32 * i;
+        cntlid[i] = le16(e);
+        EXPECT(le16(e + 8) == i + 1 && e[4] == 0, "secondary %u: vf %u, state %u", cntlid[i], le16(e + 8), e[4]);
+    }
+    long n = vn_dev_sriov(dev, NVF);
+    EXPECT(n == NVF, "dev_sriov: %s", vn_strerror(n));
+    if (n != NVF)
+        return 1;
+    capref_t child[NVF];
+    for (unsigned i = 0; i < NVF; i++) {
+        child[i] = -1;
+        if ((r = vf_prepare(cntlid[i], i + 2, bd)) < 0) {
+            EXPECT(false, "VF %u: %d (status %#x)", i + 1, r, nvme_admin_status(pf));
+            continue;
+        }
+        long vf = vn_dev_vf(dev, i);
+        EXPECT(vf > 0, "dev_vf %u: %s", i, vn_strerror(vf));
+        if (vf > 0)
+            child[i] = vn_spawn_share("vfapp", CHILD_QUOTA, i + 1, kib, (capref_t)vf, CR_ALL);
+        EXPECT(child[i] > 0, "spawn: %s", vn_strerror(child[i]));
+        vn_cap_delete((capref_t)vf);    /* the child's copy is derived from it: kept */
+    }
+    for (unsigned i = 0; i < NVF; i++) {
+        if (child[i] <= 0)
+            continue;
+        int st = vn_wait(child[i]);
+        EXPECT(st == 0, "vfapp %u: status %d", i + 1, st);
+        r = virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
+        EXPECT(r == 0, "offline %u: %d", cntlid[i], r);
+        printf("vfmgr: vfapp %u ended (status %d), controller %u offline\n", i + 1, st, cntlid[i]);
+    }
+    EXPECT(vn_dev_sriov(dev, 0) == 0, "disable");
+    drv_dma_free(d, &page);
+    uhome_detach(d);
+    printf(failures ? "vfmgr: %d checks FAILED\n" : "vfmgr: all checks passed\n", failures);
+    return failures != 0;
+}
