@@ -19,7 +19,11 @@
  *   6. when a child ends, the VF is taken offline (ACT 7); at the end
  *      dev_sriov(pf, 0) revokes every VF capability, and the PF detaches.
  *
- * arg0: KiB each child writes (0: vfapp's default).
+ * arg0: KiB each child writes (0: vfapp's default).  arg1 = 1, the
+ * hostile run: VF 2's vfapp writes 4 MiB while VF 1's attacks first (see
+ * vfapp.c) and is killed in the middle of its write; the manager takes
+ * controller 1 offline, brings it back (ACT 8, 9) and hands VF 1 to a new
+ * vfapp, which writes and checks 2 MiB; VF 2's must finish untouched.
  */
 #include <libveneer.h>
 #include <vn.h>
@@ -85,7 +89,8 @@ static int vf_prepare(uint16_t cntlid, uint32_t private_ns, const struct blkdev 
     int r;
     if ((r = virt_mgmt(NVME_VM_ASSIGN, NVME_VM_RT_VI, cntlid, VI_PER_VF)) < 0 ||
         (r = virt_mgmt(NVME_VM_ASSIGN, NVME_VM_RT_VQ, cntlid, VQ_PER_VF)) < 0 ||
-        (r = virt_mgmt(NVME_VM_ONLINE, NVME_VM_RT_VQ, cntlid, 0)) < 0 || (r = ns_attach(private_ns, cntlid, 0)) < 0)
+        (r = virt_mgmt(NVME_VM_ONLINE, NVME_VM_RT_VQ, cntlid, 0)) < 0 ||
+        (!ns_attached(private_ns, cntlid) && (r = ns_attach(private_ns, cntlid, 0)) < 0))
         return r;
     for (unsigned i = 0; i < bd->nns; i++) {     /* the PF's namespaces are the shared ones */
         ns_attach(bd->ns[i].nsid, cntlid, 1);
@@ -100,9 +105,49 @@ static int vf_prepare(uint16_t cntlid, uint32_t private_ns, const struct blkdev 
     return 0;
 }
 
+#define VFAPP_HOSTILE 0x100
+
+static void sleep_ms(uint64_t ms)
+{
+    static capref_t word;
+    if (!word)
+        word = (capref_t)vn_notify_create();
+    vn_notify_wait(word, ms * 1000000);
+}
+
+/* The hostile run (arg1 = 1) on VFs prepared already. */
+static void hostile_run(capref_t dev, const uint16_t *cntlid, const struct blkdev *bd)
+{
+    long vf1 = vn_dev_vf(dev, 0), vf2 = vn_dev_vf(dev, 1);
+    capref_t good = vn_spawn_share("vfapp", CHILD_QUOTA, 2, 4096, (capref_t)vf2, CR_ALL);
+    capref_t bad = vn_spawn_share("vfapp", CHILD_QUOTA, 1 | VFAPP_HOSTILE, 4096, (capref_t)vf1, CR_ALL);
+    EXPECT(good > 0 && bad > 0, "spawn");
+    struct vn_devinfo di;
+    for (unsigned i = 0; i < 400 && vn_dev_info((capref_t)vf1, &di) == 0 && !(di.flags & VN_DEVF_HELD); i++)
+        sleep_ms(5);
+    sleep_ms(400);                  /* its attacks done, its write under way */
+    vn_kill(bad);
+    vn_dev_info((capref_t)vf1, &di);
+    EXPECT(!(di.flags & VN_DEVF_HELD) && di.dma_pages == 0, "VF 1 after its libOS died: held %u, %lu pages",
+           di.flags & VN_DEVF_HELD, di.dma_pages);
+    int r = virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[0], 0);
+    EXPECT(r == 0, "offline: %d", r);
+    printf("vfmgr: VF 1's libOS killed mid-write: the kernel reset the VF, controller %u offline\n", cntlid[0]);
+    r = vf_prepare(cntlid[0], 2, bd);
+    EXPECT(r == 0, "VF 1 again: %d", r);
+    capref_t again = vn_spawn_share("vfapp", CHILD_QUOTA, 1, 2048, (capref_t)vf1, CR_ALL);
+    int st = vn_wait(again);
+    EXPECT(st == 0, "the new vfapp 1: %d", st);
+    printf("vfmgr: VF 1 handed to a new libOS: status %d\n", st);
+    st = vn_wait(good);
+    EXPECT(st == 0, "vfapp 2 (the one left alone): %d", st);
+    printf("vfmgr: vfapp 2 kept going: status %d\n", st);
+    vn_cap_delete((capref_t)vf1);
+    vn_cap_delete((capref_t)vf2);
+}
+
 int main(uint64_t kib, uint64_t arg1)
 {
-    (void)arg1;
     capref_t dev = uhome_find(0x1b36, 0x0010, 0);
     struct drv_dev *d;
     int r = dev < 0 ? (int)dev : uhome_init();
@@ -133,12 +178,20 @@ int main(uint64_t kib, uint64_t arg1)
     if (n != NVF)
         return 1;
     capref_t child[NVF];
+    bool ready[NVF];
     for (unsigned i = 0; i < NVF; i++) {
         child[i] = -1;
-        if ((r = vf_prepare(cntlid[i], i + 2, bd)) < 0) {
-            EXPECT(false, "VF %u: %d (status %#x)", i + 1, r, nvme_admin_status(pf));
+        ready[i] = (r = vf_prepare(cntlid[i], i + 2, bd)) == 0;
+        EXPECT(ready[i], "VF %u: %d (status %#x)", i + 1, r, nvme_admin_status(pf));
+    }
+    if (arg1 == 1 && ready[0] && ready[1]) {
+        hostile_run(dev, cntlid, bd);
+        for (unsigned i = 0; i < NVF; i++)
+            virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
+    }
+    for (unsigned i = 0; i < NVF && arg1 != 1; i++) {
+        if (!ready[i])
             continue;
-        }
         long vf = vn_dev_vf(dev, i);
         EXPECT(vf > 0, "dev_vf %u: %s", i, vn_strerror(vf));
         if (vf > 0)

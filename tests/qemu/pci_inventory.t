@@ -12,7 +12,8 @@
 # extended capabilities), all with DMA confined by the IOMMU.
 # qboot leaves every BAR at 0: the kernel places them all, largest first
 # from 0xc0000000 (above ECAM), the root port's window around the NIC's
-# BARs, ports from 0xc000; VF BARs are not placed (VFs are off).
+# BARs, ports from 0xc000; the NVMe PF's VF BAR0 (2 x 16K, for its VFs) is
+# placed too, at c1200000, before the NVMe BAR0 (VFs stay off).
 machine=q35
 cmdline="init=lspci drv_skip=nvme"
 truncate -s 1M "$BUILD/pci_nvme.img"
@@ -36,8 +37,8 @@ expect=("ioapic: id 0 at fec00000, gsi base 0"
         "pci 0000:00:05.0 1b36:0010 rev 02 class 0108[[:space:]]*$"
         "pci 0000:00:1f.0 8086:2918 rev 02 class 0601[[:space:]]*$"
         "lspci 0000:00:02.0 1234:11e8 rev 10 class 00ff \[unclassified\] .* bars: 0:mem32 c1000000/1M caps: msi\(1,64bit\) dma: iommu[[:space:]]*$"
-        "lspci 0000:00:03.0 1b36:0005 .* bars: 0:mem32 c1205000/4K 1:io c000/256 dma: iommu[[:space:]]*$"
-        "lspci 0000:00:05.0 1b36:0010 .*\[nvme\] .* bars: 0:mem64 c1200000/16K caps: msix\(63,bar0\+2000,pba bar0\+3000\) pcie\(rc-endpoint,flr\) pm ari sriov\(vfs 2,offset 1,stride 1,vf 1b36:0010\) dma: iommu[[:space:]]*$"
+        "lspci 0000:00:03.0 1b36:0005 .* bars: 0:mem32 c120d000/4K 1:io c000/256 dma: iommu[[:space:]]*$"
+        "lspci 0000:00:05.0 1b36:0010 .*\[nvme\] .* bars: 0:mem64 c1208000/16K caps: msix\(63,bar0\+2000,pba bar0\+3000\) pcie\(rc-endpoint,flr\) pm ari sriov\(vfs 2,offset 1,stride 1,vf 1b36:0010\) dma: iommu[[:space:]]*$"
         "lspci: 6 devices"
         "pci: memory window c0000000-fec00000, ports c000-10000: 12 of 12 BARs placed, 0 as the firmware had them"
         "pci: 10 functions[[:space:]]*$"
@@ -45,4 +46,5 @@ expect=("ioapic: id 0 at fec00000, gsi base 0"
 reject=("broken-list" "refused" "acpi: .* ignored" "does not answer" "iommu: none" "left off" "iommu: fault")
 # qboot leaves every BAR at 0: the kernel places them all, largest first
 # from 0xc0000000 (above ECAM), the root port's window around the NIC's
-# BARs, ports from 0xc000; VF BARs are not placed (VFs are off).
+# BARs, ports from 0xc000; the NVMe PF's VF BAR0 (2 x 16K, for its VFs) is
+# placed too, at c1200000, before the NVMe BAR0 (VFs stay off).
