@@ -29,7 +29,6 @@
 #define SRIOV_CTRL_MSE 0x0008
 #define SRIOV_NUM_VFS  0x10
 #define SRIOV_PAGE     0x20     /* System Page Size: bit 0 = 4 KiB */
-#define PCI_CFG_COMMAND    0x04
 #define RID_NONE       0x10000u
 
 /* Routing id of VF i of f (RID_NONE if beyond the segment's). */

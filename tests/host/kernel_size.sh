@@ -4,11 +4,13 @@
 # counts them) exceed KERNEL_C_BUDGET lines.
 #
 # KERNEL_C_BUDGET: the rule is "well under 10k lines of C, drivers apart".
-# 9,400 leaves room for the pieces known to be coming (NVMe extent
-# capabilities, about 600 lines, on top of the 8,600 aimed at) and still
-# stops the kernel before it reaches 10k; raising it is a design decision,
-# not a fix for a failing test.
-KERNEL_C_BUDGET=9400
+# 9,400 left room for the NVMe extent capabilities (about 600 lines) on
+# top of the 8,600 aimed at; 9,500 (raised once, as a decision: the SR-IOV
+# mechanism, kernel/sriov.c and its hooks, about 220 lines, was not in
+# that plan) still stops the kernel well before 10k.  The aim stays 9,000:
+# the next pieces (the user-level multiplexer) must come with cuts.
+# Raising it is a design decision, not a fix for a failing test.
+KERNEL_C_BUDGET=9500
 n=$(find kernel -name '*.c' -exec cat {} + | wc -l)
 if [ "$n" -gt "$KERNEL_C_BUDGET" ]; then
     echo "kernel/**/*.c has $n lines, over the budget of $KERNEL_C_BUDGET (make size lists them all):"

@@ -24,7 +24,6 @@ qemu_extra="-nic none -device edu,addr=2 -device pci-testdev,addr=3
  -device nvme,id=nvme0,serial=veneer0,subsys=nvsub,addr=5,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=8
  -drive file=$BUILD/pci_nvme.img,if=none,id=nvd1,format=raw -device nvme-ns,bus=nvme0,drive=nvd1,nsid=1"
 expect=("ioapic: id 0 at fec00000, gsi base 0"
-        "ioapic: isa irq overrides: 0->gsi 2,"
         "mcfg: segment 0000 buses 00-ff, ecam at b0000000"
         "dmar: unit at fed90000, segment 0, intremap, 39-bit address width, scopes: ioapic 0 ff:00.0, .*pci 00:02.0, pci 00:03.0, bridge 00:04.0, pci 00:05.0"
         "dmar: no rmrr"

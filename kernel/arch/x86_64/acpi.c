@@ -1,7 +1,7 @@
 /*
  * ACPI: find the RSDP (from the boot loader, or by scanning the BIOS
  * areas), walk the RSDT/XSDT to a table by signature, and read the MADT
- * (processors for SMP; I/O APICs and ISA overrides for devices) and the
+ * (processors for SMP; I/O APICs, kept masked, for devices) and the
  * MCFG (PCIe ECAM windows).  The DMAR is acpi_dmar.c's.
  *
  * Firmware tables are trusted for nothing: a table is used only if its
@@ -41,7 +41,6 @@ struct mcfg {
 
 #define MADT_LAPIC      0
 #define MADT_IOAPIC     1
-#define MADT_OVERRIDE   2
 #define MADT_LAPIC_ADDR 5
 #define MADT_X2APIC     9
 
@@ -188,12 +187,6 @@ static void madt_device(const uint8_t *p, void *ctx)
             return;
         }
         d->ioapics[d->nioapics++] = (struct acpi_ioapic){p[2], acpi_get32(p + 4), acpi_get32(p + 8)};
-    } else if (p[0] == MADT_OVERRIDE) {
-        if (p[1] < 10 || d->noverrides == ACPI_MAX_OVERRIDES) {
-            d->dropped++;
-            return;
-        }
-        d->overrides[d->noverrides++] = (struct acpi_irq_override){p[2], p[3], acpi_get32(p + 4), acpi_get16(p + 8)};
     }
 }
 
@@ -233,29 +226,12 @@ const struct acpi_devices *acpi_devices_init(void)
     return &devices;
 }
 
-/* MPS INTI flags of an override, when not the bus's default. */
-static void print_inti(uint16_t flags)
-{
-    static const char *const trigger[] = {"", " edge", " ?", " level"};
-    static const char *const polarity[] = {"", " high", " ?", " low"};
-    kprintf("%s%s", trigger[(flags >> 2) & 3], polarity[flags & 3]);
-}
-
 void acpi_devices_print(const struct acpi_devices *d)
 {
     for (unsigned i = 0; i < d->nioapics; i++)
         kprintf("ioapic: id %u at %x, gsi base %u\n", d->ioapics[i].id, d->ioapics[i].addr, d->ioapics[i].gsi_base);
     if (!d->nioapics)
         kprintf("ioapic: none in the MADT\n");
-    if (d->noverrides) {
-        kprintf("ioapic: isa irq overrides:");
-        for (unsigned i = 0; i < d->noverrides; i++) {
-            const struct acpi_irq_override *o = &d->overrides[i];
-            kprintf("%s %u->gsi %u", i ? "," : "", o->irq, o->gsi);
-            print_inti(o->flags);
-        }
-        kprintf("\n");
-    }
     for (unsigned i = 0; i < d->nmcfg; i++)
         kprintf("mcfg: segment %04x buses %02x-%02x, ecam at %lx\n", d->mcfg[i].segment, d->mcfg[i].bus_start,
                 d->mcfg[i].bus_end, d->mcfg[i].base);

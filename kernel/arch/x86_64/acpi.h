@@ -1,7 +1,7 @@
 /*
  * ACPI tables: the processors for SMP bring-up (MADT), and what the device
- * layer needs to know about the machine: I/O APICs and ISA interrupt
- * overrides (MADT), PCIe ECAM windows (MCFG) and the IOMMU's remapping
+ * layer needs to know about the machine: I/O APICs (MADT; kept masked,
+ * so the ISA overrides are not read), PCIe ECAM windows (MCFG) and the IOMMU's remapping
  * units (DMAR).  Tables are firmware data and treated as hostile: each is
  * checksummed and bounded, each entry is checked against its table's end,
  * and whatever does not fit the fixed arrays below is counted, not kept.
@@ -13,7 +13,6 @@
 
 #define ACPI_TABLE_MAX     0x10000  /* larger tables (of the ones read here) are refused */
 #define ACPI_MAX_IOAPICS   8
-#define ACPI_MAX_OVERRIDES 16
 #define ACPI_MAX_MCFG      4
 #define ACPI_MAX_DRHD      4
 #define ACPI_MAX_RMRR      4
@@ -33,12 +32,6 @@ struct acpi_ioapic {
     uint8_t id;
     uint32_t addr;                  /* register window (physical) */
     uint32_t gsi_base;              /* first global system interrupt it serves */
-};
-
-struct acpi_irq_override {          /* an ISA IRQ wired to another GSI or polarity */
-    uint8_t bus, irq;               /* bus 0 = ISA */
-    uint32_t gsi;
-    uint16_t flags;                 /* MPS INTI: polarity bits 1:0, trigger bits 3:2 */
 };
 
 struct acpi_mcfg {                  /* one ECAM window: 1 MiB of config space per bus */
@@ -82,9 +75,8 @@ struct acpi_rmrr {                  /* memory a device keeps DMAing to (firmware
 
 /* What acpi_devices_init() found.  Written once at boot, read-only after. */
 struct acpi_devices {
-    unsigned nioapics, noverrides, nmcfg, ndrhd, nrmrr;
+    unsigned nioapics, nmcfg, ndrhd, nrmrr;
     struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
-    struct acpi_irq_override overrides[ACPI_MAX_OVERRIDES];
     struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
     bool has_dmar;
     uint8_t dmar_haw;               /* host address width (bits) */
@@ -101,14 +93,14 @@ int acpi_cpus(uint32_t *apic_ids, int max, paddr_t *lapic_pa);
 /* The instance'th table with signature sig (4 characters), mapped,
  * checksummed and at most ACPI_TABLE_MAX long; NULL if there is none. */
 const struct acpi_sdt *acpi_table(const char *sig, unsigned instance);
-/* Read the MADT's I/O APICs and overrides, MCFG and DMAR (once; later
+/* Read the MADT's I/O APICs, MCFG and DMAR (once; later
  * calls return the same record).  Never fails: what is missing or
  * malformed is absent from the record. */
 const struct acpi_devices *acpi_devices_init(void);
 /* Whether [base, base + len) touches usable RAM: device registers that
  * firmware claims are there are refused, as the kernel would write to them. */
 bool acpi_overlaps_ram(paddr_t base, uint64_t len);
-/* Print d: a line per I/O APIC, the ISA overrides, a line per ECAM window
+/* Print d: a line per I/O APIC, a line per ECAM window
  * and DMAR unit, and the RMRRs. */
 void acpi_devices_print(const struct acpi_devices *d);
 /* acpi_dmar.c: add the DMAR table's units and RMRRs to d; print them. */
