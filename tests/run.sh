@@ -28,6 +28,10 @@
 #                  (default 15) after it to exit, else the runner ends it and
 #                  the test fails, unless result=none (the runner ends QEMU and
 #                  checks no exit code).  All of it within timeout.
+#        after     a bash function run on the host once QEMU has exited and
+#                  the log passed every check (say, to check a disk image
+#                  the guest wrote); the test passes only if it returns 0
+#                  (its output is kept in <log>.after).
 #        free_port tcp|udp (the runner's): a loopback port free now, for a
 #                  hostfwd; if QEMU still cannot bind it, the test is tried
 #                  again (3 times) with the .t sourced anew
@@ -134,7 +138,7 @@ run_qemu_test() {
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
     kernel=kernel.elf; machine=""; client_ready=""; client_grace=15
-    unset -f client
+    unset -f client after
     # shellcheck disable=SC1090
     source "$file"
     local bootargs margs=${QEMU_MACHINE:-} mvar
@@ -201,6 +205,9 @@ run_qemu_test() {
         [ -n "$why" ] && break
         ! grep -Eq -- "$pat" "$log" || why="unexpected: $pat"
     done
+    if [ -z "$why" ] && declare -F after > /dev/null; then
+        ( after ) > "$log.after" 2>&1 || { why="after: exit status $?"; tail -n 15 "$log.after" | sed 's/^/    after| /'; }
+    fi
     if [ -z "$why" ]; then
         report "$name" 0 "$(elapsed "$t0")"
     else

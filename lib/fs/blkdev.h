@@ -5,10 +5,10 @@
  * in extfs_io.c, behind the buffer cache): a back end fills a struct
  * blkdev_ops and embeds a struct blkdev as its first member.  Back ends
  * now: a host file (blkdev_file.c, for host tests and tools), memory
- * (blkdev_mem.c), and a power-cut simulator wrapped around either
- * (blkdev_cut.c).  The Veneer back end on an extent capability and the
- * kernel's block request ring (include/veneer/blk.h) is the next one: it
- * only has to supply these four operations.
+ * (blkdev_mem.c), a power-cut simulator wrapped around either
+ * (blkdev_cut.c), and, in native Veneer programs only, an extent
+ * capability through the kernel's block request ring (blkdev_veneer.c,
+ * include/veneer/blk.h).
  *
  * Contract for every back end:
  * - read/write move n whole blocks at block number blk; blk + n beyond

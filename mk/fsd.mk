@@ -1,0 +1,25 @@
+# fsd (user/fsd.c), the file-system server of a POSIX instance: a native
+# Veneer program that links lib/fs and libext2fs, which are built with
+# musl's headers (mk/fs.mk, mk/e2fs.mk).  It links no musl code: vlibc
+# (lib/vlibc/, built here with musl's headers for the same types)
+# supplies the libc functions libext2fs calls, on libveneer, and
+# blkdev_veneer.c the block device on the kernel's extent and queue.
+# Since fsd is in the boot archive, `make all` builds libext2fs (once).
+
+VLIBC_SRC := $(wildcard lib/vlibc/*.c) lib/fs/blkdev_veneer.c
+VLIBC_OBJ := $(patsubst %.c,$(BUILD)/vlibc/%.o,$(VLIBC_SRC))
+VLIBC_LIB := $(BUILD)/lib/libvlibc.a
+VLIBC_CFLAGS := $(FS_CFLAGS) -ffreestanding -fno-builtin -fno-stack-protector -Iinclude -I$(BUILD)/gen/include \
+	-Ilib/libveneer
+
+$(BUILD)/vlibc/%.o: %.c $(E2FS_STAMP) | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $<"; musl-gcc $(VLIBC_CFLAGS) -c $< -o $@
+$(VLIBC_LIB): $(VLIBC_OBJ)
+	@mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+# tests/user/extfs_veneer.c: lib/fs on blkdev_veneer, linked as fsd is.
+$(BUILD)/tests/user/extfs_veneer.o: USER_CFLAGS += -Ilib/fs
+$(BUILD)/tests/user/extfs_veneer.o: $(E2FS_STAMP)
+$(BUILD)/bin/extfs_veneer: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+LIBS_extfs_veneer := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
