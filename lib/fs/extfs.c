@@ -6,7 +6,9 @@
  * bitmaps, and, if it has a journal, maps the journal inode's blocks,
  * sets needs_recovery in the superblock (written in place and flushed
  * before any transaction: e2fsck and Linux then know to replay) and opens
- * the journal writer.  libext2fs keeps the bitmaps, group descriptors and
+ * the journal writer.  A file system that needs recovery (a power cut
+ * while it was mounted) is first replayed (journal_replay.c) and opened
+ * again.  libext2fs keeps the bitmaps, group descriptors and
  * superblock in memory; a commit first has it write them (ext2fs_flush2,
  * which only fills the cache) so that they join the transaction.  Only
  * the primary superblock and descriptors are updated, as Linux does.
@@ -273,7 +275,7 @@ int extfs_fsync(struct extfs *fs, uint32_t ino)
 
     if (r)
         return r;
-    if (in.i_links_count == 0)
+    if (in.i_links_count == 0 && (in.i_mode == 0 || !extfs_is_open(fs, ino)))
         return -ENOENT;
     return extfs_sync(fs);
 }
@@ -299,40 +301,87 @@ static void fs_free(struct extfs *fs)
     free(fs);
 }
 
+/* libext2fs's handle on fs->bc.  Errors: extfs_errno's. */
+static int fs_open(struct extfs *fs)
+{
+    char name[48];
+    errcode_t e;
+
+    extfs_io_name(fs->bc, name, sizeof(name));
+    e = ext2fs_open2(name, NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, extfs_io_manager, &fs->efs);
+    if (e) {
+        fs->efs = NULL;
+        return extfs_errno(e);
+    }
+    fs->efs->priv_data = fs;
+    fs->efs->flags |= EXT2_FLAG_MASTER_SB_ONLY;
+    return 0;
+}
+
+/* The file system needs recovery: replay its journal onto the device
+ * (journal_replay.c), then open it again on a fresh cache, since the
+ * replay rewrote blocks under the old one (the superblock among them).
+ * needs_recovery stays set: mount sets it anyway before the first
+ * transaction.  Errors: jnl_replay's, journal_map's, fs_open's. */
+static int fs_replay(struct extfs *fs)
+{
+    struct jnl_replay_stats st;
+    uint64_t *map;
+    uint32_t nmap;
+    size_t nbufs = bcache_capacity(fs->bc);
+    int r = journal_map(fs, &map, &nmap);
+
+    if (r)
+        return r;
+    r = jnl_replay(fs->dev, map, nmap, &st);
+    free(map);
+    if (r)
+        return r;
+    fs->replayed = st;
+    fs->efs->flags &= ~(EXT2_FLAG_DIRTY | EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY);
+    ext2fs_free(fs->efs);
+    fs->efs = NULL;
+    bcache_destroy(fs->bc);
+    fs->bc = NULL;
+    r = bcache_create(fs->dev, nbufs, &fs->bc);
+    return r ? r : fs_open(fs);
+}
+
 /* Contract in extfs.h. */
 int extfs_mount(struct blkdev *dev, const struct extfs_opts *o, struct extfs **out)
 {
     struct extfs *fs = calloc(1, sizeof(*fs));
-    char name[48];
     uint64_t *map = NULL;
     uint32_t nmap = 0;
-    errcode_t e;
     int r;
 
     if (!fs)
         return -ENOMEM;
     fs->dev = dev;
     fs->now_ns = o && o->now_ns ? o->now_ns : host_now_ns;
+    fs->in_use = o ? o->in_use : NULL;
+    fs->in_use_arg = o ? o->in_use_arg : NULL;
     r = bcache_create(dev, o && o->cache_blocks ? o->cache_blocks : 1024, &fs->bc);
     if (r || !(fs->zero = calloc(1, dev->block_size))) {
         fs_free(fs);
         return r ? r : -ENOMEM;
     }
-    extfs_io_name(fs->bc, name, sizeof(name));
-    e = ext2fs_open2(name, NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, extfs_io_manager, &fs->efs);
-    if (e) {
-        fs->efs = NULL;
+    r = fs_open(fs);
+    if (r) {
         fs_free(fs);
-        return extfs_errno(e);
+        return r;
     }
-    fs->efs->priv_data = fs;
-    fs->efs->flags |= EXT2_FLAG_MASTER_SB_ONLY;
     r = -EINVAL;
     if (fs->efs->blocksize != dev->block_size)
         goto fail;
+    if (ext2fs_has_feature_journal_needs_recovery(fs->efs->super) &&
+        ext2fs_has_feature_journal(fs->efs->super)) {
+        r = fs_replay(fs);
+        if (r)
+            goto fail;
+    }
     r = -EUCLEAN;
-    if (ext2fs_has_feature_journal_needs_recovery(fs->efs->super) ||
-        (fs->efs->super->s_state & EXT2_ERROR_FS))
+    if (fs->efs->super->s_state & EXT2_ERROR_FS)
         goto fail;
     r = extfs_errno(ext2fs_read_bitmaps(fs->efs));
     if (r)
@@ -361,6 +410,9 @@ int extfs_mount(struct blkdev *dev, const struct extfs_opts *o, struct extfs **o
     }
     ext2fs_set_block_alloc_stats_callback(fs->efs, on_block_stats, NULL);
     ext2fs_set_block_alloc_stats_range_callback(fs->efs, on_block_range_stats, NULL);
+    /* Files unlinked while open when the system went down. */
+    if (fs->efs->super->s_last_orphan && (r = extfs_free_orphans(fs)))
+        goto fail;
     *out = fs;
     return 0;
 fail:
@@ -434,4 +486,9 @@ void extfs_get_counters(struct extfs *fs, struct extfs_counters *c)
     c->dev_reads = fs->dev->nreads;
     c->dev_writes = fs->dev->nwrites;
     c->dev_flushes = fs->dev->nflushes;
+    c->replayed_transactions = fs->replayed.transactions;
+    c->replayed_blocks = fs->replayed.blocks;
+    c->replayed_revoked = fs->replayed.skipped;
+    c->orphans = fs->orphans;
+    c->orphans_freed = fs->orphans_freed;
 }

@@ -18,11 +18,15 @@
  * transaction (as jbd2 does).  An image without a journal works too
  * (ext2 semantics: sync writes metadata in place).
  *
- * Limits: the file system's block size must equal the device's; an image
- * that needs recovery is refused (-EUCLEAN: replay it with e2fsck first);
- * no extended attributes, no inline data, no quota updates.  No permission
- * checks and no open-file lifetimes: the POSIX libOS owns both (an
- * unlinked inode is freed at once).  Paths are absolute, '/'-separated,
+ * An image that needs recovery (cut while mounted) is replayed at mount,
+ * from its journal, by lib/fs itself (journal_replay.c).
+ *
+ * Limits: the file system's block size must equal the device's; no
+ * extended attributes, no inline data, no quota updates.  No permission
+ * checks: the POSIX libOS owns them.  Open-file lifetimes: the caller
+ * says which inodes it holds open (extfs_opts.in_use); an unlinked one it
+ * holds stays on ext4's orphan list until extfs_release, and mount frees
+ * whatever a crash left there.  Paths are absolute, '/'-separated,
  * resolved from the root; symlinks are followed except in the last
  * component.  Errors are negative Linux errno values.  Not thread-safe:
  * the caller serialises.
@@ -40,6 +44,11 @@ struct extfs;
 struct extfs_opts {
     size_t cache_blocks;            /* buffer cache bound; 0: 1024 */
     uint64_t (*now_ns)(void);       /* timestamps; NULL: the host clock */
+    /* Whether the caller holds inode ino open; NULL: nothing is.  A file
+     * whose last name goes while it is open stays (on the orphan list)
+     * until extfs_release. */
+    int (*in_use)(void *arg, uint32_t ino);
+    void *in_use_arg;
 };
 
 struct extfs_stat {
@@ -64,12 +73,17 @@ struct extfs_counters {
     uint64_t commits, checkpoints, log_blocks, revokes, escapes;
     uint64_t cache_hits, cache_misses, cache_evictions, home_writes, copy_outs;
     uint64_t dev_reads, dev_writes, dev_flushes;
+    uint64_t replayed_transactions, replayed_blocks;    /* by mount's journal replay */
+    uint64_t replayed_revoked;      /* copies replay skipped: revoked later */
+    uint64_t orphans, orphans_freed;    /* open unlinked inodes now; freed at mount */
 };
 
 /* Mounts the ext2/3/4 file system on dev (which stays the caller's, and
  * must outlive the mount).  Errors: -EINVAL (not ext2/3/4, block sizes
- * differ), -EUCLEAN (needs recovery), -EOPNOTSUPP (a journal this writer
- * cannot write), -ENOMEM, -EIO. */
+ * differ, a journal replay cannot read), -EUCLEAN (marked with errors; a
+ * journal superblock whose checksum fails), -EOPNOTSUPP (a journal this
+ * writer or replay cannot handle), -ENOMEM, -EIO.  A journal that needs
+ * recovery is replayed first (jnl_replay). */
 int extfs_mount(struct blkdev *dev, const struct extfs_opts *o, struct extfs **out);
 /* Commits, checkpoints, marks the file system clean and frees fs (also on
  * error).  Errors: -EIO. */
@@ -96,6 +110,10 @@ int extfs_link(struct extfs *fs, const char *oldpath, const char *newpath);
 /* Removes a non-directory's name; the inode is freed with its last name.
  * Errors: -ENOENT, -EISDIR, -EIO. */
 int extfs_unlink(struct extfs *fs, const char *path);
+/* The caller's last open reference to ino went: if its last name is
+ * gone too (an orphan), it is taken off the orphan list and freed; else
+ * nothing.  Errors: -ENOENT (not an orphan and no names), -EIO. */
+int extfs_release(struct extfs *fs, uint32_t ino);
 /* Errors: -ENOENT, -ENOTDIR, -ENOTEMPTY, -EBUSY (the root), -EIO. */
 int extfs_rmdir(struct extfs *fs, const char *path);
 /* rename(2), atomic: a file or empty directory at newpath is replaced.

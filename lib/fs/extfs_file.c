@@ -24,8 +24,8 @@ static int reg_inode(struct extfs *fs, uint32_t ino, struct ext2_inode_large *in
 
     if (r)
         return r;
-    if (in->i_links_count == 0)
-        return -ENOENT;
+    if (in->i_links_count == 0 && (in->i_mode == 0 || !extfs_is_open(fs, ino)))
+        return -ENOENT;                 /* freed, or gone and not held open */
     if (LINUX_S_ISDIR(in->i_mode))
         return -EISDIR;
     if (!LINUX_S_ISREG(in->i_mode) && !LINUX_S_ISLNK(in->i_mode))

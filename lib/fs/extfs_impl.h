@@ -23,6 +23,10 @@ struct extfs {
     uint64_t *deferred;             /* blocks freed by the running transaction */
     size_t ndeferred, deferred_cap;
     uint8_t *zero;                  /* a block of zeros */
+    struct jnl_replay_stats replayed;   /* what mount replayed */
+    int (*in_use)(void *arg, uint32_t ino);
+    void *in_use_arg;
+    uint64_t orphans, orphans_freed;    /* on the list now; freed by mount */
 };
 
 /* The io_manager of extfs_io.c, and the channel name that hands it bc. */
@@ -42,6 +46,14 @@ int extfs_read_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *
 int extfs_write_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in);
 /* Commits if the running transaction has grown past half its limit. */
 int extfs_op_begin(struct extfs *fs);
+/* Whether the caller holds ino open (extfs_opts.in_use). */
+static inline int extfs_is_open(struct extfs *fs, uint32_t ino)
+{
+    return fs->in_use && fs->in_use(fs->in_use_arg, ino);
+}
+/* Frees every inode on the superblock's orphan list (mount, after a
+ * crash: nobody holds them open now).  Errors: -EIO, the device's. */
+int extfs_free_orphans(struct extfs *fs);
 /* Frees ino's blocks and the inode itself (its last name is gone). */
 int extfs_free_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in);
 

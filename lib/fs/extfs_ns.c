@@ -297,17 +297,87 @@ int extfs_free_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *
 }
 
 /* Drops one name of ino (whose inode is in): frees it with its last name
- * (a directory has two: its entry and its own "."). */
+ * (a directory has two: its entry and its own "."), unless it is a
+ * non-directory the caller still has open (opts.in_use): then it goes on
+ * the superblock's orphan list (linked through i_dtime, as ext4 does), in
+ * the same transaction, until extfs_release. */
 static int drop_name(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in)
 {
     if (LINUX_S_ISDIR(in->i_mode))
         in->i_links_count = 0;
     else if (in->i_links_count)
         in->i_links_count--;
+    extfs_set_times(in, EXTFS_T_CTIME, extfs_now(fs));
+    if (in->i_links_count == 0 && !LINUX_S_ISDIR(in->i_mode) && extfs_is_open(fs, ino)) {
+        in->i_dtime = fs->efs->super->s_last_orphan;
+        fs->efs->super->s_last_orphan = ino;
+        ext2fs_mark_super_dirty(fs->efs);
+        fs->orphans++;
+        return extfs_write_inode(fs, ino, in);
+    }
     if (in->i_links_count == 0)
         return extfs_free_inode(fs, ino, in);
-    extfs_set_times(in, EXTFS_T_CTIME, extfs_now(fs));
     return extfs_write_inode(fs, ino, in);
+}
+
+/* Contract in extfs.h. */
+int extfs_release(struct extfs *fs, uint32_t ino)
+{
+    struct ext2_inode_large in, prev;
+    ext2_ino_t p;
+    uint32_t steps = 0;
+    int r = extfs_op_begin(fs);
+
+    if (!r)
+        r = extfs_read_inode(fs, ino, &in);
+    if (r || in.i_links_count != 0 || in.i_mode == 0)
+        return r;
+    /* Unlink it from the orphan chain (short: the files open and gone). */
+    if (fs->efs->super->s_last_orphan == ino) {
+        fs->efs->super->s_last_orphan = in.i_dtime;
+        ext2fs_mark_super_dirty(fs->efs);
+    } else {
+        for (p = fs->efs->super->s_last_orphan; p; p = prev.i_dtime) {
+            if (++steps > fs->efs->super->s_inodes_count || (r = extfs_read_inode(fs, p, &prev)))
+                return r ? r : -EIO;
+            if (prev.i_dtime == ino) {
+                prev.i_dtime = in.i_dtime;
+                if ((r = extfs_write_inode(fs, p, &prev)))
+                    return r;
+                break;
+            }
+        }
+        if (!p)
+            return -ENOENT;             /* not an orphan: freed already */
+    }
+    if (fs->orphans)
+        fs->orphans--;
+    return extfs_free_inode(fs, ino, &in);
+}
+
+/* Contract in extfs_impl.h. */
+int extfs_free_orphans(struct extfs *fs)
+{
+    struct ext2_inode_large in;
+    uint32_t steps = 0, n = 0;
+    int r = 0;
+
+    while (fs->efs->super->s_last_orphan && !r) {
+        ext2_ino_t ino = fs->efs->super->s_last_orphan;
+        if (++steps > fs->efs->super->s_inodes_count || (r = extfs_read_inode(fs, ino, &in)))
+            return r ? r : -EIO;
+        fs->efs->super->s_last_orphan = in.i_dtime;
+        ext2fs_mark_super_dirty(fs->efs);
+        if (in.i_links_count == 0 && in.i_mode) {
+            r = extfs_free_inode(fs, ino, &in);
+            n++;
+        } else {
+            in.i_dtime = 0;
+            r = extfs_write_inode(fs, ino, &in);
+        }
+    }
+    fs->orphans_freed += n;
+    return r;
 }
 
 static int dir_empty_cb(struct ext2_dir_entry *de, int offset, int blocksize, char *buf, void *priv)

@@ -54,7 +54,8 @@
  * system is 64bit, CSUM_V3 (crc32c; 16-byte tags, block tails, commit and
  * superblock checksums) when it has metadata_csum; otherwise 8- or 12-byte
  * tags and no checksums.  Journals with fast commits, async commit or
- * external devices are refused, as is one that needs recovery.
+ * external devices are refused, as is one that needs recovery (replay it
+ * first: jnl_replay, journal_replay.c).
  * Errors are negative Linux errno values.  Not thread-safe.
  */
 #ifndef VENEER_FS_JOURNAL_H
@@ -103,5 +104,24 @@ int jnl_close(struct jnl *j);
 /* Frees j without writing anything (a simulated crash). */
 void jnl_abandon(struct jnl *j);
 void jnl_get_stats(struct jnl *j, struct jnl_stats *st);
+
+/* Replay at mount (journal_replay.c). */
+struct jnl_replay_stats {
+    uint32_t transactions;      /* committed transactions replayed */
+    uint32_t next_tid;          /* the sequence the empty log now expects */
+    uint64_t blocks;            /* copies written home */
+    uint64_t revokes, skipped;  /* revoke records; copies not written because revoked */
+};
+
+/* Replays the journal whose blocks map gives (map[0]: its superblock)
+ * straight onto dev, if its superblock says the log is not empty: scan,
+ * revoke and replay passes, a flush, then the superblock marks the log
+ * empty (flushed).  Nothing to replay is success.  Use it before anything
+ * reads the file system's metadata (it changes blocks under any cache).
+ * Errors: -EINVAL (not a jbd2 v2 journal of the device's block size, a
+ * map that is too short or outside the device), -EOPNOTSUPP (CSUM_V2, v1
+ * checksums, async commit, fast commits, unknown features), -EUCLEAN
+ * (the journal superblock's checksum fails), -ENOMEM, the device's. */
+int jnl_replay(struct blkdev *dev, const uint64_t *map, uint32_t nmap, struct jnl_replay_stats *st);
 
 #endif

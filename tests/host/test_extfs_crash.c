@@ -2,8 +2,11 @@
  * Crash consistency of lib/fs's journal: a workload of creates, writes,
  * appends, renames over a file, unlinks and fsyncs runs on a power-cut
  * device (blkdev_cut_wrap around a memory copy of a fresh mke2fs image)
- * that loses everything after write number N; then the host's
- * `e2fsck -fy` must replay the journal without fixing anything else,
+ * that loses everything after write number N.  Each cut image is then
+ * recovered twice, from the same bytes: by lib/fs's own replay at mount
+ * (journal_replay.c; then a clean unmount, and `e2fsck -fn` must find
+ * nothing), and by the host's `e2fsck -fy`, which must replay the
+ * journal without fixing anything else,
  * `e2fsck -fn` must find the image clean, and the files must be those of
  * the workload after some prefix of its operations that includes every
  * fsync that returned (so a renamed-over file is old or new, never
@@ -212,6 +215,37 @@ static struct blkdev *mem_from_pristine(void)
     return m;
 }
 
+static uint64_t replayed_tx, replayed_mounts;
+
+/* lib/fs's own replay of the cut image in img: mount (which replays),
+ * the contents must be a snapshot from durable on, then a clean unmount
+ * and `e2fsck -fn` must find nothing.  Returns 0, or 1 (mount), 2
+ * (contents), 3 (not clean). */
+static int replay_ours(int durable)
+{
+    struct blkdev *d;
+    struct extfs *fs;
+    struct extfs_counters c;
+    int ok = 0;
+
+    if (blkdev_file_open(img, 4096, 0, &d))
+        return 1;
+    if (extfs_mount(d, NULL, &fs)) {
+        blkdev_close(d);
+        return 1;
+    }
+    extfs_get_counters(fs, &c);
+    replayed_tx += c.replayed_transactions;
+    replayed_mounts += c.replayed_transactions > 0;
+    for (int p = durable; p < nsnaps && !ok; p++)
+        ok = matches(fs, &snaps[p]);
+    int u = extfs_unmount(fs);
+    blkdev_close(d);
+    if (!ok)
+        return 2;
+    return u == 0 && run(logf, "e2fsck -fn '%s'", img) == 0 ? 0 : 3;
+}
+
 enum cutkind { CUT_AT, CUT_TORN, CUT_HELD_DROP, CUT_HELD_KEEP, CUT_HELD_SOME, NKINDS };
 static const char *kind_name[] = { "at", "torn", "held-dropped", "held-kept", "held-partly" };
 static int cuts_done, cuts_failed;
@@ -232,7 +266,7 @@ static void one_cut(int nops, uint64_t n, enum cutkind kind)
     spy.lower = cut;
     blkdev_cut_arm(cut, n, kind == CUT_TORN);
     fake_now = 1700000000ull * 1000000000ull;
-    struct extfs_opts o = { 256, now_ns };
+    struct extfs_opts o = { .cache_blocks = 256, .now_ns = now_ns };
     if (extfs_mount(&spy.dev, &o, &fs) == 0) {
         durable = workload(fs, cut, n, nops);
         extfs_abandon(fs);
@@ -242,6 +276,9 @@ static void one_cut(int nops, uint64_t n, enum cutkind kind)
     blkdev_cut_power_off(cut, kind == CUT_HELD_KEEP ? CUT_KEEP_UNFLUSHED :
                               kind == CUT_HELD_SOME ? CUT_KEEP_MASK : CUT_DROP_UNFLUSHED,
                          0x5555555555555555ull ^ n);
+    r = write_file(img, blkdev_mem_bytes(mem), img_blocks * 4096);
+    CHECK(r == 0, "write image");
+    int ours = replay_ours(durable);
     r = write_file(img, blkdev_mem_bytes(mem), img_blocks * 4096);
     blkdev_close(cut);
     CHECK(r == 0, "write image");
@@ -264,11 +301,12 @@ static void one_cut(int nops, uint64_t n, enum cutkind kind)
         }
     }
     cuts_done++;
-    if (!ok) {
+    if (!ok || ours) {
         cuts_failed++;
-        printf("cut after write %llu (%s): e2fsck -fy %d, other fixes %s, -fn %d, contents %s "
-               "(durable snapshot %d of %d)\n", (unsigned long long)n, kind_name[kind], r,
-               fixes == 1 ? "none" : "some", clean, ok ? "ok" : "WRONG", durable, nsnaps);
+        printf("cut after write %llu (%s): lib/fs's replay %s; e2fsck -fy %d, other fixes %s, -fn %d, contents %s "
+               "(durable snapshot %d of %d)\n", (unsigned long long)n, kind_name[kind],
+               ours == 0 ? "ok" : ours == 1 ? "mount failed" : ours == 2 ? "contents WRONG" : "not clean",
+               r, fixes == 1 ? "none" : "some", clean, ok ? "ok" : "WRONG", durable, nsnaps);
         run(logf, "cat '%s'", out);
     }
 }
@@ -286,7 +324,7 @@ static size_t dry_run(int nops, uint64_t *marks, size_t cap, uint64_t *writes, s
     spy.dev.nblocks = cut->nblocks;
     spy.lower = cut;
     fake_now = 1700000000ull * 1000000000ull;
-    struct extfs_opts o = { 256, now_ns };
+    struct extfs_opts o = { .cache_blocks = 256, .now_ns = now_ns };
     r = extfs_mount(&spy.dev, &o, &fs);
     CHECK(r == 0, "mount: %d", r);
     if (r)
@@ -357,7 +395,10 @@ int main(int argc, char **argv)
     CHECK(c.log_blocks > 1023 && c.checkpoints >= 2, "the log wrapped");
     for (int i = 1; i <= 24; i++)
         one_cut(300, writes * (uint64_t)i / 25, (enum cutkind)(i % NKINDS));
-    printf("%d cuts, %d survived\n", cuts_done, cuts_done - cuts_failed);
+    printf("%d cuts, %d survived (lib/fs's replay and e2fsck's each); lib/fs replayed %llu transactions "
+           "in %llu of the mounts\n", cuts_done, cuts_done - cuts_failed, (unsigned long long)replayed_tx,
+           (unsigned long long)replayed_mounts);
+    CHECK(replayed_mounts > (uint64_t)cuts_done / 4, "lib/fs's mount replayed a journal after a quarter of the cuts at least");
     CHECK(cuts_failed == 0, "%d of %d cuts lost data or left the image unclean (see %s)", cuts_failed,
           cuts_done, logf);
     return failures ? 1 : 0;

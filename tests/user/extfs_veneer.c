@@ -58,7 +58,7 @@ int main(void)
     capref_t root = (capref_t)vn_sysinfo->blk_cap;
     struct blkdev *dev, *bad;
     struct extfs *fs;
-    struct extfs_opts o = {256, now_ns};
+    struct extfs_opts o = {.cache_blocks = 256, .now_ns = now_ns};
     uint32_t ino;
     char link[64];
 
