@@ -23,3 +23,11 @@ $(BUILD)/tests/user/extfs_veneer.o: USER_CFLAGS += -Ilib/fs
 $(BUILD)/tests/user/extfs_veneer.o: $(E2FS_STAMP)
 $(BUILD)/bin/extfs_veneer: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
 LIBS_extfs_veneer := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+
+# fsd: compiled like vlibc (musl's headers, for lib/fs's), linked as a
+# native program.
+$(BUILD)/user/fsd.o: user/fsd.c $(E2FS_STAMP) | $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $<"; musl-gcc $(VLIBC_CFLAGS) -c $< -o $@
+$(BUILD)/bin/fsd: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+LIBS_fsd := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)

@@ -175,6 +175,7 @@ int main(uint64_t mode, uint64_t arg1)
     shm_unlock();
     fd_init_console();
     sock_netd_start();                  /* the instance's TCP/IP stack, if we hold the NIC */
+    disk_fsd_start();                   /* the instance's disk file system, if we hold a disk */
     int k = run_from_cmdline();
     char path[300];
     const char *prog = k > 0 ? run_argv[0] : "sh";

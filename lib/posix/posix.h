@@ -35,6 +35,7 @@
 #include "fs.h"
 #include "sock.h"
 #include "file.h"
+#include "fsd.h"
 
 #define ARCHIVE_VA   0x7da000000000ul
 #define HANDOFF_VA   0x7d9000000000ul
@@ -89,6 +90,7 @@ static inline bool prog_range(uint64_t va, uint64_t len)
 #define L_EPROTONOSUPPORT 93
 #define L_EOPNOTSUPP 95
 #define L_EAFNOSUPPORT 97
+#define L_ENAMETOOLONG 36
 #define L_EADDRINUSE 98
 #define L_EADDRNOTAVAIL 99
 #define L_ENETDOWN 100
@@ -225,6 +227,7 @@ struct posix_shared {
     struct pipe pipes[MAX_PIPES];
     struct tty tty;
     struct sock_table net;      /* sockets, shared with netd (sock.h) */
+    struct fsd_table disk;      /* the disk file system, served by fsd (fsd.h) */
     struct fs fs;
     struct fs_node *proc_dir;   /* /proc: listed from the process table */
     /* arena allocator (shm.c) */
@@ -266,6 +269,7 @@ struct proc_local {
     char exe[256];              /* path of the running program (/proc/self/exe) */
     capref_t netd_kick;         /* netd's notification word (CR_WRITE), or -1: no netd */
     capref_t netd_env;          /* netd's environment (CR_READ | CR_CONTROL), or -1 */
+    capref_t fsd_kick;          /* fsd's notification word (CR_WRITE), or -1: no fsd */
 };
 
 extern struct proc_local me;
@@ -341,6 +345,24 @@ long pipe_create(int *fds, int flags);
 /* epoll.c, eventfd.c */
 long epoll_syscall(struct vn_xframe *x, bool *handled);
 long eventfd_syscall(struct vn_xframe *x, bool *handled);
+
+/* disk.c: the disk file system's client side (fsd.h) */
+/* Init: start fsd if we hold a disk extent and wait for its mount;
+ * shared->disk.fsd says whether it serves. */
+void disk_fsd_start(void);
+/* A free request slot, ours until disk_slot_put (waits while all are busy). */
+struct fsd_slot *disk_slot_get(void);
+void disk_slot_put(struct fsd_slot *s);
+/* Posts op on our slot s (its arguments filled) and waits for fsd's
+ * answer: returns its result (>= 0, or -Linux errno). */
+long disk_submit(struct fsd_slot *s, int op);
+/* A request naming paths: op on path (and path2), mode and flags; the
+ * answer's stat and inode into st and ino if given.  Errors: fsd's,
+ * -ENAMETOOLONG. */
+long disk_path_op(int op, const char *path, const char *path2, uint32_t mode, uint32_t flags,
+                  struct extfs_stat *st, uint32_t *ino);
+/* Init's exit: fsd commits and unmounts cleanly (the instance ends). */
+void disk_unmount(void);
 
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);

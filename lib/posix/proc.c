@@ -186,6 +186,8 @@ long sys_fork(struct vn_xframe *x)
     h->local.netd_env = me.netd_env < 0 ? -1 : (capref_t)vn_cap_grant(me.netd_env, env, CR_READ | CR_CONTROL | CR_GRANT);
     if (h->local.netd_env < 0)
         h->local.netd_env = -1;
+    h->local.fsd_kick = me.fsd_kick < 0 ? -1 : (capref_t)vn_cap_grant(me.fsd_kick, env, CR_WRITE | CR_GRANT);
+    shm_ok &= me.fsd_kick < 0 || h->local.fsd_kick >= 0;
     h->frame = *x;
     h->frame.rax = 0;
     memcpy(h->fx, (uint8_t *)x - 512, 512);
@@ -300,8 +302,10 @@ void posix_exit(int wstatus)
     shm_event();
     shm_unlock();
     int code = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
-    if (me.pid == 1)
+    if (me.pid == 1) {
+        disk_unmount();         /* the disk is clean when the instance ends */
         vn_exit(code);          /* init: the instance ends with it */
+    }
     while (live_kids())         /* linger: our environments' children run on */
         vn_env_wait(20000000, NULL, 0, VN_WAIT_NONE);
     vn_exit(code);

@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+void *memchr(const void *p, int c, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == (unsigned char)c)
+            return (void *)(s + i);
+    return NULL;
+}
+
 char *strcpy(char *d, const char *s)
 {
     char *r = d;

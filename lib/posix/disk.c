@@ -1,0 +1,154 @@
+/*
+ * The disk file system's client side: starting fsd (user/fsd.c, the
+ * instance's ext4 server; the shared layout is fsd.h) and the request
+ * round trip every disk operation makes.
+ *
+ * Init starts fsd (disk_fsd_start) when the kernel gave it a disk extent
+ * (the first boot environment gets each namespace's root extent) and
+ * waits, bounded, for the mount; every process holds a copy of fsd's
+ * word, granted at fork.  A request takes a free slot under the arena
+ * lock, fills it, bumps req_seq, signals fsd and sleeps on the epoch
+ * until fsd has answered.  Signals do not cut that wait short (fsd
+ * answers in a bounded time: one file-system operation, or a commit), so
+ * a request is never lost halfway.
+ */
+#include "posix.h"
+
+#define DISK_MOUNT_NS 120000000000ull   /* fsd's mount (replay included) on a loaded TCG host */
+
+/* Contract in posix.h. */
+void disk_fsd_start(void)
+{
+    me.fsd_kick = -1;
+    capref_t ext = (capref_t)vn_sysinfo->blk_cap;
+    struct vn_blkinfo bi;
+    uint64_t size;
+    if (vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0)
+        return;                                 /* no disk, or not ours */
+    if (!vn_archive_find("fsd", &size) || size < 64) {
+        printf("posix: a disk but no fsd: / stays in memory\n");
+        return;
+    }
+    const uint8_t *image = vn_archive_find("fsd", &size);
+    long word = vn_notify_create();
+    capref_t env = word < 0 ? (capref_t)word
+                            : vn_spawn_share_stopped("fsd", FSD_QUOTA, 0, 0, ext, CR_READ | CR_WRITE, 0);
+    if (env < 0) {
+        printf("posix: cannot start fsd (%s): / stays in memory\n", vn_strerror(env));
+        if (word >= 0)
+            vn_cap_delete((capref_t)word);
+        return;
+    }
+    long run0 = vn_page_share(shm_caps[0], env, CR_READ | CR_WRITE | CR_MAP);
+    long run1 = vn_page_share(shm_caps[1], env, CR_READ | CR_WRITE | CR_MAP);
+    long w = vn_cap_grant((capref_t)word, env, CR_READ | CR_WRITE);
+    uint64_t entry;
+    memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
+    struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = (uint64_t)run0, .rsi = (uint64_t)run1,
+                           .rdx = (uint64_t)w};
+    shm_lock();
+    for (int i = 0; i < FSD_SLOTS; i++)
+        shared->disk.slots[i].data = shm_alloc(FSD_DATA);
+    shm_unlock();
+    bool bufs = true;
+    for (int i = 0; i < FSD_SLOTS; i++)
+        bufs &= shared->disk.slots[i].data != NULL;
+    if (!bufs || run0 < 0 || run1 < 0 || w < 0 || vn_env_set_regs(env, &regs) < 0 || vn_env_start(env) < 0) {
+        printf("posix: cannot start fsd: / stays in memory\n");
+        vn_cap_delete(env);
+        vn_cap_delete((capref_t)word);
+        return;
+    }
+    /* fsd is init's child in the kernel's hierarchy: it ends with the instance. */
+    me.fsd_kick = (capref_t)word;
+    uint64_t until = vn_clock_ns() + DISK_MOUNT_NS;
+    for (;;) {
+        uint64_t seen = shared->epoch;
+        int st = __atomic_load_n(&shared->disk.state, __ATOMIC_ACQUIRE);
+        if (st == 1)
+            break;
+        if (st < 0 || vn_clock_ns() > until) {
+            printf("posix: fsd could not mount the disk (%d): / stays in memory\n", st);
+            vn_kill(env);
+            vn_cap_delete((capref_t)word);
+            me.fsd_kick = -1;
+            return;
+        }
+        shm_wait(seen, 100000000);
+    }
+    shared->disk.fsd = 1;
+}
+
+/* Contract in posix.h. */
+struct fsd_slot *disk_slot_get(void)
+{
+    for (;;) {
+        shm_lock();
+        uint64_t seen = shared->epoch;
+        for (int i = 0; i < FSD_SLOTS; i++) {
+            struct fsd_slot *s = &shared->disk.slots[i];
+            if (!s->used) {
+                s->used = 1;
+                s->flags = 0;
+                shm_unlock();
+                return s;
+            }
+        }
+        shm_unlock();
+        shm_wait(seen, 10000000);               /* every slot busy: another process's requests */
+    }
+}
+
+void disk_slot_put(struct fsd_slot *s)
+{
+    __atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
+    shm_event();                                /* someone may wait for a slot */
+}
+
+/* Contract in posix.h. */
+long disk_submit(struct fsd_slot *s, int op)
+{
+    s->op = op;
+    uint32_t seq = __atomic_add_fetch(&s->req_seq, 1, __ATOMIC_RELEASE);
+    vn_notify_signal(me.fsd_kick, FSD_KICK);
+    for (;;) {
+        uint64_t seen = shared->epoch;
+        if (__atomic_load_n(&s->done_seq, __ATOMIC_ACQUIRE) == seq)
+            return (long)s->result;
+        shm_wait(seen, 10000000);
+    }
+}
+
+/* Contract in posix.h. */
+long disk_path_op(int op, const char *path, const char *path2, uint32_t mode, uint32_t flags,
+                  struct extfs_stat *st, uint32_t *ino)
+{
+    size_t n = strlen(path) + 1, n2 = path2 ? strlen(path2) + 1 : 0;
+    if (n > FSD_PATH_MAX || n2 > FSD_PATH_MAX)
+        return -L_ENAMETOOLONG;
+    struct fsd_slot *s = disk_slot_get();
+    memcpy(s->data, path, n);
+    if (path2)
+        memcpy(s->data + FSD_PATH_MAX, path2, n2);
+    s->mode = mode;
+    s->flags = flags;
+    long r = disk_submit(s, op);
+    if (r >= 0 && st)
+        *st = s->st;
+    if (r >= 0 && ino)
+        *ino = s->ino;
+    disk_slot_put(s);
+    return r;
+}
+
+/* Contract in posix.h. */
+void disk_unmount(void)
+{
+    if (me.fsd_kick < 0 || !shared->disk.fsd)
+        return;
+    struct fsd_slot *s = disk_slot_get();
+    long r = disk_submit(s, FSD_OP_UNMOUNT);
+    disk_slot_put(s);
+    if (r < 0)
+        printf("posix: the disk's unmount failed (%ld): the next boot replays its journal\n", r);
+}
