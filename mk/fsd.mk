@@ -31,3 +31,13 @@ $(BUILD)/user/fsd.o: user/fsd.c $(E2FS_STAMP) | $(GEN_HDRS)
 	@echo "  MUSLCC  $<"; musl-gcc $(VLIBC_CFLAGS) -c $< -o $@
 $(BUILD)/bin/fsd: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
 LIBS_fsd := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+
+# make disk: the persistent image make run boots with as / (made once;
+# rm it for a fresh one).  Tests make fresh images of their own.
+$(BUILD)/disk.img: | tools/mkdisk.sh
+	@mkdir -p $(@D)
+	@echo "  MKDISK  $@"; tools/mkdisk.sh $@ 256
+.PHONY: disk
+disk: $(BUILD)/disk.img
+# fsd_hostile plays a POSIX instance's init: posix.h's arena layout.
+$(BUILD)/tests/user/fsd_hostile.o: USER_CFLAGS += -Ilib/fs

@@ -132,12 +132,22 @@ int extfs_ft(uint32_t mode)
     }
 }
 
-int extfs_read_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in)
+/* Any inode, reserved ones included (the journal's). */
+static int read_inode_raw(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in)
 {
     if (ino < 1 || ino > fs->efs->super->s_inodes_count)
         return -ENOENT;
     memset(in, 0, sizeof(*in));
     return extfs_errno(ext2fs_read_inode_full(fs->efs, ino, (struct ext2_inode *)in, sizeof(*in)));
+}
+
+/* The namespace's inodes only: the root and those from s_first_ino on
+ * (a caller's inode number never reaches the journal or resize inode). */
+int extfs_read_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in)
+{
+    if (ino != EXT2_ROOT_INO && ino < EXT2_FIRST_INO(fs->efs->super))
+        return -ENOENT;
+    return read_inode_raw(fs, ino, in);
 }
 
 int extfs_write_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in)
@@ -212,7 +222,7 @@ static int journal_map(struct extfs *fs, uint64_t **out, uint32_t *n)
             return -EINVAL;                 /* an external journal */
     if (ext2fs_has_feature_journal_dev(efs->super) || jino == 0)
         return -EINVAL;
-    r = extfs_read_inode(fs, jino, &in);
+    r = read_inode_raw(fs, jino, &in);
     if (r)
         return r;
     nb = EXT2_I_SIZE(&in) / efs->blocksize;

@@ -42,6 +42,8 @@ void extfs_set_times(struct ext2_inode_large *in, unsigned which, int64_t ns);
 int64_t extfs_get_time(const struct ext2_inode_large *in, unsigned which);
 /* The directory entry type (EXT2_FT_*) of an inode mode. */
 int extfs_ft(uint32_t mode);
+/* Reads inode ino of the namespace (the root, or s_first_ino and up:
+ * never a reserved inode).  Errors: -ENOENT, -EIO. */
 int extfs_read_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in);
 int extfs_write_inode(struct extfs *fs, ext2_ino_t ino, struct ext2_inode_large *in);
 /* Commits if the running transaction has grown past half its limit. */

@@ -578,7 +578,8 @@ int extfs_readdir(struct extfs *fs, uint32_t ino,
     struct rd_ctx c = { fn, arg, 0 };
     errcode_t e;
 
-    if (ino < 1 || ino > fs->efs->super->s_inodes_count)
+    if (ino < 1 || ino > fs->efs->super->s_inodes_count ||
+        (ino != EXT2_ROOT_INO && ino < EXT2_FIRST_INO(fs->efs->super)))
         return -ENOENT;
     if (!is_dir(fs, ino))
         return -ENOTDIR;

@@ -343,6 +343,9 @@ static void test_orphans(void)
     ino = held_ino;
     held_ino = 0;                           /* the last reference goes */
     CHECK(extfs_release(fs, ino) == 0, "release");
+    /* A caller's inode number never reaches a reserved inode (8: the journal). */
+    CHECK(extfs_write(fs, 8, 0, "x", 1) == -ENOENT && extfs_read(fs, 7, 0, buf, 1) == -ENOENT &&
+          extfs_truncate(fs, 8, 0) == -ENOENT, "reserved inodes refused");
     CHECK(extfs_read(fs, ino, 0, buf, sizeof(buf)) == -ENOENT, "freed at release");
     held_ino = must_create(fs, "/open2", 0644);
     must_write(fs, held_ino, 0, "crash", 5);
