@@ -64,6 +64,12 @@ CMDLINE   ?= quiet init=httpd,posix arg0=2 arg1=$(PORT) run=sh,sh,/bin/run-net.s
 RUN_NET   := $(QEMU_NET)
 endif
 CMDLINE   ?= quiet init=posix
+# make run's disk: build/disk.img (tools/mkdisk.sh, made once and kept, so
+# files survive reboots; DISK=0 boots without it: / in memory).
+DISK      ?= $(if $(NET),0,1)
+ifeq ($(DISK),1)
+RUN_DISK  := -drive file=$(BUILD)/disk.img,if=none,id=d0,format=raw -device nvme,serial=veneer0,drive=d0
+endif
 RUN_MEM   ?= 1G
 # make run: the console is this terminal (^C goes to Veneer; Ctrl-A x quits QEMU).
 RUN_CONSOLE := -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con -display none
@@ -92,7 +98,7 @@ LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
 LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
-PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh
 # The web server's docroot (user/httpd.c): www/ and what is generated into
 # $(BUILD)/www (never committed), each stored in the archive as www/<name>.
 WWW_GEN    := $(BUILD)/www/10mb.bin
@@ -274,10 +280,10 @@ $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h dri
 
 # ---------------------------------------------------------------- running
 # QEMU's exit status is the kernel's isa-debug-exit code: 1 pass, 3 fail, 5 panic.
-run: all
+run: all $(if $(RUN_DISK),$(BUILD)/disk.img)
 	@$(if $(RUN_NET),echo "veneer: the native web server answers at http://127.0.0.1:$(PORT)/ once it says ready" \
 	   "and busybox httpd at http://127.0.0.1:$(PORT2)/ (PORT=n and PORT2=m for others; Ctrl-A x quits)")
-	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_NET) $(RUN_CONSOLE); s=$$?; \
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "$(CMDLINE)" $(RUN_NET) $(RUN_DISK) $(RUN_CONSOLE); s=$$?; \
 	 case $$s in 0|1) ;; 3) echo "veneer: the first environment failed"; exit 1 ;; \
 	   5) echo "veneer: kernel panic"; exit 1 ;; *) exit $$s ;; esac
 

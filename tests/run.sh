@@ -6,7 +6,8 @@
 #        expect    array of extended regexps that must all appear in the log
 #        reject    array of regexps that must not appear (PANIC and LEAK
 #                  are always rejected unless result=panic)
-#        result    pass | fail | panic: the isa-debug-exit code expected
+#        result    pass | fail | panic: the isa-debug-exit code expected;
+#                  killed: the client cuts the power (kill -KILL -- -"$qpid")
 #        timeout   seconds (default 30)
 #        boot      kernel (default: -kernel PVH) | iso-bios | iso-uefi
 #        kernel    kernel image under $BUILD (default kernel.elf; fuzz/kernel.elf
@@ -179,7 +180,7 @@ run_qemu_test() {
             -serial file:"$log" $qemu_extra < /dev/null > "$log.qemu" 2>&1
         code=$?
     fi
-    case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; none) want=ended ;; *) want=x ;; esac
+    case $result in pass) want=1 ;; fail) want=3 ;; panic) want=5 ;; none) want=ended ;; killed) want=137 ;; *) want=x ;; esac
     if [ "$code" = 124 ]; then
         why="timed out after ${timeout}s"
     elif [ -n "$client_rc" ] && [ "$client_rc" != 0 ]; then

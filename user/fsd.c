@@ -221,14 +221,22 @@ static int64_t serve(struct req *q, struct fsd_slot *s)
         r = extfs_setattr(fs, q->ino, q->mode, &q->st);
         return r ? r : extfs_stat(fs, q->ino, &s->st);
     case FSD_OP_READ:     return extfs_read(fs, q->ino, q->off, q->data, q->len);
-    case FSD_OP_WRITE:
+    case FSD_OP_WRITE: {
+        struct extfs_stat st;
+        if (q->flags & FSD_APPEND) {
+            if ((r = extfs_stat(fs, q->ino, &st)))
+                return r;
+            q->off = st.size;
+        }
         r = extfs_write(fs, q->ino, q->off, q->data, q->len);
+        s->st.size = r > 0 ? q->off + (uint64_t)r : q->off;
         if (r >= 0 && (q->flags & FSD_SYNC)) {
             int64_t c = commit();
             if (c)
                 return c;
         }
         return r;
+    }
     case FSD_OP_TRUNCATE:
         r = extfs_truncate(fs, q->ino, q->off);
         return r == 0 && (q->flags & FSD_SYNC) ? commit() : r;

@@ -59,6 +59,8 @@ static const struct file_ops *const kinds[] = {
     [OFD_SOCK] = &sock_ops,
     [OFD_EPOLL] = &epoll_ops,
     [OFD_EVENTFD] = &eventfd_ops,
+    [OFD_DISK] = &diskfile_ops,
+    [OFD_DISKDIR] = &diskdir_ops,
 };
 
 const struct file_ops *file_ops_of(const struct ofd *o)

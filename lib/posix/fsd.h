@@ -45,7 +45,8 @@ enum fsd_op {
     FSD_OP_STAT,        /* ino -> st */
     FSD_OP_SETATTR,     /* ino, mode = EXTFS_SET_* mask, st -> st */
     FSD_OP_READ,        /* ino, off, len -> bytes in the buffer */
-    FSD_OP_WRITE,       /* ino, off, len bytes of the buffer (FSD_SYNC: then commit) -> bytes written */
+    FSD_OP_WRITE,       /* ino, off, len bytes of the buffer (FSD_APPEND: at the end, off ignored; FSD_SYNC:
+                           then commit) -> bytes written; st.size: where they end */
     FSD_OP_TRUNCATE,    /* ino, off = the new size (FSD_SYNC: then commit) */
     FSD_OP_READLINK,    /* ino -> the target in the buffer, its length */
     FSD_OP_READDIR,     /* ino, off = entries to skip -> fsd_dirent records in the buffer, bytes; next */
@@ -61,6 +62,9 @@ enum fsd_op {
 #define FSD_EXCL   0x1
 #define FSD_FOLLOW 0x2
 #define FSD_SYNC   0x4
+#define FSD_APPEND 0x8
+
+#define DISK_DEV   0x10300          /* st_dev of the disk's files (tmpfs has its own) */
 
 /* One directory entry in a READDIR answer; records are 8-byte aligned. */
 struct fsd_dirent {

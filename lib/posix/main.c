@@ -175,7 +175,10 @@ int main(uint64_t mode, uint64_t arg1)
     shm_unlock();
     fd_init_console();
     sock_netd_start();                  /* the instance's TCP/IP stack, if we hold the NIC */
+    memcpy(me.cwd_path, "/", 2);
     disk_fsd_start();                   /* the instance's disk file system, if we hold a disk */
+    if (shared->disk.fsd)
+        disk_root_init();               /* then "/" is the disk's; /bin, /dev, /proc the memory tree's */
     int k = run_from_cmdline();
     char path[300];
     const char *prog = k > 0 ? run_argv[0] : "sh";

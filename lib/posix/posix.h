@@ -172,7 +172,7 @@ struct proc {
 };
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
-       OFD_EPOLL, OFD_EVENTFD };
+       OFD_EPOLL, OFD_EVENTFD, OFD_DISK, OFD_DISKDIR };
 
 struct epoll;
 
@@ -192,6 +192,8 @@ struct ofd {
     struct epoll *ep;           /* OFD_EPOLL: its interest list (epoll.c) */
     uint64_t ev_count, ev_seq;  /* OFD_EVENTFD: the counter; reads and writes so far */
     int ev_sem;                 /* OFD_EVENTFD: EFD_SEMAPHORE */
+    uint32_t dino;              /* OFD_DISK, OFD_DISKDIR: fsd's inode number */
+    char *dpath;                /* OFD_DISKDIR: its absolute path (FSD_PATH_MAX bytes of the heap) */
 };
 
 /* A pipe: a ring in the arena; readers and writers wait on the epoch. */
@@ -270,6 +272,7 @@ struct proc_local {
     capref_t netd_kick;         /* netd's notification word (CR_WRITE), or -1: no netd */
     capref_t netd_env;          /* netd's environment (CR_READ | CR_CONTROL), or -1 */
     capref_t fsd_kick;          /* fsd's notification word (CR_WRITE), or -1: no fsd */
+    char cwd_path[FSD_PATH_MAX];/* with the root on disk: the working directory, absolute (diskpath.c) */
 };
 
 extern struct proc_local me;
@@ -363,6 +366,14 @@ long disk_path_op(int op, const char *path, const char *path2, uint32_t mode, ui
                   struct extfs_stat *st, uint32_t *ino);
 /* Init's exit: fsd commits and unmounts cleanly (the instance ends). */
 void disk_unmount(void);
+/* diskpath.c: the root on disk; path calls routed to fsd (or the memory
+ * tree's mounts: /bin, /dev, /proc).  Nothing is handled without fsd. */
+long disk_syscall(struct vn_xframe *x, bool *handled);
+/* Init, once fsd serves: the mount points on the disk, cwd "/". */
+void disk_root_init(void);
+/* diskfile.c: the kinds OFD_DISK and OFD_DISKDIR (file.h's tables) */
+void disk_fill_stat(const struct extfs_stat *s, uint64_t *st);
+long disk_stat_ino(uint32_t ino, struct extfs_stat *st);
 
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);

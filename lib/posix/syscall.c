@@ -237,7 +237,9 @@ void posix_serve(struct vn_xframe *x)
     bool handled;
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
-    r = fd_syscall(x, &handled);
+    r = disk_syscall(x, &handled);      /* the root on disk, if fsd serves: its path calls */
+    if (!handled)
+        r = fd_syscall(x, &handled);
     if (!handled)
         r = sock_syscall(x, &handled);
     if (!handled)
