@@ -41,3 +41,16 @@ $(BUILD)/disk.img: | tools/mkdisk.sh
 disk: $(BUILD)/disk.img
 # fsd_hostile plays a POSIX instance's init: posix.h's arena layout.
 $(BUILD)/tests/user/fsd_hostile.o: USER_CFLAGS += -Ilib/fs
+
+# tests/qemu/disk_linux.t: the bench's Linux kernel mounts an image
+# Veneer wrote; its initramfs holds tests/linux/linux_mount.c as /init and
+# t_fsync_loop (bench/mkcpio.sh).
+DISK_LINUX := $(BUILD)/disk-linux
+$(DISK_LINUX)/init: tests/linux/linux_mount.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 $(WARN) -o $@ $<
+$(DISK_LINUX)/initramfs.cpio: $(DISK_LINUX)/init $(BUILD)/bin/t_fsync_loop bench/mkcpio.sh
+	printf '%s\n' 'dir dev 755' 'nod dev/console 600 c 5 1' 'dir proc 755' 'dir mnt 755' \
+		'file init 755 $<' 'file t_fsync_loop 755 $(BUILD)/bin/t_fsync_loop' | bench/mkcpio.sh > $@.part
+	@mv $@.part $@
+test: $(DISK_LINUX)/initramfs.cpio $(BENCH_LINUX)/vmlinuz
