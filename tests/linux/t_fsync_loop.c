@@ -9,11 +9,15 @@
  *                           content; cur holds a whole generation >= K
  *                           (the rename left the old or the new file, never
  *                           neither); prints "check: ok <files> files, cur <g>".
+ *   t_fsync_loop DIR time N  N times: create DIR/b<i>, write 4 KiB, fsync,
+ *                           close; prints the mean and best microseconds of
+ *                           one such round (docs/storage.md's numbers).
  *
  * The host kills QEMU at some point of the write mode; K is the last
  * "fsynced" line it saw.  Runs on Linux too. */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -107,8 +111,40 @@ static int checker(const char *dir, int k)
     return check_done("t_fsync_loop");
 }
 
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int timer(const char *dir, int n)
+{
+    char path[256];
+    double total = 0, best = 1e12;
+    mkdir(dir, 0755);
+    memset(buf, 'x', 4096);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/b%d", dir, i);
+        double t0 = now_us();
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write_all(fd, buf, 4096) || fsync(fd) || close(fd))
+            return say("b%d failed: errno %d", i, errno), 1;
+        double t = now_us() - t0;
+        total += t;
+        best = t < best ? t : best;
+    }
+    char line[128];
+    int ll = snprintf(line, sizeof line, "create+write 4 KiB+fsync: %d rounds, mean %.0f us, best %.0f us\n", n,
+                      total / n, best);
+    check_write(line, (size_t)ll);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[2], "time"))
+        return timer(argv[1], atoi(argv[3]));
     if (argc == 3)
         return writer(argv[1], atoi(argv[2]));
     if (argc == 4 && !strcmp(argv[2], "check"))
