@@ -32,6 +32,10 @@ struct blkdev_ops {
     int (*write)(struct blkdev *d, uint64_t blk, uint32_t n, const void *buf);
     int (*flush)(struct blkdev *d);
     void (*close)(struct blkdev *d);        /* frees d; no implied flush */
+    /* Optional: a write that is durable when it returns and is not
+     * reordered with the writes before it (NVMe's FUA after the earlier
+     * writes complete).  NULL: blkdev_write_fua writes, then flushes. */
+    int (*write_fua)(struct blkdev *d, uint64_t blk, uint32_t n, const void *buf);
 };
 
 struct blkdev {
@@ -61,6 +65,19 @@ static inline int blkdev_flush(struct blkdev *d)
 {
     d->nflushes++;
     return d->ops->flush(d);
+}
+
+/* A write durable on return: the back end's FUA write, or write + flush. */
+static inline int blkdev_write_fua(struct blkdev *d, uint64_t blk, uint32_t n, const void *buf)
+{
+    if (!d->ops->write_fua) {
+        int r = blkdev_write(d, blk, n, buf);
+        return r ? r : blkdev_flush(d);
+    }
+    if (blk > d->nblocks || n > d->nblocks - blk)
+        return -22;
+    d->nwrites += n;
+    return d->ops->write_fua(d, blk, n, buf);
 }
 
 static inline void blkdev_close(struct blkdev *d)

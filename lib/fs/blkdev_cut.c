@@ -136,7 +136,7 @@ static void cut_close(struct blkdev *d)
     free(c);
 }
 
-static const struct blkdev_ops cut_ops = { cut_read, cut_write, cut_flush, cut_close };
+static const struct blkdev_ops cut_ops = { cut_read, cut_write, cut_flush, cut_close, NULL };
 
 /* Contract in blkdev.h.  Errors: -ENOMEM. */
 int blkdev_cut_wrap(struct blkdev *lower, struct blkdev **out)

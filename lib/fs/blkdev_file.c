@@ -55,7 +55,7 @@ static void file_close(struct blkdev *d)
     free(d);
 }
 
-static const struct blkdev_ops file_ops = { file_read, file_write, file_flush, file_close };
+static const struct blkdev_ops file_ops = { file_read, file_write, file_flush, file_close, NULL };
 
 /* Contract in blkdev.h. */
 int blkdev_file_open(const char *path, uint32_t block_size, uint64_t nblocks, struct blkdev **out)

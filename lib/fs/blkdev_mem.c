@@ -37,7 +37,7 @@ static void mem_close(struct blkdev *d)
     free(d);
 }
 
-static const struct blkdev_ops mem_ops = { mem_read, mem_write, mem_flush, mem_close };
+static const struct blkdev_ops mem_ops = { mem_read, mem_write, mem_flush, mem_close, NULL };
 
 /* Contract in blkdev.h. */
 int blkdev_mem_create(uint32_t block_size, uint64_t nblocks, struct blkdev **out)

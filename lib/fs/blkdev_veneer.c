@@ -15,6 +15,8 @@
  *   read:   wait for posted writes overlapping the range, then read through
  *           a slot and wait for it
  *   flush:  wait for every posted write, then VN_BLK_FLUSH and wait
+ *   FUA:    wait for every posted write, then a VN_BLK_FUA write and wait
+ *           (the journal's commit block: durable without a second flush)
  *
  * Two writes of the same block are never in the device at once (NVMe may
  * complete them in any order), and a flush is submitted only when nothing
@@ -228,6 +230,30 @@ static int vb_flush(struct blkdev *d)
     return 0;
 }
 
+/* A FUA write: after every posted write has completed (so it is not
+ * reordered with them), durable when it returns. */
+static int vb_write_fua(struct blkdev *d, uint64_t blk, uint32_t n, const void *buf)
+{
+    struct blkdev_veneer *v = (struct blkdev_veneer *)d;
+    const uint8_t *in = buf;
+    while (v->nbusy && !v->failed)
+        if (vb_reap(v) < 0)
+            return -EIO;
+    if (v->failed)
+        return -EIO;
+    while (n) {
+        uint32_t k = vb_chunk(v, n);
+        memcpy(slot_data(v, 0), in, (size_t)k * d->block_size);
+        if (vb_submit(v, 0, VN_BLK_WRITE, VN_BLK_FUA, blk, k) || vb_wait_slot(v, 0))
+            return -EIO;
+        v->st.fua_writes++;
+        in += (size_t)k * d->block_size;
+        blk += k;
+        n -= k;
+    }
+    return 0;
+}
+
 /* Waits (bounded) for what is in flight, then closes the queue; the
  * pages are freed only if nothing can still land in them. */
 static void vb_close(struct blkdev *d)
@@ -244,7 +270,7 @@ static void vb_close(struct blkdev *d)
     free(v);
 }
 
-static const struct blkdev_ops vb_ops = { vb_read, vb_write, vb_flush, vb_close };
+static const struct blkdev_ops vb_ops = { vb_read, vb_write, vb_flush, vb_close, vb_write_fua };
 
 /* npages fresh pages named by one capability, mapped writable.  Returns
  * their address, or NULL. */

@@ -12,7 +12,7 @@
 #include "blkdev.h"
 
 struct blkdev_veneer_stats {
-    uint64_t requests, flushes, errors;
+    uint64_t requests, flushes, fua_writes, errors;
     uint32_t max_inflight;          /* most requests in the device at once */
     int volatile_cache;             /* the device needs flushes (VN_BLK_VOLATILE_CACHE) */
 };

@@ -21,8 +21,8 @@
  *        |   followed by the copies of the blocks its tags name    |
  *        |   (escaped where they start with the jbd2 magic)      --+
  *   4. FLUSH                       data + log blocks durable
- *   5.   | commit block of T (crc32c over it with metadata_csum)
- *   6. FLUSH                       T is durable: replay restores it
+ *   5.   | commit block of T (crc32c over it with metadata_csum),
+ *   6.   |   written FUA, or followed by a FLUSH: T is durable, replay restores it
  *        | META -> COMMITTED, T+1 runs
  *        :
  *   checkpoint (right after a commit that leaves less than half the log

@@ -74,7 +74,7 @@ static int spy_flush(struct blkdev *d)
     return blkdev_flush(s->lower);
 }
 static void spy_close(struct blkdev *d) { (void)d; }
-static const struct blkdev_ops spy_ops = { spy_read, spy_write, spy_flush, spy_close };
+static const struct blkdev_ops spy_ops = { spy_read, spy_write, spy_flush, spy_close, NULL };
 
 static uint64_t fake_now;
 static uint64_t now_ns(void) { return fake_now += 1000000; }

@@ -11,7 +11,7 @@ rm -f "$img"
 mke2fs -q -F -t ext4 -b 4096 -O metadata_csum,64bit -J size=4 -E lazy_itable_init=0 "$img" 32M > /dev/null
 qemu_extra="-drive file=$img,if=none,id=d1,format=raw -device nvme,serial=vnextfs,drive=d1,addr=5"
 expect=("extfs_veneer: device of 8192 blocks of 4096 bytes"
-        "extfs_veneer: [0-9]+ requests, [0-9]+ flushes, up to [0-9]+ in flight"
+        "extfs_veneer: [0-9]+ requests, [0-9]+ flushes, [1-9][0-9]* FUA writes, up to 16 in flight"
         "extfs_veneer: all checks passed")
 reject=("FAIL" "panic" "iommu: fault")
 after() {
