@@ -16,6 +16,18 @@
 
 #define DISK_MOUNT_NS 120000000000ull   /* fsd's mount (replay included) on a loaded TCG host */
 
+/* Gives the slots' buffers back to the arena (fsd will not serve). */
+static void slot_bufs_free(void)
+{
+    shm_lock();
+    for (int i = 0; i < FSD_SLOTS; i++) {
+        if (shared->disk.slots[i].data)
+            shm_free(shared->disk.slots[i].data, FSD_DATA);
+        shared->disk.slots[i].data = NULL;
+    }
+    shm_unlock();
+}
+
 /* Contract in posix.h. */
 void disk_fsd_start(void)
 {
@@ -57,6 +69,7 @@ void disk_fsd_start(void)
         printf("posix: cannot start fsd: / stays in memory\n");
         vn_cap_delete(env);
         vn_cap_delete((capref_t)word);
+        slot_bufs_free();
         return;
     }
     /* fsd is init's child in the kernel's hierarchy: it ends with the instance. */
@@ -72,6 +85,7 @@ void disk_fsd_start(void)
             vn_kill(env);
             vn_cap_delete((capref_t)word);
             me.fsd_kick = -1;
+            slot_bufs_free();
             return;
         }
         shm_wait(seen, 100000000);
