@@ -261,6 +261,7 @@ HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
 HOST_SRCS_pf := kernel/pf_verify.c kernel/pf_classify.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
+HOST_SRCS_posix_path := lib/posix/pathjoin.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_place.c
 HOST_SRCS_pci_place := kernel/pci_place.c
 HOST_SRCS_acpi_dmar := kernel/arch/x86_64/acpi_dmar.c
@@ -272,6 +273,7 @@ $(BUILD)/host/test_acpi_dmar: kernel/arch/x86_64/acpi_dmar.c kernel/arch/x86_64/
 $(BUILD)/host/test_pci: kernel/pci.c kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_posix_fs: lib/posix/fs.c
+$(BUILD)/host/test_posix_path: lib/posix/pathjoin.c lib/posix/pathjoin.h
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c

@@ -21,6 +21,7 @@
  * Permission checks: none, as in the memory tree (one user).
  */
 #include "posix.h"
+#include "pathjoin.h"
 
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR        0x200
@@ -33,52 +34,12 @@
 
 enum route { ROUTE_NONE, ROUTE_DISK, ROUTE_MEM };
 
+static const char *const mem_mounts[] = {"/bin", "/dev", "/proc"};
+
 /* Whether abs (normalized) lies in the memory tree's mounts. */
 static bool mem_mount(const char *abs)
 {
-    static const char *const mounts[] = {"/bin", "/dev", "/proc"};
-    for (unsigned i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
-        size_t n = strlen(mounts[i]);
-        if (!strncmp(abs, mounts[i], n) && (abs[n] == 0 || abs[n] == '/'))
-            return true;
-    }
-    return false;
-}
-
-/* base + "/" + path with "." and ".." taken out, into abs (FSD_PATH_MAX).
- * Errors: -ENAMETOOLONG. */
-static long path_join(const char *base, const char *path, char *abs)
-{
-    size_t n = 0;
-    abs[n++] = '/';
-    for (int part = 0; part < 2; part++) {
-        const char *p = part ? path : base;
-        while (*p) {
-            while (*p == '/')
-                p++;
-            const char *c = p;
-            while (*p && *p != '/')
-                p++;
-            size_t len = (size_t)(p - c);
-            if (len == 0 || (len == 1 && c[0] == '.'))
-                continue;
-            if (len == 2 && c[0] == '.' && c[1] == '.') {
-                while (n > 1 && abs[n - 1] != '/')
-                    n--;
-                if (n > 1)
-                    n--;                        /* the slash before it */
-                continue;
-            }
-            if (n + (n > 1) + len + 1 > FSD_PATH_MAX)
-                return -L_ENAMETOOLONG;
-            if (n > 1)
-                abs[n++] = '/';
-            memcpy(abs + n, c, len);
-            n += len;
-        }
-    }
-    abs[n] = 0;
-    return 0;
+    return path_under(abs, mem_mounts, sizeof(mem_mounts) / sizeof(mem_mounts[0]));
 }
 
 /* Where path (from dirfd) leads.  Errors: -EBADF, -ENOTDIR (dirfd),
@@ -98,7 +59,7 @@ static long route(int dirfd, const char *path, char *abs)
             base = o->dpath;
         }
     }
-    long r = path_join(base, path, abs);
+    long r = path_join(base, path, abs, FSD_PATH_MAX);
     if (r < 0)
         return r;
     return mem_mount(abs) ? ROUTE_MEM : ROUTE_DISK;
