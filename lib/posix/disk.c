@@ -11,10 +11,77 @@
  * until fsd has answered.  Signals do not cut that wait short (fsd
  * answers in a bounded time: one file-system operation, or a commit), so
  * a request is never lost halfway.
+ *
+ * fsd has a process-table entry (ps lists it, kill -9 of its pid ends
+ * it), and every process holds a capability to its environment.  If fsd
+ * is gone, whoever notices first (a process waiting for an answer looks
+ * every 10 ms) marks the table down: every disk request from then on
+ * fails with EIO instead of waiting for ever; the memory tree's mounts
+ * keep working.
  */
 #include "posix.h"
 
 #define DISK_MOUNT_NS 120000000000ull   /* fsd's mount (replay included) on a loaded TCG host */
+
+/* fsd's process-table entry (lock held), as netd's (sock.c). */
+static void fsd_entry(capref_t env)
+{
+    struct vn_capinfo ci;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &shared->procs[i];
+        if (p->state != P_FREE)
+            continue;
+        int pid = shared->next_pid++;
+        *p = (struct proc){.state = P_ALIVE, .pid = pid, .ppid = 0, .pgid = pid, .sid = pid, .service = 1,
+                           .start_ns = vn_clock_ns(), .comm = "fsd", .cmdline = "fsd", .cmdline_len = 4};
+        p->envid = vn_cap_info(env, &ci) == 0 ? (int)ci.object : 0;
+        shared->disk.fsd_pid = pid;
+        return;
+    }
+}
+
+/* fsd has gone: fail every disk request from now on (lock held). */
+static void disk_mark_down(void)
+{
+    if (shared->disk.down)
+        return;
+    shared->disk.down = 1;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE &&
+            shared->procs[i].pid == shared->disk.fsd_pid)
+            shared->procs[i].state = P_FREE;
+    shm_event();
+}
+
+/* Whether fsd has gone: the table says so, or its environment is no
+ * longer alive (looked at most every 10 ms). */
+static bool disk_gone(void)
+{
+    static uint64_t next_look;
+    if (shared->disk.down || me.fsd_env < 0)
+        return shared->disk.down;           /* no capability: the table alone tells */
+    uint64_t now = vn_clock_ns();
+    if (now < next_look)
+        return false;
+    next_look = now + 10000000;
+    struct vn_capinfo ci;
+    if (vn_cap_info(me.fsd_env, &ci) < 0 || ci.env_status != 1) {
+        shm_lock();
+        disk_mark_down();
+        shm_unlock();
+    }
+    return shared->disk.down;
+}
+
+/* Contract in posix.h. */
+void disk_fsd_signal(struct proc *p, int sig)
+{
+    if (!sig_default_terminate(sig) || !shared->disk.fsd || p->pid != shared->disk.fsd_pid)
+        return;
+    if (me.fsd_env >= 0)
+        vn_env_destroy(me.fsd_env);
+    disk_mark_down();
+}
 
 /* Gives the slots' buffers back to the arena (fsd will not serve). */
 static void slot_bufs_free(void)
@@ -32,6 +99,7 @@ static void slot_bufs_free(void)
 void disk_fsd_start(void)
 {
     me.fsd_kick = -1;
+    me.fsd_env = -1;
     capref_t ext = (capref_t)vn_sysinfo->blk_cap;
     struct vn_blkinfo bi;
     uint64_t size;
@@ -74,6 +142,7 @@ void disk_fsd_start(void)
     }
     /* fsd is init's child in the kernel's hierarchy: it ends with the instance. */
     me.fsd_kick = (capref_t)word;
+    me.fsd_env = env;
     uint64_t until = vn_clock_ns() + DISK_MOUNT_NS;
     for (;;) {
         uint64_t seen = shared->epoch;
@@ -83,6 +152,7 @@ void disk_fsd_start(void)
         if (st < 0 || vn_clock_ns() > until) {
             printf("posix: fsd could not mount the disk (%d): / stays in memory\n", st);
             vn_kill(env);
+            me.fsd_env = -1;
             vn_cap_delete((capref_t)word);
             me.fsd_kick = -1;
             slot_bufs_free();
@@ -90,13 +160,19 @@ void disk_fsd_start(void)
         }
         shm_wait(seen, 100000000);
     }
+    shm_lock();
     shared->disk.fsd = 1;
+    fsd_entry(env);
+    shm_unlock();
 }
 
-/* Contract in posix.h. */
+/* Contract in posix.h.  With fsd gone, slot 0 (whatever it holds: no
+ * one reads it any more), so the request fails at once. */
 struct fsd_slot *disk_slot_get(void)
 {
     for (;;) {
+        if (disk_gone())
+            return &shared->disk.slots[0];
         shm_lock();
         uint64_t seen = shared->epoch;
         for (int i = 0; i < FSD_SLOTS; i++) {
@@ -115,6 +191,8 @@ struct fsd_slot *disk_slot_get(void)
 
 void disk_slot_put(struct fsd_slot *s)
 {
+    if (shared->disk.down)
+        return;                                 /* the slot may be another's (disk_slot_get) */
     __atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
     shm_event();                                /* someone may wait for a slot */
 }
@@ -122,6 +200,8 @@ void disk_slot_put(struct fsd_slot *s)
 /* Contract in posix.h. */
 long disk_submit(struct fsd_slot *s, int op)
 {
+    if (disk_gone())
+        return -L_EIO;
     s->op = op;
     uint32_t seq = __atomic_add_fetch(&s->req_seq, 1, __ATOMIC_RELEASE);
     vn_notify_signal(me.fsd_kick, FSD_KICK);
@@ -129,6 +209,8 @@ long disk_submit(struct fsd_slot *s, int op)
         uint64_t seen = shared->epoch;
         if (__atomic_load_n(&s->done_seq, __ATOMIC_ACQUIRE) == seq)
             return (long)s->result;
+        if (disk_gone())
+            return -L_EIO;                      /* the slot stays taken: fsd may have held it */
         shm_wait(seen, 10000000);
     }
 }
@@ -158,7 +240,7 @@ long disk_path_op(int op, const char *path, const char *path2, uint32_t mode, ui
 /* Contract in posix.h. */
 void disk_unmount(void)
 {
-    if (me.fsd_kick < 0 || !shared->disk.fsd)
+    if (me.fsd_kick < 0 || !shared->disk.fsd || shared->disk.down)
         return;
     struct fsd_slot *s = disk_slot_get();
     long r = disk_submit(s, FSD_OP_UNMOUNT);

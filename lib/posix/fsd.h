@@ -91,6 +91,8 @@ struct fsd_slot {
 
 struct fsd_table {
     int fsd;                    /* (P, init) an fsd serves this instance */
+    int fsd_pid;                /* (P, init) its process-table entry's pid (ps lists it; kill -9 ends it) */
+    volatile int down;          /* (P) fsd has gone: every disk request fails with EIO (disk.c) */
     volatile int state;         /* (F) 0 starting, 1 mounted, 2 unmounted, -errno: the mount failed */
     struct fsd_slot slots[FSD_SLOTS];
     /* (F) counters, for tests and /proc */

@@ -167,8 +167,8 @@ struct proc {
     char comm[16];
     char cmdline[96];           /* argv joined by NULs, for ps */
     int cmdline_len;
-    int service;                /* netd's entry: not a POSIX process (sock.c); no parent, only a
-                                   terminating kill naming its pid reaches it, and ends it */
+    int service;                /* netd's or fsd's entry: not a POSIX process (sock.c, disk.c); no parent,
+                                   only a terminating kill naming its pid reaches it, and ends it */
 };
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
@@ -272,6 +272,7 @@ struct proc_local {
     capref_t netd_kick;         /* netd's notification word (CR_WRITE), or -1: no netd */
     capref_t netd_env;          /* netd's environment (CR_READ | CR_CONTROL), or -1 */
     capref_t fsd_kick;          /* fsd's notification word (CR_WRITE), or -1: no fsd */
+    capref_t fsd_env;           /* fsd's environment (CR_READ | CR_CONTROL), or -1 */
     char cwd_path[FSD_PATH_MAX];/* with the root on disk: the working directory, absolute (diskpath.c) */
 };
 
@@ -366,6 +367,9 @@ long disk_path_op(int op, const char *path, const char *path2, uint32_t mode, ui
                   struct extfs_stat *st, uint32_t *ino);
 /* Init's exit: fsd commits and unmounts cleanly (the instance ends). */
 void disk_unmount(void);
+/* kill(2) of a service entry (lock held): a terminating signal to fsd's
+ * pid ends it; the disk then fails (EIO) instead of hanging. */
+void disk_fsd_signal(struct proc *p, int sig);
 /* diskpath.c: the root on disk; path calls routed to fsd (or the memory
  * tree's mounts: /bin, /dev, /proc).  Nothing is handled without fsd. */
 long disk_syscall(struct vn_xframe *x, bool *handled);

@@ -188,6 +188,9 @@ long sys_fork(struct vn_xframe *x)
         h->local.netd_env = -1;
     h->local.fsd_kick = me.fsd_kick < 0 ? -1 : (capref_t)vn_cap_grant(me.fsd_kick, env, CR_WRITE | CR_GRANT);
     shm_ok &= me.fsd_kick < 0 || h->local.fsd_kick >= 0;
+    h->local.fsd_env = me.fsd_env < 0 ? -1 : (capref_t)vn_cap_grant(me.fsd_env, env, CR_READ | CR_CONTROL | CR_GRANT);
+    if (h->local.fsd_env < 0)
+        h->local.fsd_env = -1;              /* fsd is gone: the table tells the child */
     h->frame = *x;
     h->frame.rax = 0;
     memcpy(h->fx, (uint8_t *)x - 512, 512);

@@ -406,11 +406,13 @@ static long sys_kill(int pid, int sig)
         bool match = pid > 0 ? p->pid == pid : pid == 0 ? p->pgid == me.self->pgid
                    : pid == -1 ? p->pid != 1 && p->pid != me.pid : p->pgid == -pid;
         if (!match || (p->service && pid <= 0))
-            continue;                   /* netd is reached by its pid only */
+            continue;                   /* netd and fsd are reached by their pids only */
         found++;
         if (p->service) {
-            if (sig)
+            if (sig) {
                 sock_netd_signal(p, sig);
+                disk_fsd_signal(p, sig);
+            }
             continue;
         }
         if (sig && p->state != P_ZOMBIE)

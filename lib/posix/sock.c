@@ -110,7 +110,8 @@ static void netd_mark_down(void)
         return;
     shared->net.down = 1;
     for (int i = 0; i < MAX_PROCS; i++)
-        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE)
+        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE &&
+            shared->procs[i].pid == shared->net.netd_pid)
             shared->procs[i].state = P_FREE;
     shm_event();
 }
