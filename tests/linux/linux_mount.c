@@ -16,11 +16,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 static void quit(void)
 {
+    /* The console writes out asynchronously: let it drain before QEMU goes. */
+    fflush(stdout);
+    tcdrain(1);
+    usleep(300000);
     if (ioperm(0xf4, 4, 1) == 0)
         outb(0, 0xf4);
     _exit(1);
