@@ -225,6 +225,9 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
+    /* It counts against the listener's backlog until accept() takes it:
+     * lwIP drops further SYNs meanwhile, and the client retransmits. */
+    tcp_backlog_delayed(pcb);
     *w = (struct conn){.slot = -1, .listener = l->slot, .order = arrivals++, .tcp = pcb};
     tcp_arg(pcb, w);
     tcp_recv(pcb, on_recv);
@@ -579,6 +582,7 @@ static int req_accept(struct conn *c, struct sock *s)
     if (!w)
         return -L_EAGAIN;
     c->tcp = w->tcp;
+    tcp_backlog_accepted(c->tcp);
     tcp_hooks(c->tcp, c);
     claim_share(c, &conns[ls]);
     addrs_from(s, c->tcp);

@@ -61,6 +61,7 @@
 #define TCP_SND_QUEUELEN        ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ         1
 #define LWIP_TCP_SACK_OUT       1
+#define TCP_LISTEN_BACKLOG      1               /* a full backlog drops SYNs (the client retries), as Linux */
 
 /* ---- checksums: in software, the 32-bit algorithm, folded into copies */
 #define CHECKSUM_GEN_IP         1
