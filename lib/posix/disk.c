@@ -43,29 +43,17 @@ static void fsd_entry(capref_t env)
 /* fsd has gone: fail every disk request from now on (lock held). */
 static void disk_mark_down(void)
 {
-    if (shared->disk.down)
-        return;
-    shared->disk.down = 1;
-    for (int i = 0; i < MAX_PROCS; i++)
-        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE &&
-            shared->procs[i].pid == shared->disk.fsd_pid)
-            shared->procs[i].state = P_FREE;
-    shm_event();
+    service_mark_down(&shared->disk.down, shared->disk.fsd_pid);
 }
 
 /* Whether fsd has gone: the table says so, or its environment is no
- * longer alive (looked at most every 10 ms). */
+ * longer alive. */
 static bool disk_gone(void)
 {
     static uint64_t next_look;
     if (shared->disk.down || me.fsd_env < 0)
         return shared->disk.down;           /* no capability: the table alone tells */
-    uint64_t now = vn_clock_ns();
-    if (now < next_look)
-        return false;
-    next_look = now + 10000000;
-    struct vn_capinfo ci;
-    if (vn_cap_info(me.fsd_env, &ci) < 0 || ci.env_status != 1) {
+    if (service_env_dead(me.fsd_env, &next_look)) {
         shm_lock();
         disk_mark_down();
         shm_unlock();

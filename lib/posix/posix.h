@@ -412,6 +412,12 @@ long sys_statfs(void *st);
 #define MODE_FORK 0xf0              /* main()'s first argument in a forked child */
 void proc_init_first(void);
 struct proc *proc_find(int pid);
+/* A service environment of the instance (netd, fsd) has gone (lock held):
+ * set *down once, free its process-table entry (pid), wake every waiter. */
+void service_mark_down(volatile int *down, int pid);
+/* Whether the service environment env has died, looked at most every
+ * 10 ms (*next_look keeps the time); false while it lives or too soon. */
+bool service_env_dead(capref_t env, uint64_t *next_look);
 long sys_fork(struct vn_xframe *x);
 long sys_wait4(int pid, int *status, int options);
 void posix_exit(int wstatus) __attribute__((noreturn));

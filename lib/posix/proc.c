@@ -444,3 +444,24 @@ long proc_syscall(struct vn_xframe *x, bool *handled)
         return 0;
     }
 }
+
+void service_mark_down(volatile int *down, int pid)
+{
+    if (*down)
+        return;
+    *down = 1;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE && shared->procs[i].pid == pid)
+            shared->procs[i].state = P_FREE;
+    shm_event();
+}
+
+bool service_env_dead(capref_t env, uint64_t *next_look)
+{
+    uint64_t now = vn_clock_ns();
+    if (now < *next_look)
+        return false;
+    *next_look = now + 10000000;
+    struct vn_capinfo ci;
+    return vn_cap_info(env, &ci) < 0 || ci.env_status != 1;
+}

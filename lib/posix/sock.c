@@ -106,29 +106,17 @@ void sock_netd_start(void)
 /* netd has gone: fail every socket from now on (lock held). */
 static void netd_mark_down(void)
 {
-    if (shared->net.down)
-        return;
-    shared->net.down = 1;
-    for (int i = 0; i < MAX_PROCS; i++)
-        if (shared->procs[i].service && shared->procs[i].state == P_ALIVE &&
-            shared->procs[i].pid == shared->net.netd_pid)
-            shared->procs[i].state = P_FREE;
-    shm_event();
+    service_mark_down(&shared->net.down, shared->net.netd_pid);
 }
 
 /* Whether netd has gone (lock held): the table says so, or netd's
- * environment is no longer alive (looked at most every 10 ms). */
+ * environment is no longer alive. */
 static bool netd_gone(void)
 {
     static uint64_t next_look;
     if (shared->net.down || me.netd_env < 0)
         return shared->net.down;
-    uint64_t now = vn_clock_ns();
-    if (now < next_look)
-        return false;
-    next_look = now + 10000000;
-    struct vn_capinfo ci;
-    if (vn_cap_info(me.netd_env, &ci) < 0 || ci.env_status != 1)
+    if (service_env_dead(me.netd_env, &next_look))
         netd_mark_down();
     return shared->net.down;
 }
