@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <libveneer.h>
 #include <vn.h>
+#include "blkdev.h"
 #include "home_user.h"
 
 struct uhome_dma {                  /* one drv_dma_alloc */
@@ -344,4 +345,31 @@ void drv_log(struct drv_dev *d, const char *fmt, ...)
     vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     va_end(ap);
     printf("%s\n", line);
+}
+
+struct sync_io {
+    int status;
+    bool done;
+};
+
+static void sync_done(struct blkdev_req *r, int status)
+{
+    struct sync_io *io = r->ctx;
+    io->status = status;
+    io->done = true;
+}
+
+int uhome_blk_sync(struct blkdev *bd, uint8_t op, uint64_t lba, uint32_t nblocks, uint64_t iova, uint16_t npages,
+                   bool poll, uint64_t timeout_ns)
+{
+    struct sync_io io = {0};
+    struct blkdev_req req = {.op = op, .npages = npages, .lba = lba, .nblocks = nblocks, .iova = iova,
+                             .done = sync_done, .ctx = &io};
+    int r = bd->ops->submit(bd, &req);
+    if (r < 0)
+        return r;
+    uint64_t until = vn_clock_ns() + timeout_ns;
+    while (!io.done && vn_clock_ns() < until)
+        poll ? uhome_poll() : uhome_wait(timeout_ns);
+    return io.done ? io.status : -E_TIMEOUT;
 }

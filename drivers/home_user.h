@@ -18,10 +18,13 @@
 #ifndef DRIVERS_HOME_USER_H
 #define DRIVERS_HOME_USER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <veneer/cap.h>
 #include <veneer/dev.h>
 #include "drv.h"
+
+struct blkdev;
 
 #define UHOME_DEV_MAX   4           /* devices one home drives (4 x DRV_IRQ_MAX bits of its word) */
 #define UHOME_DMA_MAX   64          /* live DMA allocations per device */
@@ -62,6 +65,12 @@ long uhome_poll(void);
  * still had.  The driver's state is not told: only for a program ending
  * its use of the device (or giving up on it). */
 void uhome_detach(struct drv_dev *d);
+/* One request on a block device the home drives, waited for by
+ * uhome_wait (or, poll true, uhome_poll) for at most timeout_ns.  Returns
+ * its status, submit's error, or -E_TIMEOUT (the request is then still
+ * the driver's: reset the device before reusing its pages). */
+int uhome_blk_sync(struct blkdev *bd, uint8_t op, uint64_t lba, uint32_t nblocks, uint64_t iova, uint16_t npages,
+                   bool poll, uint64_t timeout_ns);
 
 /* The device capability and identity behind d. */
 capref_t uhome_dev_cap(const struct drv_dev *d);

@@ -46,35 +46,12 @@ static int failures;
 #define EXPECT(cond, ...) \
     do { if (!(cond)) { printf("nvme_app: FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
 
-struct io {
-    struct blkdev_req req;
-    int status;
-    bool done;
-};
-
-static void io_done(struct blkdev_req *r, int status)
-{
-    struct io *io = r->ctx;
-    io->status = status;
-    io->done = true;
-}
-
-/* Run one request on bd and wait (bounded) for it.  Returns its status,
- * submit's error, or -E_TIMEOUT. */
 static bool polling;                /* io_run: uhome_poll instead of uhome_wait */
 
+/* One request, waited for (bounded): uhome_blk_sync. */
 static int io_run(struct blkdev *bd, uint8_t op, uint64_t lba, uint32_t nblocks, uint64_t iova, uint16_t npages)
 {
-    struct io io = {.req = {.op = op, .npages = npages, .lba = lba, .nblocks = nblocks, .iova = iova,
-                            .done = io_done}};
-    io.req.ctx = &io;
-    int r = bd->ops->submit(bd, &io.req);
-    if (r < 0)
-        return r;
-    uint64_t until = vn_clock_ns() + TIMEOUT_NS;
-    while (!io.done && vn_clock_ns() < until)
-        polling ? uhome_poll() : uhome_wait(TIMEOUT_NS);
-    return io.done ? io.status : -E_TIMEOUT;
+    return uhome_blk_sync(bd, op, lba, nblocks, iova, npages, polling, TIMEOUT_NS);
 }
 
 static uint8_t pattern(uint64_t off)

@@ -29,7 +29,7 @@ int main(uint64_t mode, uint64_t arg1);
 
 static const struct drv_driver *const drivers[] = {&nvme_driver};
 
-struct io {
+struct io {                     /* a request kept in flight (the kill test) */
     struct blkdev_req req;
     int status;
     bool done;
@@ -42,19 +42,10 @@ static void io_done(struct blkdev_req *r, int status)
     io->done = true;
 }
 
-/* One request, waited for (bounded); its status or -E_TIMEOUT. */
+/* One request, waited for (bounded): uhome_blk_sync. */
 static int io_run(struct blkdev *bd, uint8_t op, uint64_t lba, uint32_t nblocks, uint64_t iova, uint16_t npages)
 {
-    struct io io = {.req = {.op = op, .npages = npages, .lba = lba, .nblocks = nblocks, .iova = iova,
-                            .done = io_done}};
-    io.req.ctx = &io;
-    int r = bd->ops->submit(bd, &io.req);
-    if (r < 0)
-        return r;
-    uint64_t until = vn_clock_ns() + 5000000000ul;
-    while (!io.done && vn_clock_ns() < until)
-        uhome_wait(1000000000ul);
-    return io.done ? io.status : -E_TIMEOUT;
+    return uhome_blk_sync(bd, op, lba, nblocks, iova, npages, false, 5000000000ul);
 }
 
 static struct blkdev *newest_blkdev(void)
