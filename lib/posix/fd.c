@@ -129,6 +129,7 @@ static long fd_close(int fd)
         return -L_EBADF;
     me.fds[fd].ofd = NULL;
     shm_lock();
+    filelock_close(o);                  /* POSIX: any close drops the process's locks on the file */
     ofd_put(o);
     shm_unlock();
     return 0;
@@ -683,12 +684,7 @@ static long sys_fcntl(int fd, int cmd, uint64_t arg)
     case L_F_SETFD: me.fds[fd].flags = (int)(arg & FD_CLOEXEC_BIT); return 0;
     case L_F_GETFL: return o->flags;
     case L_F_SETFL: o->flags = (o->flags & L_O_ACCMODE) | (int)(arg & (L_O_APPEND | L_O_NONBLOCK)); return 0;
-    case 5:                                 /* F_GETLK: nobody holds a lock */
-        if (!mm_user_ok((void *)arg, 32, true))
-            return -L_EFAULT;
-        *(int16_t *)arg = 2;                /* l_type = F_UNLCK */
-        return 0;
-    case 6: case 7: return 0;               /* F_SETLK(W): advisory, granted */
+    case 5: case 6: case 7: return filelock_fcntl(o, cmd, arg);     /* F_GETLK, F_SETLK(W) */
     default: return -L_EINVAL;
     }
 }

@@ -219,6 +219,15 @@ struct tty {
     uint64_t in_seq;            /* bumped when bytes or ^D become readable (epoll) */
 };
 
+/* A POSIX record lock (filelock.c): pid's lock of bytes [start, end) of a file. */
+#define MAX_FILELOCKS 128
+struct filelock {
+    uint64_t key;               /* the file (filelock.c), 0: a free slot */
+    uint64_t start, end;        /* end UINT64_MAX: to the end of the file, however long */
+    int type;                   /* F_RDLCK 0, F_WRLCK 1 */
+    int pid;                    /* the owner */
+};
+
 struct posix_shared {
     volatile uint32_t lock;
     volatile int lock_owner;    /* pid holding it (for a process dying with it) */
@@ -230,6 +239,7 @@ struct posix_shared {
     struct tty tty;
     struct sock_table net;      /* sockets, shared with netd (sock.h) */
     struct fsd_table disk;      /* the disk file system, served by fsd (fsd.h) */
+    struct filelock locks[MAX_FILELOCKS];   /* fcntl record locks, all files (filelock.c) */
     struct fs fs;
     struct fs_node *proc_dir;   /* /proc: listed from the process table */
     /* arena allocator (shm.c) */
@@ -342,6 +352,16 @@ long sys_read(int fd, void *buf, uint64_t n);
 long sys_write(int fd, const void *buf, uint64_t n);
 /* PL_* bits of o now and its event count (its kind's poll); lock held. */
 int ofd_poll(struct ofd *o, uint64_t *seq);
+
+/* filelock.c: fcntl's F_GETLK, F_SETLK and F_SETLKW on o (no lock held);
+ * arg is the program's struct flock.  Errors: EFAULT, EINVAL, EBADF (the
+ * access mode does not allow the lock), EAGAIN (F_SETLK: held by another
+ * process), EINTR (F_SETLKW: a signal), ENOLCK (the table is full). */
+long filelock_fcntl(struct ofd *o, int cmd, uint64_t arg);
+/* A descriptor of o closes (lock held): this process's locks on its file go. */
+void filelock_close(struct ofd *o);
+/* Process pid is gone (lock held): all of its locks go. */
+void filelock_release_pid(int pid);
 
 /* pipe.c */
 long pipe_create(int *fds, int flags);

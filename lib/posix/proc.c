@@ -69,6 +69,7 @@ static void proc_died(int pid)
     for (int i = 0; i < MAX_PROCS; i++)
         if (shared->procs[i].state != P_FREE && shared->procs[i].ppid == pid)
             shared->procs[i].ppid = 1;
+    filelock_release_pid(pid);
     struct proc *parent = proc_find(p->ppid);
     p->wstatus = L_SIGKILL;
     p->state = parent && parent->nocldwait ? P_FREE : P_ZOMBIE;
