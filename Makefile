@@ -99,6 +99,8 @@ LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/disk_fsddead.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh
+# SQLite's shell and speedtest1 (mk/sqlite.mk): static musl programs in /bin.
+PROGS      += $(BUILD)/bin/sqlite3 $(BUILD)/bin/speedtest1 tests/linux/disk_sqlite.sh tests/linux/disk_sqlite_check.sh
 # The web server's docroot (user/httpd.c): www/ and what is generated into
 # $(BUILD)/www (never committed), each stored in the archive as www/<name>.
 WWW_GEN    := $(BUILD)/www/10mb.bin
@@ -349,6 +351,7 @@ include mk/uhome.mk
 include mk/e2fs.mk
 include mk/fs.mk
 include mk/fsd.mk
+include mk/sqlite.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \
 	-not -path '$(LWIP_SRC)/*' -not -path '$(E2FS_OBJ)/*' -not -path '$(E2FS_SRC)/*' 2>/dev/null)
