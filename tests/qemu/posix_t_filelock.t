@@ -1,0 +1,8 @@
+# Conformance: tests/linux/t_filelock.c (fcntl record locks between
+# processes, and hostile arguments) under the POSIX libOS; every check
+# must pass.
+cmdline="init=posix run=t_filelock"
+qemu_extra="-m 1G"
+timeout=60
+expect=("t_filelock: [0-9]+ checks, 0 failed" "env [0-9a-f]+ \(posix\) exited with status 0")
+reject=("not ok")
