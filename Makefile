@@ -352,6 +352,7 @@ include mk/e2fs.mk
 include mk/fs.mk
 include mk/fsd.mk
 include mk/sqlite.mk
+include mk/bench_disk.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \
 	-not -path '$(LWIP_SRC)/*' -not -path '$(E2FS_OBJ)/*' -not -path '$(E2FS_SRC)/*' 2>/dev/null)

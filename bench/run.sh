@@ -7,11 +7,13 @@
 #                          every Veneer row (POSIX rows too) came out
 #   QUICK=1 bench/run.sh   both guests with the quick counts (checks the
 #                          Linux side in seconds; the numbers mean nothing)
-# Each guest boots twice per run and mode: its native program (Veneer's
-# user/bench.c, Linux's bench/linux/init.c), and the POSIX suite, one static
+# Each guest boots three times per run and mode: its native program (Veneer's
+# user/bench.c, Linux's bench/linux/init.c), the POSIX suite, one static
 # Linux binary on both (bench/posix/pbench.c under Veneer's POSIX libOS, or
-# started by Linux's /init), with POSIX_MEM (default 1G) of RAM, which the
-# libOS needs; the smoke run boots Veneer's POSIX suite too.
+# started by Linux's /init), and the disk suite (bench/disk/dbench.c, the
+# same way, on a fresh ext4 image on the NVMe disk), the last two with
+# POSIX_MEM (default 1G) of RAM, which the libOS needs; the smoke run boots
+# Veneer's POSIX and disk suites too.
 # Then, per run, the network rows (bench/net/boot.sh): wall-clock boots of
 # Veneer's native web server, busybox httpd under Veneer's POSIX libOS and
 # busybox httpd under Linux, measured from the host with wrk and a UDP echo
@@ -48,14 +50,18 @@ smoke=0
 veneer_append="init=bench"
 linux_append="console=ttyS0 quiet maxcpus=1 panic=-1"
 veneer_posix_append="quiet init=posix run=pbench,pbench,veneer"
+# The disk suite (bench/disk/dbench.c): Veneer's POSIX libOS with its root
+# on a fresh ext4 image on the NVMe disk; Linux mounts the same kind of
+# image from its own initramfs (bench/disk/linux_init.c).
+veneer_disk_append="quiet init=posix run=dbench,dbench,veneer,/root,/bin/speedtest1"
 if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
-    veneer_posix_append="$veneer_posix_append,quick"
+    veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
     veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1"
-    veneer_posix_append="$veneer_posix_append,quick"
+    veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
@@ -65,28 +71,35 @@ rm -rf "$raw" && mkdir -p "$raw"
 . bench/net/boot.sh
 
 # boot <os> <mode> <run> <suite>: one guest boot; its log is
-# $raw/<os>-<mode>-<run>.log (suite native) or $raw/<os>-<mode>-<run>-posix.log
+# $raw/<os>-<mode>-<run>.log (suite native) or $raw/<os>-<mode>-<run>-<suite>.log
 boot() {
-    local os=$1 mode=$2 suite=$4 log=$raw/$1-$2-$3.log t0 code extra=()
+    local os=$1 mode=$2 suite=$4 log=$raw/$1-$2-$3.log t0 code extra=() qbase=$QEMU_BASE
     [ "$mode" = icount ] && extra=(-icount shift=0)
     local guest append
-    if [ "$suite" = posix ]; then
-        log=$raw/$1-$2-$3-posix.log
+    if [ "$suite" != native ]; then
+        log=$raw/$1-$2-$3-$suite.log
         extra+=(-m "$POSIX_MEM")    # after QEMU_BASE's -m: the last one counts
+    fi
+    if [ "$suite" = disk ]; then    # the same NVMe device, a fresh ext4 image on it
+        tools/mkdisk.sh "$out/disk-ext4.img" 128 || exit 1
+        qbase=${QEMU_BASE//file=$out\/disk.img,/file=$out\/disk-ext4.img,}
+        [ "$qbase" != "$QEMU_BASE" ] || { echo "bench: no $out/disk.img in QEMU_BASE for the disk suite" >&2; exit 1; }
     fi
     if [ "$os" = veneer ]; then
         append=$veneer_append
         [ "$suite" = posix ] && append=$veneer_posix_append
+        [ "$suite" = disk ] && append=$veneer_disk_append
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$append")
     else
         append=$linux_append
         [ "$suite" = posix ] && append=$linux_posix_append
         guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio" -append "$append")
+        [ "$suite" = disk ] && guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/disk/initramfs.cpio" -append "$append")
     fi
     printf 'bench: %-6s %-6s %-6s run %d/%d ' "$os" "$mode" "$suite" "$3" "$runs" >&2
     t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
-    timeout "$TIMEOUT" "$QEMU" $QEMU_BASE "${extra[@]}" -bios "$BIOS" "${guest[@]}" \
+    timeout "$TIMEOUT" "$QEMU" $qbase "${extra[@]}" -bios "$BIOS" "${guest[@]}" \
         -display none -monitor none -serial stdio < /dev/null 2> "$log.qemu" |
         while IFS= read -r line; do
             printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"
@@ -109,7 +122,7 @@ boot() {
 
 for ((run = 1; run <= runs; run++)); do
     for mode in icount wall; do
-        for suite in native posix; do
+        for suite in native posix disk; do
             for os in $oses; do
                 boot "$os" "$mode" "$run" "$suite"
             done
