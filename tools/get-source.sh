@@ -5,8 +5,8 @@
 # hash apt checked against the signed index) and applies Debian's patches,
 # into BUILD/PKG-src.  Usage: tools/get-source.sh PKG BUILD [VERSION-GLOB]
 # (a version outside the shell pattern VERSION-GLOB only warns: the port
-# was written for that one).  Used for lwIP (tools/get-lwip.sh) and
-# e2fsprogs (mk/e2fs.mk).
+# was written for that one).  Used for lwIP (tools/get-lwip.sh),
+# e2fsprogs (mk/e2fs.mk) and sqlite3 (mk/sqlite.mk).
 #
 # Source packages need a deb-src entry.  When apt has none, this adds
 # /etc/apt/sources.list.d/veneer-src.sources: the host's own entries for
