@@ -5,7 +5,8 @@
  * unlock and failing with EINTR on a signal; and the hostile side: bad
  * types, whences and ranges, locks the access mode forbids, bad
  * pointers and descriptors, a full lock table (ENOLCK) that a later
- * unlock empties.  The same program passes on Linux. */
+ * unlock empties, 3000 random calls after which locks still work.  The
+ * same program passes on Linux. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -208,6 +209,26 @@ int main(void)
           "locks can be taken again");
     r = in_child(child_split, fd);
     CHECK(r != 0, "child: the old ranges are gone (%d)", r);
+
+    /* 3000 calls with random commands, types, whences, ranges and
+     * pointers (one process: F_SETLKW never waits); the locks still work. */
+    static const long nums[] = {0, 1, -1, 4096, 0x7fffffff, -0x80000000l, 0x7fffffffffffffffl,
+                                -0x7fffffffffffffffl - 1, 1l << 40, 1l << 62};
+    static const void *ptrs[] = {(void *)8, (void *)0xffff800000000000ul, (void *)-4096l};
+    uint64_t x = 88172645463325252ull;
+    for (int k = 0; k < 3000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        struct flock g = {.l_type = (short)(x % 4), .l_whence = (short)((x >> 2) % 4),
+                          .l_start = nums[(x >> 4) % 10], .l_len = nums[(x >> 8) % 10]};
+        if ((x >> 12) % 4 == 0)
+            g.l_start = (off_t)((x >> 16) % 1000), g.l_len = (off_t)((x >> 24) % 50);
+        int cmd = (x >> 32) % 3 == 0 ? F_GETLK : (x >> 32) % 3 == 1 ? F_SETLK : F_SETLKW;
+        fcntl(fd, cmd, (x >> 40) % 16 == 0 ? ptrs[(x >> 44) % 3] : (const void *)&g);
+    }
+    CHECK(lk(fd, F_SETLK, F_UNLCK, 0, 0) == 0 && lk(fd, F_SETLK, F_WRLCK, 0, 10) == 0,
+          "after 3000 random calls: unlock all, lock [0,10)");
+    r = in_child(child_conflicts, fd);
+    CHECK(r == 0, "child: the lock is seen and refused as before (%d)", r);
     close(fd);
     unlink(PATH);
     return check_done("t_filelock");
