@@ -47,6 +47,7 @@ else
     check curl curl                     # host-side clients of the network tests (127.0.0.1 only)
     check python3 python3
     check e2fsprogs mke2fs e2fsck debugfs   # lib/fs host tests (make the images, check them)
+    check tcl tclsh                     # SQLite's amalgamation generator (mk/sqlite.mk)
 fi
 
 [ -z "$need" ] && exit 0
