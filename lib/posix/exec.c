@@ -19,9 +19,12 @@
 static char *argbuf;                /* copies of argv/envp strings */
 static char **argvec;               /* [2 spare for "#!" + argv + NULL][envp + NULL] */
 
-/* Copy a NULL-terminated vector of strings into argbuf at *used. */
+/* Copy a NULL-terminated vector of strings into argbuf at *used; a NULL
+ * vector is an empty one, as Linux takes it. */
 static long copy_vec(char *const *vec, bool user, uint64_t *used, uint64_t *count, char **out, uint64_t max)
 {
+    if (!vec)
+        return 0;
     for (uint64_t i = 0;; i++) {
         if (user && !mm_user_ok(&vec[i], 8, false))
             return -L_EFAULT;

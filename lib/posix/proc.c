@@ -375,6 +375,19 @@ long sys_wait4(int pid, int *status, int options)
     }
 }
 
+/* Whether some process of session sid leads or belongs to group pgid
+ * (caller holds the shm lock). */
+static bool group_in_session(int pgid, int sid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (shared->procs[i].state != P_FREE && shared->procs[i].pgid == pgid && shared->procs[i].sid == sid)
+            return true;
+    return false;
+}
+
+/* setpgid(2): ESRCH for a process not us or our child, EPERM as Linux:
+ * moving a session leader, a process of another session, or into a group
+ * no process of that session is in. */
 static long sys_setpgid(int pid, int pgid)
 {
     if (pgid < 0)
@@ -384,6 +397,8 @@ static long sys_setpgid(int pid, int pgid)
     long r = 0;
     if (!p || (p != me.self && p->ppid != me.pid))
         r = -L_ESRCH;
+    else if (p->sid == p->pid || p->sid != me.self->sid || (pgid && pgid != p->pid && !group_in_session(pgid, p->sid)))
+        r = -L_EPERM;           /* a session leader, another session, or a group of another session */
     else
         p->pgid = pgid ? pgid : p->pid;
     shm_unlock();

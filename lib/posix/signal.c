@@ -241,7 +241,7 @@ bool sig_fault(struct vn_xframe *x)
     }
     int sig = x->trapno == 14 || x->trapno == 13 || x->trapno == 12 ? L_SIGSEGV : x->trapno == 6 ? L_SIGILL
             : x->trapno == 3 || x->trapno == 1 ? L_SIGTRAP : x->trapno == 17 ? L_SIGBUS : L_SIGFPE;
-    int32_t info[8] = {sig, 0, x->trapno == 14 ? ((x->err & PF_PRESENT) ? 2 : 1) : 128, 0, 0, 0, 0, 0};
+    int32_t info[8] = {sig, 0, x->trapno == 14 ? ((x->err & PF_PRESENT) || mm_mapped(x->addr) ? 2 : 1) : 128, 0, 0, 0, 0, 0};
     uint64_t addr = x->trapno == 14 ? x->addr : x->rip;
     memcpy(&info[4], &addr, 8);
     if ((me.sigmask & SIGBIT(sig)) || me.act[sig].handler <= L_SIG_IGN)
@@ -341,6 +341,9 @@ static long sys_sigaction(int sig, const struct k_sigaction *act, struct k_sigac
         me.act[sig].mask &= ~UNBLOCKABLE;
         if (sig == L_SIGCHLD)                   /* children of a parent ignoring SIGCHLD are not kept */
             me.self->nocldwait = act->handler == L_SIG_IGN || (act->flags & 2);     /* SA_NOCLDWAIT */
+        /* Ignoring a signal discards it if pending, blocked or not (POSIX). */
+        if (act->handler == L_SIG_IGN || (act->handler == L_SIG_DFL && (SIGBIT(sig) & DFL_IGNORE)))
+            __atomic_and_fetch(&me.self->sig_pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
     }
     if (old)
         *old = prev;
