@@ -279,7 +279,7 @@ $(BUILD)/host/test_posix_path: lib/posix/pathjoin.c lib/posix/pathjoin.h
 $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
-$(BUILD)/host/test_blk_extent: kernel/blk_extent.h include/veneer/blk.h
+$(BUILD)/host/test_blk_extent: drivers/blk_mux/blk_extent.h include/veneer/blk.h
 $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h drivers/netdev.c drivers/netdev.h
 
 # ---------------------------------------------------------------- running

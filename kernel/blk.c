@@ -15,7 +15,7 @@
  * last request.
  */
 #include "blk.h"
-#include "blk_extent.h"
+#include "blk_mux/blk_extent.h"
 #include "blkdev.h"
 #include "console.h"
 #include "home_kernel.h"
@@ -251,11 +251,11 @@ static void post(struct blk_queue *q, uint64_t id, int status)
 static int check(struct blk_queue *q, const struct vn_blk_req *r, struct blk_io *io)
 {
     struct cap *ext, *pg;
-    bool rd = r->op == VN_BLK_READ, wr = r->op == VN_BLK_WRITE;
-    if ((!rd && !wr && r->op != VN_BLK_FLUSH) || (r->flags & ~VN_BLK_FUA) || (r->flags && !wr) ||
-        r->rsvd[0] || r->rsvd[1] || r->rsvd[2])
-        return -E_INVAL;
-    int s = cap_lookup(&q->owner->caps, r->extent, CAP_BLK, rd ? CR_READ : CR_WRITE, &ext);
+    bool rd = r->op == VN_BLK_READ;
+    int s = blk_req_op(r);
+    if (s < 0)
+        return s;
+    s = cap_lookup(&q->owner->caps, r->extent, CAP_BLK, rd ? CR_READ : CR_WRITE, &ext);
     if (s < 0)
         return s;
     unsigned k = BLK_OBJ_EXT(ext->obj);
@@ -265,11 +265,9 @@ static int check(struct blk_queue *q, const struct vn_blk_req *r, struct blk_io 
     io->req = (struct blkdev_req){.op = r->op, .ns = k % BLKDEV_NS_MAX};
     if (r->op == VN_BLK_FLUSH)
         return 0;
-    uint32_t pages = blk_pages_for(r->nblocks, root_ns(k)->block_size, root_dev(k)->max_pages);
-    if (!pages || r->npages != pages)
-        return -E_INVAL;
-    if (!blk_inside(ext->count, r->block, r->nblocks))
-        return -E_RANGE;
+    uint32_t pages;
+    if ((s = blk_req_range(r, ext->count, root_ns(k)->block_size, root_dev(k)->max_pages, &pages)) < 0)
+        return s;
     if ((s = cap_lookup(&q->owner->caps, r->pages, CAP_PAGE, rd ? CR_WRITE : CR_READ, &pg)) < 0)
         return s;
     if (!blk_inside(pg->count, r->page_index, pages))

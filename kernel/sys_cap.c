@@ -4,7 +4,7 @@
  * taken here when one is made and dropped by the release hook.
  */
 #include <veneer/errors.h>
-#include "blk_extent.h"
+#include "blk_mux/blk_extent.h"
 #include "device.h"
 #include "env.h"
 #include "irq.h"

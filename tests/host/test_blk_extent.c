@@ -1,14 +1,15 @@
 /*
  * Host unit test of the extent and request-ring arithmetic of the block
- * multiplexer (kernel/blk_extent.h) under ASan/UBSan: ranges at and past
+ * multiplexer (drivers/blk_mux/blk_extent.h) under ASan/UBSan: ranges at and past
  * an extent's end, sums that would wrap 2^64, overlap symmetry against a
  * brute-force model, page counts for every block size, ring indices
- * across the 2^32 wrap, nonsense tails, completion-ring room, queue shapes.
+ * across the 2^32 wrap, nonsense tails, completion-ring room, queue shapes,
+ * and the request decode both homes share (blk_req_op, blk_req_range).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <veneer/blk.h>
-#include "blk_extent.h"
+#include "blk_mux/blk_extent.h"
 
 static int checks;
 #define CHECK(c) do { checks++; if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); exit(1); } } while (0)
@@ -79,6 +80,32 @@ int main(void)
     CHECK(!blk_queue_shape(512, 4, 256, 32) && !blk_queue_shape(1, 1, 256, 32) && !blk_queue_shape(0, 0, 256, 32));
     CHECK(!blk_queue_shape(256, 33, 256, 32));
     CHECK(VN_BLKQ_PAGES(16) == 3 && VN_BLKQ_PAGES(256) == 6 && VN_BLKQ_PAGES(2) == 3);
+    /* request decode: op, flags, reserved words */
+    struct vn_blk_req r = {.op = VN_BLK_WRITE, .flags = VN_BLK_FUA, .npages = 1, .nblocks = 8, .block = 2};
+    CHECK(blk_req_op(&r) == 0);
+    r.op = VN_BLK_READ;
+    CHECK(blk_req_op(&r) == -E_INVAL);                         /* FUA only on a write */
+    r.flags = 0;
+    CHECK(blk_req_op(&r) == 0);
+    r.rsvd[2] = 1;
+    CHECK(blk_req_op(&r) == -E_INVAL);
+    r.rsvd[2] = 0;
+    for (int op = 0; op < 256; op++) {
+        r.op = (uint8_t)op;
+        CHECK((blk_req_op(&r) == 0) == (op >= VN_BLK_READ && op <= VN_BLK_FLUSH));
+    }
+    /* request decode: sizes and the extent's range */
+    uint32_t pages = 0;
+    r.op = VN_BLK_READ;
+    CHECK(blk_req_range(&r, 10, 512, 64, &pages) == 0 && pages == 1);
+    r.block = 3;
+    CHECK(blk_req_range(&r, 10, 512, 64, &pages) == -E_RANGE);   /* [3, 11) past 10 */
+    r.npages = 2;
+    CHECK(blk_req_range(&r, 100, 512, 64, &pages) == -E_INVAL);  /* npages not exact */
+    r.npages = 1, r.nblocks = 0;
+    CHECK(blk_req_range(&r, 100, 512, 64, &pages) == -E_INVAL);
+    r.nblocks = 8, r.block = UINT64_MAX - 2;
+    CHECK(blk_req_range(&r, UINT64_MAX, 512, 64, &pages) == -E_RANGE);  /* no wrap */
     printf("test_blk_extent: %d checks passed\n", checks);
     return 0;
 }

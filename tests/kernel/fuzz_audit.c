@@ -15,7 +15,7 @@
 #include "device.h"
 #include "iommu.h"
 #include "blk.h"
-#include "blk_extent.h"
+#include "blk_mux/blk_extent.h"
 #include "net.h"
 #include "env.h"
 #include "fuzz.h"

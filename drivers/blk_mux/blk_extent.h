@@ -1,14 +1,20 @@
 /*
- * The arithmetic of extents and request rings (blk.c), apart so that host
- * unit tests can hammer it (tests/host/test_blk_extent.c): every range
- * check is written so that no sum can wrap, and ring indices are free-
- * running 32-bit counters whose differences are taken modulo 2^32.
+ * The arithmetic of extents and request rings, shared by both homes of
+ * the block multiplexer: the kernel's (kernel/blk.c) and the user-level
+ * driver environment's (user/blkd.c).  Pure code, so that host unit tests
+ * can hammer it (tests/host/test_blk_extent.c): every range check is
+ * written so that no sum can wrap, and ring indices are free-running
+ * 32-bit counters whose differences are taken modulo 2^32.  A request is
+ * decoded in the same order in both homes: blk_req_op, then the extent's
+ * capability (the home's own), then blk_req_range, then the data pages.
  */
-#ifndef KERNEL_BLK_EXTENT_H
-#define KERNEL_BLK_EXTENT_H
+#ifndef DRIVERS_BLK_EXTENT_H
+#define DRIVERS_BLK_EXTENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <veneer/blk.h>
+#include <veneer/errors.h>
 
 /* A CAP_BLK's obj: the namespace's index (blk.c's table of roots) above
  * the first block.  Blocks are below 2^BLK_OBJ_SHIFT. */
@@ -60,6 +66,30 @@ static inline bool blk_queue_shape(uint32_t nslots, uint32_t inflight, uint32_t 
 {
     return nslots >= 2 && nslots <= slots_max && (nslots & (nslots - 1)) == 0 && inflight >= 1 &&
            inflight <= inflight_max && inflight < nslots;
+}
+
+/* The first decode of a ring request: op, flags and reserved words.
+ * Returns 0 or -E_INVAL. */
+static inline int blk_req_op(const struct vn_blk_req *r)
+{
+    bool rd = r->op == VN_BLK_READ, wr = r->op == VN_BLK_WRITE;
+    if ((!rd && !wr && r->op != VN_BLK_FLUSH) || (r->flags & ~VN_BLK_FUA) || (r->flags && !wr) || r->rsvd[0] ||
+        r->rsvd[1] || r->rsvd[2])
+        return -E_INVAL;
+    return 0;
+}
+
+/* The second decode of a READ or WRITE, once its extent of count blocks
+ * of bs bytes is known: npages must be exactly what nblocks needs (at
+ * most max_pages) and [block, block + nblocks) inside the extent.  *pages
+ * gets the page count.  Returns 0, -E_INVAL (sizes) or -E_RANGE. */
+static inline int blk_req_range(const struct vn_blk_req *r, uint64_t count, uint32_t bs, uint32_t max_pages,
+                                uint32_t *pages)
+{
+    *pages = blk_pages_for(r->nblocks, bs, max_pages);
+    if (!*pages || r->npages != *pages)
+        return -E_INVAL;
+    return blk_inside(count, r->block, r->nblocks) ? 0 : -E_RANGE;
 }
 
 #endif
