@@ -25,6 +25,13 @@
  * return -EIO (the journal stops at its first error anyway).  Every wait
  * is bounded (VB_WAIT_NS per completion); a device that does not answer
  * counts as failed, and its slots are never reused.
+ *
+ * Two homes serve the ring, and nothing above this file sees which: the
+ * kernel (ext is a CAP_BLK: blk_info, blk_queue and blk_doorbell are
+ * syscalls) or a user-level driver environment (ext is a badged endpoint
+ * to user/blkd.c: the same three become BLKD_INFO, BLKD_GRANT + BLKD_QUEUE
+ * and BLKD_DOORBELL calls, <veneer/blkd.h>).  The ring, its requests and
+ * the completion word are the same in both.
  */
 #include "blkdev_veneer.h"
 
@@ -32,7 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ipc.h>
 #include <vn.h>
+#include <veneer/blkd.h>
 #include <veneer/syscall.h>
 
 #define VB_SLOTS       16           /* requests in flight */
@@ -52,6 +61,7 @@ struct vb_slot {
 struct blkdev_veneer {
     struct blkdev dev;
     capref_t ext, q, word, ring_cap, data_cap;
+    capref_t ep;                    /* the driver environment's endpoint (ext), or -1: the kernel */
     uint32_t per;                   /* device blocks per block */
     volatile struct vn_blkq_hdr *h;
     volatile struct vn_blk_req *sq;
@@ -64,6 +74,17 @@ struct blkdev_veneer {
     int failed;                     /* sticky -EIO */
     struct blkdev_veneer_stats st;
 };
+
+/* The doorbell of either home: requests taken, or a negative E_*. */
+static long vb_doorbell(struct blkdev_veneer *v)
+{
+    if (v->ep < 0)
+        return vn_blk_doorbell(v->q);
+    uint64_t in[4] = {BLKD_DOORBELL, (uint64_t)v->q, 0, 0};
+    struct vn_msg m;
+    long r = vn_call(v->ep, in, -1, &m);
+    return r < 0 ? r : (long)m.w[0];
+}
 
 static uint8_t *slot_data(struct blkdev_veneer *v, int i)
 {
@@ -83,7 +104,7 @@ static int vb_reap(struct blkdev_veneer *v)
         }
         /* Requests left in the ring for lack of room: offer them again. */
         if (__atomic_load_n(&v->h->sq_head, __ATOMIC_ACQUIRE) != v->sq_tail)
-            vn_blk_doorbell(v->q);
+            vb_doorbell(v);
         vn_notify_wait(v->word, 10000000ull);
     }
     volatile struct vn_blk_cpl *c = &v->cq[v->cq_tail % VB_NSLOTS];
@@ -158,7 +179,7 @@ static int vb_submit(struct blkdev_veneer *v, int i, uint8_t op, uint8_t flags, 
     }
     memcpy((void *)&v->sq[v->sq_tail % VB_NSLOTS], &r, sizeof(r));
     __atomic_store_n(&v->h->sq_tail, ++v->sq_tail, __ATOMIC_RELEASE);
-    long t = vn_blk_doorbell(v->q);
+    long t = vb_doorbell(v);
     if (t < 0) {
         v->failed = -EIO;
         return -EIO;
@@ -261,7 +282,8 @@ static void vb_close(struct blkdev *d)
     struct blkdev_veneer *v = (struct blkdev_veneer *)d;
     while (v->nbusy && vb_reap(v) >= 0)
         ;
-    vn_cap_delete(v->q);
+    if (v->ep < 0)
+        vn_cap_delete(v->q);            /* the driver environment's queue goes with our grants */
     vn_cap_delete(v->word);
     if (!v->nbusy) {
         vn_cap_delete(v->ring_cap);
@@ -294,11 +316,50 @@ static uint8_t *vb_pages(uint64_t npages, capref_t *cap)
     return (uint8_t *)va;
 }
 
+/* blk_info of either home: ext a CAP_BLK, or a badged endpoint to a
+ * driver environment (*ep gets it, else -1).  Errors: negative E_*. */
+static long vb_info(capref_t ext, capref_t *ep, struct vn_blkinfo *bi)
+{
+    struct vn_capinfo ci;
+    *ep = -1;
+    if (vn_cap_info(ext, &ci) == 0 && ci.type == CAP_ENDPOINT) {
+        uint64_t in[4] = {BLKD_INFO, 0, 0, 0};
+        struct vn_msg m;
+        long r = vn_call(ext, in, -1, &m);
+        if (r < 0 || (r = (long)m.w[0]) < 0)
+            return r;
+        *bi = (struct vn_blkinfo){.count = m.w[1], .block_size = (uint32_t)m.w[2],
+                                  .flags = (uint32_t)(m.w[2] >> 32), .ns_blocks = m.w[3]};
+        *ep = ext;
+        return 0;
+    }
+    return vn_blk_info(ext, bi);
+}
+
+/* blk_queue of either home: the driver environment gets our ring and
+ * data pages (BLKD_GRANT) and our word (BLKD_QUEUE).  Returns the queue
+ * (a CAP_BLKQ, or the driver's index).  Errors: negative E_*. */
+static long vb_queue(struct blkdev_veneer *v, const struct vn_blkq_req *qr)
+{
+    if (v->ep < 0)
+        return vn_blk_queue(v->ext, qr);
+    struct vn_msg m;
+    uint64_t g1[4] = {BLKD_GRANT, (uint64_t)qr->ring, 0, 0}, g2[4] = {BLKD_GRANT, (uint64_t)v->data_cap, 0, 0};
+    uint64_t oq[4] = {BLKD_QUEUE, (uint32_t)qr->ring | (uint64_t)(uint32_t)v->ext << 32,
+                      qr->nslots | (uint64_t)qr->inflight << 32, qr->bits};
+    long r = vn_call(v->ep, g1, qr->ring, &m);
+    if (r == 0 && (r = (long)m.w[0]) == 0 && (r = vn_call(v->ep, g2, v->data_cap, &m)) == 0 &&
+        (r = (long)m.w[0]) == 0 && (r = vn_call(v->ep, oq, qr->notify, &m)) == 0 && (r = (long)m.w[0]) == 0)
+        return (long)m.w[1];
+    return r;
+}
+
 /* Contract in blkdev_veneer.h. */
 int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
 {
     struct vn_blkinfo bi;
-    if (vn_blk_info(ext, &bi) != 0)
+    capref_t ep;
+    if (vb_info(ext, &ep, &bi) != 0)
         return -EINVAL;
     if (bi.block_size == 0 || block_size < bi.block_size || block_size % bi.block_size ||
         block_size > VB_SLOT_PAGES * VB_PAGE || (block_size & (block_size - 1)))
@@ -307,6 +368,7 @@ int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
     if (!v)
         return -ENOMEM;
     v->ext = ext;
+    v->ep = ep;
     v->per = block_size / bi.block_size;
     v->dev.ops = &vb_ops;
     v->dev.block_size = block_size;
@@ -326,7 +388,7 @@ int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
     }
     struct vn_blkq_req qr = {.ring = v->ring_cap, .notify = v->word, .bits = 1, .nslots = VB_NSLOTS,
                              .inflight = VB_SLOTS};
-    long q = vn_blk_queue(ext, &qr);
+    long q = vb_queue(v, &qr);
     if (q < 0) {
         vn_cap_delete(v->data_cap);
         vn_cap_delete(v->ring_cap);

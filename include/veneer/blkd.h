@@ -1,0 +1,36 @@
+/*
+ * The control protocol of a user-level block driver environment
+ * (user/blkd.c): badged IPC to its endpoint.  Its data path is the
+ * kernel's, unchanged: the vn_blkq_hdr ring of <veneer/blk.h> in pages
+ * the client shares with it, completions signalled on the client's
+ * notification word.  The doorbell is a call (BLKD_DOORBELL), as
+ * blk_doorbell is a syscall.
+ *
+ *   badge 0 (the supervisor's unbadged endpoint): BLKD_EXTENT mints an
+ *            extent and returns its badge; the supervisor makes the
+ *            client's endpoint with ipc_badge(ep, badge, CR_WRITE)
+ *   badge b (a client): INFO, GRANT (xfer: pages), QUEUE (xfer: its
+ *            notification word), DOORBELL
+ *
+ * In a ring request, `extent` must be the capref the client named at
+ * BLKD_QUEUE (its endpoint) and `pages` a capref it granted by BLKD_GRANT
+ * (the driver keeps the client's capref beside its own copy).  The
+ * replies' w[0] is a status (>= 0 or -E_*).
+ */
+#ifndef VENEER_BLKD_H
+#define VENEER_BLKD_H
+
+enum blkd_op {
+    BLKD_EXTENT = 1,    /* w1 base, w2 count, w3 rights (CR_READ|CR_WRITE): -> w1 badge */
+    BLKD_INFO = 2,      /* -> w1 count, w2 block_size | flags << 32, w3 ns_blocks */
+    BLKD_GRANT = 3,     /* w1 the client's capref of xfer (CAP_PAGE: CR_MAP, CR_READ/CR_WRITE): -> 0 */
+    BLKD_QUEUE = 4,     /* w1 ring capref (granted) | extent capref << 32 (what requests name), w2 nslots
+                           | inflight << 32, w3 bits; xfer: notify word (CR_WRITE): -> w1 queue */
+    BLKD_DOORBELL = 5,  /* w1 queue: -> requests taken */
+};
+
+#define BLKD_EXTENTS_MAX 16     /* extents one driver environment serves */
+#define BLKD_GRANTS_MAX  8      /* page grants per extent (client) */
+#define BLKD_QUEUES_MAX  8      /* queues per driver environment */
+
+#endif

@@ -1,0 +1,31 @@
+# extfs_veneer.t with blk=user: the kernel leaves the NVMe controller to
+# user space, tests/user/blkd_sup.c (the supervisor) spawns user/blkd with
+# the device capability, attacks it as a hostile client (requests outside
+# its extent, pages it did not grant, a flood, forged badges), then runs
+# the same extfs_veneer program as a client of blkd: lib/fs over
+# blkdev_veneer.c on a badged endpoint instead of a CAP_BLK, the same
+# request ring.  The host checks the image as extfs_veneer.t does.
+machine=q35
+cmdline="init=blkd_sup blk=user"
+timeout=240
+img=$BUILD/extfs_veneer_user.img
+rm -f "$img"
+mke2fs -q -F -t ext4 -b 4096 -O metadata_csum,64bit -J size=4 -E lazy_itable_init=0 "$img" 32M > /dev/null
+qemu_extra="-drive file=$img,if=none,id=d1,format=raw -device nvme,serial=vnextfs,drive=d1,addr=5"
+expect=("drv: nvme: 00:05.0 left to user space"
+        "blkd: nvme: 65536 blocks of 512 bytes, shared by badged extents"
+        "blkd_sup: hostile client: 8 bad requests refused, 12 flooded reads completed once each"
+        "extfs_veneer: device of 8192 blocks of 4096 bytes"
+        "extfs_veneer: [0-9]+ requests, [0-9]+ flushes, [1-9][0-9]* FUA writes, up to 16 in flight"
+        "extfs_veneer: all checks passed"
+        "blkd_sup: all checks passed")
+reject=("FAIL" "panic" "iommu: fault" "blk: nvme")
+after() {
+    e2fsck -fn "$img" || return 1
+    [ "$(debugfs -R 'cat /d/hello' "$img" 2>/dev/null)" = "hello from Veneer" ] || { echo "debugfs: /d/hello"; return 1; }
+    [ "$(debugfs -R 'dump /big /dev/stdout' "$img" 2>/dev/null | python3 -c '
+import sys
+d = sys.stdin.buffer.read()
+print(len(d) == 1 << 20 and all(d[i] == (i * 13 + (i >> 12)) & 0xff for i in range(len(d))))')" = True ] ||
+        { echo "debugfs: /big"; return 1; }
+}
