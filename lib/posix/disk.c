@@ -91,7 +91,7 @@ void disk_fsd_start(void)
     capref_t ext = (capref_t)vn_sysinfo->blk_cap;
     struct vn_blkinfo bi;
     uint64_t size;
-    if (vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0)
+    if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start()) < 0)
         return;                                 /* no disk, or not ours */
     if (!vn_archive_find("fsd", &size) || size < 64) {
         printf("posix: a disk but no fsd: / stays in memory\n");
