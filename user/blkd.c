@@ -73,6 +73,7 @@ struct blkd_queue {
     capref_t notify;
     uint64_t bits;
     uint32_t nslots, inflight, inflight_max, sq_head, cq_head;
+    uint32_t start;                 /* the ring index this instance began at */
     bool waiting;
     struct blkd_io io[VN_BLKQ_INFLIGHT_MAX];
 };
@@ -274,7 +275,8 @@ static long op_grant(struct blkd_extent *e, const struct vn_msg *m)
 static long op_queue(struct blkd_extent *e, const struct vn_msg *m, uint64_t *qid)
 {
     struct vn_capinfo ci;
-    uint32_t nslots = (uint32_t)m->w[2], inflight = (uint32_t)(m->w[2] >> 32);
+    uint32_t nslots = (uint32_t)m->w[2], inflight = (uint32_t)(m->w[2] >> 32) & ~BLKD_REATTACH;
+    bool reattach = m->badge && (m->w[2] >> 32) & BLKD_REATTACH;
     if (m->cap < 0 || vn_cap_info(m->cap, &ci) < 0 || ci.type != CAP_NOTIFY || !(ci.rights & CR_WRITE))
         return -E_INVAL;
     if (!blk_queue_shape(nslots, inflight, VN_BLKQ_SLOTS_MAX, VN_BLKQ_INFLIGHT_MAX) || !m->w[3])
@@ -302,8 +304,15 @@ static long op_queue(struct blkd_extent *e, const struct vn_msg *m, uint64_t *qi
     *q = (struct blkd_queue){.ext = e, .ext_ref = (capref_t)(m->w[1] >> 32), .ring = (uint8_t *)va,
                              .notify = m->cap, .bits = m->w[3], .nslots = nslots, .inflight_max = inflight};
     struct vn_blkq_hdr *h = hdr(q);
-    memset(h, 0, sizeof(*h));
+    if (reattach) {                     /* a previous instance's ring: keep its indices */
+        q->sq_head = h->sq_head = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE);
+        q->cq_head = h->cq_head;
+        h->inflight = 0;
+    } else {
+        memset(h, 0, sizeof(*h));
+    }
     h->nslots = nslots;
+    q->start = q->sq_head;
     *qid = (uint64_t)(q - d.q);
     return 0;
 }
@@ -341,6 +350,7 @@ static void serve(const struct vn_msg *m, uint64_t rep[4])
             q->waiting = true;
             pump();
             s = (long)(q->sq_head - before);
+            rep[2] = q->start;
         }
     }
     if (!keep && m->cap >= 0)

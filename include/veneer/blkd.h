@@ -6,6 +6,10 @@
  * notification word.  The doorbell is a call (BLKD_DOORBELL), as
  * blk_doorbell is a syscall.
  *
+ * A supervisor (user/drvsup.c) may stand between: it speaks the same
+ * protocol to clients, forwards each call to the current instance and,
+ * when that one dies, starts another and re-attaches every ring.
+ *
  *   badge 0 (the supervisor's unbadged endpoint): BLKD_EXTENT mints an
  *            extent and returns its badge; the supervisor makes the
  *            client's endpoint with ipc_badge(ep, badge, CR_WRITE)
@@ -26,8 +30,15 @@ enum blkd_op {
     BLKD_GRANT = 3,     /* w1 the client's capref of xfer (CAP_PAGE: CR_MAP, CR_READ/CR_WRITE): -> 0 */
     BLKD_QUEUE = 4,     /* w1 ring capref (granted) | extent capref << 32 (what requests name), w2 nslots
                            | inflight << 32, w3 bits; xfer: notify word (CR_WRITE): -> w1 queue */
-    BLKD_DOORBELL = 5,  /* w1 queue: -> requests taken */
+    BLKD_DOORBELL = 5,  /* w1 queue: -> w0 requests taken, w1 the driver's epoch, w2 where in the ring
+                           the current instance began taking requests */
 };
+
+/* BLKD_QUEUE's inflight word with this bit: re-attach a ring a previous
+ * instance served (its indices are kept; requests between its sq_head and
+ * sq_tail are not taken: the client re-submits every request without a
+ * completion once it sees a new epoch).  Only the supervisor sends it. */
+#define BLKD_REATTACH 0x80000000u
 
 #define BLKD_EXTENTS_MAX 16     /* extents one driver environment serves */
 #define BLKD_GRANTS_MAX  8      /* page grants per extent (client) */

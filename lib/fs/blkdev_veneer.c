@@ -53,15 +53,17 @@
 struct vb_slot {
     int busy;
     uint64_t id;                    /* the request's */
-    uint8_t op;
+    uint8_t op, flags;
     uint64_t blk;                   /* file-system blocks [blk, blk + n) */
     uint32_t n;
+    uint32_t pos;                   /* its index in the submission ring */
 };
 
 struct blkdev_veneer {
     struct blkdev dev;
     capref_t ext, q, word, ring_cap, data_cap;
     capref_t ep;                    /* the driver environment's endpoint (ext), or -1: the kernel */
+    uint64_t epoch;                 /* the driver environment's instance (0: not seen yet) */
     uint32_t per;                   /* device blocks per block */
     volatile struct vn_blkq_hdr *h;
     volatile struct vn_blk_req *sq;
@@ -75,15 +77,63 @@ struct blkdev_veneer {
     struct blkdev_veneer_stats st;
 };
 
-/* The doorbell of either home: requests taken, or a negative E_*. */
+/* Writes slot i's request at the ring's tail. */
+static void vb_put(struct blkdev_veneer *v, int i)
+{
+    struct vb_slot *sl = &v->slot[i];
+    struct vn_blk_req r = {.id = sl->id, .op = sl->op, .flags = sl->flags, .extent = v->ext, .pages = -1};
+    if (sl->op != VN_BLK_FLUSH) {
+        r.npages = (uint16_t)(((uint64_t)sl->n * v->dev.block_size + VB_PAGE - 1) / VB_PAGE);
+        r.block = sl->blk * v->per;
+        r.nblocks = sl->n * v->per;
+        r.pages = v->data_cap;
+        r.page_index = (uint64_t)i * VB_SLOT_PAGES;
+    }
+    sl->pos = v->sq_tail;
+    memcpy((void *)&v->sq[v->sq_tail % VB_NSLOTS], &r, sizeof(r));
+    __atomic_store_n(&v->h->sq_tail, ++v->sq_tail, __ATOMIC_RELEASE);
+}
+
+/* A new driver instance took requests from ring index start on: submit
+ * again every request written before it that has no completion (posted
+ * ones, not yet consumed, are left to vb_reap). */
+static void vb_resubmit(struct blkdev_veneer *v, uint32_t start)
+{
+    uint32_t head = __atomic_load_n(&v->h->cq_head, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < VB_SLOTS; i++) {
+        if (!v->slot[i].busy || (int32_t)(v->slot[i].pos - start) >= 0)
+            continue;
+        bool posted = false;
+        for (uint32_t c = v->cq_tail; c != head && (uint32_t)(c - v->cq_tail) < VB_NSLOTS && !posted; c++)
+            posted = v->cq[c % VB_NSLOTS].id == v->slot[i].id;
+        if (!posted) {
+            vb_put(v, i);
+            v->st.resubmitted++;
+        }
+    }
+}
+
+/* The doorbell of either home: requests taken, or a negative E_*.  A
+ * driver environment's reply names its instance: after a restart the
+ * requests it lost are submitted again. */
 static long vb_doorbell(struct blkdev_veneer *v)
 {
     if (v->ep < 0)
         return vn_blk_doorbell(v->q);
-    uint64_t in[4] = {BLKD_DOORBELL, (uint64_t)v->q, 0, 0};
-    struct vn_msg m;
-    long r = vn_call(v->ep, in, -1, &m);
-    return r < 0 ? r : (long)m.w[0];
+    for (int round = 0; round < 4; round++) {
+        uint64_t in[4] = {BLKD_DOORBELL, (uint64_t)v->q, 0, 0};
+        struct vn_msg m;
+        long r = vn_call(v->ep, in, -1, &m);
+        if (r < 0 || (r = (long)m.w[0]) < 0)
+            return r;
+        if (!v->epoch)
+            v->epoch = m.w[1];
+        if (m.w[1] == v->epoch)
+            return r;
+        v->epoch = m.w[1];
+        vb_resubmit(v, (uint32_t)m.w[2]);
+    }
+    return 0;
 }
 
 static uint8_t *slot_data(struct blkdev_veneer *v, int i)
@@ -103,8 +153,8 @@ static int vb_reap(struct blkdev_veneer *v)
             return -EIO;
         }
         /* Requests left in the ring for lack of room: offer them again. */
-        if (__atomic_load_n(&v->h->sq_head, __ATOMIC_ACQUIRE) != v->sq_tail)
-            vb_doorbell(v);
+        if (__atomic_load_n(&v->h->sq_head, __ATOMIC_ACQUIRE) != v->sq_tail || v->ep >= 0)
+            vb_doorbell(v);             /* a driver environment: also to learn of a restart */
         vn_notify_wait(v->word, 10000000ull);
     }
     volatile struct vn_blk_cpl *c = &v->cq[v->cq_tail % VB_NSLOTS];
@@ -166,19 +216,9 @@ static int vb_free_slot(struct blkdev_veneer *v)
 static int vb_submit(struct blkdev_veneer *v, int i, uint8_t op, uint8_t flags, uint64_t blk, uint32_t n)
 {
     uint64_t id = ++v->seq * VB_SLOTS + (uint64_t)i;
-    uint32_t bytes = n * v->dev.block_size;
-    v->slot[i] = (struct vb_slot){.busy = 1, .id = id, .op = op, .blk = blk, .n = n};
+    v->slot[i] = (struct vb_slot){.busy = 1, .id = id, .op = op, .flags = flags, .blk = blk, .n = n};
     v->nbusy++;
-    struct vn_blk_req r = {.id = id, .op = op, .flags = flags, .extent = v->ext, .pages = -1};
-    if (op != VN_BLK_FLUSH) {
-        r.npages = (uint16_t)((bytes + VB_PAGE - 1) / VB_PAGE);
-        r.block = blk * v->per;
-        r.nblocks = n * v->per;
-        r.pages = v->data_cap;
-        r.page_index = (uint64_t)i * VB_SLOT_PAGES;
-    }
-    memcpy((void *)&v->sq[v->sq_tail % VB_NSLOTS], &r, sizeof(r));
-    __atomic_store_n(&v->h->sq_tail, ++v->sq_tail, __ATOMIC_RELEASE);
+    vb_put(v, i);
     long t = vb_doorbell(v);
     if (t < 0) {
         v->failed = -EIO;

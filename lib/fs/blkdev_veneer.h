@@ -13,6 +13,7 @@
 
 struct blkdev_veneer_stats {
     uint64_t requests, flushes, fua_writes, errors;
+    uint64_t resubmitted;           /* after a driver environment's restart */
     uint32_t max_inflight;          /* most requests in the device at once */
     int volatile_cache;             /* the device needs flushes (VN_BLK_VOLATILE_CACHE) */
 };

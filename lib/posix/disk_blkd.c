@@ -1,10 +1,12 @@
 /*
  * blk=user for the POSIX libOS: when the kernel gave init no disk extent
  * but an NVMe controller's device capability (the kernel left it to user
- * space), init starts the block driver environment (user/blkd.c) with
- * it, as its supervisor, and gives fsd a badged endpoint to blkd where a
- * CAP_BLK would be: fsd's blkdev_veneer.c finds the home from that
- * capability, nothing else in fsd or here changes.
+ * space), init starts the block driver's supervisor (user/drvsup.c) with
+ * it, which runs user/blkd.c and restarts it when it dies, and gives fsd
+ * a badged endpoint to drvsup where a CAP_BLK would be: fsd's
+ * blkdev_veneer.c finds the home from that capability, nothing else in
+ * fsd or here changes.  blk_crash=N on the kernel command line (tests)
+ * has drvsup kill blkd N times, every blk_crash_ms (default 300) ms.
  */
 #include "posix.h"
 
@@ -12,7 +14,7 @@
 #include <veneer/blkd.h>
 #include <veneer/dev.h>
 
-#define BLKD_QUOTA 2048             /* pages: the driver's queues and its ring mappings */
+#define SUP_QUOTA 8192              /* pages: drvsup's and each blkd instance's */
 
 /* One control call to blkd; the reply's status, results in res. */
 static long blkd_call(capref_t ep, uint64_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t res[4])
@@ -22,6 +24,22 @@ static long blkd_call(capref_t ep, uint64_t op, uint64_t a, uint64_t b, uint64_t
     long r = vn_call(ep, in, -1, &m);
     memcpy(res, m.w, sizeof(m.w));
     return r < 0 ? r : (long)m.w[0];
+}
+
+/* The number after key= on the kernel command line, or dflt. */
+static uint64_t cmdline_num(const char *key, uint64_t dflt)
+{
+    size_t n = strlen(key);
+    const char *line = (const char *)vn_sysinfo->cmdline;
+    for (const char *p = line; *p; p++) {
+        if ((p == line || p[-1] == ' ') && strncmp(p, key, n) == 0 && p[n] == '=') {
+            uint64_t v = 0;
+            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
+                v = v * 10 + (uint64_t)(*p - '0');
+            return v;
+        }
+    }
+    return dflt;
 }
 
 /* Contract in posix.h. */
@@ -34,12 +52,21 @@ capref_t disk_blkd_start(void)
             !(di.flags & VN_DEVF_HELD))
             dev = (capref_t)(VN_CAP_DEV_FIRST + i);
     uint64_t size;
-    if (dev < 0 || !vn_archive_find("blkd", &size))
+    if (dev < 0 || !vn_archive_find("blkd", &size) || !vn_archive_find("drvsup", &size))
         return -E_NOENT;
-    capref_t drv = vn_spawn_share_stopped("blkd", BLKD_QUOTA, 0, 0, dev, CR_ALL, 0);
-    long ep = drv < 0 ? drv : vn_ipc_endpoint(drv);
-    if (ep < 0 || vn_env_start(drv) < 0) {
-        printf("posix: cannot start blkd (%s)\n", vn_strerror(ep < 0 ? ep : -E_INVAL));
+    /* drvsup gets the archive (to spawn blkd from) where a spawned child
+     * has its share, and the device capability beside it, named by arg1. */
+    const uint8_t *image = vn_archive_find("drvsup", &size);
+    uint64_t entry;
+    memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
+    capref_t drv = vn_spawn_share_stopped("drvsup", SUP_QUOTA, 0, 0, VN_CAP_ARCHIVE, CR_READ | CR_MAP | CR_GRANT, 0);
+    long devref = drv < 0 ? drv : vn_cap_grant(dev, drv, CR_ALL);
+    struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP,
+                           .rdi = cmdline_num("blk_crash", 0) | cmdline_num("blk_crash_ms", 300) << 32,
+                           .rsi = (uint64_t)devref};
+    long ep = devref < 0 ? devref : vn_ipc_endpoint(drv);
+    if (ep < 0 || vn_env_set_regs(drv, &regs) < 0 || vn_env_start(drv) < 0) {
+        printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep < 0 ? ep : -E_INVAL));
         if (drv >= 0)
             vn_cap_delete(drv);
         return -E_NODEV;
@@ -54,6 +81,6 @@ capref_t disk_blkd_start(void)
         vn_cap_delete(drv);
         return -E_NODEV;
     }
-    printf("posix: the disk is served by blkd (blk=user)\n");
-    return (capref_t)client;        /* blkd is init's child: it ends with the instance */
+    printf("posix: the disk is served by blkd under drvsup (blk=user)\n");
+    return (capref_t)client;        /* drvsup is init's child: it ends with the instance */
 }

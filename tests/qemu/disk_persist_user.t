@@ -16,7 +16,7 @@ disk="-drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vnpersist,dr
 cmdline="quiet blk=user init=posix run=busybox,sh,/bin/disk_write.sh"
 qemu_extra="-m 1G $disk"
 timeout=240
-expect=("posix: the disk is served by blkd" "fsd: ext4 on the disk" "==written==" "fsd: unmounted cleanly" "env [0-9a-f]+ \(posix\) exited with status 0")
+expect=("posix: the disk is served by blkd under drvsup" "fsd: ext4 on the disk" "==written==" "fsd: unmounted cleanly" "env [0-9a-f]+ \(posix\) exited with status 0")
 reject=("not implemented" "stays in memory")
 after() {
     e2fsck -fn "$img" || { echo "not clean after the first boot"; return 1; }
