@@ -36,6 +36,7 @@
 #include "blkdev_veneer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,10 @@ static long vb_doorbell(struct blkdev_veneer *v)
         if (m.w[1] == v->epoch)
             return r;
         v->epoch = m.w[1];
+        uint64_t before = v->st.resubmitted;
         vb_resubmit(v, (uint32_t)m.w[2]);
+        printf("blkdev: the driver environment restarted (epoch %lu): %lu requests re-submitted\n",
+               (unsigned long)v->epoch, (unsigned long)(v->st.resubmitted - before));
     }
     return 0;
 }
