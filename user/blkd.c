@@ -21,6 +21,11 @@
  * in blkd's domain at first use (its rights are the directions allowed),
  * and revoking it cuts the device off (the kernel unmaps it).
  *
+ * arg0 BLKD_EVIL (tests only, tests/user/blkd_sup.c): a hostile driver
+ * that answers every doorbell with completions of requests nobody made,
+ * a nonsense cq_head and a flood of notifications, never touching the
+ * device; its clients must fail cleanly, nobody else may notice.
+ *
  * One thread: calls, device completions (uhome_poll) and the pump
  * alternate; a call is served in bounded time (one ring's worth of
  * requests).  Not yet: extent revocation with orphans (an extent lives as
@@ -89,8 +94,27 @@ static struct {
 } d;
 
 static const struct drv_driver *const drivers[] = {&nvme_driver};
-
 static struct vn_blkq_hdr *hdr(struct blkd_queue *q) { return (struct vn_blkq_hdr *)q->ring; }
+static bool evil;
+
+#define BLKD_EVIL 1
+
+/* The hostile driver's answer to a doorbell on q: garbage in its ring
+ * and its word. */
+static long evil_doorbell(struct blkd_queue *q)
+{
+    struct vn_blkq_hdr *h = hdr(q);
+    uint32_t sq_pages = (q->nslots + VN_BLKQ_SQ_PER_PAGE - 1) / VN_BLKQ_SQ_PER_PAGE;
+    struct vn_blk_cpl *cq = (struct vn_blk_cpl *)(q->ring + BLKD_PAGE * (1 + sq_pages));
+    for (uint32_t i = 0; i < q->nslots; i++)
+        cq[i] = (struct vn_blk_cpl){.id = 0xdead0000u + i, .status = (int32_t)(i * 2654435761u)};
+    h->sq_head = h->sq_tail;
+    h->cq_head = h->cq_tail + 3 + q->nslots * 5;
+    for (int i = 0; i < 1000; i++)
+        vn_notify_signal(q->notify, ~0ull >> 1);
+    return 1;
+}
+
 
 static struct blkd_grant *grant_of(struct blkd_extent *e, capref_t client)
 {
@@ -347,19 +371,25 @@ static void serve(const struct vn_msg *m, uint64_t rep[4])
             s = -E_NOENT;
         } else {
             uint32_t before = q->sq_head;
+            if (evil) {
+                s = evil_doorbell(q);
+                goto out;
+            }
             q->waiting = true;
             pump();
             s = (long)(q->sq_head - before);
             rep[2] = q->start;
         }
     }
+out:
     if (!keep && m->cap >= 0)
         vn_cap_delete(m->cap);
     rep[0] = (uint64_t)s;
 }
 
-int main(void)
+int main(uint64_t mode)
 {
+    evil = mode == BLKD_EVIL;
     struct drv_dev *dd;
     int r = uhome_init();
     if (r == 0)

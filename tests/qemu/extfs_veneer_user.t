@@ -1,8 +1,10 @@
 # extfs_veneer.t with blk=user: the kernel leaves the NVMe controller to
 # user space, tests/user/blkd_sup.c (the supervisor) spawns user/blkd with
 # the device capability, attacks it as a hostile client (requests outside
-# its extent, pages it did not grant, a flood, forged badges), then runs
-# the same extfs_veneer program as a client of blkd: lib/fs over
+# its extent, pages it did not grant, a flood, forged badges), runs
+# extfs_veneer over a hostile blkd (garbage completions, a nonsense
+# cq_head, a flood of notifications: it must fail cleanly), then runs
+# the same extfs_veneer program as a client of a good blkd: lib/fs over
 # blkdev_veneer.c on a badged endpoint instead of a CAP_BLK, the same
 # request ring.  The host checks the image as extfs_veneer.t does.
 machine=q35
@@ -15,11 +17,12 @@ qemu_extra="-drive file=$img,if=none,id=d1,format=raw -device nvme,serial=vnextf
 expect=("drv: nvme: 00:05.0 left to user space"
         "blkd: nvme: 65536 blocks of 512 bytes, shared by badged extents"
         "blkd_sup: hostile client: 8 bad requests refused, 12 flooded reads completed once each"
+        "blkd_sup: a hostile driver: its client failed cleanly \(status 1\)"
         "extfs_veneer: device of 8192 blocks of 4096 bytes"
         "extfs_veneer: [0-9]+ requests, [0-9]+ flushes, [1-9][0-9]* FUA writes, up to 16 in flight"
         "extfs_veneer: all checks passed"
         "blkd_sup: all checks passed")
-reject=("FAIL" "panic" "iommu: fault" "blk: nvme")
+reject=("blkd_sup: FAIL" "panic" "iommu: fault" "blk: nvme" "fault at" "killed")
 after() {
     e2fsck -fn "$img" || return 1
     [ "$(debugfs -R 'cat /d/hello' "$img" 2>/dev/null)" = "hello from Veneer" ] || { echo "debugfs: /d/hello"; return 1; }

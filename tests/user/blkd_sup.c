@@ -9,7 +9,11 @@
  * come back as an error completion (or a refused call) while blkd keeps
  * serving.  Then the unchanged file-system test (extfs_veneer, whose
  * lib/fs/blkdev_veneer.c finds a badged endpoint where a CAP_BLK would
- * be) runs as the client; its status is ours.
+ * be) runs as the client; its status is ours.  Last, a hostile driver:
+ * blkd with BLKD_EVIL answers with garbage completions, a nonsense
+ * cq_head and a flood of notifications; extfs_veneer as its client must
+ * fail cleanly (exit 1, not a fault), the good blkd keep serving, and a
+ * second extfs_veneer on the good one pass again.
  */
 #include <libveneer.h>
 #include <ipc.h>
@@ -158,9 +162,37 @@ static void hostile(capref_t ep, capref_t client, uint64_t count)
            refused, good);
 }
 
+/* Start blkd (mode 0, or 1: BLKD_EVIL) on dev; *ep gets its endpoint. */
+static capref_t blkd_start(capref_t dev, uint64_t mode, capref_t *ep)
+{
+    capref_t drv = vn_spawn_share_stopped("blkd", CHILD_QUOTA, mode, 0, dev, CR_ALL, 0);
+    long e = drv < 0 ? drv : vn_ipc_endpoint(drv);
+    EXPECT(e > 0 && vn_env_start(drv) == 0, "spawn blkd (mode %lu): %ld", mode, e);
+    *ep = e > 0 ? (capref_t)e : -1;
+    return drv;
+}
+
+/* A client's endpoint: an extent of count blocks minted on ep. */
+static capref_t extent(capref_t ep, uint64_t count, uint64_t *badge)
+{
+    uint64_t res[4];
+    long r = ep > 0 ? call(ep, BLKD_EXTENT, 0, count, CR_READ | CR_WRITE, -1, res) : -E_BADCAP;
+    long c = r == 0 ? vn_ipc_badge(ep, res[1], CR_WRITE | CR_GRANT) : r;
+    EXPECT(c > 0, "extent: %ld", c);
+    *badge = res[1];
+    return c > 0 ? (capref_t)c : -1;
+}
+
+/* extfs_veneer as a client of the extent behind client; its status. */
+static int run_fs(capref_t client)
+{
+    capref_t c = client > 0 ? vn_spawn_share("extfs_veneer", CHILD_QUOTA, 0, 0, client, CR_WRITE) : -1;
+    return c > 0 ? vn_wait(c) : -2;
+}
+
 int main(void)
 {
-    capref_t dev = -1;
+    capref_t dev = -1, ep;
     struct vn_devinfo di;
     for (uint64_t i = 0; i < vn_sysinfo->ndevices; i++)
         if (vn_dev_info((capref_t)(VN_CAP_DEV_FIRST + i), &di) == 0 && di.class == 1 && di.subclass == 8) {
@@ -171,29 +203,31 @@ int main(void)
     EXPECT(dev > 0, "no NVMe controller");
     if (dev <= 0)
         return 1;
-    capref_t drv = vn_spawn_share_stopped("blkd", CHILD_QUOTA, 0, 0, dev, CR_ALL, 0);
-    long ep = drv < 0 ? drv : vn_ipc_endpoint(drv);
-    EXPECT(ep > 0 && vn_env_start(drv) == 0, "spawn blkd: %ld", ep);
-    if (ep <= 0)
-        return 1;
-    uint64_t res[4];
-    long r = call((capref_t)ep, BLKD_INFO, 0, 0, 0, -1, res);
+    capref_t drv = blkd_start(dev, 0, &ep);
+    uint64_t res[4], badge;
+    long r = ep > 0 ? call(ep, BLKD_INFO, 0, 0, 0, -1, res) : -E_BADCAP;
     uint64_t count = res[3];
     EXPECT(r == 0 && count > 0, "namespace size: %ld", r);
-    r = call((capref_t)ep, BLKD_EXTENT, 0, count, CR_READ | CR_WRITE, -1, res);
-    long client = r == 0 ? vn_ipc_badge((capref_t)ep, res[1], CR_WRITE | CR_GRANT) : r;
-    EXPECT(client > 0, "extent: %ld", client);
+    capref_t client = extent(ep, count, &badge);
     if (client <= 0)
         return 1;
-    printf("blkd_sup: blkd serves %lu blocks; the client's extent is badge %lu\n", count, res[1]);
-    hostile((capref_t)ep, (capref_t)client, count);
-    r = call((capref_t)ep, BLKD_EXTENT, 0, count, CR_READ | CR_WRITE, -1, res);
-    long fs = r == 0 ? vn_ipc_badge((capref_t)ep, res[1], CR_WRITE | CR_GRANT) : r;
-    capref_t c = fs > 0 ? vn_spawn_share("extfs_veneer", CHILD_QUOTA, 0, 0, (capref_t)fs, CR_WRITE) : -1;
-    EXPECT(c > 0, "spawn the client: %d", c);
-    int st = c > 0 ? vn_wait(c) : -1;
-    EXPECT(st == 0, "extfs_veneer over blkd: status %d", st);
+    printf("blkd_sup: blkd serves %lu blocks; the client's extent is badge %lu\n", count, badge);
+    hostile(ep, client, count);
     struct vn_capinfo ci;
+    EXPECT(vn_cap_info(drv, &ci) == 0 && ci.env_status == 1, "blkd died under the hostile client");
+    /* A hostile driver on the same controller (one holder at a time). */
+    vn_kill(drv);
+    vn_wait(drv);
+    capref_t evil = blkd_start(dev, 1, &ep);
+    int st = run_fs(extent(ep, count, &badge));
+    EXPECT(st == 1, "extfs_veneer over a hostile blkd: status %d, want 1 (failed cleanly)", st);
+    printf("blkd_sup: a hostile driver: its client failed cleanly (status %d)\n", st);
+    vn_kill(evil);
+    vn_wait(evil);
+    /* A good instance again, and the unchanged file-system test over it. */
+    drv = blkd_start(dev, 0, &ep);
+    st = run_fs(extent(ep, count, &badge));
+    EXPECT(st == 0, "extfs_veneer over blkd: status %d", st);
     EXPECT(vn_cap_info(drv, &ci) == 0 && ci.env_status == 1, "blkd died");
     printf("blkd_sup: %s\n", failures ? "FAILED" : "all checks passed");
     return failures ? 1 : 0;
