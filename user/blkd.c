@@ -26,7 +26,7 @@
  * a nonsense cq_head and a flood of notifications, never touching the
  * device; its clients must fail cleanly, nobody else may notice.
  *
- * One thread: calls, device completions (uhome_poll) and the pump
+ * One thread: calls, device completions (uhome_wait) and the pump
  * alternate; a call is served in bounded time (one ring's worth of
  * requests).  Not yet: extent revocation with orphans (an extent lives as
  * long as blkd) and a ring revoked under blkd's feet faults blkd (the
@@ -403,14 +403,17 @@ int main(uint64_t mode)
     d.next_iova = BLKD_IOVA_BASE;
     printf("blkd: %s: %lu blocks of %u bytes, shared by badged extents\n", d.bd->name, d.bd->ns[0].blocks,
            d.bd->ns[0].block_size);
+    /* With requests in the device, sleep on its interrupt (bounded, so
+     * that callers queued meanwhile wait at most 1 ms), then take a call
+     * if one is queued; idle, sleep in ipc_recv. */
     for (;;) {
         struct vn_msg m;
-        if (vn_recv(d.inflight ? 50000 : 5000000, &m) == 0) {
+        if (d.inflight && uhome_wait(1000000) > 0)
+            pump();
+        if (vn_recv(d.inflight ? 1 : 5000000, &m) == 0) {
             uint64_t rep[4] = {0};
             serve(&m, rep);
             vn_ipc_reply(rep[0], rep[1], rep[2], rep[3]);
         }
-        if (d.inflight && uhome_poll() > 0)
-            pump();
     }
 }
