@@ -17,6 +17,7 @@ qemu_extra="-drive file=$img,if=none,id=d1,format=raw -device nvme,serial=vnextf
 expect=("drv: nvme: 00:05.0 left to user space"
         "blkd: nvme: 65536 blocks of 512 bytes, shared by badged extents"
         "blkd_sup: hostile client: 8 bad requests refused, 12 flooded reads completed once each"
+        "blkd_sup: fuzz: 3000 random calls answered"
         "blkd_sup: through blkd: 200 reads of 4 KiB, [0-9]+ ns each, [0-9.]+ syscalls each"
         "blkd_sup: a hostile driver: its client failed cleanly \(status 1\)"
         "extfs_veneer: device of 8192 blocks of 4096 bytes"

@@ -7,7 +7,8 @@
  * hostile client itself: requests outside its extent, naming pages it did
  * not grant, a flood of requests, badges blkd never minted; each must
  * come back as an error completion (or a refused call) while blkd keeps
- * serving.  Then the unchanged file-system test (extfs_veneer, whose
+ * serving; then 3,000 random calls and ring requests (never a write),
+ * and a timing of one-at-a-time reads.  Then the unchanged file-system test (extfs_veneer, whose
  * lib/fs/blkdev_veneer.c finds a badged endpoint where a CAP_BLK would
  * be) runs as the client; its status is ours.  Last, a hostile driver:
  * blkd with BLKD_EVIL answers with garbage completions, a nonsense
@@ -160,9 +161,54 @@ static void hostile(capref_t ep, capref_t client, uint64_t count)
     EXPECT(call(ep, BLKD_EXTENT, count - 1, 2, CR_READ, -1, res) == -E_RANGE, "an extent past the disk");
     printf("blkd_sup: hostile client: %u bad requests refused, %u flooded reads completed once each\n",
            refused, good);
+    /* Fuzz: 3,000 random calls (any op, words, a capability or none)
+     * and random requests in the ring; blkd must answer every call and
+     * still serve a good read after. */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    unsigned answered = 0;
+    capref_t xfers[] = {-1, rc, dc, oc, (capref_t)w, client, CAP_SELF};
+    for (int k = 0; k < 3000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t op = x % 8, a = x >> 8, b = x >> 3, c = x >> 21;
+        if (x & 0x100)
+            a %= 64;
+        if (op == BLKD_QUEUE || op == BLKD_GRANT)
+            op = BLKD_DOORBELL;             /* keep the grant table and queue slots for the checks below */
+        if (op == BLKD_DOORBELL && (x & 0x200)) {
+            struct vn_blk_req r;
+            memcpy(&r, &x, sizeof(x));
+            for (unsigned j = 1; j < sizeof(r) / 8; j++)
+                memcpy((uint8_t *)&r + j * 8, &(uint64_t){x * (j + 1) ^ a}, 8);
+            r.extent = (x & 0x400) ? client : r.extent;
+            r.pages = (x & 0x800) ? dc : r.pages;
+            if (r.op == VN_BLK_WRITE)
+                r.op = VN_BLK_READ;         /* the disk holds the file system checked below */
+            memcpy((void *)&sq[h->sq_tail % NSLOTS], &r, sizeof(r));
+            h->sq_tail++;
+            a = qid;
+        }
+        long rr = call(client, op, a, b, c, xfers[x % (sizeof(xfers) / sizeof(xfers[0]))], res);
+        answered += rr != -E_DEAD && rr != -E_TIMEOUT;
+        while (h->cq_tail != h->cq_head && (uint32_t)(h->cq_head - h->cq_tail) <= NSLOTS)
+            h->cq_tail++;                   /* consume whatever came back */
+    }
+    EXPECT(answered == 3000, "fuzz: %u of 3000 calls answered", answered);
+    for (int k = 0; k < 100 && h->sq_head != h->sq_tail; k++) {
+        call(client, BLKD_DOORBELL, qid, 0, 0, -1, res);
+        vn_notify_wait((capref_t)w, 10000000ull);
+        while (h->cq_tail != h->cq_head && (uint32_t)(h->cq_head - h->cq_tail) <= NSLOTS)
+            h->cq_tail++;
+    }
+    uint64_t settle = vn_clock_ns() + 2000000000ull;
+    while (h->inflight && vn_clock_ns() < settle)
+        vn_notify_wait((capref_t)w, 10000000ull);
+    while (h->cq_tail != h->cq_head && (uint32_t)(h->cq_head - h->cq_tail) <= NSLOTS)
+        h->cq_tail++;
+    h->sq_tail = h->sq_head;                /* drop what blkd did not take */
+    printf("blkd_sup: fuzz: %u random calls answered\n", answered);
     /* Timing: 4 KiB reads one at a time through blkd (doorbell call,
      * completion on our word), ns and syscalls each. */
-    uint32_t at = h->sq_tail, reads = 200;
+    uint32_t at = h->sq_tail, reads = 200, cbase = h->cq_head;
     uint64_t sys0 = vn_sysinfo->syscalls, t0 = vn_clock_ns(), bad = 0;
     for (uint32_t k = 0; k < reads; k++, at++) {
         struct vn_blk_req r = {.id = 9000 + k, .op = VN_BLK_READ, .npages = 1, .extent = client,
@@ -171,7 +217,7 @@ static void hostile(capref_t ep, capref_t client, uint64_t count)
         __atomic_store_n(&h->sq_tail, at + 1, __ATOMIC_RELEASE);
         uint64_t id = 0;
         bad += call(client, BLKD_DOORBELL, qid, 0, 0, -1, res) != 1 ||
-               completion(h, cq, at, (capref_t)w, &id) != 0 || id != r.id;
+               completion(h, cq, cbase + k, (capref_t)w, &id) != 0 || id != r.id;
     }
     uint64_t ns = (vn_clock_ns() - t0) / reads, calls = vn_sysinfo->syscalls - sys0;
     EXPECT(bad == 0, "%lu timed reads failed", bad);
