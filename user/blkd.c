@@ -29,8 +29,8 @@
  * One thread: calls, device completions (uhome_wait) and the pump
  * alternate; a call is served in bounded time (one ring's worth of
  * requests).  Not yet: extent revocation with orphans (an extent lives as
- * long as blkd), and a ring revoked under blkd's feet would fault blkd
- * (untested; the supervisor's restart would cover it).
+ * long as blkd), and a ring revoked under blkd's feet faults blkd (only
+ * blkd: tests/user/blkd_sup.c; the supervisor's restart covers it).
  */
 #include <libveneer.h>
 #include <ipc.h>

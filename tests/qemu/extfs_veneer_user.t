@@ -1,7 +1,9 @@
 # extfs_veneer.t with blk=user: the kernel leaves the NVMe controller to
 # user space, tests/user/blkd_sup.c (the supervisor) spawns user/blkd with
 # the device capability, attacks it as a hostile client (requests outside
-# its extent, pages it did not grant, a flood, forged badges), runs
+# its extent, pages it did not grant, a flood, forged badges, 3,000
+# random calls; last it revokes its ring under blkd, which kills only
+# blkd), runs
 # extfs_veneer over a hostile blkd (garbage completions, a nonsense
 # cq_head, a flood of notifications: it must fail cleanly), then runs
 # the same extfs_veneer program as a client of a good blkd: lib/fs over
@@ -18,13 +20,14 @@ expect=("drv: nvme: 00:05.0 left to user space"
         "blkd: nvme: 65536 blocks of 512 bytes, shared by badged extents"
         "blkd_sup: hostile client: 8 bad requests refused, 12 flooded reads completed once each"
         "blkd_sup: fuzz: 3000 random calls answered"
+        "blkd_sup: ring revoked under blkd: doorbell -[0-9]+, blkd dead \(only blkd\)"
         "blkd_sup: through blkd: 200 reads of 4 KiB, [0-9]+ ns each, [0-9.]+ syscalls each"
         "blkd_sup: a hostile driver: its client failed cleanly \(status 1\)"
         "extfs_veneer: device of 8192 blocks of 4096 bytes"
         "extfs_veneer: [0-9]+ requests, [0-9]+ flushes, [1-9][0-9]* FUA writes, up to 16 in flight"
         "extfs_veneer: all checks passed"
         "blkd_sup: all checks passed")
-reject=("blkd_sup: FAIL" "panic" "iommu: fault" "blk: nvme" "fault at" "killed")
+reject=("blkd_sup: FAIL" "panic" "iommu: fault" "blk: nvme" "\(extfs_veneer\) killed" "\(blkd_sup\) killed")
 after() {
     e2fsck -fn "$img" || return 1
     [ "$(debugfs -R 'cat /d/hello' "$img" 2>/dev/null)" = "hello from Veneer" ] || { echo "debugfs: /d/hello"; return 1; }

@@ -73,6 +73,9 @@ static int completion(volatile struct vn_blkq_hdr *h, volatile struct vn_blk_cpl
 }
 
 /* The hostile client: extent and page checks, flood, foreign badges. */
+static capref_t ring_cap;
+static uint64_t ring_qid;
+
 static void hostile(capref_t ep, capref_t client, uint64_t count)
 {
     uint64_t res[4];
@@ -92,6 +95,8 @@ static void hostile(capref_t ep, capref_t client, uint64_t count)
                   res);
     EXPECT(q == 0, "queue: %ld", q);
     uint64_t qid = res[1];
+    ring_cap = rc;
+    ring_qid = qid;
     volatile struct vn_blkq_hdr *h = (void *)ring;
     volatile struct vn_blk_req *sq = (void *)(ring + 4096);
     volatile struct vn_blk_cpl *cq = (void *)(ring + 8192);
@@ -278,6 +283,16 @@ int main(void)
     hostile(ep, client, count);
     struct vn_capinfo ci;
     EXPECT(vn_cap_info(drv, &ci) == 0 && ci.env_status == 1, "blkd died under the hostile client");
+    /* The client revokes its ring under blkd's feet (every copy derived
+     * from it goes, with blkd's mapping), then rings: blkd may fault, but
+     * only blkd; a new instance is started below either way. */
+    vn_cap_revoke(ring_cap);
+    long rr = call(client, BLKD_DOORBELL, ring_qid, 0, 0, -1, res);
+    uint64_t until = vn_clock_ns() + 2000000000ull;
+    while (vn_cap_info(drv, &ci) == 0 && ci.env_status == 1 && vn_clock_ns() < until)
+        vn_env_wait(10000000ull, NULL, 0, VN_WAIT_NONE);
+    printf("blkd_sup: ring revoked under blkd: doorbell %ld, blkd %s\n", rr,
+           ci.env_status == 1 ? "still alive" : "dead (only blkd)");
     /* A hostile driver on the same controller (one holder at a time). */
     vn_kill(drv);
     vn_wait(drv);
