@@ -245,8 +245,17 @@ $(BUILD)/tools/mkblob: tools/mkblob.c
 $(BUILD)/www/10mb.bin: $(BUILD)/tools/mkblob
 	@mkdir -p $(@D)
 	$< $@ 10485760
-$(BUILD)/initrd.var: $(BUILD)/tools/mkarchive $(PROGS) $(WWW_FILES)
-	$(BUILD)/tools/mkarchive $@ $(PROGS) $(foreach f,$(WWW_FILES),www/$(notdir $(f))=$(f))
+# EXTRA_DIR=DIR: every regular file of DIR goes into the archive's /bin too,
+# after the build's own programs, so one of the same name is replaced.  The
+# stamp holds the list, so changing EXTRA_DIR (or its files) repacks.
+EXTRA_FILES := $(if $(EXTRA_DIR),$(sort $(shell find $(EXTRA_DIR)/ -maxdepth 1 -type f 2>/dev/null)))
+$(BUILD)/extra_dir.list: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(EXTRA_FILES) > $@.new; cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(BUILD)/initrd.var: $(BUILD)/tools/mkarchive $(PROGS) $(WWW_FILES) $(EXTRA_FILES) $(BUILD)/extra_dir.list
+	$(if $(EXTRA_DIR),$(if $(EXTRA_FILES),,$(error EXTRA_DIR=$(EXTRA_DIR): no files there)))
+	$(BUILD)/tools/mkarchive $@ $(PROGS) $(foreach f,$(WWW_FILES),www/$(notdir $(f))=$(f)) $(EXTRA_FILES)
+FORCE:
 
 # ---------------------------------------------------------------- host unit tests
 $(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)

@@ -2,6 +2,8 @@
  * mkarchive: pack files into a Veneer boot archive (<veneer/archive.h>).
  * Usage: mkarchive out.var file...   each stored under its base name, or
  * under name for an argument name=path (the web server's docroot: www/...).
+ * A later argument of the same name replaces an earlier one (make's
+ * EXTRA_DIR=DIR replaces the build's program of that name).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@ int main(int argc, char **argv)
     int n = argc - 2;
     struct var_entry *ents = calloc((size_t)n + 1, sizeof(*ents));
     unsigned char **data = calloc((size_t)n + 1, sizeof(*data));
-    uint64_t off = sizeof(struct var_header) + (uint64_t)n * sizeof(struct var_entry);
+    uint64_t off;
     for (int i = 0; i < n; i++) {
         const char *path = argv[i + 2], *eq = strchr(path, '=');
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -33,6 +35,12 @@ int main(int argc, char **argv)
         }
         if (blen == 0 || blen >= VAR_NAME_MAX)
             die("name empty or too long", base);
+        for (int j = 0; j < i; j++)                 /* replaced: drop the earlier one */
+            if (data[j] && strlen(ents[j].name) == blen && !memcmp(ents[j].name, base, blen)) {
+                memset(ents[j].name, 0, sizeof(ents[j].name));
+                free(data[j]);
+                data[j] = NULL;
+            }
         FILE *f = fopen(path, "rb");
         if (!f)
             die("cannot open", path);
@@ -43,11 +51,21 @@ int main(int argc, char **argv)
         if (fread(data[i], 1, (size_t)size, f) != (size_t)size)
             die("cannot read", path);
         fclose(f);
-        off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;
         memcpy(ents[i].name, base, blen);
-        ents[i].offset = off;
         ents[i].size = (uint64_t)size;
-        off += (uint64_t)size;
+    }
+    int kept = 0;                                   /* close the gaps of replaced entries */
+    for (int i = 0; i < n; i++)
+        if (data[i]) {
+            ents[kept] = ents[i];
+            data[kept++] = data[i];
+        }
+    n = kept;
+    off = sizeof(struct var_header) + (uint64_t)n * sizeof(struct var_entry);
+    for (int i = 0; i < n; i++) {
+        off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;
+        ents[i].offset = off;
+        off += ents[i].size;
     }
     off = (off + VAR_ALIGN - 1) / VAR_ALIGN * VAR_ALIGN;     /* zero padding to a whole page */
     struct var_header h = {VAR_MAGIC, (uint32_t)n, off};
