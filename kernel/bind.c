@@ -245,6 +245,46 @@ int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only)
     return check_only ? 0 : vm_protect(e->vm, va, prot_to_vm(prot, b->mmio));
 }
 
+/* The 2 MiB regions (one page-table leaf, one index leaf) that a range
+ * of VN_RANGE_MAX pages can touch. */
+#define PROTECT_REGIONS (VN_RANGE_MAX / 512 + 1)
+
+int bind_protect_range(struct env *e, vaddr_t va, size_t n, unsigned prot)
+{
+    struct { void *leaf; vaddr_t va; size_t n; } reg[PROTECT_REGIONS];
+    size_t nreg = 0;
+    if (n > VN_RANGE_MAX)
+        return -E_INVAL;
+    /* Decode: one page-table walk and one index walk per region, then
+     * every page of it mapped, bound, and allowed the rights asked. */
+    for (size_t done = 0; done < n; nreg++) {
+        vaddr_t a = va + done * PAGE_SIZE;
+        size_t k = 512 - ((a >> 12) & 511);
+        if (k > n - done)
+            k = n - done;
+        void *leaf = vm_leaf_table(e->vm, a);
+        struct binding **slot = bind_index_slot(&e->bind_index, e, a, false, NULL);
+        if (!slot || !vm_leaf_all_present(leaf, a, k))
+            return -E_NOENT;
+        for (size_t i = 0; i < k; i++) {
+            struct binding *b = slot[i];
+            if (!b)
+                return -E_NOENT;    /* not a libOS mapping (exposed kernel data) */
+            if ((prot & VM_PROT_WRITE) && !b->may_write)
+                return -E_PERM;
+        }
+        reg[nreg].leaf = leaf, reg[nreg].va = a, reg[nreg].n = k;
+        done += k;
+    }
+    /* Invoke: the saved leaves, nothing looked up again; device registers
+     * stay uncached, as vm_leaf_protect keeps each page's cacheability. */
+    vm_flush_batch_begin(e->vm);
+    for (size_t i = 0; i < nreg; i++)
+        vm_leaf_protect(e->vm, reg[i].leaf, reg[i].va, reg[i].n, prot_to_vm(prot, false));
+    vm_flush_batch_end(e->vm);
+    return 0;
+}
+
 void bind_release_cap(struct cap *c)
 {
     while (c->bindings) {

@@ -55,6 +55,13 @@ bool bind_unmap(struct env *e, vaddr_t va);
  * Errors: -E_NOENT (nothing mapped), -E_PERM (writable asked above the
  * binding's maximum). */
 int bind_protect(struct env *e, vaddr_t va, unsigned prot, bool check_only);
+/* Change the rights of the n (<= VN_RANGE_MAX) mapped pages from va, all
+ * or none: every page is checked first, in one walk of the page tables and
+ * of the binding index per 2 MiB region, and only then are all changed.
+ * Each mapping keeps its frame and cacheability.  Errors: -E_INVAL (n too
+ * large), -E_NOENT (a page not mapped by a libOS), -E_PERM (writable asked
+ * above a binding's maximum). */
+int bind_protect_range(struct env *e, vaddr_t va, size_t n, unsigned prot);
 /* Make page `index` of page capability c reachable by device d's DMA at
  * iova (writable by it if `write`), charging e.  The caller has checked
  * the rights and that iova is free and in range.  Errors: -E_QUOTA,

@@ -146,13 +146,6 @@ long sys_page_protect(capref_t env, uint64_t va, size_t npages, unsigned prot)
     t = env_space(t);
     if (!range_ok(va, npages) || (prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
         return -E_INVAL;
-    /* Decode: all pages mapped and the rights allowed, then invoke. */
-    for (size_t i = 0; i < npages; i++)
-        if ((r = bind_protect(t, va + i * PAGE_SIZE, prot, true)) < 0)
-            return r;
-    vm_flush_batch_begin(t->vm);
-    for (size_t i = 0; i < npages; i++)
-        bind_protect(t, va + i * PAGE_SIZE, prot, false);
-    vm_flush_batch_end(t->vm);
-    return 0;
+    /* Decode (all pages mapped and the rights allowed), then invoke. */
+    return bind_protect_range(t, va, npages, prot);
 }

@@ -49,6 +49,19 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned rights, paddr_t 
 int vm_unmap(struct vm_space *s, vaddr_t va, paddr_t *pa);
 /* Change the rights of the mapping at va.  Errors: -E_NOENT. */
 int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights);
+/* Range changes one leaf table at a time (page_protect): the leaf table
+ * covering the 2 MiB-aligned region of user address va in s, as an opaque
+ * handle valid while the caller holds the kernel lock and maps nothing
+ * (tables are only freed with the space), or NULL if va is not
+ * libOS-mappable or has no table. */
+void *vm_leaf_table(struct vm_space *s, vaddr_t va);
+/* Whether all of the n pages from va (one region, the one of leaf; leaf
+ * may be NULL) are mapped. */
+bool vm_leaf_all_present(void *leaf, vaddr_t va, size_t n);
+/* Set the VM_WRITE/VM_EXEC/VM_USER rights of the n mapped pages from va
+ * (checked by vm_leaf_all_present), keeping each mapping's frame and
+ * cacheability; flushes each like vm_protect. */
+void vm_leaf_protect(struct vm_space *s, void *leaf, vaddr_t va, size_t n, unsigned rights);
 /* Physical address of the kernel's own top-level table. */
 paddr_t paging_kernel_root(void);
 /* Make physical memory outside RAM reachable through the physmap: firmware

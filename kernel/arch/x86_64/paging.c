@@ -290,6 +290,31 @@ int vm_protect(struct vm_space *s, vaddr_t va, unsigned rights)
     return 0;
 }
 
+void *vm_leaf_table(struct vm_space *s, vaddr_t va)
+{
+    uint64_t *pte = VN_USER_MAPPABLE(va) ? walk(s->root, va, 0, NULL, 0) : NULL;
+    return pte ? pte - ((va >> 12) & 511) : NULL;
+}
+
+bool vm_leaf_all_present(void *leaf, vaddr_t va, size_t n)
+{
+    if (!leaf)
+        return false;
+    uint64_t *pte = (uint64_t *)leaf + ((va >> 12) & 511), all = PTE_P;
+    for (size_t i = 0; i < n; i++)
+        all &= pte[i];
+    return all & PTE_P;
+}
+
+void vm_leaf_protect(struct vm_space *s, void *leaf, vaddr_t va, size_t n, unsigned rights)
+{
+    uint64_t *pte = (uint64_t *)leaf + ((va >> 12) & 511), bits = pte_bits(rights & (VM_USER | VM_WRITE | VM_EXEC));
+    for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
+        pte[i] = (pte[i] & (PTE_ADDR | PTE_PCD | PTE_PWT)) | bits;
+        flush(s, va);
+    }
+}
+
 /* Map [pa, pa + len) into the physmap with the given extra PTE flags,
  * leaving pages already there alone.  Errors: -E_NOMEM, -E_RANGE. */
 static int map_phys(paddr_t pa, uint64_t len, uint64_t flags)
