@@ -168,6 +168,7 @@ static bool syscall_fast_path(struct trapframe *tf)
     uint64_t num = tf->rax - VN_SYSCALL_BASE;
     if (num >= syscall_fast_count || !syscall_fast[num])
         return false;
+    uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
     irq_deliver_pending();
     struct env *e = arch_curenv();
@@ -184,7 +185,14 @@ static bool syscall_fast_path(struct trapframe *tf)
             env_return(e);
         finish(e);
     }
-    sched_slice_begin(e);   /* a tick taken while waiting for the lock is re-armed */
+    /* Interrupts are on only while this CPU waits (for the lock, or for
+     * another CPU in a call): a timer tick taken then is lost, as the
+     * kernel-mode trap path does not re-arm, so re-arm it here.  Without
+     * one nothing changed: the slice is still e's (every return to user
+     * mode starts or checks it) and a deadline passed since is a tick
+     * still pending, which user mode takes at once. */
+    if (this_cpu()->ticks != ticks)
+        sched_slice_begin(e);
     kernel_unlock();
     return true;
 }
