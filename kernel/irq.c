@@ -88,6 +88,10 @@ static void irq_deliver(struct irq *q)
 
 void irq_deliver_pending(void)
 {
+    /* Nothing noted, the common case on every entry: one test. */
+    if (!(__atomic_load_n(&noted[0], __ATOMIC_RELAXED) | __atomic_load_n(&noted[1], __ATOMIC_RELAXED) |
+          __atomic_load_n(&noted[2], __ATOMIC_RELAXED) | __atomic_load_n(&noted[3], __ATOMIC_RELAXED)))
+        return;
     for (unsigned w = 0; w < 4; w++) {
         if (!__atomic_load_n(&noted[w], __ATOMIC_RELAXED))
             continue;
