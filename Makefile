@@ -95,7 +95,7 @@ LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
 LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
-LINUX_PROGS := hello_musl hello_pie busybox $(LINUX_TESTS)
+LINUX_PROGS := hello_musl hello_pie busybox e2fsck $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/disk_fsddead.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh
@@ -221,6 +221,9 @@ $(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV) lib/posix
 $(BUILD)/bin/busybox: tools/get-busybox.sh
 	@mkdir -p $(@D)
 	tools/get-busybox.sh $@
+$(BUILD)/bin/e2fsck: tools/get-e2fsck.sh
+	@mkdir -p $(@D)
+	tools/get-e2fsck.sh $@
 $(BUILD)/bin/hello_musl: tests/linux/hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<

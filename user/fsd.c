@@ -8,6 +8,12 @@
  * lib/fs (which replays the journal if the last run was cut), and serves
  * the arena's request slots (lib/posix/fsd.h) one request at a time.
  *
+ * A second extent (rcx, or 0), when init gives one, is served raw: byte
+ * reads and writes at any offset (whole blocks through blkdev_veneer,
+ * partial ones read, patched and written back) and flushes, for the
+ * libOS's block device file (lib/posix/blkfile.c), which e2fsck opens.
+ * Nothing of the file system's cache or journal touches it.
+ *
  * Durability: FSYNC, SYNC and writes with FSD_SYNC commit the journal
  * (data home, log, FLUSH, commit block, FLUSH) before they answer; other
  * changes are committed within FSD_COMMIT_NS, as jbd2's commit interval.
@@ -31,14 +37,49 @@
 #include "../lib/posix/posix.h"
 
 #define ARENA_END (SHM_BASE + SHM_PAGES * PAGE_SIZE)
+#define RAW_BLOCK 4096              /* blkdev_veneer's block on the raw extent */
 
-int main(uint64_t run0, uint64_t run1, uint64_t word);
+int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext);
 
 static struct fsd_table *tab;
 static struct extfs *fs;
 static uint64_t dirty_since;        /* first change not committed (0: none) */
 static char path1[FSD_PATH_MAX], path2[FSD_PATH_MAX];
 static uint8_t dirbuf[FSD_DATA];
+static struct blkdev *raw;          /* the second extent, served raw (or NULL) */
+static uint8_t rawbuf[FSD_DATA + 2 * RAW_BLOCK];
+
+/* ------------------------------------------------------------ the raw extent */
+
+/* Reads or writes len (at most FSD_DATA) bytes at byte off of the raw
+ * extent, through whole blocks of rawbuf.  Returns len or -EINVAL (past
+ * the end, counted without a wrap), -EIO. */
+static int64_t raw_rw(int write, uint64_t off, uint64_t len, uint8_t *data)
+{
+    uint64_t size = raw->nblocks * RAW_BLOCK;
+    if (off > size)
+        return -EINVAL;
+    if (len > size - off)
+        len = size - off;                   /* a read or write stops at the end, as a device's */
+    if (len == 0)
+        return 0;
+    uint64_t b0 = off / RAW_BLOCK, b1 = (off + len + RAW_BLOCK - 1) / RAW_BLOCK;
+    uint32_t n = (uint32_t)(b1 - b0), head = (uint32_t)(off % RAW_BLOCK);
+    int r;
+    if (!write) {
+        if ((r = blkdev_read(raw, b0, n, rawbuf)))
+            return r;
+        memcpy(data, rawbuf + head, len);
+        return (int64_t)len;
+    }
+    if (head && (r = blkdev_read(raw, b0, 1, rawbuf)))
+        return r;
+    if ((off + len) % RAW_BLOCK && (n > 1 || !head) &&
+        (r = blkdev_read(raw, b1 - 1, 1, rawbuf + (uint64_t)(n - 1) * RAW_BLOCK)))
+        return r;
+    memcpy(rawbuf + head, data, len);
+    return (r = blkdev_write(raw, b0, n, rawbuf)) ? r : (int64_t)len;
+}
 
 /* ------------------------------------------------------------ open counts */
 
@@ -264,10 +305,17 @@ static int64_t serve(struct req *q, struct fsd_slot *s)
     case FSD_OP_OPEN:     return req_open(q->ino);
     case FSD_OP_CLOSE:    return req_close(q->ino);
     case FSD_OP_UNMOUNT:
+        if (raw && blkdev_flush(raw))
+            printf("fsd: the raw extent's flush failed\n");
         r = extfs_unmount(fs);
         fs = NULL;
         printf("fsd: unmounted%s\n", r ? " with an error: the next mount replays" : " cleanly");
         return r;
+    case FSD_OP_RAW_READ:
+    case FSD_OP_RAW_WRITE:
+        return raw ? raw_rw(q->op == FSD_OP_RAW_WRITE, q->off, q->len, q->data) : -ENODEV;
+    case FSD_OP_RAW_FLUSH:
+        return raw ? blkdev_flush(raw) : -ENODEV;
     }
     return -EINVAL;
 }
@@ -325,7 +373,7 @@ static void bump_epoch(void)
     __atomic_add_fetch(&shared->epoch, 1, __ATOMIC_SEQ_CST);
 }
 
-int main(uint64_t run0, uint64_t run1, uint64_t word)
+int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext)
 {
     struct blkdev *dev;
     struct extfs_opts o = {.cache_blocks = 1024, .now_ns = now_ns, .in_use = in_use};
@@ -351,6 +399,10 @@ int main(uint64_t run0, uint64_t run1, uint64_t word)
     printf("fsd: ext4 on the disk, %lu blocks of %lu bytes (%lu free); journal replayed %lu transactions, "
            "%lu orphans freed\n", (unsigned long)sf.blocks, (unsigned long)sf.block_size,
            (unsigned long)sf.blocks_free, (unsigned long)c.replayed_transactions, (unsigned long)c.orphans_freed);
+    if (rawext && blkdev_veneer_open((capref_t)rawext, RAW_BLOCK, &raw) == 0) {
+        tab->raw_bytes = raw->nblocks * RAW_BLOCK;
+        printf("fsd: a raw extent of %lu bytes as /dev/nvme1n1\n", (unsigned long)tab->raw_bytes);
+    }
     __atomic_store_n(&tab->state, 1, __ATOMIC_RELEASE);
     bump_epoch();
     for (;;) {

@@ -12,6 +12,11 @@
  * answers in a bounded time: one file-system operation, or a commit), so
  * a request is never lost halfway.
  *
+ * A second namespace (the kernel's second root extent, if there is one)
+ * is not mounted: init gives it to fsd as well, which serves it raw as
+ * the block device file /dev/nvme1n1 (blkfile.c), for tools such as
+ * e2fsck.  Which extent holds what is this policy, not the kernel's.
+ *
  * fsd has a process-table entry (ps lists it, kill -9 of its pid ends
  * it), and every process holds a capability to its environment.  If fsd
  * is gone, whoever notices first (a process waiting for an answer looks
@@ -110,10 +115,11 @@ void disk_fsd_start(void)
     long run0 = vn_page_share(shm_caps[0], env, CR_READ | CR_WRITE | CR_MAP);
     long run1 = vn_page_share(shm_caps[1], env, CR_READ | CR_WRITE | CR_MAP);
     long w = vn_cap_grant((capref_t)word, env, CR_READ | CR_WRITE);
+    long rawext = vn_sysinfo->nblk >= 2 ? vn_cap_grant(ext + 1, env, CR_READ | CR_WRITE) : 0;
     uint64_t entry;
     memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = (uint64_t)run0, .rsi = (uint64_t)run1,
-                           .rdx = (uint64_t)w};
+                           .rdx = (uint64_t)w, .rcx = rawext > 0 ? (uint64_t)rawext : 0};
     shm_lock();
     for (int i = 0; i < FSD_SLOTS; i++)
         shared->disk.slots[i].data = shm_alloc(FSD_DATA);

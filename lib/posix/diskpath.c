@@ -353,6 +353,10 @@ long disk_syscall(struct vn_xframe *x, bool *handled)
     switch (nr) {
     case 79: *handled = true; return disk_getcwd((char *)a, b);
     case 74: case 75:                           /* fsync, fdatasync: a commit and a device flush */
+        if ((o = fd_get((int)a)) && o->kind == OFD_BLK) {
+            *handled = true;
+            return blkfile_fsync(o);            /* the raw extent: its flush alone */
+        }
         if (!(o = disk_fd((int)a, true)))
             return 0;
         *handled = true;

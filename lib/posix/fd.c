@@ -61,6 +61,7 @@ static const struct file_ops *const kinds[] = {
     [OFD_EVENTFD] = &eventfd_ops,
     [OFD_DISK] = &diskfile_ops,
     [OFD_DISKDIR] = &diskdir_ops,
+    [OFD_BLK] = &blkfile_ops,
 };
 
 const struct file_ops *file_ops_of(const struct ofd *o)
@@ -213,6 +214,8 @@ static int special_kind(const char *path)
         return OFD_ZERO;
     if (!strcmp(path, "/dev/tty") || !strcmp(path, "/dev/console"))
         return OFD_TTY;
+    if (!strcmp(path, "/dev/nvme1n1") && blkfile_present())
+        return OFD_BLK;
     return OFD_FREE;
 }
 
@@ -836,6 +839,7 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
     case 6: return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, AT_SYMLINK_NOFOLLOW);
     case 7: return do_poll((void *)a, b, (int)c);
     case 8: return sys_lseek((int)a, (int64_t)b, (int)c);
+    case 221: return fd_get((int)a) ? 0 : -L_EBADF;    /* fadvise64: advice, no cache to act on */
     case 16: return sys_ioctl((int)a, b, c);
     case 17: return sys_pread((int)a, (void *)b, c, (int64_t)d, false);
     case 18: return sys_pread((int)a, (void *)b, c, (int64_t)d, true);

@@ -82,6 +82,7 @@ extern const struct file_ops sock_ops;                    /* sock.c */
 extern const struct file_ops epoll_ops;                   /* epoll.c */
 extern const struct file_ops eventfd_ops;                 /* eventfd.c */
 extern const struct file_ops diskfile_ops, diskdir_ops;   /* diskfile.c: the root on disk (fsd) */
+extern const struct file_ops blkfile_ops;                 /* blkfile.c: a raw extent (fsd) */
 
 /* lseek within [0, size] for kinds with a byte offset (fd.c); lock held.
  * EINVAL for a bad whence or a negative result. */

@@ -56,6 +56,9 @@ enum fsd_op {
     FSD_OP_OPEN,        /* ino: one more open reference (an unlinked file then stays) */
     FSD_OP_CLOSE,       /* ino: one fewer; the last of an unlinked file frees it */
     FSD_OP_UNMOUNT,     /* the instance ends: commit, unmount cleanly, answer, exit */
+    FSD_OP_RAW_READ,    /* the raw extent (not a file system: /dev/nvme1n1): off, len -> bytes in the buffer */
+    FSD_OP_RAW_WRITE,   /* the raw extent: off, len bytes of the buffer (any alignment) */
+    FSD_OP_RAW_FLUSH,   /* the raw extent: device flush */
     FSD_OP_COUNT
 };
 
@@ -95,6 +98,7 @@ struct fsd_table {
     volatile int down;          /* (P) fsd has gone: every disk request fails with EIO (disk.c) */
     volatile int state;         /* (F) 0 starting, 1 mounted, 2 unmounted, -errno: the mount failed */
     struct fsd_slot slots[FSD_SLOTS];
+    volatile uint64_t raw_bytes; /* (F) size of the raw extent fsd serves as a device file (0: none) */
     /* (F) counters, for tests and /proc */
     volatile uint64_t requests, commits, flushes, replayed;
 };

@@ -172,7 +172,7 @@ struct proc {
 };
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
-       OFD_EPOLL, OFD_EVENTFD, OFD_DISK, OFD_DISKDIR };
+       OFD_EPOLL, OFD_EVENTFD, OFD_DISK, OFD_DISKDIR, OFD_BLK };
 
 struct epoll;
 
@@ -403,6 +403,10 @@ void disk_root_init(void);
 /* diskfile.c: the kinds OFD_DISK and OFD_DISKDIR (file.h's tables) */
 void disk_fill_stat(const struct extfs_stat *s, uint64_t *st);
 long disk_stat_ino(uint32_t ino, struct extfs_stat *st);
+/* blkfile.c: the kind OFD_BLK, /dev/nvme1n1 (the raw extent fsd serves).
+ * Whether there is one; fsync of o: the device's flush (EIO: fsd gone). */
+bool blkfile_present(void);
+long blkfile_fsync(struct ofd *o);
 
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);
