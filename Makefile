@@ -93,7 +93,7 @@ LIBV_SRC := $(wildcard lib/libveneer/*.c lib/libveneer/*.S)
 LIBV_OBJ := $(patsubst %,$(BUILD)/%.o,$(basename $(LIBV_SRC)))
 LIBV     := $(BUILD)/lib/libveneer.a
 
-USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
+USER_PROGS := $(filter-out httpd_log,$(patsubst user/%.c,%,$(wildcard user/*.c)))
 LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
 LINUX_PROGS := hello_musl hello_pie busybox e2fsck $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))

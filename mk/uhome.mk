@@ -23,3 +23,7 @@ UHOME_PROG_OBJ := $(foreach p,$(UHOME_PROGS),$(if $(wildcard user/$(p).c),$(BUIL
 $(UHOME_PROG_OBJ) $(LWIP_PORT_OBJ): USER_CFLAGS += -Idrivers
 $(addprefix $(BUILD)/bin/,$(UHOME_PROGS)): $(UDRV_LIB)
 $(foreach p,$(UHOME_PROGS),$(eval LIBS_$(p) += $(UDRV_LIB)))
+
+# The web server's access log on a disk extent (user/httpd_log.c).
+LIBS_httpd += $(BUILD)/user/httpd_log.o
+$(BUILD)/bin/httpd: $(BUILD)/user/httpd_log.o

@@ -31,6 +31,11 @@
  *               drivers/virtio_net in this program, lwIP on it through
  *               vnetif_own, no packet filter and no multiplexer; every
  *               frame and protocol on that NIC is ours (static address)
+ *        bit 4: started by another libOS (the POSIX instance's init, by its
+ *               boot config: lib/posix/weblog.c) rather than the kernel:
+ *               the archive in slot 1 as usual, a disk extent of our own
+ *               for the access log in rdx (httpd_log.c: one durable record
+ *               per request answered) and the NIC in rcx
  *        bits 16-31: the TCP port to serve (0: 80)
  *   arg1: the host port QEMU forwards to it (only for the message)
  */
@@ -48,6 +53,7 @@
 #include "vnetif_own.h"
 #include "home_user.h"
 #include "virtio_net/virtio_net.h"
+#include "httpd_log.h"
 
 #define HTTP_PORT   80
 #define ECHO_PORT   7
@@ -55,6 +61,7 @@
 #define FLAG_DHCP   0x2
 #define FLAG_NOICMP 0x4
 #define FLAG_OWN    0x8
+#define FLAG_CHILD  0x10
 #define PORT_SHIFT  16
 #define ICMP_RING   3                   /* pages: echo requests are few */
 #define PING_WAIT_MS 1000               /* the gateway's answer to our ping at start */
@@ -200,6 +207,7 @@ static struct vnetif_own own;   /* arg0 & FLAG_OWN: the NIC is ours ... */
 static struct drv_dev *own_dev; /* ... driven here */
 static bool owned;
 static bool quit_allowed;       /* arg0 & FLAG_QUIT */
+static bool logging;            /* the access log is open (FLAG_CHILD with an extent) */
 static bool quitting;           /* /quit's answer is acknowledged (or its connection gone) */
 static uint64_t quit_at;        /* ns: since when */
 
@@ -404,6 +412,17 @@ static void request_answer(struct conn *c, size_t end)
         } else {
             a = &canned[R_NOT_FOUND];
             st.not_found++;
+        }
+    }
+    if (logging) {
+        int code = a == &canned[R_BAD] ? 400 : a == &canned[R_NOT_IMPL] ? 501 : a == &canned[R_NOT_FOUND] ? 404 : 200;
+        int method = a == &canned[R_BAD] ? 0 : head ? 2 : sp1 - r == 3 && memcmp(r, "GET", 3) == 0 ? 1 : 0;
+        size_t plen = a == &canned[R_BAD] ? 0 : (size_t)(sp2 - sp1 - 1);
+        long lr = httpd_log_append(ip4_addr_get_u32(&c->pcb->remote_ip), method, plen ? sp1 + 1 : "", plen, code,
+                                   head ? 0 : a->body_len);
+        if (lr < 0) {
+            printf("httpd: log: append failed (%s): no more logging\n", vn_strerror(lr));
+            logging = false;
         }
     }
     if (a == &canned[R_BAD] || a == &canned[R_NOT_IMPL] || body || c->quit)
@@ -630,17 +649,23 @@ static bool filter_nic(uint64_t flags, uint16_t port, bool dhcp, ip4_addr_t *ip,
     return true;
 }
 
-int main(uint64_t flags, uint64_t host_port)
+int main(uint64_t flags, uint64_t host_port, uint64_t logext, uint64_t child_nic)
 {
     ip4_addr_t ip, mask, gw;
     struct vnet_ifconfig cfg;
     uint16_t port = (uint16_t)(flags >> PORT_SHIFT) ? (uint16_t)(flags >> PORT_SHIFT) : HTTP_PORT;
     quit_allowed = flags & FLAG_QUIT;
-    if (!(flags & FLAG_OWN) && vn_envinfo->net_cap < 0) {
+    if (!(flags & (FLAG_OWN | FLAG_CHILD)) && vn_envinfo->net_cap < 0) {
         printf("httpd: no NIC (boot QEMU with a virtio-net device: make run-net)\n");
         return 1;
     }
-    vn.nic = (capref_t)vn_envinfo->net_cap;
+    vn.nic = flags & FLAG_CHILD ? (capref_t)child_nic : (capref_t)vn_envinfo->net_cap;
+    if ((flags & FLAG_CHILD) && logext) {
+        long lr = httpd_log_open((capref_t)logext);
+        if (lr < 0)
+            printf("httpd: log: cannot open it (%s): serving without\n", vn_strerror(lr));
+        logging = lr >= 0;
+    }
     ports[0].port = port;
     if (docroot_load() == 0)
         printf("httpd: no %s files in the boot archive\n", ARCHIVE_DIR);

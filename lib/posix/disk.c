@@ -93,7 +93,7 @@ void disk_fsd_start(void)
 {
     me.fsd_kick = -1;
     me.fsd_env = -1;
-    capref_t ext = (capref_t)vn_sysinfo->blk_cap;
+    capref_t ext = weblog_fs_extent();          /* namespace 1's root, or init's ext4 part of it */
     struct vn_blkinfo bi;
     uint64_t size;
     if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start()) < 0)

@@ -174,7 +174,8 @@ int main(uint64_t mode, uint64_t arg1)
     me.umask = 022;
     shm_unlock();
     fd_init_console();
-    sock_netd_start();                  /* the instance's TCP/IP stack, if we hold the NIC */
+    if (!weblog_start())                /* boot config weblog=: the NIC and a disk extent to the web server */
+        sock_netd_start();              /* the instance's TCP/IP stack, if we hold the NIC */
     memcpy(me.cwd_path, "/", 2);
     disk_fsd_start();                   /* the instance's disk file system, if we hold a disk */
     if (shared->disk.fsd)

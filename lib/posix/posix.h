@@ -408,6 +408,14 @@ long disk_stat_ino(uint32_t ino, struct extfs_stat *st);
 bool blkfile_present(void);
 long blkfile_fsync(struct ofd *o);
 
+/* weblog.c: two owners on one disk, by the boot config weblog=BLOCK,COUNT,
+ * FLAGS.  weblog_start (init, before netd and fsd) splits namespace 1 and
+ * starts the native web server with the NIC and its log extent: true if
+ * it did (then no netd).  weblog_fs_extent: the extent fsd gets (the
+ * namespace's root when not split). */
+bool weblog_start(void);
+capref_t weblog_fs_extent(void);
+
 /* sock.c: sockets, served by netd */
 void sock_netd_start(void);
 long sock_syscall(struct vn_xframe *x, bool *handled);
