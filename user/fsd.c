@@ -384,6 +384,13 @@ int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext)
     }
     tab = &shared->disk;
     int r = blkdev_veneer_open(VN_CAP_SPAWN_SHARE, 4096, &dev);
+    struct vn_blkinfo bi;
+    if (r == 0 && vn_blk_info(VN_CAP_SPAWN_SHARE, &bi) == 0 && bi.base + bi.count < bi.ns_blocks) {
+        int32_t rd = 0, wr = 0;     /* the namespace goes on past our extent: another owner's blocks */
+        if (blkdev_veneer_probe_past_end(dev, &rd, &wr) == 0)
+            printf("fsd: the block past our extent (namespace block %lu): read %s, write %s\n",
+                   (unsigned long)(bi.base + bi.count), vn_strerror(rd), vn_strerror(wr));
+    }
     if (r == 0 && (r = extfs_mount(dev, &o, &fs)))
         blkdev_close(dev);
     if (r) {

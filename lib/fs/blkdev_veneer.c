@@ -58,6 +58,7 @@ struct vb_slot {
     uint64_t blk;                   /* file-system blocks [blk, blk + n) */
     uint32_t n;
     uint32_t pos;                   /* its index in the submission ring */
+    int32_t status;                 /* the completion's (0 or -E_*) */
 };
 
 struct blkdev_veneer {
@@ -171,6 +172,7 @@ static int vb_reap(struct blkdev_veneer *v)
         return -EIO;
     }
     v->slot[i].busy = 0;
+    v->slot[i].status = status;
     v->nbusy--;
     if (status) {
         v->st.errors++;
@@ -447,6 +449,31 @@ int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
                                                                VN_BLKQ_SQ_PER_PAGE));
     v->st.volatile_cache = (bi.flags & VN_BLK_VOLATILE_CACHE) != 0;
     *out = &v->dev;
+    return 0;
+}
+
+/* Contract in blkdev_veneer.h. */
+int blkdev_veneer_probe_past_end(struct blkdev *d, int32_t *rd, int32_t *wr)
+{
+    struct blkdev_veneer *v = (struct blkdev_veneer *)d;
+    int32_t *out[2] = {rd, wr};
+    while (v->nbusy && vb_reap(v) >= 0)
+        ;
+    if (v->failed)
+        return -EIO;
+    memset(slot_data(v, 0), 0xee, VB_PAGE);
+    for (int k = 0; k < 2; k++) {
+        if (vb_submit(v, 0, k ? VN_BLK_WRITE : VN_BLK_READ, k ? VN_BLK_FUA : 0, d->nblocks, 1) ||
+            vb_wait_slot(v, 0) == -EIO) {
+            if (v->slot[0].busy)
+                return -EIO;                    /* no completion: the device has failed */
+        }
+        *out[k] = v->slot[0].status;
+        if (v->slot[0].status) {                /* the refusal expected: not a device failure */
+            v->failed = 0;
+            v->st.errors--;
+        }
+    }
     return 0;
 }
 

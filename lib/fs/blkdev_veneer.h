@@ -26,4 +26,12 @@ struct blkdev_veneer_stats {
 int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out);
 void blkdev_veneer_get_stats(struct blkdev *d, struct blkdev_veneer_stats *st);
 
+/* A hostile check of the kernel, for the owner of an extent shared out of
+ * a namespace: a read and a FUA write of the block just past the extent's
+ * end (another owner's, or past the namespace), which the kernel must
+ * refuse; their completions' status in *rd and *wr (0: accepted, which
+ * is a kernel bug).  Returns 0, or -EIO if the device had failed or did
+ * not answer. */
+int blkdev_veneer_probe_past_end(struct blkdev *d, int32_t *rd, int32_t *wr);
+
 #endif

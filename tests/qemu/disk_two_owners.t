@@ -6,8 +6,10 @@
 # for its access log (user/httpd_log.c: a header block, one FUA record per
 # request), the rest to nobody.  While busybox writes and syncs files on
 # ext4, the host fetches pages (200, 404, HEAD) from the web server, then
-# /quit.  The web server's probes past its extent must be refused by the
-# kernel (E_RANGE).  After the boot: host e2fsck -fn is clean; the host
+# /quit.  Each owner's probes past its extent (fsd's: the log's first
+# block; the web server's: the unused blocks after it) must be refused by
+# the kernel (E_RANGE), and nothing of them lands (the log's header and the
+# zeros after it are checked).  After the boot: host e2fsck -fn is clean; the host
 # parses the log from the image (every request, in order, with its status
 # and bytes) and finds the blocks after the log still zero; a second boot
 # reopens the log: the web server finds the same records (boot 2 of it)
@@ -52,6 +54,7 @@ client() {
 }
 expect=("posix: weblog: namespace 1 split: ext4 on blocks \[0, 131072\) \(fsd\), the web server's log on \[131072, 133120\)"
         "httpd: log: past our extent: read E_RANGE: value out of range, write E_RANGE: value out of range, straddling write E_RANGE: value out of range, wrapping write E_RANGE: value out of range"
+        "fsd: the block past our extent \(namespace block 131072\): read E_RANGE: value out of range, write E_RANGE: value out of range"
         "httpd: log: 0 records on extent \[131072, \+2048\) of namespace 1 \(boot 1 of this log\)"
         "fsd: ext4 on the disk, 16384 blocks" "httpd: ready" "httpd: quit" "posix: round 12" "^1200" "fsd: unmounted cleanly"
         "env [0-9a-f]+ \(posix\) exited with status 0" "free pages ([0-9]+) before, \1 after")
