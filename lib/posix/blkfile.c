@@ -12,7 +12,8 @@
  * S_IFBLK with st_rdev 259:1 (nvme's major), st_size 0 as Linux reports
  * for devices, the size from ioctl BLKGETSIZE64 (and BLKGETSIZE in
  * 512-byte sectors, BLKSSZGET, BLKBSZGET), lseek SEEK_END to the end.
- * Reads and writes stop at the end (0 bytes past it, as a device's).
+ * Reads and writes stop at the end (a read past it gets 0 bytes, a write
+ * ENOSPC, as a device's).
  */
 #include "posix.h"
 #include "file.h"
@@ -34,8 +35,9 @@ bool blkfile_present(void)
 }
 
 /* n bytes at off through slots, in pieces of FSD_DATA.  Returns the bytes
- * moved (short at the end of the extent) or, if none, fsd's error
- * (EIO when fsd has gone). */
+ * moved (short at the end of the extent) or, if none, fsd's error (EIO
+ * when fsd has gone), or for a write at or past the end ENOSPC (as
+ * Linux's; a read there gives 0 bytes). */
 static long blk_rw(void *buf, uint64_t n, uint64_t off, bool wr)
 {
     uint64_t done = 0;
@@ -57,6 +59,8 @@ static long blk_rw(void *buf, uint64_t n, uint64_t off, bool wr)
             break;
     }
     disk_slot_put(s);
+    if (!done && !r && wr && n)
+        return -L_ENOSPC;
     return done ? (long)done : r;
 }
 

@@ -79,6 +79,7 @@ static inline bool prog_range(uint64_t va, uint64_t len)
 #define L_ENFILE 23
 #define L_EMFILE 24
 #define L_ENOTTY 25
+#define L_ENOSPC 28
 #define L_ESPIPE 29
 #define L_EPIPE 32
 #define L_ERANGE 34

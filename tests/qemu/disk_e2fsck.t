@@ -20,12 +20,14 @@ mke2fs -q -F -t ext4 -b 4096 -O metadata_csum,64bit -E lazy_itable_init=0 -d "$s
 rm -rf "$stage2"
 disk="-device nvme,id=nvme0,serial=vne2fsck -drive file=$img,if=none,id=d0,format=raw -device nvme-ns,bus=nvme0,drive=d0,nsid=1
  -drive file=$img2,if=none,id=d1,format=raw -device nvme-ns,bus=nvme0,drive=d1,nsid=2"
-cmdline="quiet init=posix run=busybox,sh,-c,echo+==begin==;e2fsck+-fn+/dev/nvme1n1;echo+e2fsck_rc=\$?;echo+==end=="
+# Then the device file's edges (tests/linux/blkfile_edges.sh).
+cmdline="quiet init=posix run=busybox,sh,-c,echo+==begin==;e2fsck+-fn+/dev/nvme1n1;echo+e2fsck_rc=\$?;sh+/bin/blkfile_edges.sh;echo+==end=="
 qemu_extra="-m 1G $disk"
 timeout=300
 expect=("fsd: ext4 on the disk" "fsd: a raw extent of 16777216 bytes as /dev/nvme1n1"
         "Pass 5: Checking group summary information"
         "/dev/nvme1n1: 14/4096 files \([0-9.]+% non-contiguous\)" "e2fsck_rc=0" "fsd: unmounted cleanly"
+        "^past_end_read=0" "^across_rc=1" "No space left on device" "^past_rc=1" "^tail=\\\\0\\\\0abcd" "^patched=00585900"
         "env [0-9a-f]+ \(posix\) exited with status 0")
 reject=("not implemented" "stays in memory" "e2fsck_rc=[1-9]")
 after() {
