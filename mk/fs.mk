@@ -6,9 +6,10 @@
 # under $(BUILD)/host/extfs-tmp.  Built on demand by `make test` and
 # `make fs`, not by `make all` (libext2fs takes a while the first time).
 
-# blkdev_veneer.c makes Veneer system calls: only native programs link it
-# (mk/fsd.mk), never the host library.
-FS_SRC   := $(filter-out lib/fs/blkdev_veneer.c,$(wildcard lib/fs/*.c))
+# blkdev_veneer.c and blkdev_vf.c (with vf_io.c) make Veneer system calls:
+# only native programs link them (mk/fsd.mk, mk/uhome.mk), never the host
+# library.
+FS_SRC   := $(filter-out lib/fs/blkdev_veneer.c lib/fs/blkdev_vf.c lib/fs/vf_io.c,$(wildcard lib/fs/*.c))
 FS_OBJ   := $(patsubst %.c,$(BUILD)/fs/%.o,$(FS_SRC))
 FS_LIB   := $(BUILD)/lib/libextfs.a
 FS_CFLAGS := -std=gnu11 -O2 -g $(WARN) -isystem $(E2FS_OBJ)/lib -isystem $(E2FS_SRC)/lib -Ilib/fs -MMD -MP

@@ -6,7 +6,7 @@
 # blkdev_veneer.c the block device on the kernel's extent and queue.
 # Since fsd is in the boot archive, `make all` builds libext2fs (once).
 
-VLIBC_SRC := $(wildcard lib/vlibc/*.c) lib/fs/blkdev_veneer.c
+VLIBC_SRC := $(wildcard lib/vlibc/*.c) lib/fs/blkdev_veneer.c lib/fs/blkdev_vf.c
 VLIBC_OBJ := $(patsubst %.c,$(BUILD)/vlibc/%.o,$(VLIBC_SRC))
 VLIBC_LIB := $(BUILD)/lib/libvlibc.a
 VLIBC_CFLAGS := $(FS_CFLAGS) -ffreestanding -fno-builtin -fno-stack-protector -Iinclude -I$(BUILD)/gen/include \
@@ -23,6 +23,14 @@ $(BUILD)/tests/user/extfs_veneer.o: USER_CFLAGS += -Ilib/fs
 $(BUILD)/tests/user/extfs_veneer.o: $(E2FS_STAMP)
 $(BUILD)/bin/extfs_veneer: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
 LIBS_extfs_veneer := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+
+# vfext4 (user/vfext4.c): lib/fs on an SR-IOV VF it drives itself
+# (blkdev_vf.c in vlibc, its driver half lib/fs/vf_io.c in libdrv.a:
+# mk/uhome.mk lists it).
+$(BUILD)/user/vfext4.o: USER_CFLAGS += -Ilib/fs
+$(BUILD)/user/vfext4.o: $(E2FS_STAMP)
+$(BUILD)/bin/vfext4: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+LIBS_vfext4 := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB) $(UDRV_LIB)
 
 # fsd: compiled like vlibc (musl's headers, for lib/fs's), linked as a
 # native program.

@@ -7,11 +7,12 @@
 # compiled with -Idrivers and linked with libdrv.a (after lwIP, whose
 # vnetif back end on a netdev may use it).
 
-UDRV_SRC := drivers/home_user.c drivers/blkdev.c drivers/netdev.c drivers/nvme/nvme.c drivers/virtio_net/virtio_net.c
+UDRV_SRC := drivers/home_user.c drivers/blkdev.c drivers/netdev.c drivers/nvme/nvme.c drivers/virtio_net/virtio_net.c \
+	lib/fs/vf_io.c
 UDRV_OBJ := $(patsubst %.c,$(BUILD)/udrv/%.o,$(UDRV_SRC))
 UDRV_LIB := $(BUILD)/lib/libdrv.a
 
-UHOME_PROGS := nvme_app uhome_hostile httpd vfmgr vfapp blkd
+UHOME_PROGS := nvme_app uhome_hostile httpd vfmgr vfapp blkd vfext4
 
 $(BUILD)/udrv/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(@D)

@@ -24,6 +24,9 @@
  * vfapp.c) and is killed in the middle of its write; the manager takes
  * controller 1 offline, brings it back (ACT 8, 9) and hands VF 1 to a new
  * vfapp, which writes and checks 2 MiB; VF 2's must finish untouched.
+ * arg1 = 2, the ext4 run (make run-vf, tests/qemu/sriov_ext4.t): the
+ * children are user/vfext4.c instead, each a libOS with its own ext4 on
+ * its VF's namespace (lib/fs/blkdev_vf.c), writing at the same time.
  */
 #include <libveneer.h>
 #include <vn.h>
@@ -37,6 +40,7 @@ int main(uint64_t kib, uint64_t arg1);
 #define VI_PER_VF 1                 /* a VF's MSI-X table has one entry in QEMU 7.2 */
 #define VQ_PER_VF 2
 #define CHILD_QUOTA 2048
+#define EXT4_QUOTA  6144            /* vfext4: lib/fs's cache and libext2fs's tables */
 
 static const struct drv_driver *const drivers[] = {&nvme_driver};
 static int failures;
@@ -148,6 +152,7 @@ static void hostile_run(capref_t dev, const uint16_t *cntlid, const struct blkde
 
 int main(uint64_t kib, uint64_t arg1)
 {
+    const char *prog = arg1 == 2 ? "vfext4" : "vfapp";
     capref_t dev = uhome_find(0x1b36, 0x0010, 0);
     struct drv_dev *d;
     int r = dev < 0 ? (int)dev : uhome_init();
@@ -195,7 +200,8 @@ int main(uint64_t kib, uint64_t arg1)
         long vf = vn_dev_vf(dev, i);
         EXPECT(vf > 0, "dev_vf %u: %s", i, vn_strerror(vf));
         if (vf > 0)
-            child[i] = vn_spawn_share("vfapp", CHILD_QUOTA, i + 1, kib, (capref_t)vf, CR_ALL);
+            child[i] = vn_spawn_share(prog, arg1 == 2 ? EXT4_QUOTA : CHILD_QUOTA, i + 1, kib, (capref_t)vf,
+                                      CR_ALL);
         EXPECT(child[i] > 0, "spawn: %s", vn_strerror(child[i]));
         vn_cap_delete((capref_t)vf);    /* the child's copy is derived from it: kept */
     }
@@ -203,10 +209,10 @@ int main(uint64_t kib, uint64_t arg1)
         if (child[i] <= 0)
             continue;
         int st = vn_wait(child[i]);
-        EXPECT(st == 0, "vfapp %u: status %d", i + 1, st);
+        EXPECT(st == 0, "%s %u: status %d", prog, i + 1, st);
         r = virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
         EXPECT(r == 0, "offline %u: %d", cntlid[i], r);
-        printf("vfmgr: vfapp %u ended (status %d), controller %u offline\n", i + 1, st, cntlid[i]);
+        printf("vfmgr: %s %u ended (status %d), controller %u offline\n", prog, i + 1, st, cntlid[i]);
     }
     EXPECT(vn_dev_sriov(dev, 0) == 0, "disable");
     drv_dma_free(d, &page);
