@@ -306,14 +306,18 @@ run: all $(if $(RUN_DISK),$(BUILD)/disk.img)
 run-net:
 	@$(MAKE) --no-print-directory run NET=1
 
-# Two libOSes on two SR-IOV VFs of one NVMe controller (user/vfmgr.c,
-# user/vfapp.c; tests/qemu/sriov_vf.t checks the images): scratch
-# namespace images in $(BUILD)/run-vf.ns1..3, each VF's throughput printed.
+# Two libOSes on two SR-IOV VFs of one NVMe controller, each with its own
+# ext4 on its VF's private namespace (user/vfmgr.c's ext4 run,
+# user/vfext4.c on lib/fs/blkdev_vf.c; tests/qemu/sriov_ext4.t checks the
+# images): scratch images in $(BUILD)/run-vf.ns1..3 (2 and 3 fresh ext4,
+# kept for e2fsck/debugfs afterwards), each libOS's throughput printed.
 VF_IMG := $(BUILD)/run-vf
 comma := ,
 run-vf: all
-	@for i in 1 2 3; do rm -f $(VF_IMG).ns$$i; truncate -s 4M $(VF_IMG).ns$$i; done
-	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "init=vfmgr drv_skip=00:05.0" $(RUN_CONSOLE) \
+	@rm -f $(VF_IMG).ns1 && truncate -s 4M $(VF_IMG).ns1
+	@for i in 2 3; do rm -f $(VF_IMG).ns$$i; \
+	  mke2fs -q -F -t ext4 -b 4096 -J size=4 -E lazy_itable_init=0 $(VF_IMG).ns$$i 16M > /dev/null; done
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "init=vfmgr arg0=2048 arg1=2 drv_skip=00:05.0" $(RUN_CONSOLE) \
 	  -device nvme-subsys,id=vfs0,nqn=vfs0 \
 	  -device nvme,id=vfpf,serial=vfpf,subsys=vfs0,addr=5,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=8,max_ioqpairs=10,msix_qsize=10 \
 	  $(foreach i,1 2 3,-drive file=$(VF_IMG).ns$(i),if=none,id=vfd$(i),format=raw \
