@@ -11,7 +11,9 @@
  * is keyed by it), arg1: KiB of file data to write (0: DATA_KIB).  It
  * makes /vfN/hello and /vfN/data (the pattern, in CHUNK pieces), fsyncs
  * and unmounts (the clean image the host's e2fsck -fn checks), prints its
- * throughput, then remounts and reads both back.
+ * throughput, then remounts and reads both back.  It checks the back
+ * end's refusals first: bad block sizes, a capability that is no device,
+ * a second open.
  */
 #include <errno.h>
 #include <libveneer.h>
@@ -74,12 +76,17 @@ int main(uint64_t vfn, uint64_t kib)
     snprintf(data, sizeof data, "%s/data", dir);
     int tl = snprintf(text, sizeof text, "hello from VF %lu\n", (unsigned long)vfn);
 
+    /* The back end's refusals first: a bad block size, a capability that
+     * is not a device (its own environment's). */
+    struct blkdev *again;
+    EXPECT(blkdev_vf_open(VN_CAP_SPAWN_SHARE, 1000, &again) == -EINVAL, "block size 1000");
+    EXPECT(blkdev_vf_open(VN_CAP_SPAWN_SHARE, 1u << 17, &again) == -EINVAL, "block size 128 KiB");
+    EXPECT(blkdev_vf_open(CAP_SELF, 4096, &again) == -ENODEV, "its own environment as a VF");
     int r = blkdev_vf_open(VN_CAP_SPAWN_SHARE, 4096, &dev);
     EXPECT(r == 0, "VF %lu: open: %d", (unsigned long)vfn, r);
     if (r)
         return 1;
     EXPECT(blkdev_vf_nsid(dev) == vfn + 1, "VF %lu: namespace %u", (unsigned long)vfn, blkdev_vf_nsid(dev));
-    struct blkdev *again;
     EXPECT(blkdev_vf_open(VN_CAP_SPAWN_SHARE, 4096, &again) == -EBUSY, "a second open");
     r = extfs_mount(dev, &o, &fs);
     EXPECT(r == 0, "VF %lu: mount: %d", (unsigned long)vfn, r);

@@ -33,7 +33,9 @@ int vf_io_open(uint64_t dev, struct vf_io **out, uint64_t *bytes, uint32_t *bloc
     struct vf_io *v = &one;
     if (v->d)
         return -E_BUSY;
-    int r = uhome_init();
+    static bool home_up;            /* uhome_init once: its notify word is kept */
+    int r = home_up ? 0 : uhome_init();
+    home_up = r == 0;
     if (r == 0)
         r = uhome_attach((capref_t)dev, vf_drivers, 1, &v->d);
     if (r < 0) {
