@@ -37,8 +37,8 @@ LIBS_vfext4 := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB) $(UDRV_LIB)
 $(BUILD)/user/fsd.o: user/fsd.c $(E2FS_STAMP) | $(GEN_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $<"; musl-gcc $(VLIBC_CFLAGS) -c $< -o $@
-$(BUILD)/bin/fsd: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
-LIBS_fsd := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB)
+$(BUILD)/bin/fsd: $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB) $(UDRV_LIB)
+LIBS_fsd := $(FS_LIB) $(E2FS_LIBS) $(VLIBC_LIB) $(UDRV_LIB)
 
 # make disk: the persistent image make run boots with as / (made once;
 # rm it for a fresh one).  Tests make fresh images of their own.

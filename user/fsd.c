@@ -1,7 +1,8 @@
 /*
  * fsd: the disk file system of one POSIX instance.  The instance's init
  * starts it when it holds a disk extent (lib/posix/fsfd.c) and gives it
- * the extent (slot 1, CR_READ | CR_WRITE), its own roots to the arena's
+ * the extent (slot 1, CR_READ | CR_WRITE; or an SR-IOV VF's device
+ * capability, which fsd drives itself with lib/fs/blkdev_vf.c), its own roots to the arena's
  * two runs (rdi, rsi) and a copy of the notification word every process
  * of the instance can signal (rdx).  fsd opens a request queue on the
  * extent (blkdev_veneer.c), mounts the ext4 file system on it with
@@ -33,6 +34,7 @@
 #include <string.h>
 
 #include "blkdev_veneer.h"
+#include "blkdev_vf.h"
 #include "extfs.h"
 #include "../lib/posix/posix.h"
 
@@ -383,9 +385,12 @@ int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext)
         return 1;
     }
     tab = &shared->disk;
-    int r = blkdev_veneer_open(VN_CAP_SPAWN_SHARE, 4096, &dev);
+    struct vn_devinfo di;
+    bool vf = vn_dev_info(VN_CAP_SPAWN_SHARE, &di) == 0 && (di.flags & VN_DEVF_VF);   /* drive it ourselves */
+    int r = vf ? blkdev_vf_open(VN_CAP_SPAWN_SHARE, 4096, &dev)
+               : blkdev_veneer_open(VN_CAP_SPAWN_SHARE, 4096, &dev);
     struct vn_blkinfo bi;
-    if (r == 0 && vn_blk_info(VN_CAP_SPAWN_SHARE, &bi) == 0 && bi.base + bi.count < bi.ns_blocks) {
+    if (r == 0 && !vf && vn_blk_info(VN_CAP_SPAWN_SHARE, &bi) == 0 && bi.base + bi.count < bi.ns_blocks) {
         int32_t rd = 0, wr = 0;     /* the namespace goes on past our extent: another owner's blocks */
         if (blkdev_veneer_probe_past_end(dev, &rd, &wr) == 0)
             printf("fsd: the block past our extent (namespace block %lu): read %s, write %s\n",
@@ -403,9 +408,9 @@ int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext)
     struct extfs_statfs sf;
     extfs_statfs(fs, &sf);
     tab->replayed = c.replayed_transactions;
-    printf("fsd: ext4 on the disk, %lu blocks of %lu bytes (%lu free); journal replayed %lu transactions, "
-           "%lu orphans freed\n", (unsigned long)sf.blocks, (unsigned long)sf.block_size,
-           (unsigned long)sf.blocks_free, (unsigned long)c.replayed_transactions, (unsigned long)c.orphans_freed);
+    printf("fsd: ext4 on the disk%s, %lu blocks of %lu bytes (%lu free); journal replayed %lu transactions, "
+           "%lu orphans freed\n", vf ? " (an SR-IOV VF, driven by fsd)" : "", (unsigned long)sf.blocks,
+           (unsigned long)sf.block_size, (unsigned long)sf.blocks_free, (unsigned long)c.replayed_transactions, (unsigned long)c.orphans_freed);
     if (rawext && blkdev_veneer_open((capref_t)rawext, RAW_BLOCK, &raw) == 0) {
         tab->raw_bytes = raw->nblocks * RAW_BLOCK;
         printf("fsd: a raw extent of %lu bytes as /dev/nvme1n1\n", (unsigned long)tab->raw_bytes);

@@ -27,6 +27,9 @@
  * arg1 = 2, the ext4 run (make run-vf, tests/qemu/sriov_ext4.t): the
  * children are user/vfext4.c instead, each a libOS with its own ext4 on
  * its VF's namespace (lib/fs/blkdev_vf.c), writing at the same time.
+ * arg1 = 3, the POSIX run (tests/qemu/sriov_posix.t): each child is a
+ * POSIX instance (init=posix's program, its run= from the command line)
+ * whose fsd mounts ext4 on the VF it drives itself.
  */
 #include <libveneer.h>
 #include <vn.h>
@@ -41,6 +44,7 @@ int main(uint64_t kib, uint64_t arg1);
 #define VQ_PER_VF 2
 #define CHILD_QUOTA 2048
 #define EXT4_QUOTA  6144            /* vfext4: lib/fs's cache and libext2fs's tables */
+#define POSIX_QUOTA 65536           /* a POSIX instance: its arena, processes and fsd */
 
 static const struct drv_driver *const drivers[] = {&nvme_driver};
 static int failures;
@@ -150,9 +154,25 @@ static void hostile_run(capref_t dev, const uint16_t *cntlid, const struct blkde
     vn_cap_delete((capref_t)vf2);
 }
 
+/* A POSIX init on VF capability vf: the boot archive in its slot 1, as
+ * every instance has it, and the VF granted beside it (lib/posix/disk.c
+ * looks for a VF among its capabilities).  Its env capability, or the
+ * error of the spawn, grant or start. */
+static capref_t posix_spawn_vf(capref_t vf)
+{
+    capref_t env = vn_spawn_share_stopped("posix", POSIX_QUOTA, 0, 0, VN_CAP_ARCHIVE, CR_READ | CR_MAP | CR_GRANT,
+                                          VN_SPAWN_MAP_TEXT);
+    long r = env < 0 ? env : vn_cap_grant(vf, env, CR_ALL);
+    if (r >= 0)
+        r = vn_env_start(env);
+    if (r < 0 && env >= 0)
+        vn_cap_delete(env);
+    return r < 0 ? (capref_t)r : env;
+}
+
 int main(uint64_t kib, uint64_t arg1)
 {
-    const char *prog = arg1 == 2 ? "vfext4" : "vfapp";
+    const char *prog = arg1 == 3 ? "posix" : arg1 == 2 ? "vfext4" : "vfapp";
     capref_t dev = uhome_find(0x1b36, 0x0010, 0);
     struct drv_dev *d;
     int r = dev < 0 ? (int)dev : uhome_init();
@@ -200,8 +220,9 @@ int main(uint64_t kib, uint64_t arg1)
         long vf = vn_dev_vf(dev, i);
         EXPECT(vf > 0, "dev_vf %u: %s", i, vn_strerror(vf));
         if (vf > 0)
-            child[i] = vn_spawn_share(prog, arg1 == 2 ? EXT4_QUOTA : CHILD_QUOTA, i + 1, kib, (capref_t)vf,
-                                      CR_ALL);
+            child[i] = arg1 == 3 ? posix_spawn_vf((capref_t)vf)
+                                 : vn_spawn_share(prog, arg1 == 2 ? EXT4_QUOTA : CHILD_QUOTA, i + 1, kib,
+                                                  (capref_t)vf, CR_ALL);
         EXPECT(child[i] > 0, "spawn: %s", vn_strerror(child[i]));
         vn_cap_delete((capref_t)vf);    /* the child's copy is derived from it: kept */
     }

@@ -88,6 +88,8 @@ static void slot_bufs_free(void)
     shm_unlock();
 }
 
+#define VF_SCAN 64                  /* slots looked at for a VF capability */
+
 /* Contract in posix.h. */
 void disk_fsd_start(void)
 {
@@ -95,9 +97,22 @@ void disk_fsd_start(void)
     me.fsd_env = -1;
     capref_t ext = weblog_fs_extent();          /* namespace 1's root, or init's ext4 part of it */
     struct vn_blkinfo bi;
+    struct vn_devinfo di;
     uint64_t size;
-    if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start()) < 0)
+    unsigned rights = CR_READ | CR_WRITE;
+    /* An instance an SR-IOV manager started with a VF (user/vfmgr.c): its
+     * disk is that device, which fsd drives itself (lib/fs/blkdev_vf.c).
+     * The scan is bounded by the table's first VF_SCAN slots. */
+    capref_t vf = -1;
+    for (capref_t c = 2; c < VF_SCAN && vf < 0; c++)
+        if (vn_dev_info(c, &di) == 0 && (di.flags & VN_DEVF_VF))
+            vf = c;
+    if (vf >= 0) {
+        ext = vf;
+        rights = CR_ALL;
+    } else if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start()) < 0) {
         return;                                 /* no disk, or not ours */
+    }
     if (!vn_archive_find("fsd", &size) || size < 64) {
         printf("posix: a disk but no fsd: / stays in memory\n");
         return;
@@ -105,7 +120,7 @@ void disk_fsd_start(void)
     const uint8_t *image = vn_archive_find("fsd", &size);
     long word = vn_notify_create();
     capref_t env = word < 0 ? (capref_t)word
-                            : vn_spawn_share_stopped("fsd", FSD_QUOTA, 0, 0, ext, CR_READ | CR_WRITE, 0);
+                            : vn_spawn_share_stopped("fsd", FSD_QUOTA, 0, 0, ext, rights, 0);
     if (env < 0) {
         printf("posix: cannot start fsd (%s): / stays in memory\n", vn_strerror(env));
         if (word >= 0)
