@@ -3,8 +3,8 @@
 # whose fsd drives the VF itself (lib/fs/blkdev_vf.c: drivers/nvme in
 # fsd) instead of a kernel extent.  Both instances' busybox write files
 # and 2 MiB with dd (timed: each reports its time, hence throughput) at
-# the same time, sync,
-# read back, and unmount cleanly when they end.  The host then runs
+# the same time, sync, read back, and unmount cleanly when they end.
+# The host then runs
 # e2fsck -fn on both namespace images and reads the files back with
 # debugfs; the PF's shared namespace and the unused one stay untouched.
 machine=q35
