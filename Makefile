@@ -307,17 +307,21 @@ run-net:
 	@$(MAKE) --no-print-directory run NET=1
 
 # Two libOSes on two SR-IOV VFs of one NVMe controller, each with its own
-# ext4 on its VF's private namespace (user/vfmgr.c's ext4 run,
-# user/vfext4.c on lib/fs/blkdev_vf.c; tests/qemu/sriov_ext4.t checks the
-# images): scratch images in $(BUILD)/run-vf.ns1..3 (2 and 3 fresh ext4,
-# kept for e2fsck/debugfs afterwards), each libOS's throughput printed.
+# ext4 on its VF's private namespace, writing at the same time
+# (user/vfmgr.c's arg1=4): a POSIX instance on VF 1 (its fsd drives the
+# VF with lib/fs/blkdev_vf.c; busybox times a 2 MiB dd) and the native
+# ext4 libOS user/vfext4.c on VF 2 (prints its KiB/s).  tests/qemu/
+# sriov_posix.t and sriov_ext4.t check the same paths' images.  Scratch
+# images in $(BUILD)/run-vf.ns1..3 (2 and 3 fresh ext4, kept for
+# e2fsck/debugfs afterwards).
 VF_IMG := $(BUILD)/run-vf
+VF_RUN := run=busybox,sh,-c,mkdir+-p+/root/w;time+dd+if=/dev/zero+of=/root/w/zero+bs=65536+count=32;sync;ls+-l+/root/w
 comma := ,
 run-vf: all
 	@rm -f $(VF_IMG).ns1 && truncate -s 4M $(VF_IMG).ns1
-	@for i in 2 3; do rm -f $(VF_IMG).ns$$i; \
-	  mke2fs -q -F -t ext4 -b 4096 -J size=4 -E lazy_itable_init=0 $(VF_IMG).ns$$i 16M > /dev/null; done
-	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "init=vfmgr arg0=2048 arg1=2 drv_skip=00:05.0" $(RUN_CONSOLE) \
+	@rm -f $(VF_IMG).ns2 && tools/mkdisk.sh $(VF_IMG).ns2 16 > /dev/null
+	@rm -f $(VF_IMG).ns3 && mke2fs -q -F -t ext4 -b 4096 -J size=4 -E lazy_itable_init=0 $(VF_IMG).ns3 16M > /dev/null
+	@$(QEMU) $(QEMU_BASE) -m $(RUN_MEM) $(QEMU_BOOT) -append "init=vfmgr arg0=2048 arg1=4 drv_skip=00:05.0 $(VF_RUN)" $(RUN_CONSOLE) \
 	  -device nvme-subsys,id=vfs0,nqn=vfs0 \
 	  -device nvme,id=vfpf,serial=vfpf,subsys=vfs0,addr=5,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=8,max_ioqpairs=10,msix_qsize=10 \
 	  $(foreach i,1 2 3,-drive file=$(VF_IMG).ns$(i),if=none,id=vfd$(i),format=raw \

@@ -29,7 +29,8 @@
  * its VF's namespace (lib/fs/blkdev_vf.c), writing at the same time.
  * arg1 = 3, the POSIX run (tests/qemu/sriov_posix.t): each child is a
  * POSIX instance (init=posix's program, its run= from the command line)
- * whose fsd mounts ext4 on the VF it drives itself.
+ * whose fsd mounts ext4 on the VF it drives itself.  arg1 = 4 (make
+ * run-vf): a POSIX instance on VF 1 and an ext4 libOS on VF 2.
  */
 #include <libveneer.h>
 #include <vn.h>
@@ -172,7 +173,11 @@ static capref_t posix_spawn_vf(capref_t vf)
 
 int main(uint64_t kib, uint64_t arg1)
 {
-    const char *prog = arg1 == 3 ? "posix" : arg1 == 2 ? "vfext4" : "vfapp";
+    /* Per VF: the raw writer, an ext4 libOS, a POSIX instance, or (arg1 =
+     * 4, make run-vf) a POSIX instance on VF 1 and an ext4 libOS on VF 2. */
+    const char *progs[NVF];
+    for (unsigned i = 0; i < NVF; i++)
+        progs[i] = arg1 == 3 || (arg1 == 4 && i == 0) ? "posix" : arg1 == 2 || arg1 == 4 ? "vfext4" : "vfapp";
     capref_t dev = uhome_find(0x1b36, 0x0010, 0);
     struct drv_dev *d;
     int r = dev < 0 ? (int)dev : uhome_init();
@@ -219,10 +224,12 @@ int main(uint64_t kib, uint64_t arg1)
             continue;
         long vf = vn_dev_vf(dev, i);
         EXPECT(vf > 0, "dev_vf %u: %s", i, vn_strerror(vf));
+        bool ext4 = strcmp(progs[i], "vfext4") == 0;
         if (vf > 0)
-            child[i] = arg1 == 3 ? posix_spawn_vf((capref_t)vf)
-                                 : vn_spawn_share(prog, arg1 == 2 ? EXT4_QUOTA : CHILD_QUOTA, i + 1, kib,
-                                                  (capref_t)vf, CR_ALL);
+            child[i] = strcmp(progs[i], "posix") == 0
+                           ? posix_spawn_vf((capref_t)vf)
+                           : vn_spawn_share(progs[i], ext4 ? EXT4_QUOTA : CHILD_QUOTA, i + 1, kib, (capref_t)vf,
+                                            CR_ALL);
         EXPECT(child[i] > 0, "spawn: %s", vn_strerror(child[i]));
         vn_cap_delete((capref_t)vf);    /* the child's copy is derived from it: kept */
     }
@@ -230,10 +237,10 @@ int main(uint64_t kib, uint64_t arg1)
         if (child[i] <= 0)
             continue;
         int st = vn_wait(child[i]);
-        EXPECT(st == 0, "%s %u: status %d", prog, i + 1, st);
+        EXPECT(st == 0, "%s %u: status %d", progs[i], i + 1, st);
         r = virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
         EXPECT(r == 0, "offline %u: %d", cntlid[i], r);
-        printf("vfmgr: %s %u ended (status %d), controller %u offline\n", prog, i + 1, st, cntlid[i]);
+        printf("vfmgr: %s %u ended (status %d), controller %u offline\n", progs[i], i + 1, st, cntlid[i]);
     }
     EXPECT(vn_dev_sriov(dev, 0) == 0, "disable");
     drv_dma_free(d, &page);
