@@ -332,7 +332,8 @@ gdb: all
 	@echo "QEMU is paused; in another terminal run: gdb   (uses .gdbinit)"
 	$(QEMU) $(QEMU_BASE) $(QEMU_BOOT) -append "$(CMDLINE)" -nographic -S -gdb tcp::1234
 
-test: all iso fuzz-kernel bench-smoke
+# T=name (or T=a,b): only those tests, without the bench smoke run.
+test: all iso fuzz-kernel $(if $(T),,bench-smoke)
 	@QEMU="$(QEMU)" QEMU_BASE="$(QEMU_COMMON)" QEMU_MACHINE="$(QEMU_MACHINE)" \
 		QEMU_MACHINE_q35="$(QEMU_MACHINE_q35)" QEMU_MACHINE_pc="$(QEMU_MACHINE_pc)" \
 		BUILD=$(BUILD) tests/run.sh $(T)

@@ -44,6 +44,7 @@ set -u
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
 only=${1:-}
+only=" ${only//,/ } "        # T=a,b or T="a b": several tests
 logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 passed=0
@@ -223,18 +224,18 @@ run_qemu_test() {
 for bin in "$BUILD"/host/test_*; do
     [ -x "$bin" ] || continue
     name=host_${bin##*/test_}
-    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
     run_host_test "$bin"
 done
 
 for file in tests/qemu/*.t; do
     name=$(basename "$file" .t)
-    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
     run_qemu_test "$file"
 done
 
-if [ -n "$only" ] && [ $((passed + failed)) = 0 ]; then
-    echo "no test named '$only'"
+if [ "$only" != "  " ] && [ $((passed + failed)) = 0 ]; then
+    echo "no test named '${only# }'"
     failed=1
 fi
 [ "$failed" = 0 ] || echo "failed: ${failures[*]}"
