@@ -164,7 +164,8 @@ struct proc {
     int chld_status;            /* wait status of the child whose exit posted SIGCHLD */
     int nocldwait;              /* SIGCHLD ignored: children leave no zombie */
     uint64_t start_ns;
-    uint64_t cpu_tsc;           /* CPU time, updated at exit (for ps) */
+    uint64_t cpu_tsc;           /* CPU time (TSC ticks), updated at each system call and at exit */
+    uint64_t child_cpu_tsc;     /* CPU time of the children it waited for, and theirs */
     char comm[16];
     char cmdline[96];           /* argv joined by NULs, for ps */
     int cmdline_len;
@@ -492,6 +493,13 @@ static inline uint64_t posix_realtime_ns(void)
 }
 
 /* small string helpers */
+/* TSC ticks as units of 1/per_sec seconds (per_sec 100: clock ticks). */
+static inline uint64_t tsc_to(uint64_t tsc, uint64_t per_sec)
+{
+    uint64_t hz = vn_sysinfo->tsc_hz ? vn_sysinfo->tsc_hz : 1;
+    return tsc / hz * per_sec + tsc % hz * per_sec / hz;
+}
+
 static inline int str_ncmp(const char *a, const char *b, size_t n)
 {
     for (; n && *a && *a == *b; n--, a++, b++)

@@ -296,6 +296,7 @@ void posix_exit(int wstatus)
         }
     }
     p->wstatus = wstatus;
+    p->cpu_tsc = vn_envinfo->run_tsc;
     p->state = parent && parent->nocldwait ? P_FREE : P_ZOMBIE;    /* SIGCHLD ignored: no zombie */
     if (parent && parent->state != P_ZOMBIE) {
         parent->chld_status = wstatus;
@@ -355,8 +356,10 @@ long sys_wait4(int pid, int *status, int options)
         if (done && w.hit) {
             struct proc *p = w.hit;
             int st = p->wstatus, rpid = p->pid;
-            if (p->state == P_ZOMBIE)
+            if (p->state == P_ZOMBIE) {
+                me.self->child_cpu_tsc += p->cpu_tsc + p->child_cpu_tsc;
                 p->state = P_FREE;
+            }
             else
                 p->report = 0;
             shm_unlock();

@@ -30,7 +30,8 @@ static int proc_pid(const char *path, const char **rest)
 /* /proc files that do not belong to a process. */
 static bool is_global(const char *path)
 {
-    return !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") || !strcmp(path, "/proc/mounts");
+    return !strcmp(path, "/proc/uptime") || !strcmp(path, "/proc/meminfo") || !strcmp(path, "/proc/mounts") ||
+           !strcmp(path, "/proc/stat");
 }
 
 bool procfs_path(const char *path)
@@ -52,6 +53,18 @@ static long generate(const char *path, char *buf, size_t size)
         uint64_t ns = vn_clock_ns();
         return snprintf(buf, size, "%lu.%02lu 0.00\n", ns / 1000000000ul, ns / 10000000ul % 100);
     }
+    if (!strcmp(path, "/proc/stat")) {         /* busybox top: the instance's CPU time as user time */
+        uint64_t busy = 0, all = vn_clock_ns() / 10000000ul * (vn_sysinfo->ncpus ? vn_sysinfo->ncpus : 1);
+        int n = 0;
+        for (int i = 0; i < MAX_PROCS; i++)
+            if (shared->procs[i].state != P_FREE) {
+                busy += tsc_to(shared->procs[i].cpu_tsc, 100);
+                n++;
+            }
+        busy = busy < all ? busy : all;
+        return snprintf(buf, size, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\nbtime %lu\nprocesses %d\nprocs_running 1\n",
+                        busy, all - busy, (unsigned long)vn_sysinfo->rtc_boot_sec, n);
+    }
     if (!strcmp(path, "/proc/mounts"))
         return snprintf(buf, size, "veneerfs / tmpfs rw 0 0\n");
     if (!strcmp(path, "/proc/meminfo"))
@@ -64,7 +77,7 @@ static long generate(const char *path, char *buf, size_t size)
     if (!strcmp(rest, "stat")) {
         uint64_t start = p->start_ns / 10000000ul;
         return snprintf(buf, size, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu 0\n", p->pid,
-                        p->comm, state_char(p), p->ppid, p->pgid, p->sid, p->cpu_tsc, start, 0ul);
+                        p->comm, state_char(p), p->ppid, p->pgid, p->sid, tsc_to(p->cpu_tsc, 100), start, 0ul);
     }
     if (!strcmp(rest, "cmdline")) {
         size_t n = (size_t)p->cmdline_len < size ? (size_t)p->cmdline_len : size;

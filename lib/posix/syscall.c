@@ -129,6 +129,41 @@ static long sys_prlimit(int res, uint64_t *old)
     return 0;
 }
 
+/* getrusage(2): CPU time (all of it as user time: the kernel does not
+ * split an environment's time), the peak of pages held for RUSAGE_SELF;
+ * RUSAGE_CHILDREN: the children waited for.  Errors: EINVAL, EFAULT. */
+static long sys_getrusage(int who, uint64_t *ru)
+{
+    if (who != 0 && who != -1 && who != 1)              /* SELF, CHILDREN, THREAD */
+        return -L_EINVAL;
+    if (!mm_user_ok(ru, 144, true))
+        return -L_EFAULT;
+    me.self->cpu_tsc = vn_envinfo->run_tsc;
+    uint64_t us = tsc_to(who == -1 ? me.self->child_cpu_tsc : me.self->cpu_tsc, 1000000);
+    memset(ru, 0, 144);
+    ru[0] = us / 1000000;                               /* ru_utime */
+    ru[1] = us % 1000000;
+    if (who != -1)
+        ru[4] = mm_pages() * 4;                         /* ru_maxrss, KiB: pages held now */
+    return 0;
+}
+
+/* times(2): clock ticks (100 a second) since boot; tms of this process and
+ * the children waited for.  Errors: EFAULT. */
+static long sys_times(uint64_t *tms)
+{
+    if (tms && !mm_user_ok(tms, 32, true))
+        return -L_EFAULT;
+    me.self->cpu_tsc = vn_envinfo->run_tsc;
+    if (tms) {
+        tms[0] = tsc_to(me.self->cpu_tsc, 100);
+        tms[1] = 0;
+        tms[2] = tsc_to(me.self->child_cpu_tsc, 100);
+        tms[3] = 0;
+    }
+    return (long)(vn_clock_ns() / 10000000);
+}
+
 static long misc_syscall(struct vn_xframe *x, bool *handled)
 {
     uint64_t a = x->rdi, b = x->rsi, c = x->rdx;
@@ -202,12 +237,8 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
             return 0;
         }
         return -L_EINVAL;
-    case 98: case 100:                                  /* getrusage, times: zeros */
-        if (b && x->rax == 98 && mm_user_ok((void *)b, 144, true))
-            memset((void *)b, 0, 144);
-        if (a && x->rax == 100 && mm_user_ok((void *)a, 32, true))
-            memset((void *)a, 0, 32);
-        return x->rax == 100 ? (long)(vn_clock_ns() / 10000000) : 0;
+    case 98: return sys_getrusage((int)a, (uint64_t *)b);
+    case 100: return sys_times((uint64_t *)a);
     case 99:                                            /* sysinfo */
         if (!mm_user_ok((void *)a, 112, true))
             return -L_EFAULT;
@@ -271,6 +302,7 @@ void posix_serve(struct vn_xframe *x)
     x->rax = (uint64_t)r;
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
     sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
+    me.self->cpu_tsc = vn_envinfo->run_tsc;    /* for ps, top and getrusage */
     if (me.alarm_ns)
         sig_check_alarm();
     if (me.self->sig_pending)

@@ -4,15 +4,21 @@
  * EPERM; SIG_IGN discards a signal already pending (and blocked);
  * execve with a NULL envp and with a NULL argv runs the program with an
  * empty environment / no arguments; /proc/<pid>/cmdline names the program
- * after execve, not before.  Passes on Linux too. */
+ * after execve, not before; getrusage and times report the CPU time of
+ * the process and of its waited-for children, and /proc/stat has a cpu
+ * line (busybox top reads it).  Passes on Linux too. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdint.h>
+#include <time.h>
 
 static sigjmp_buf jb;
 static volatile int seen_code;
@@ -166,6 +172,51 @@ static void check_cmdline_after_exec(const char *self)
     CHECK(strcmp(out, "renamed-after-exec cmdline\n") == 0, "/proc/<pid>/cmdline after execve: %s", out);
 }
 
+static volatile uint64_t sink;
+
+/* Spin for about ms of wall time. */
+static void burn(int ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do {
+        for (int i = 0; i < 100000; i++)
+            sink += (uint64_t)i * i;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    } while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+static void check_times(void)
+{
+    burn(300);
+    struct rusage ru;
+    CHECK(getrusage(RUSAGE_SELF, &ru) == 0, "getrusage(SELF)");
+    long us = ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+    CHECK(us >= 100000, "getrusage(SELF): %ld us of CPU after 300 ms of spinning", us);
+    CHECK(ru.ru_maxrss > 0, "ru_maxrss %ld KiB", ru.ru_maxrss);
+    pid_t p = fork();
+    if (p == 0) {
+        burn(300);
+        _exit(0);
+    }
+    waitpid(p, NULL, 0);
+    CHECK(getrusage(RUSAGE_CHILDREN, &ru) == 0, "getrusage(CHILDREN)");
+    us = ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+    CHECK(us >= 100000, "getrusage(CHILDREN): %ld us after a child spun 300 ms", us);
+    struct tms t;
+    CHECK(times(&t) != (clock_t)-1 && t.tms_utime + t.tms_stime >= 10 && t.tms_cutime + t.tms_cstime >= 10,
+          "times: own %ld, children %ld ticks", (long)(t.tms_utime + t.tms_stime), (long)(t.tms_cutime + t.tms_cstime));
+    CHECK(getrusage(7, &ru) == -1 && errno == EINVAL, "getrusage(7): EINVAL");
+    char buf[256];
+    int fd = open("/proc/stat", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    unsigned long u, ni, sy, id;
+    CHECK(sscanf(buf, "cpu %lu %lu %lu %lu", &u, &ni, &sy, &id) == 4 && u + sy > 0, "/proc/stat: %.40s", buf);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     if (getenv("T_ANSWERS_ARGC0"))     /* Linux 5.18+ passes one empty argument */
@@ -205,5 +256,6 @@ int main(int argc, char **argv, char **envp)
     check_ign_discards();
     check_exec_nulls(self);
     check_cmdline_after_exec(self);
+    check_times();
     return check_done("t_answers");
 }
