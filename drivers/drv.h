@@ -88,6 +88,14 @@ uint64_t drv_time_us(void);
  * address (no newline needed). */
 void drv_log(struct drv_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The CPU's view of the page-offset byte at iova of a request the device
+ * is serving (mapped for it by the home), or NULL if nothing is mapped
+ * there or the home cannot see it (a user-level home). */
+const void *drv_dma_peek(struct drv_dev *d, uint64_t iova);
+/* The boot command line's key=value (false: absent, or a user-level
+ * home, which has no say on it). */
+bool drv_cmdline_get(const char *key, char *buf, size_t len);
+
 /* Order memory accesses (rings in DMA memory, registers) both ways. */
 static inline void drv_barrier(void)
 {

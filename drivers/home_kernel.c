@@ -254,6 +254,20 @@ void drv_kernel_dma_unmap(struct drv_dev *d, uint64_t iova)
         panic("drv_kernel_dma_unmap: nothing mapped at %#lx", iova);
 }
 
+const void *drv_dma_peek(struct drv_dev *d, uint64_t iova)
+{
+    paddr_t pa = iova - iova % PAGE_SIZE;
+    bool w;
+    if (d->dom && iommu_lookup(d->dom, iova - iova % PAGE_SIZE, &pa, &w) < 0)
+        return NULL;
+    return (const uint8_t *)P2V(pa) + iova % PAGE_SIZE;
+}
+
+bool drv_cmdline_get(const char *key, char *buf, size_t len)
+{
+    return cmdline_get(key, buf, len);
+}
+
 void drv_log(struct drv_dev *d, const char *fmt, ...)
 {
     va_list ap;

@@ -335,6 +335,18 @@ uint64_t drv_time_us(void)
     return vn_clock_ns() / 1000;
 }
 
+const void *drv_dma_peek(struct drv_dev *d, uint64_t iova)
+{
+    (void)d, (void)iova;
+    return NULL;
+}
+
+bool drv_cmdline_get(const char *key, char *buf, size_t len)
+{
+    (void)key, (void)buf, (void)len;
+    return false;
+}
+
 void drv_log(struct drv_dev *d, const char *fmt, ...)
 {
     char line[256];

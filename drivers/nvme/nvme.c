@@ -30,6 +30,7 @@
 #include "blkdev.h"
 #include "drv.h"
 #include "nvme.h"
+#include "nvme_log.h"
 
 #define NVME_MAX   2
 #define AQ_DEPTH   32               /* admin queue entries */
@@ -53,6 +54,7 @@ struct nvme_ctrl {
     uint64_t cap;
     uint32_t stride;                /* doorbell stride, bytes */
     bool broken;
+    bool is_log;                    /* the write log's disk (nvme_log.h), not a blkdev */
     uint16_t admin_cid;
     uint16_t admin_status;          /* the last admin command's */
     uint16_t io_vector;             /* IO_VECTOR, or 0 on a function with one vector */
@@ -238,6 +240,7 @@ static int identify_all(struct nvme_ctrl *n)
     if ((r = identify(n, NVME_CNS_CTRL, 0)) < 0)
         return r;
     n->bd.volatile_cache = id[NVME_IDC_VWC] & 1;
+    n->is_log = nvme_log_is_log_disk(id + NVME_IDC_SN);
     unsigned mdts = id[NVME_IDC_MDTS];
     n->bd.max_pages = mdts && mdts < 6 ? (uint16_t)(1u << mdts) : BLKDEV_PAGES_MAX;
     char model[41];
@@ -355,6 +358,41 @@ static int nvme_submit(struct blkdev *bd, struct blkdev_req *r)
     return 0;
 }
 
+int nvme_io_sync(struct nvme_ctrl *n, uint8_t opcode, uint64_t lba, uint32_t nblocks, uint64_t iova)
+{
+    if (n->broken || !n->nfree)
+        return -E_NODEV;
+    uint16_t s = n->free[--n->nfree];
+    struct nvme_sqe c = {.opcode = opcode, .cid = s, .nsid = n->bd.ns[0].nsid, .prp1 = iova,
+                         .cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = nblocks - 1};
+    uint64_t bytes = (uint64_t)nblocks * n->bd.ns[0].block_size;
+    if (bytes > 2 * DRV_PAGE) {
+        struct drv_dma *chunk = &n->prp[s / DRV_DMA_MAX_PAGES];
+        uint64_t *list = (uint64_t *)((uint8_t *)chunk->va + (s % DRV_DMA_MAX_PAGES) * DRV_PAGE);
+        for (uint64_t i = 1; i < (bytes + DRV_PAGE - 1) / DRV_PAGE; i++)
+            list[i - 1] = iova + i * DRV_PAGE;
+        c.prp2 = chunk->iova + (s % DRV_DMA_MAX_PAGES) * DRV_PAGE;
+    } else if (bytes > DRV_PAGE) {
+        c.prp2 = iova + DRV_PAGE;
+    }
+    sq_put(&n->ioq, &c);
+    sq_doorbell(n, &n->ioq);
+    uint64_t end = drv_time_us() + NVME_ADMIN_TIMEOUT_MS * 1000ull;
+    volatile struct nvme_cqe *e;
+    while (!(e = cq_peek(&n->ioq)))
+        if (drv_time_us() > end)
+            return -E_TIMEOUT;          /* the slot stays taken: the device may still use it */
+    uint16_t cid = e->cid, status = NVME_CQE_STATUS(e->status);
+    cq_advance(&n->ioq);
+    cq_doorbell(n, &n->ioq);
+    n->free[n->nfree++] = s;
+    if (cid != s) {
+        nvme_broken(n, "log completion for another command");
+        return -E_NODEV;
+    }
+    return status ? -E_IO : 0;
+}
+
 /* The I/O completion interrupt: complete every request the device
  * finished (each done() may submit more), then unmask. */
 static void nvme_intr(void *ctx)
@@ -375,6 +413,11 @@ static void nvme_intr(void *ctx)
         n->bd.completed++;
         if (status)
             n->bd.failed++;
+        else if (r->op == BLKDEV_WRITE)
+            nvme_log_write(n, n->dev, n->bd.ns[r->ns].nsid, r->lba, r->nblocks, n->bd.ns[r->ns].block_size,
+                           r->iova, r->flags & BLKDEV_FUA);
+        else if (r->op == BLKDEV_FLUSH)
+            nvme_log_flush(n, n->bd.ns[r->ns].nsid);
         r->done(r, status ? -E_IO : 0);
     }
     if (!n->broken && (rd32(n, NVME_REG_CSTS) & NVME_CSTS_CFS))
@@ -425,7 +468,8 @@ static int nvme_probe(struct drv_dev *d)
     n->bd = (struct blkdev){.name = "nvme", .drv = d, .ops = &nvme_ops};
     if ((r = queue_alloc(n, &n->aq, 0, AQ_DEPTH)) < 0 || (r = drv_dma_alloc(d, DRV_PAGE, &n->ident)) < 0 ||
         (r = ctrl_enable(n)) < 0 || (r = identify_all(n)) < 0 || (r = io_queues(n)) < 0 ||
-        (r = blkdev_register(&n->bd)) < 0) {
+        (n->is_log ? (r = nvme_log_attach(n, d, n->bd.ns[0].block_size, n->bd.ns[0].blocks)) < 0
+                   : (r = blkdev_register(&n->bd)) < 0)) {
         drv_log(d, "cannot come up (error %d)", r);
         wr32(n, NVME_REG_CC, 0);
         wait_csts(n, NVME_CSTS_RDY, 0);
