@@ -123,8 +123,11 @@ void nvme_log_write(struct nvme_ctrl *src, struct drv_dev *d, uint32_t nsid, uin
         off += n;
     }
     put_header(NVME_LOG_WRITE, fua ? NVME_LOG_FUA : 0, nsid, lba, nblocks, block_size, hdr_at);
-    if (lg.log)
-        lg.pos = at;
+    if (!lg.log)
+        return;
+    lg.pos = at;
+    if (fua)
+        drv_log(lg.dev, "blklog: fua at record %lu", (unsigned long)lg.seq - 1);
 }
 
 void nvme_log_flush(struct nvme_ctrl *src, uint32_t nsid)

@@ -12,6 +12,9 @@
  *
  * The data is written before its header, each synchronously, so a header
  * read back means its data is there too (a cut ends the log cleanly).
+ * Each flush and FUA write also prints a serial line with its record
+ * number ("blklog: flush F at record R", "blklog: fua at record R"), so
+ * the host orders the workload's own lines against the log.
  * Only the command line turns it on: no libOS can, and with it off every
  * hook returns at once.
  */
