@@ -1,5 +1,5 @@
 # Veneer build: `make` builds everything under build/; see README.md.
-#   make run | run-net | test [T=name] | gdb | iso | docs | size | fuzz | bench | bench-smoke | clean
+#   make run | run-net | test [T=name] | gdb | iso | docs | size | fuzz | bench | bench-smoke | crashtest | clean
 #   MACHINE=pc on any of them boots the i440FX PC instead of q35 with the IOMMU.
 # Host packages are checked (and installed when root) by tools/setup-host.sh.
 
@@ -374,6 +374,7 @@ include mk/fs.mk
 include mk/fsd.mk
 include mk/sqlite.mk
 include mk/bench_disk.mk
+include mk/crashtest.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \
 	-not -path '$(LWIP_SRC)/*' -not -path '$(E2FS_OBJ)/*' -not -path '$(E2FS_SRC)/*' 2>/dev/null)

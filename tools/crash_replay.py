@@ -19,6 +19,7 @@ every state holding all flushed records and FUA writes up to record c >= R
 must have f1..fi and cur at generation >= i.  Each state: e2fsck -fy (exit <= 1,
 replays the journal), e2fsck -fn clean, then that content check.
 Prints one line per state and a total; exits 1 on any failure.
+CRASH_DROP_FUA=1 (a self-test of the checker) also drops FUA writes.
 """
 import os, random, re, shutil, struct, subprocess, sys
 
@@ -103,6 +104,9 @@ def check(img, k, work):
 def main():
     base, log, serial, work, nstates, seed = sys.argv[1:7]
     nstates, rng = int(nstates), random.Random(int(seed))
+    # CRASH_DROP_FUA=1 breaks the model on purpose (FUA writes dropped like
+    # the others): the checker must then report losses.
+    drop_fua = os.environ.get("CRASH_DROP_FUA") == "1"
     recs, pts = read_log(log), fsync_points(serial)
     flush_at = [i for i, r in enumerate(recs) if r[0] == "f"]
     nf = len(flush_at)
@@ -115,7 +119,9 @@ def main():
     # the first fsync (earlier ones check little).
     first = next((f for f in range(nf) if need_at(pts, flush_at[f]) > 0), 0)
     pool = list(range(first, nf))
-    picks = sorted((rng.choice(pool), kind) for kind in ["b", "e"] * ((nstates + 1) // 2))[:nstates]
+    nb = min(len(pool), nstates - nstates // 2)
+    picks = sorted([(f, "b") for f in rng.sample(pool, nb)] +
+                   [(f, "e") for f in rng.sample(pool, min(len(pool), nstates - nb))])
     os.makedirs(work, exist_ok=True)
     cur_img, st = os.path.join(work, "boundary.img"), os.path.join(work, "state.img")
     shutil.copyfile(base, cur_img)
@@ -134,7 +140,7 @@ def main():
             epoch = [(k, recs[k]) for k in range(flush_at[f] + 1, end) if recs[k][0] == "w"]
             cut = rng.randint(0, len(epoch))
             c = epoch[cut - 1][0] if cut else c
-            kept = [r for k, r in epoch[:cut] if r[3] or rng.random() < 0.5]
+            kept = [r for k, r in epoch[:cut] if (r[3] and not drop_fua) or rng.random() < 0.5]
             rng.shuffle(kept)
             with open(st, "r+b") as s:
                 for r in kept:
