@@ -5,7 +5,8 @@ and check each one, as dm-log-writes' replay and CrashMonkey do.
   crash_replay.py BASE LOG SERIAL DIR STATES SEED
 
 BASE is the image before the boot, LOG the raw log disk, SERIAL the serial
-output (its "blklog: flush F at record R" and "fsynced i" lines).  States:
+output (its "blklog: flush F at record R", "fsynced i" and "sqlite
+committed i" lines).  States:
 
   boundary F   every record up to flush F applied in order
   epoch F      boundary F plus a random prefix of the next epoch's writes,
@@ -16,12 +17,15 @@ output (its "blklog: flush F at record R" and "fsynced i" lines).  States:
 An fsync that printed "fsynced i" after the serial line of record R (the
 last flush or FUA write logged before it) returned on records <= R, so
 every state holding all flushed records and FUA writes up to record c >= R
-must have f1..fi and cur at generation >= i.  Each state: e2fsck -fy (exit <= 1,
-replays the journal), e2fsck -fn clean, then that content check.
+must have f1..fi and cur at generation >= i; the same for "sqlite
+committed i" and rows 1..i of /root/crash.db's table t (SQLite's own
+rollback journal, if hot, is rolled back by opening a copy).  Each state:
+e2fsck -fy (exit <= 1, replays the journal), e2fsck -fn clean, then those
+content checks.
 Prints one line per state and a total; exits 1 on any failure.
 CRASH_DROP_FUA=1 (a self-test of the checker) also drops FUA writes.
 """
-import os, random, re, shutil, struct, subprocess, sys
+import os, random, re, shutil, sqlite3, struct, subprocess, sys
 
 HDR = struct.Struct("<8sIIQQIIII")
 LOG_BS = 512
@@ -53,15 +57,15 @@ def read_log(path):
     return recs
 
 
-def fsync_points(serial):
-    """[(R, i)]: "fsynced i" printed after the log line of record R, the
-    last flush or FUA write logged before it."""
+def fsync_points(serial, what=r"fsynced (\d+)"):
+    """[(R, i)]: "fsynced i" (or another what) printed after the log line
+    of record R, the last flush or FUA write logged before it."""
     pts, last = [], -1
     for line in open(serial, "rb").read().decode("latin-1").splitlines():
         m = re.search(r"blklog: (?:flush \d+|fua) at record (\d+)", line)
         if m:
             last = int(m.group(1))
-        m = re.search(r"fsynced (\d+)", line)
+        m = re.search(what, line)
         if m:
             pts.append((last, int(m.group(1))))
     return pts
@@ -78,7 +82,32 @@ def want(i):
     return bytes((i * 31 + j * 7 + (j >> 8)) & 0xff for j in range(n))
 
 
-def check(img, k, work):
+def check_sqlite(img, k, work):
+    """None if /root/crash.db holds exactly rows 1..n, n >= k, whole and
+    consistent after SQLite's own recovery; else what is wrong."""
+    d = os.path.join(work, "sql")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name in ("crash.db", "crash.db-journal"):
+        subprocess.run(["debugfs", "-R", f"dump /root/{name} {d}/{name}", img], capture_output=True)
+    db = os.path.join(d, "crash.db")
+    if not os.path.exists(db) or os.path.getsize(db) == 0:
+        return None if k == 0 else f"crash.db missing, {k} transactions committed"
+    try:
+        c = sqlite3.connect(db)
+        ok = c.execute("pragma integrity_check").fetchone()[0]
+        rows = c.execute("select i, v from t order by i").fetchall() if ok == "ok" else []
+        c.close()
+    except sqlite3.Error as e:
+        return None if k == 0 else f"sqlite: {e}"
+    if ok != "ok":
+        return f"sqlite integrity_check: {ok}"
+    if rows != [(i, f"row {i}") for i in range(1, len(rows) + 1)] or len(rows) < k:
+        return f"sqlite: {len(rows)} rows, {k} committed, or not rows 1..n"
+    return None
+
+
+def check(img, k, ksql, work):
     fy = subprocess.run(["e2fsck", "-fy", img], capture_output=True)
     if fy.returncode > 1:
         return f"e2fsck -fy exit {fy.returncode}"
@@ -90,8 +119,9 @@ def check(img, k, work):
     os.makedirs(dump)
     subprocess.run(["debugfs", "-R", f"rdump /root/cut {dump}", img], capture_output=True)
     d = os.path.join(dump, "cut")
-    if k == 0:
-        return None
+    why = check_sqlite(img, ksql, work)
+    if why or k == 0:
+        return why
     bad = [i for i in range(1, k + 1)
            if not os.path.exists(f"{d}/f{i}") or open(f"{d}/f{i}", "rb").read() != want(i)]
     cur = open(f"{d}/cur").read() if os.path.exists(f"{d}/cur") else ""
@@ -108,10 +138,11 @@ def main():
     # the others): the checker must then report losses.
     drop_fua = os.environ.get("CRASH_DROP_FUA") == "1"
     recs, pts = read_log(log), fsync_points(serial)
+    sql = fsync_points(serial, r"sqlite committed (\d+)")
     flush_at = [i for i, r in enumerate(recs) if r[0] == "f"]
     nf = len(flush_at)
     print(f"log: {len(recs)} records, {nf} flushes, {sum(1 for r in recs if r[0] == 'w')} writes, "
-          f"{sum(1 for r in recs if r[3])} FUA; {len(pts)} fsyncs")
+          f"{sum(1 for r in recs if r[3])} FUA; {len(pts)} fsyncs, {len(sql)} SQLite commits")
     if nf == 0 or need_at(pts, len(recs)) == 0:
         print("no flush boundary with an fsync before it: nothing to check")
         return 1
@@ -147,10 +178,11 @@ def main():
                     s.seek(r[1])
                     s.write(r[2])
             desc = f"epoch {f}: {cut} of {len(epoch)} writes reached, {len(kept)} kept, shuffled"
-        need = need_at(pts, c)
-        why = check(st, need, work)
+        need, nsql = need_at(pts, c), need_at(sql, c)
+        why = check(st, need, nsql, work)
         fails += why is not None
-        print(f"state {n + 1}: {desc}; up to record {c}, need fsynced <= {need}: {why or 'ok'}")
+        print(f"state {n + 1}: {desc}; up to record {c}, need fsynced <= {need}, "
+              f"rows <= {nsql}: {why or 'ok'}")
     os.close(fd)
     print(f"crash states: {len(picks)} checked, {len(picks) - fails} ok, {fails} lost")
     return 1 if fails else 0
