@@ -14,6 +14,9 @@
 # same way, on a fresh ext4 image on the NVMe disk), the last two with
 # POSIX_MEM (default 1G) of RAM, which the libOS needs; the smoke run boots
 # Veneer's POSIX and disk suites too.
+# Then, per run, the scaling rows (user/scale.c, bench/scale.awk): Veneer
+# alone, wall clock, booted with -smp 1 and -smp 2 (multi-threaded TCG,
+# -accel tcg,thread=multi); their logs are *.scale, kept out of report.awk.
 # Then, per run, the network rows (bench/net/boot.sh): wall-clock boots of
 # Veneer's native web server, busybox httpd under Veneer's POSIX libOS and
 # busybox httpd under Linux, measured from the host with wrk and a UDP echo
@@ -54,13 +57,15 @@ veneer_posix_append="quiet init=posix run=pbench,pbench,veneer"
 # on a fresh ext4 image on the NVMe disk; Linux mounts the same kind of
 # image from its own initramfs (bench/disk/linux_init.c).
 veneer_disk_append="quiet init=posix run=dbench,dbench,veneer,/root,/bin/speedtest1"
+# The scaling rows (user/scale.c): booted with -smp 1 and -smp 2.
+veneer_scale_append="init=scale"
 if [ "$smoke" = 1 ]; then
-    runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke
+    runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
-    veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1"
+    veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1" veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 else
@@ -80,6 +85,11 @@ boot() {
         log=$raw/$1-$2-$3-$suite.log
         extra+=(-m "$POSIX_MEM")    # after QEMU_BASE's -m: the last one counts
     fi
+    case $suite in          # the scaling rows (user/scale.c): N CPUs, multi-threaded TCG
+    scale*) log=$raw/$1-$2-$3-$suite.scale
+            qbase=${QEMU_BASE/-smp 1 /-smp ${suite#scale} }
+            qbase=${qbase/-accel tcg /-accel tcg,thread=multi } ;;
+    esac
     if [ "$suite" = disk ]; then    # the same NVMe device, a fresh ext4 image on it
         tools/mkdisk.sh "$out/disk-ext4.img" 128 || exit 1
         qbase=${QEMU_BASE//file=$out\/disk.img,/file=$out\/disk-ext4.img,}
@@ -89,6 +99,7 @@ boot() {
         append=$veneer_append
         [ "$suite" = posix ] && append=$veneer_posix_append
         [ "$suite" = disk ] && append=$veneer_disk_append
+        [ "${suite#scale}" != "$suite" ] && append=$veneer_scale_append
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$append")
     else
         append=$linux_append
@@ -132,7 +143,11 @@ for ((run = 1; run <= runs; run++)); do
         net_boot "$os" native "$run" || exit 1
     done
     net_boot veneer posix "$run" || exit 1
+    for suite in scale1 scale2; do      # wall clock only: -icount is one thread
+        boot veneer wall "$run" "$suite"
+    done
 done
+awk -f bench/scale.awk -v require="$smoke" "$raw"/*.scale | tee "$raw/scale.txt" || exit 1
 
 # The smoke and quick runs keep their results apart, in $raw, to leave the
 # real ones alone.

@@ -15,7 +15,8 @@
 # POSIX libOS) and, the same file, into the Linux peer's initramfs.
 # RUNS=n sets the boots per guest and mode (default 3).  Both guests get
 # one CPU (BENCH_SMP): the Linux peer runs uniprocessor, and the ctxsw and
-# yield rows need their two environments to share a CPU.  Both get QEMU's
+# yield rows need their two environments to share a CPU; the scaling rows'
+# boots raise it to 2 (bench/run.sh).  Both get QEMU's
 # edu device too (BENCH_EDU_<machine>), which only Veneer's rows use.
 
 BENCH_OUT   := $(BUILD)/bench
