@@ -8,6 +8,7 @@
  * Fuzzing builds bound how long it is held and waited for
  * (tests/kernel/fuzz_lock.c).
  */
+#include "console.h"
 #include "fuzz.h"
 #include "klock.h"
 #include "panic.h"
@@ -23,6 +24,8 @@ static struct {
     volatile bool halted[MAX_WAITERS];
     volatile unsigned nhalted;              /* how many halted[] are set */
 } bkl = {.holder = -1};
+/* Counted by the holder, printed at shutdown: the scaling rows' story. */
+static struct { uint64_t taken, contended, halts, wait_tsc; } stat;
 
 void kernel_lock(void)
 {
@@ -30,17 +33,19 @@ void kernel_lock(void)
     unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_ACQUIRE);
     if (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) == t) {  /* uncontended: the common case */
         bkl.holder = (int)me;
+        stat.taken++;
         fuzz_lock_taken();
         return;
     }
     uint64_t hz = arch_tsc_hz(), since = arch_tsc(), spin_until = hz ? since + hz / 1000000 * SPIN_BEFORE_HALT_US : ~0ul;
+    unsigned halts = 0;
     while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != t) {
         arch_poll_ipis();
         if (arch_tsc() < spin_until) {
             __asm__ volatile("pause");
             continue;
         }
-        bkl.ticket[me] = t;
+        bkl.ticket[me] = t, halts++;
         __atomic_fetch_add(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&bkl.halted[me], true, __ATOMIC_SEQ_CST);
         fuzz_lock_waiting(since, bkl.holder);
@@ -50,7 +55,15 @@ void kernel_lock(void)
         __atomic_fetch_sub(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
     }
     bkl.holder = (int)me;
+    stat.taken++, stat.contended++, stat.halts += halts, stat.wait_tsc += arch_tsc() - since;
     fuzz_lock_taken();
+}
+
+void kernel_lock_print_stats(void)
+{
+    uint64_t mhz = arch_tsc_hz() / 1000000;
+    kprintf("klock: taken %lu, contended %lu, halted %lu, waited %lu us\n", stat.taken, stat.contended,
+            stat.halts, mhz ? stat.wait_tsc / mhz : 0);
 }
 
 void kernel_unlock(void)

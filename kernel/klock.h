@@ -32,6 +32,8 @@ static inline unsigned cpu_id(void)
 void smp_boot(void);
 /* Per-CPU statistics at shutdown. */
 void arch_print_cpu_stats(void);
+/* The lock's acquisitions, contended ones, halts and wait time, at shutdown. */
+void kernel_lock_print_stats(void);
 /* Serve a pending TLB shootdown request (called while spinning). */
 void arch_poll_ipis(void);
 

@@ -118,6 +118,7 @@ void kernel_finish(void)
             free_pages_at_start, now);
     kernel_audit();
     arch_print_cpu_stats();
+    kernel_lock_print_stats();
     sched_print_stats();
     if (now != free_pages_at_start) {
         kprintf("veneer: LEAK of %ld pages\n", (long)(free_pages_at_start - now));
