@@ -43,6 +43,73 @@ static void op_null(void)
     vn_null();
 }
 
+/* ---- the same with SLEEPERS environments asleep (issue 19): vCPUs of
+ * this address space (env_create_vcpu, cheap: no image of their own), each
+ * in env_wait on a word that never changes, on 1 KiB of stack.  The kernel
+ * has NENV = 1024 slots, so the row has 1,000 sleepers, not 10,000.  prep
+ * starts them (not for the run of 0, which counts only the loop), done
+ * destroys them. */
+#define SLEEPERS 1000
+static capref_t sleeper[SLEEPERS];
+static uint64_t *sleeper_stacks;
+static uint64_t sleeper_word;           /* stays 0 */
+static volatile uint64_t sleepers_in;   /* how many have reached their sleep */
+
+__attribute__((force_align_arg_pointer, noreturn)) static void sleeper_run(void)
+{
+    __atomic_fetch_add(&sleepers_in, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        vn_env_wait(0, &sleeper_word, 0, VN_WAIT_NE);
+}
+
+static void sleepers_up(uint64_t n)
+{
+    if (!n)
+        return;
+    if (!sleeper_stacks)
+        sleeper_stacks = vn_alloc_pages(SLEEPERS / 4);
+    for (int i = 0; i < SLEEPERS; i++) {
+        long v = vn_env_create_vcpu(8, "sleeper");
+        struct vn_regs regs = {.rip = (uint64_t)sleeper_run,
+                               .rsp = (uint64_t)sleeper_stacks + (uint64_t)(i + 1) * 1024 - 8};
+        if (v < 0 || vn_env_set_regs((capref_t)v, &regs) < 0 || vn_env_start((capref_t)v) < 0) {
+            printf("bench: sleepers: cannot start number %d: %s\n", i, vn_strerror(v < 0 ? v : -E_INVAL));
+            return;
+        }
+        sleeper[i] = (capref_t)v;
+    }
+    for (int i = 0; i < 100000 && sleepers_in < SLEEPERS; i++)  /* until all are asleep */
+        vn_yield();
+    if (sleepers_in < SLEEPERS)
+        printf("bench: sleepers: only %lu of %d ran\n", (unsigned long)sleepers_in, SLEEPERS);
+    vn_yield();                         /* the last one from its count to its sleep */
+}
+
+static uint64_t sleepers_down(uint64_t n)
+{
+    for (int i = 0; i < SLEEPERS && sleeper[i] > 0; i++)
+        vn_kill(sleeper[i]), sleeper[i] = 0;
+    sleepers_in = 0;
+    (void)n;
+    return 0;
+}
+
+static void yield_prep(uint64_t n);
+static uint64_t yield_done(uint64_t n);
+static void op_yield(void);
+static void yield_sleep_prep(uint64_t n)
+{
+    sleepers_up(n);
+    yield_prep(n);
+}
+
+static uint64_t yield_sleep_done(uint64_t n)
+{
+    uint64_t r = yield_done(n);
+    sleepers_down(n);
+    return r;
+}
+
 /* ---- memory rows (bench/bench_mem.h) on page_protect and upcalls */
 
 static void bench_protect(uint64_t va, uint64_t npages, int writable)
@@ -727,6 +794,8 @@ static const struct bench_op ops[] = {
     {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
     {"ipc", op_ipc, BENCH_SWITCH_ITERS, 0, ipc_prep, ipc_done},
     {"notify", op_notify, BENCH_SWITCH_ITERS, 0, notify_prep, notify_done},
+    {"null_sleep1k", op_null, 0, 0, sleepers_up, sleepers_down},
+    {"yield_sleep1k", op_yield, BENCH_SWITCH_ITERS, 2, yield_sleep_prep, yield_sleep_done},
     {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
     /* The device rows: last, so that dev_setup can leave them out. */
     {"irq", op_irq, BENCH_DEV_ITERS, 0, dev_prep, irq_done},
