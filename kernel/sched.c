@@ -6,8 +6,8 @@
  * that upcall (with the saved context in the frame) the next time it runs
  * instead of silently resuming it: the libOS decides which of its threads
  * continues.  Sleepers (env_wait) are woken by timeouts, by predicates on a
- * word of their memory checked at every scheduling decision, or by
- * env_wake.  Idle CPUs halt with the kernel lock released.
+ * word of their memory checked when a CPU idles and every IDLE_POLL_NS
+ * while busy, or by env_wake(_word).  Idle CPUs halt with the kernel lock released.
  * All state here is guarded by the big kernel lock, except slices[c],
  * which only CPU c touches.
  */
@@ -25,6 +25,9 @@ static struct queue {
     struct env *head, *tail;
     unsigned n;
 } runq, sleepq;
+/* Earliest timeout, any word polled: the last sleepq walk's, widened by each
+ * sleeper since, so a walk runs only when one may be due (stale: one more). */
+static struct { uint64_t next, poll_at; bool polling; } sleep_hint;   /* polled: idle, or every IDLE_POLL_NS */
 
 static void q_remove(struct queue *q, struct env *e)
 {
@@ -179,6 +182,9 @@ void sched_block(struct env *e, enum env_wait why, uint64_t wake_tsc, long timeo
     e->wait = why;
     e->wake_tsc = wake_tsc;
     e->wait_timeout_rv = timeout_rv;
+    sleep_hint.polling |= e->wait_op != VN_WAIT_NONE;
+    if (wake_tsc && (!sleep_hint.next || wake_tsc < sleep_hint.next))
+        sleep_hint.next = wake_tsc;
     arch_context_set_return(&e->tf, timeout_rv);
     env_set_status(e, ENV_SLEEPING);
 }
@@ -209,17 +215,23 @@ void sched_cancel_wait(struct env *e)
         leave_wait(e);
 }
 
+/* A predicate sleeper's word: -1 unmapped, else whether its wait is over
+ * (its physical address in *pa). */
+static int pred_met(struct env *e, paddr_t *pa)
+{
+    if (vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), pa, NULL) < 0)
+        return -1;
+    *pa += e->wait_va % PAGE_SIZE;
+    return (e->wait_op == VN_WAIT_EQ) == (*(volatile uint64_t *)P2V(*pa) == e->wait_value);
+}
+
 int sched_wake_word(paddr_t pa)
 {
     int woken = 0;
+    paddr_t epa;
     for (struct env *e = sleepq.head, *n; e; e = n) {
         n = e->q_next;
-        paddr_t epa;
-        if (e->wait != WAIT_SLEEP || e->wait_op == VN_WAIT_NONE ||
-            vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &epa, NULL) < 0 || epa + e->wait_va % PAGE_SIZE != pa)
-            continue;
-        uint64_t v = *(volatile uint64_t *)P2V(pa);
-        if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
+        if (e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE && pred_met(e, &epa) == 1 && epa == pa) {
             sched_unblock(e, VN_WAKE_PREDICATE);
             woken++;
         }
@@ -227,35 +239,24 @@ int sched_wake_word(paddr_t pa)
     return woken;
 }
 
-/* Check every sleeper; returns the TSC of the next timeout (0: none) and
- * sets *polling if some sleeper waits on a predicate. */
-static uint64_t wake_sleepers(bool *polling)
+/* Check every sleeper; sleep_hint becomes the next timeout (0: none) and
+ * whether some sleeper waits on a predicate. */
+static void wake_sleepers(void)
 {
-    uint64_t now = arch_tsc(), next = 0;
-    *polling = false;
+    uint64_t now = arch_tsc();
+    sleep_hint.next = 0, sleep_hint.polling = false, sleep_hint.poll_at = now + ns_to_tsc(IDLE_POLL_NS);
     for (struct env *e = sleepq.head, *n; e; e = n) {
         n = e->q_next;          /* sched_unblock moves e to the run queue */
-        if (e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE) {
-            paddr_t pa;
-            if (vm_lookup(e->vm, e->wait_va & ~(PAGE_SIZE - 1), &pa, NULL) < 0) {
-                sched_unblock(e, -E_FAULT);
-                continue;
-            }
-            uint64_t v = *(volatile uint64_t *)P2V(pa + e->wait_va % PAGE_SIZE);
-            if ((e->wait_op == VN_WAIT_EQ) == (v == e->wait_value)) {
-                sched_unblock(e, VN_WAKE_PREDICATE);
-                continue;
-            }
-            *polling = true;
-        }
-        if (e->wake_tsc && now >= e->wake_tsc) {
-            sched_unblock(e, e->wait_timeout_rv);
+        paddr_t pa;
+        int met = e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE ? pred_met(e, &pa) : 2;
+        if (met == -1 || met == 1 || (e->wake_tsc && now >= e->wake_tsc)) {
+            sched_unblock(e, met == 1 ? VN_WAKE_PREDICATE : met == -1 ? -E_FAULT : e->wait_timeout_rv);
             continue;
         }
-        if (e->wake_tsc && (!next || e->wake_tsc < next))
-            next = e->wake_tsc;
+        sleep_hint.polling |= met == 0;
+        if (e->wake_tsc && (!sleep_hint.next || e->wake_tsc < sleep_hint.next))
+            sleep_hint.next = e->wake_tsc;
     }
-    return next;
 }
 
 /* Nothing is runnable, running or sleeping, yet environments remain: they
@@ -281,8 +282,10 @@ void sched_run(void)
     }
     for (;;) {
         env_reap();
-        bool polling;
-        uint64_t next_wake = wake_sleepers(&polling);
+        uint64_t now = arch_tsc();
+        if ((sleep_hint.polling && (!runq.head || now >= sleep_hint.poll_at)) ||
+            (sleep_hint.next && now >= sleep_hint.next))
+            wake_sleepers();
         if (runq.head)
             env_run(runq.head);
         if (env_count() == 0)
@@ -299,10 +302,10 @@ void sched_run(void)
         /* Idle until a timeout, a predicate poll or a kick. */
         slices[cpu_id()].env = NULL;
         vm_deactivate();
-        if (polling)
+        if (sleep_hint.polling)
             timer_for(arch_tsc() + ns_to_tsc(IDLE_POLL_NS));
-        else if (next_wake)
-            timer_for(next_wake);
+        else if (sleep_hint.next)
+            timer_for(sleep_hint.next);
         else if (slices[cpu_id()].armed)
             arch_timer_oneshot(0);     /* off (armed is cleared below) */
         arch_idle();

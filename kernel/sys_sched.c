@@ -66,10 +66,10 @@ long sys_env_wait(uint64_t timeout_ns, const uint64_t *word, uint64_t value, uns
     env_on_yield(e);
     if (e->status != ENV_RUNNING)
         sched_run();            /* repossession failed: it was killed */
-    sched_block(e, WAIT_SLEEP, sched_deadline(timeout_ns), VN_WAKE_TIMEOUT);
-    e->wait_op = op;
+    e->wait_op = op;            /* before sched_block, which notes a predicate sleeper */
     e->wait_va = va;
     e->wait_value = value;
+    sched_block(e, WAIT_SLEEP, sched_deadline(timeout_ns), VN_WAKE_TIMEOUT);
     sched_run();
 }
 
