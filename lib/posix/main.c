@@ -22,12 +22,16 @@ void proc_fork_child(capref_t handoff) __attribute__((noreturn));
  * need not: a fault while they resume is an ordinary exception upcall. */
 static void on_sched(struct vn_xframe *x)
 {
+    if (!prog_range(x->rip, 1) || !thread_try_enter())
+        return;                 /* in the libOS, or another thread is: next time */
+    thread_check_group_exit();
     sig_on_preempt(x);
+    thread_leave();
 }
 
 static bool on_fault(struct vn_xframe *x)
 {
-    bool handled = mm_fault(x) || sig_fault(x);
+    bool handled = (thread_cur() == 0 && mm_fault(x)) || sig_fault(x);    /* threads hold no page caps */
     if (!mm_prepare_resume(x))
         sig_exit_after_upcall(x, L_SIGSEGV);    /* no usable stack to resume on */
     return handled;

@@ -507,4 +507,45 @@ static inline int str_ncmp(const char *a, const char *b, size_t n)
     return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
 
+
+/* thread.c, futex.c: threads of this process (vCPU environments) */
+#define MAX_THREADS 64
+enum { T_FREE, T_LIVE, T_EXITING };
+struct thread {
+    int state;                  /* T_*; slot 0 is the main thread */
+    int tid;
+    capref_t env;               /* its vCPU (slots 1..) */
+    uint64_t stacks;            /* its upcall and start stacks (slots 1..) */
+    uint64_t ctid;              /* CLONE_CHILD_CLEARTID / set_tid_address word */
+    uint64_t robust;            /* set_robust_list head (kept, not walked) */
+    uint64_t tls;
+    uint64_t sigmask;           /* its mask while another thread is in the libOS */
+    volatile uint64_t pending;  /* thread-directed signals (tgkill) */
+    volatile uint64_t fwoken;   /* futex: set by the waker */
+    volatile bool fwait;        /* futex: queued on faddr */
+    uint32_t fbits;
+    uint64_t faddr, forder;
+    struct vn_xframe start;     /* where the new thread starts (clone) */
+};
+extern struct thread threads[MAX_THREADS];
+extern int thread_count;
+extern bool thread_multi;
+extern volatile int thread_group_status;
+int thread_cur(void);
+int thread_tid(void);
+/* The process's libOS lock (no-ops until a second thread exists). */
+void thread_enter(void);
+bool thread_try_enter(void);
+void thread_leave(void);
+volatile uint64_t *thread_pending(void);
+long thread_clone(struct vn_xframe *x);
+long thread_syscall(struct vn_xframe *x, bool *handled);
+void thread_exit(int code) __attribute__((noreturn));
+void thread_group_exit(int wstatus) __attribute__((noreturn));
+void thread_check_group_exit(void);
+void thread_kill_others(void);
+void thread_fork_child(void);
+long futex_syscall(struct vn_xframe *x);
+int futex_wake_addr(uint64_t addr, int n, uint32_t bitset);
+
 #endif

@@ -249,6 +249,7 @@ void proc_fork_child(capref_t handoff)
     }
     shm_attach(h->shm);
     me = h->local;
+    thread_fork_child();                        /* only the forking thread lives on */
     me.alarm_ns = me.alarm_interval_ns = 0;     /* timers are not inherited */
     if (mm_adopt(h->pages, h->count) < 0) {
         printf("posix: fork: cannot map the program's pages\n");
@@ -276,6 +277,9 @@ void proc_fork_child(capref_t handoff)
 void posix_exit(int wstatus)
 {
     static bool exiting;
+    if (thread_cur() != 0)
+        thread_group_exit(wstatus);     /* the main thread ends the process (thread.c) */
+    thread_kill_others();
     if (exiting)                /* a fault while exiting: give up on the rest */
         vn_exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
     exiting = true;
@@ -426,7 +430,9 @@ long proc_syscall(struct vn_xframe *x, bool *handled)
     switch (x->rax) {
     case 57: case 58: return sys_fork(x);
     case 56:
-        if (x->rdi & 0x100)     /* CLONE_VM: threads and vfork-style spawns are not supported */
+        if (x->rdi & 0x10000)   /* CLONE_THREAD: a thread (thread.c) */
+            return thread_clone(x);
+        if (x->rdi & 0x100)     /* CLONE_VM without CLONE_THREAD (vfork-style spawns): not supported */
             return -L_ENOSYS;
         return sys_fork(x);
     case 59: return posix_exec(x, (const char *)x->rdi, (char *const *)x->rsi, (char *const *)x->rdx);

@@ -94,7 +94,9 @@ static uint64_t deliverable(void)
     uint64_t ign = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ignored_set() & ~me.sigmask;
     if (ign)
         __atomic_and_fetch(&p->sig_pending, ~ign, __ATOMIC_RELAXED);
-    return __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~(me.sigmask & ~UNBLOCKABLE);
+    volatile uint64_t *tp = thread_pending();
+    uint64_t mine = tp ? __atomic_load_n(tp, __ATOMIC_ACQUIRE) : 0;   /* tgkill's, to this thread */
+    return (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) | mine) & ~(me.sigmask & ~UNBLOCKABLE);
 }
 
 bool sig_pending_now(void)
@@ -209,7 +211,9 @@ void sig_deliver(struct vn_xframe *x)
     uint64_t d;
     while ((d = deliverable()) != 0) {
         int sig = __builtin_ctzl(d) + 1;
-        if (!(__atomic_fetch_and(&me.self->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig)))
+        volatile uint64_t *tp = thread_pending();
+        if (!(tp && (__atomic_fetch_and(tp, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig))) &&
+            !(__atomic_fetch_and(&me.self->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig)))
             continue;
         int32_t info[8] = {sig, 0, 0, 0, me.self->sig_sender[sig], 0, 0, 0};   /* si_pid at 16 */
         if (sig == L_SIGCHLD) {                 /* the last child's exit, as wait would see it */

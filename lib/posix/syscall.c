@@ -55,7 +55,10 @@ long posix_block(bool (*ready)(void *arg), void *arg, uint64_t deadline)
             t = deadline - now;
         if (me.alarm_ns && me.alarm_ns > now && me.alarm_ns - now < t)
             t = me.alarm_ns - now;                      /* wake for our own timer */
+        thread_leave();
         shm_wait(seen, t ? t : 1);
+        thread_enter();
+        thread_check_group_exit();
         tty_poll_input();
     }
 }
@@ -219,10 +222,6 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
     case 102: case 104: case 107: case 108: return 0;   /* get[e]uid, get[e]gid: root */
     case 105: case 106: case 113: case 114: case 117: case 119: return 0;   /* set*id: one user */
     case 115: return 0;                                 /* getgroups: none */
-    case 218: return me.pid;                            /* set_tid_address */
-    case 273: return 0;                                 /* set_robust_list: one thread */
-    case 202:                                           /* futex: one thread, nobody to wait for */
-        return (c & 127) == 0 || (c & 127) == 9 ? -L_EAGAIN : 0;
     case 158:                                           /* arch_prctl */
         if (a == 0x1002) {
             if (b >= LIBOS_BASE)                        /* non-canonical, or the libOS's own */
@@ -248,11 +247,6 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
         ((uint64_t *)a)[5] = vn_sysinfo->free_pages * PAGE_SIZE;
         ((uint32_t *)a)[26] = 1;
         return 0;
-    case 204:                                           /* sched_getaffinity */
-        if (b < 8 || !mm_user_ok((void *)c, 8, true))
-            return -L_EINVAL;
-        *(uint64_t *)c = 1;
-        return 8;
     case 157: return -L_EINVAL;                         /* prctl */
     case 334: return -L_ENOSYS;                         /* rseq: glibc runs without it */
     default:
@@ -268,7 +262,10 @@ void posix_serve(struct vn_xframe *x)
     bool handled;
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
-    r = disk_syscall(x, &handled);      /* the root on disk, if fsd serves: its path calls */
+    thread_enter();                     /* one thread of the process in the libOS at a time */
+    r = thread_syscall(x, &handled);    /* threads, futex, tgkill (thread.c) */
+    if (!handled)
+        r = disk_syscall(x, &handled);  /* the root on disk, if fsd serves: its path calls */
     if (!handled)
         r = fd_syscall(x, &handled);
     if (!handled)
@@ -297,15 +294,19 @@ void posix_serve(struct vn_xframe *x)
     }
     if (me.trace)
         printf("posix[%d]: syscall %lu -> %ld\n", me.pid, nr, r);
-    if (nr == 59 && r == 0)
+    if (nr == 59 && r == 0) {
+        thread_leave();
         return;                 /* exec: the frame is the new program's */
+    }
     x->rax = (uint64_t)r;
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
     sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
     me.self->cpu_tsc = vn_envinfo->run_tsc;    /* for ps, top and getrusage */
     if (me.alarm_ns)
         sig_check_alarm();
-    if (me.self->sig_pending)
+    volatile uint64_t *tp = thread_pending();
+    if (me.self->sig_pending || (tp && *tp))
         sig_deliver(x);
     sig_restart_nr = sig_interrupted_nr = -1;
+    thread_leave();
 }
