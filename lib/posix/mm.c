@@ -315,6 +315,15 @@ int mm_privatize(uint64_t va)
     return cow_break(r, va) ? 0 : -L_ENOMEM;
 }
 
+int mm_break_cow_all(void)
+{
+    for (uint64_t s = 0; s < reg_slots; s++)
+        if (reg[s].key > 1 && (KEY_FL(reg[s].key) & (PG_COW | PG_W)) == (PG_COW | PG_W) &&
+            !cow_break(&reg[s], KEY_VA(reg[s].key)))
+            return -L_ENOMEM;
+    return 0;
+}
+
 /* Page-fault upcall: copy-on-write and stack growth.  Anything else is the
  * program's fault (signal.c turns it into SIGSEGV). */
 bool mm_fault(struct vn_xframe *x)

@@ -321,6 +321,9 @@ int mm_add_archive(uint64_t va, uint64_t index, unsigned pgflags);
 /* Give the page at va a private writable copy if it is an archive page. */
 int mm_privatize(uint64_t va);
 void mm_unmap(uint64_t va, uint64_t npages);
+/* Give every writable copy-on-write page its private copy now (threads
+ * cannot serve the faults: they hold no page capabilities).  Errors: -L_ENOMEM. */
+int mm_break_cow_all(void);
 void mm_clear(void);
 bool mm_user_ok(const void *p, uint64_t len, bool write);
 bool mm_str_ok(const char *s, uint64_t max);
@@ -509,7 +512,7 @@ static inline int str_ncmp(const char *a, const char *b, size_t n)
 
 
 /* thread.c, futex.c: threads of this process (vCPU environments) */
-#define MAX_THREADS 64
+#define MAX_THREADS 128
 enum { T_FREE, T_LIVE, T_EXITING };
 struct thread {
     int state;                  /* T_*; slot 0 is the main thread */

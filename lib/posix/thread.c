@@ -13,6 +13,10 @@
  * execve, clone, disk and socket calls) are served by the main thread
  * only, and return -EAGAIN from another thread (docs/posix.md).
  *
+ * For the same reason a thread cannot serve its own copy-on-write
+ * faults: the first clone gives every writable shared page its private
+ * copy (mm_break_cow_all), and so does every fork of a threaded process.
+ *
  * The libOS is entered by one thread of a process at a time: a
  * per-process lock (thread_enter/thread_leave) is held while a call is
  * served and released while it sleeps (posix_block, futex waits).
@@ -155,7 +159,7 @@ long thread_clone(struct vn_xframe *x)
         vn_cap_delete(t->env);
         t->state = T_FREE;
     }
-    if (slot_stacks(t) < 0)
+    if (slot_stacks(t) < 0 || (!thread_multi && mm_break_cow_all() < 0))
         return -L_EAGAIN;
     long v = vn_env_create_vcpu(16, "posix-thread");
     if (v < 0)
