@@ -31,7 +31,7 @@ static void on_sched(struct vn_xframe *x)
 
 static bool on_fault(struct vn_xframe *x)
 {
-    bool handled = (thread_cur() == 0 && mm_fault(x)) || sig_fault(x);    /* threads hold no page caps */
+    bool handled = (thread_cur() == 0 ? mm_fault(x) : thread_fault(x)) || sig_fault(x);   /* threads hold no page caps */
     if (!mm_prepare_resume(x))
         sig_exit_after_upcall(x, L_SIGSEGV);    /* no usable stack to resume on */
     return handled;

@@ -315,6 +315,12 @@ int mm_privatize(uint64_t va)
     return cow_break(r, va) ? 0 : -L_ENOMEM;
 }
 
+bool mm_cow_pending(uint64_t va)
+{
+    struct reg *r = reg_find(va & ~0xffful);
+    return r && (KEY_FL(r->key) & (PG_COW | PG_W)) == (PG_COW | PG_W);
+}
+
 int mm_break_cow_all(void)
 {
     for (uint64_t s = 0; s < reg_slots; s++)

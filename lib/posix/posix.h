@@ -324,6 +324,8 @@ void mm_unmap(uint64_t va, uint64_t npages);
 /* Give every writable copy-on-write page its private copy now (threads
  * cannot serve the faults: they hold no page capabilities).  Errors: -L_ENOMEM. */
 int mm_break_cow_all(void);
+/* Whether a write to va would need a copy-on-write break. */
+bool mm_cow_pending(uint64_t va);
 void mm_clear(void);
 bool mm_user_ok(const void *p, uint64_t len, bool write);
 bool mm_str_ok(const char *s, uint64_t max);
@@ -548,6 +550,7 @@ void thread_group_exit(int wstatus) __attribute__((noreturn));
 void thread_check_group_exit(void);
 void thread_kill_others(void);
 void thread_fork_child(void);
+bool thread_fault(struct vn_xframe *x);
 long futex_syscall(struct vn_xframe *x);
 int futex_wake_addr(uint64_t addr, int n, uint32_t bitset);
 

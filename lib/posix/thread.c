@@ -211,6 +211,23 @@ long thread_clone(struct vn_xframe *x)
     return tid;
 }
 
+/* A thread's write fault on a copy-on-write page: the main thread marks
+ * pages so only inside fork, under the libOS lock, and breaks them all
+ * before it lets go.  Wait for the lock, then retry the write if the page
+ * is private now.  Returns false when the fault is the program's. */
+bool thread_fault(struct vn_xframe *x)
+{
+    int t = thread_cur();
+    if (t == 0 || x->trapno != 14 || !(x->err & PF_WRITE) || !mm_cow_pending(x->addr))
+        return false;
+    bool held = big_holder == t;
+    thread_enter();
+    bool ok = !mm_cow_pending(x->addr);
+    if (!held)
+        thread_leave();
+    return ok;
+}
+
 /* CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (the joiner). */
 static void clear_ctid(uint64_t ctid)
 {

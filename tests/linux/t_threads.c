@@ -13,7 +13,8 @@
  *   - gettid distinct per thread; sched_getaffinity; sched_yield;
  *   - tgkill to one thread: only that thread's handler runs;
  *   - one thread exits (pthread_exit) while others keep running;
- *   - exit_group from a thread ends the whole process (in a child). */
+ *   - exit_group from a thread ends the whole process (in a child);
+ *   - fork while another thread runs: the child has only the caller. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <pthread.h>
@@ -356,6 +357,43 @@ static void test_exit_group(void)
           "exit from a thread ends every thread of the process: status 7 (%#x)", st);
 }
 
+/* --- fork from a threaded process --------------------------------------- */
+static volatile int fork_spin_stop, fork_spins;
+
+static void *fork_spinner(void *arg)
+{
+    (void)arg;
+    while (!fork_spin_stop)
+        __atomic_add_fetch(&fork_spins, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void test_fork_threaded(void)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, fork_spinner, NULL);
+    while (!fork_spins)
+        sched_yield();
+    pid_t c = fork();
+    if (c == 0) {
+        /* Only the forking thread lives on: the spinner's counter stands still. */
+        int a = fork_spins;
+        struct timespec d = {0, 20 * 1000000};
+        nanosleep(&d, NULL);
+        int still = fork_spins == a;
+        pthread_t u;
+        void *r = NULL;
+        int again = pthread_create(&u, NULL, ret_index, (void *)5) == 0 && pthread_join(u, &r) == 0 && r == (void *)5;
+        _exit(still && again ? 3 : 4);
+    }
+    int st = 0;
+    pid_t w = waitpid(c, &st, 0);
+    fork_spin_stop = 1;
+    pthread_join(t, NULL);
+    CHECK(c > 0 && w == c && WIFEXITED(st) && WEXITSTATUS(st) == 3,
+          "fork from a threaded process: only the caller runs in the child, which can make threads (%#x)", st);
+}
+
 int main(void)
 {
     cpu_set_t set;
@@ -371,5 +409,6 @@ int main(void)
     test_tgkill();
     test_thread_exit();
     test_exit_group();
+    test_fork_threaded();
     return check_done("t_threads");
 }
