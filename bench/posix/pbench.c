@@ -18,6 +18,8 @@
  *   pipe_rt    a byte down pipe A to a forked child, which reads it and
  *              writes a byte back up pipe B, which we read: one round trip
  *   fork_wait  fork, the child _exit(0)s at once, waitpid reaps it
+ *   thread_join pthread_create of a thread that returns at once, then
+ *              pthread_join (clone, the thread's exit, the futex wake)
  *   epoll_wait epoll_wait(timeout 0) on a set of 8 pipes' read ends, one
  *              of them holding a byte: one scan reporting one event
  * Both sides' clocks bracket each sample (clock_gettime(CLOCK_MONOTONIC):
@@ -25,6 +27,7 @@
  * A line starting "bench: " means an operation failed (bench/run.sh).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@
 /* Calls per sample (getpid: BENCH_ITERS, 20,000); quick divides by 100. */
 #define PBENCH_PIPE_ITERS BENCH_SWITCH_ITERS   /* pipe_rt: 5,000 round trips */
 #define PBENCH_FORK_ITERS 50        /* fork_wait: about 0.5 M instructions each on Veneer */
+#define PBENCH_THREAD_ITERS 50      /* thread_join */
 
 static long errors;                 /* operations that did not do what they should */
 static pid_t me;
@@ -149,6 +153,33 @@ static uint64_t fork_done(uint64_t n)
     return 0;
 }
 
+/* thread_join: one thread created and joined; it must return its argument. */
+static long thread_errors;
+
+static void *thread_ret(void *arg)
+{
+    return arg;
+}
+
+static void op_thread_join(void)
+{
+    pthread_t t;
+    void *r = NULL;
+    if (pthread_create(&t, NULL, thread_ret, (void *)&thread_errors) != 0 || pthread_join(t, &r) != 0 ||
+        r != (void *)&thread_errors)
+        thread_errors++;
+}
+
+static uint64_t thread_done(uint64_t n)
+{
+    if (thread_errors) {
+        printf("bench: thread_join: %ld of %lu threads failed\n", thread_errors, (unsigned long)n);
+        errors++;
+        thread_errors = 0;
+    }
+    return 0;
+}
+
 /* epoll_wait: the set and its pipes are made before each timed run and
  * closed after it, untimed; every call must report the one ready pipe. */
 #define EPW_PIPES 8
@@ -196,6 +227,7 @@ static const struct bench_op ops[] = {
     {"getpid", op_getpid, 0, 0, NULL, getpid_done},
     {"pipe_rt", op_pipe_rt, PBENCH_PIPE_ITERS, 0, pipe_prep, pipe_done},
     {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
+    {"thread_join", op_thread_join, PBENCH_THREAD_ITERS, 0, NULL, thread_done},
     {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
 };
 
