@@ -251,6 +251,23 @@ static void test_futex(void)
     CHECK(futex(&fword, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 0, "FUTEX_WAKE with nobody waiting: 0");
     errno = 0;
     CHECK(futex((volatile int *)((char *)&fword + 1), FUTEX_WAKE, 1, NULL, NULL, 0) == -1 && errno == EINVAL, "futex on an unaligned word: EINVAL");
+    /* Hostile words: unmapped, the kernel half, the libOS's text on Veneer (unmapped on Linux). */
+    static const uintptr_t bad[] = {0x1000, 0xffff800000000000ul, 0x7d0000001000ul};
+    int efault = 0;
+    for (int i = 0; i < 3; i++) {
+        errno = 0;
+        efault += futex((volatile int *)bad[i], FUTEX_WAIT, 0, NULL, NULL, 0) == -1 && errno == EFAULT;
+    }
+    CHECK(efault == 3, "FUTEX_WAIT on unmapped, kernel and libOS words: EFAULT (%d of 3)", efault);
+    errno = 0;
+    CHECK(futex(&fword, FUTEX_WAIT, 1, (const struct timespec *)0x1000, NULL, 0) == -1 && errno == EFAULT,
+          "FUTEX_WAIT with an unmapped timeout: EFAULT");
+    struct timespec neg = {0, -1};
+    errno = 0;
+    CHECK(futex(&fword, FUTEX_WAIT, 1, &neg, NULL, 0) == -1 && errno == EINVAL, "FUTEX_WAIT with a bad timeout: EINVAL");
+    errno = 0;
+    CHECK(syscall(SYS_clone, 0x10000 | 0x100, 0, NULL, NULL, 0) == -1 && errno == EINVAL,
+          "clone with CLONE_THREAD but without CLONE_SIGHAND: EINVAL");
 }
 
 /* --- tgkill ------------------------------------------------------------ */
