@@ -36,13 +36,16 @@ int thread_count = 1;           /* live threads, the main one included */
 bool thread_multi;              /* a thread was ever created: the lock is in use */
 volatile int thread_group_status = -1;  /* exit_group from a thread: the status for the main one */
 
+static int thread_hi = 1;       /* slots below it may have stacks */
 static volatile uint32_t big_lock;
 static volatile int big_holder = -1;
 
 int thread_cur(void)
 {
+    if (!thread_multi)
+        return 0;               /* one thread, so the main one (and no scan on every call) */
     uint64_t sp = (uint64_t)__builtin_frame_address(0);
-    for (int i = 1; i < MAX_THREADS; i++)
+    for (int i = 1; i < thread_hi; i++)
         if (threads[i].stacks && sp >= threads[i].stacks && sp < threads[i].stacks + T_STACKS * T_SPAN)
             return i;
     return 0;
@@ -122,6 +125,8 @@ static int slot_stacks(struct thread *t)
         if (vn_map_fresh(va + k * T_SPAN + PAGE_SIZE, T_STACK_PAGES, VM_PROT_WRITE) < 0)
             return -L_EAGAIN;
     t->stacks = va;
+    if (t - threads >= thread_hi)
+        thread_hi = (int)(t - threads) + 1;
     return 0;
 }
 
@@ -308,6 +313,7 @@ void thread_fork_child(void)
     threads[0].pending = 0;
     threads[0].fwait = false;
     thread_count = 1;
+    thread_hi = 1;
     thread_group_status = -1;
     big_holder = -1;
     __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE);
