@@ -255,6 +255,20 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
     }
 }
 
+/* The calls thread.c serves or must see: its own, and with threads the
+ * ones only the main thread may make. */
+static inline bool thread_call(uint64_t nr)
+{
+    switch (nr) {
+    case 186: case 218: case 273: case 274: case 202: case 234: case 200: case 60: case 231: case 204:
+        return true;
+    case 9: case 10: case 11: case 12: case 25: case 56: case 57: case 58: case 59:
+        return thread_multi;
+    default:
+        return false;
+    }
+}
+
 void posix_serve(struct vn_xframe *x)
 {
     uint64_t nr = x->rax;
@@ -262,8 +276,11 @@ void posix_serve(struct vn_xframe *x)
     bool handled;
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
-    thread_enter();                     /* one thread of the process in the libOS at a time */
-    r = thread_syscall(x, &handled);    /* threads, futex, tgkill (thread.c) */
+    if (thread_multi)
+        thread_enter();                 /* one thread of the process in the libOS at a time */
+    handled = false;
+    if (thread_call(nr))
+        r = thread_syscall(x, &handled);    /* threads, futex, tgkill (thread.c) */
     if (!handled)
         r = disk_syscall(x, &handled);  /* the root on disk, if fsd serves: its path calls */
     if (!handled)
@@ -304,9 +321,10 @@ void posix_serve(struct vn_xframe *x)
     me.self->cpu_tsc = vn_envinfo->run_tsc;    /* for ps, top and getrusage */
     if (me.alarm_ns)
         sig_check_alarm();
-    volatile uint64_t *tp = thread_pending();
+    volatile uint64_t *tp = thread_multi ? thread_pending() : NULL;
     if (me.self->sig_pending || (tp && *tp))
         sig_deliver(x);
     sig_restart_nr = sig_interrupted_nr = -1;
-    thread_leave();
+    if (thread_multi)
+        thread_leave();
 }
