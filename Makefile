@@ -273,7 +273,7 @@ $(BUILD)/host/test_kernel_size: tests/host/kernel_size.sh tools/size.sh
 	@mkdir -p $(@D) && cp $< $@ && chmod +x $@
 HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
-HOST_SRCS_pf := kernel/pf_verify.c kernel/pf_classify.c
+HOST_SRCS_pf := drivers/pf/pf_verify.c drivers/pf/pf_classify.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
 HOST_SRCS_posix_path := lib/posix/pathjoin.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_place.c
@@ -289,7 +289,7 @@ $(BUILD)/host/test_pci_place: kernel/pci_place.c kernel/pci.h
 $(BUILD)/host/test_posix_fs: lib/posix/fs.c
 $(BUILD)/host/test_posix_path: lib/posix/pathjoin.c lib/posix/pathjoin.h
 $(BUILD)/host/test_cap: kernel/cap.c
-$(BUILD)/host/test_pf: kernel/pf_verify.c kernel/pf_classify.c kernel/pf.h
+$(BUILD)/host/test_pf: drivers/pf/pf_verify.c drivers/pf/pf_classify.c drivers/pf/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 $(BUILD)/host/test_blk_extent: drivers/blk_mux/blk_extent.h include/veneer/blk.h
 $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h drivers/netdev.c drivers/netdev.h

@@ -30,7 +30,7 @@
 #include "netdev.h"
 #include "page_meta.h"
 #include "panic.h"
-#include "pf.h"
+#include "pf/pf.h"
 #include "pmem.h"
 
 #define NET_OWNERS_MAX 16       /* owners one frame is copied to */

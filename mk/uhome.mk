@@ -8,7 +8,7 @@
 # vnetif back end on a netdev may use it).
 
 UDRV_SRC := drivers/home_user.c drivers/blkdev.c drivers/netdev.c drivers/nvme/nvme.c drivers/nvme/nvme_log.c \
-	drivers/virtio_net/virtio_net.c lib/fs/vf_io.c
+	drivers/virtio_net/virtio_net.c drivers/pf/pf_verify.c drivers/pf/pf_classify.c lib/fs/vf_io.c
 UDRV_OBJ := $(patsubst %.c,$(BUILD)/udrv/%.o,$(UDRV_SRC))
 UDRV_LIB := $(BUILD)/lib/libdrv.a
 

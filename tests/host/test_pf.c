@@ -1,5 +1,5 @@
 /*
- * Host unit test of packet filters (kernel/pf_verify.c, kernel/pf_classify.c)
+ * Host unit test of packet filters (drivers/pf/pf_verify.c, drivers/pf/pf_classify.c)
  * under ASan/UBSan: the verifier refuses every departure from the shape
  * and accepts typical filters; on random filter sets and random frames
  * (biased to match) the merged classifier agrees with running every filter
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <veneer/errors.h>
-#include "pf.h"
+#include "pf/pf.h"
 
 static int checks;
 #define CHECK(c) do { checks++; if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); exit(1); } } while (0)

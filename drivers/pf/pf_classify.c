@@ -38,8 +38,8 @@
  * Overlap checks compare the new program's terms with every filter's,
  * pairwise, at install time.
  */
+#include <stddef.h>
 #include <veneer/errors.h>
-#include "klib.h"
 #include "pf.h"
 
 #define PF_TERM_BYTES (4 * (VN_PF_MAX_INSNS - 2))   /* at most 30 CMPs of 4 bytes */
@@ -51,8 +51,8 @@ static int pf_normalise(const struct vn_pf_insn *p, unsigned n, struct pf_byte *
     uint8_t mask[VN_PF_MAX_OFF], val[VN_PF_MAX_OFF];
     unsigned k = 0;
     bool dead = false;
-    memset(mask, 0, sizeof mask);
-    memset(val, 0, sizeof val);
+    __builtin_memset(mask, 0, sizeof mask);
+    __builtin_memset(val, 0, sizeof val);
     for (unsigned i = 0; i < n; i++) {
         const struct vn_pf_insn *q = &p[i];
         if (q->op == VN_PF_CMP) {
@@ -78,8 +78,8 @@ static int pf_normalise(const struct vn_pf_insn *p, unsigned n, struct pf_byte *
         }
         if (k > start)
             out[k - 1].end = 1;
-        memset(mask, 0, sizeof mask);
-        memset(val, 0, sizeof val);
+        __builtin_memset(mask, 0, sizeof mask);
+        __builtin_memset(val, 0, sizeof val);
         dead = false;
     }
     return (int)k;
@@ -183,7 +183,7 @@ static int pf_trie_build(struct pf_set *s)
 {
     s->nnodes = s->ntests = s->naccepts = 1;
     s->nodes[0] = (struct pf_node){0, 0, 0, 0, 0};
-    memset(s->hash, 0, sizeof s->hash);
+    __builtin_memset(s->hash, 0, sizeof s->hash);
     for (unsigned fi = 0; fi < PF_SET_MAX; fi++) {
         const struct pf_filter *f = &s->filters[fi];
         if (!f->used)
@@ -200,7 +200,7 @@ static int pf_trie_build(struct pf_set *s)
 
 void pf_set_init(struct pf_set *s)
 {
-    memset(s, 0, sizeof *s);
+    __builtin_memset(s, 0, sizeof *s);
     pf_trie_build(s);
 }
 
@@ -234,7 +234,7 @@ int pf_set_add(struct pf_set *s, const struct vn_pf_insn *p, unsigned n, unsigne
 void pf_set_remove(struct pf_set *s, struct pf_filter *f)
 {
     unsigned end = f->first + f->nbytes;
-    memmove(&s->bytes[f->first], &s->bytes[end], (s->nbytes - end) * sizeof s->bytes[0]);
+    __builtin_memmove(&s->bytes[f->first], &s->bytes[end], (s->nbytes - end) * sizeof s->bytes[0]);
     for (unsigned i = 0; i < PF_SET_MAX; i++)
         if (s->filters[i].used && s->filters[i].first >= end)
             s->filters[i].first -= f->nbytes;

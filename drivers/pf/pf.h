@@ -2,11 +2,13 @@
  * Packet filters (the programs of include/veneer/net.h): the verifier,
  * the reference interpreter, and the set of installed filters merged into
  * one classifier (DPF's idea: filters that test the same fields share the
- * tests).  Pure logic with no locks of its own: kernel/net.c calls it under
- * the kernel lock.  Host unit-tested (tests/host/test_pf.c).
+ * tests).  Pure logic with no locks and no home of its own, compiled into
+ * both homes of the NIC multiplexer: the kernel (kernel/net.c calls it under
+ * the kernel lock) and the user-level home (mk/uhome.mk puts it in
+ * libdrv.a for a driver environment).  Host unit-tested (tests/host/test_pf.c).
  */
-#ifndef KERNEL_PF_H
-#define KERNEL_PF_H
+#ifndef DRIVERS_PF_H
+#define DRIVERS_PF_H
 
 #include <stdbool.h>
 #include <stdint.h>
