@@ -310,27 +310,6 @@ long sys_write(int fd, const void *buf, uint64_t n)
     return ops->write ? ops->write(o, buf, n) : -L_EINVAL;
 }
 
-static long sys_rw_vec(int fd, const uint64_t *iov, int cnt, bool wr)
-{
-    if (cnt < 0 || cnt > 1024)
-        return -L_EINVAL;
-    if (!mm_user_ok(iov, (uint64_t)cnt * 16, false))
-        return -L_EFAULT;
-    long total = 0;
-    for (int i = 0; i < cnt; i++) {
-        if (iov[2 * i + 1] == 0)
-            continue;
-        long r = wr ? sys_write(fd, (const void *)iov[2 * i], iov[2 * i + 1])
-                    : sys_read(fd, (void *)iov[2 * i], iov[2 * i + 1]);
-        if (r < 0)
-            return total ? total : r;
-        total += r;
-        if ((uint64_t)r < iov[2 * i + 1])
-            break;
-    }
-    return total;
-}
-
 static long sys_pread(int fd, void *buf, uint64_t n, int64_t off, bool wr)
 {
     struct ofd *o = fd_get(fd);
@@ -348,26 +327,26 @@ static long sys_pread(int fd, void *buf, uint64_t n, int64_t off, bool wr)
     return wr ? ops->pwrite(o, buf, n, (uint64_t)off) : ops->pread(o, buf, n, (uint64_t)off);
 }
 
-/* preadv/pwritev (and the v2 calls with flags 0 or an offset of -1, the
- * current position): each vector at the offset where the last ended,
- * stopping at a short transfer.  Errors as pread, EOPNOTSUPP for flags. */
-static long sys_prw_vec(int fd, const uint64_t *iov, int cnt, int64_t off, uint64_t flags, bool wr)
+/* readv/writev at the current position (off -1), preadv/pwritev at off:
+ * each vector where the last ended, stopping at a short transfer.
+ * Errors as read/pread, EINVAL for the count. */
+static long sys_rw_vec(int fd, const uint64_t *iov, int cnt, int64_t off, bool wr)
 {
-    if (flags & ~0x1ful)                                /* RWF_HIPRI..RWF_APPEND: hints here */
-        return -95;                                     /* EOPNOTSUPP */
-    if (off == -1)
-        return sys_rw_vec(fd, iov, cnt, wr);
     if (cnt < 0 || cnt > 1024)
         return -L_EINVAL;
     if (!mm_user_ok(iov, (uint64_t)cnt * 16, false))
         return -L_EFAULT;
     long total = 0;
     for (int i = 0; i < cnt; i++) {
-        long r = sys_pread(fd, (void *)iov[2 * i], iov[2 * i + 1], off + total, wr);
+        void *buf = (void *)iov[2 * i];
+        uint64_t n = iov[2 * i + 1];
+        if (n == 0 && off < 0)
+            continue;
+        long r = off >= 0 ? sys_pread(fd, buf, n, off + total, wr) : wr ? sys_write(fd, buf, n) : sys_read(fd, buf, n);
         if (r < 0)
             return total ? total : r;
         total += r;
-        if ((uint64_t)r < iov[2 * i + 1])
+        if ((uint64_t)r < n)
             break;
     }
     return total;
@@ -869,12 +848,13 @@ long fd_syscall(struct vn_xframe *x, bool *handled)
     case 17: return sys_pread((int)a, (void *)b, c, (int64_t)d, false);
     case 18: return sys_pread((int)a, (void *)b, c, (int64_t)d, true);
     case 295: case 296: case 327: case 328:                /* preadv, pwritev, preadv2, pwritev2 */
-        if (x->rax < 327 && (int64_t)d < 0)
-            return -L_EINVAL;                           /* only the v2 calls take -1 */
-        return sys_prw_vec((int)a, (const uint64_t *)b, (int)c, (int64_t)x->r10, x->rax >= 327 ? x->r9 : 0,
-                           x->rax == 296 || x->rax == 328);
-    case 19: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, false);
-    case 20: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, true);
+        if ((x->rax < 327 && (int64_t)d < 0) || (x->rax >= 327 && (int64_t)d < -1))
+            return -L_EINVAL;                           /* only the v2 calls take -1: the current offset */
+        if (x->rax >= 327 && (x->r9 & ~0x1ful))         /* RWF_HIPRI..RWF_APPEND: hints here */
+            return -95;                                 /* EOPNOTSUPP */
+        return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, (int64_t)d, x->rax == 296 || x->rax == 328);
+    case 19: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, false);
+    case 20: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, true);
     case 21: return sys_path_op(L_AT_FDCWD, (const char *)a, 'x', b, 0);
     case 22: case 293: {
         int *fds = (int *)a, tmp[2];
