@@ -36,6 +36,13 @@
 #        free_port tcp|udp (the runner's): a loopback port free now, for a
 #                  hostfwd; if QEMU still cannot bind it, the test is tried
 #                  again (3 times) with the .t sourced anew
+#        variants  one line `variants=("blk=user" ...)`, read without
+#                  sourcing the file: the test also runs once per element,
+#                  named <name>_<the option values joined by _> (blk=user:
+#                  <name>_user), with the element's boot options appended
+#                  to cmdline after the .t is sourced and in $variant while
+#                  it is (empty for the plain run), so that the .t can name
+#                  its images after $name and pass $variant to later boots.
 # QEMU_BASE (everything but the machine), QEMU_MACHINE (the default
 # machine's arguments) and QEMU_MACHINE_<name> come from the Makefile.
 # Each QEMU test's serial log is kept in $BUILD/test-logs/<name>.log and
@@ -133,9 +140,8 @@ run_with_client() {
     fi
 }
 
-run_qemu_test() {
-    local file=$1 name t0 code want why="" log client_rc="" tries=1
-    name=$(basename "$file" .t)
+run_qemu_test() {  # run_qemu_test <file.t> <name> [variant boot options]
+    local file=$1 name=$2 variant=${3:-} t0 code want why="" log client_rc="" tries=1
     log=$logdir/$name.log
     # Defaults, then the test's own settings.
     cmdline="init=init"; expect=(); reject=(); result=pass; timeout=30; boot=kernel; qemu_extra=""; expect_file=""; input=""
@@ -143,6 +149,7 @@ run_qemu_test() {
     unset -f client after
     # shellcheck disable=SC1090
     source "$file"
+    [ -z "$variant" ] || cmdline="$cmdline $variant"
     local bootargs margs=${QEMU_MACHINE:-} mvar
     if [ -n "$machine" ]; then
         mvar=QEMU_MACHINE_$machine
@@ -164,6 +171,7 @@ run_qemu_test() {
         # A port taken since free_port chose it: the .t again, new ports.
         while [ "$client_rc" = "not run" ] && grep -q "host forwarding" "$log.qemu" && [ $((tries++)) -lt 3 ]; do
             source "$file"
+            [ -z "$variant" ] || cmdline="$cmdline $variant"
             rm -f "$log" "$log.client"
             run_with_client $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
                 -serial file:"$log" $qemu_extra
@@ -228,10 +236,22 @@ for bin in "$BUILD"/host/test_*; do
     run_host_test "$bin"
 done
 
+# variant_suffix "blk=user net=user" -> "_user_user"
+variant_suffix() {
+    local opt out=""
+    for opt in $1; do out+="_${opt#*=}"; done
+    echo "$out"
+}
+
 for file in tests/qemu/*.t; do
-    name=$(basename "$file" .t)
-    [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
-    run_qemu_test "$file"
+    base=$(basename "$file" .t)
+    variants=()
+    line=$(grep -m1 '^variants=(' "$file") && eval "$line"
+    for v in "" "${variants[@]}"; do
+        name=$base$(variant_suffix "$v")
+        [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
+        run_qemu_test "$file" "$name" "$v"
+    done
 done
 
 if [ "$only" != "  " ] && [ $((passed + failed)) = 0 ]; then

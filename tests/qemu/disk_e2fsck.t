@@ -8,8 +8,8 @@
 # reports it and exits 4 with nothing changed (the image's bytes are
 # compared), e2fsck -fy fixes it (exit 1), and a second -fn inside finds
 # it clean (0); finally the host's e2fsck -fn agrees.
-img=$BUILD/disk_e2fsck.img
-img2=$BUILD/disk_e2fsck.ns2.img
+img=$BUILD/$name.img
+img2=$BUILD/$name.ns2.img
 tools/mkdisk.sh "$img" 64
 stage2=$(mktemp -d)
 mkdir -p "$stage2/dir"
@@ -41,7 +41,7 @@ after() {
     local run="echo+==begin==;e2fsck+-fn+/dev/nvme1n1;echo+rc_n=\$?;sync;cat+/dev/nvme1n1|sha256sum;"
     run+="e2fsck+-fy+/dev/nvme1n1;echo+rc_y=\$?;e2fsck+-fn+/dev/nvme1n1;echo+rc_n2=\$?;echo+==end=="
     timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none -serial file:"$log.2" $qemu_extra \
-        -append "quiet init=posix run=busybox,sh,-c,$run" < /dev/null
+        -append "quiet $variant init=posix run=busybox,sh,-c,$run" < /dev/null
     local q=$?
     [ $q = 1 ] || { echo "second boot: QEMU exit $q"; tail -n 30 "$log.2"; return 1; }
     tr -d '\r' < "$log.2" > "$log.2.out"

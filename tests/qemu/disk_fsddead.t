@@ -2,7 +2,8 @@
 # tests/linux/disk_fsddead.sh): the disk's calls fail with EIO instead
 # of hanging, ps no longer lists fsd, /bin (the memory tree) still works,
 # and the instance ends normally.
-img=$BUILD/disk_fsddead.img
+variants=("blk=user")
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 32
 cmdline="quiet init=posix run=busybox,sh,/bin/disk_fsddead.sh"
 qemu_extra="-m 1G -drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vnfsddead,drive=d0"

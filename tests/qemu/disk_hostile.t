@@ -4,7 +4,8 @@
 # a NUL, long names, symlink loops, the root as a name, impossible
 # renames and removals, negative offsets, tiny getdents buffers, then
 # 2000 random calls; the disk must keep working, and its image be clean.
-img=$BUILD/disk_hostile.img
+variants=("blk=user")
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 32
 cmdline="init=posix run=t_disk_hostile"
 qemu_extra="-m 1G -drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vnhostile2,drive=d0"

@@ -6,7 +6,8 @@
 # its /init); it writes /root/from-linux and unmounts.  Then Veneer boots
 # on the image Linux left and reads that file back, and the host's
 # e2fsck -fn must find the image clean.
-img=$BUILD/disk_linux.img
+variants=("blk=user")
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 64
 disk="-drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vnlinux,drive=d0"
 cmdline="quiet init=posix run=t_fsync_loop,t_fsync_loop,/root/cut,100000"
@@ -35,7 +36,7 @@ after() {
     grep -q "check: ok $k files" "$log.linux" && grep -q "linux: unmounted" "$log.linux" || return 1
     e2fsck -fn "$img" || { echo "not clean after Linux"; return 1; }
     timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none -serial file:"$log.2" $qemu_extra \
-        -append "quiet init=posix run=busybox,cat,/root/from-linux" < /dev/null
+        -append "quiet $variant init=posix run=busybox,cat,/root/from-linux" < /dev/null
     q=$?
     grep -a "fsd:\|written by" "$log.2"
     [ $q = 1 ] && grep -q "written by Linux" "$log.2" && grep -q "journal replayed 0 transactions" "$log.2" || return 1

@@ -7,7 +7,8 @@
 # whole generation, at least the last one printed; and the cut image
 # itself boots again in Veneer, where fsd replays the journal by itself
 # and t_fsync_loop's check mode must find the same (then e2fsck -fn).
-img=$BUILD/disk_powercut.img
+variants=("blk=user")
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 64
 disk="-drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vncut,drive=d0"
 cmdline="quiet init=posix run=t_fsync_loop,t_fsync_loop,/root/cut,100000"
@@ -47,7 +48,7 @@ print(f"after e2fsck: {k} fsync'd files, {len(bad)} wrong; cur generation {g}: {
 sys.exit(0 if ok else 1)
 PY
     timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none -serial file:"$log.2" $qemu_extra \
-        -append "quiet init=posix run=t_fsync_loop,t_fsync_loop,/root/cut,check,$k" < /dev/null
+        -append "quiet $variant init=posix run=t_fsync_loop,t_fsync_loop,/root/cut,check,$k" < /dev/null
     local q=$?
     grep -a "fsd:\|check:" "$log.2"
     [ $q = 1 ] || { echo "second boot: QEMU exit $q"; tail -n 20 "$log.2"; return 1; }

@@ -8,7 +8,8 @@
 # speedtest1 runs a short size on the disk.  The host's e2fsck -fn must
 # find the image clean; a second boot on the same image must read back
 # exactly the committed rows (tests/linux/disk_sqlite.expected).
-img=$BUILD/disk_sqlite.img
+variants=("blk=user")
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 64
 disk="-drive file=$img,if=none,id=d0,format=raw -device nvme,serial=vnsqlite,drive=d0"
 cmdline="quiet init=posix run=busybox,sh,/bin/disk_sqlite.sh"
@@ -21,7 +22,7 @@ reject=("not implemented" "stays in memory" "never got the lock" "failed" "Error
 after() {
     e2fsck -fn "$img" || { echo "not clean after the first boot"; return 1; }
     timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none -serial file:"$log.2" $qemu_extra \
-        -append "quiet init=posix run=busybox,sh,-c,echo+==begin==;sh+/bin/disk_sqlite_check.sh;echo+==end==" < /dev/null
+        -append "quiet $variant init=posix run=busybox,sh,-c,echo+==begin==;sh+/bin/disk_sqlite_check.sh;echo+==end==" < /dev/null
     local q=$?
     [ $q = 1 ] || { echo "second boot: QEMU exit $q"; tail -n 20 "$log.2"; return 1; }
     tr -d '\r' < "$log.2" | sed -n '/^==begin==$/,/^==end==$/p' | sed '1d;$d' > "$log.2.out"

@@ -14,7 +14,7 @@
 # and bytes) and finds the blocks after the log still zero; a second boot
 # reopens the log: the web server finds the same records (boot 2 of it)
 # and the files written on ext4 are there.
-img=$BUILD/disk_two_owners.img
+img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 64 72
 fsblocks=131072
 logblocks=2048
@@ -85,7 +85,7 @@ assert not any(d[(fsb + logb) * 512:]), "blocks after the log were written"
 print("log: %d records, as requested, in order; the blocks after it are zero" % len(recs))
 PY
     timeout "$timeout" $QEMU $QEMU_BASE $margs $bootargs -display none -serial file:"$log.2" $qemu_extra \
-        -append "quiet init=posix weblog=$fsblocks,$logblocks,$flags run=busybox,sh,-c,sleep+2;cat+/root/f7|wc+-l" < /dev/null
+        -append "quiet $variant init=posix weblog=$fsblocks,$logblocks,$flags run=busybox,sh,-c,sleep+2;cat+/root/f7|wc+-l" < /dev/null
     tr -d '\r' < "$log.2" > "$log.2.out"
     local n
     n=$(wc -l < "$requests")

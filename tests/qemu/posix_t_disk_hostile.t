@@ -1,5 +1,6 @@
 # tests/linux/t_disk_hostile.c on the in-memory file system (no disk):
 # the same refusals as on the disk root (disk_hostile.t).
+variants=("blk=user")
 cmdline="init=posix run=t_disk_hostile"
 qemu_extra="-m 1G"
 timeout=120
