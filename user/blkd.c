@@ -56,6 +56,7 @@ struct blkd_grant {
 
 struct blkd_extent {
     bool used;
+    unsigned ns;                    /* the namespace index (d.bd->ns[]) */
     uint64_t base, count;
     unsigned rights;
     struct blkd_grant g[BLKD_GRANTS_MAX];
@@ -179,11 +180,11 @@ static int check(struct blkd_queue *q, const struct vn_blk_req *r, struct blkd_i
     if (!(q->ext->rights & (rd ? CR_READ : CR_WRITE)))
         return -E_PERM;
     *io = (struct blkd_io){.q = q, .id = r->id};
-    io->req = (struct blkdev_req){.op = r->op, .ns = 0, .done = done, .ctx = io};
+    io->req = (struct blkdev_req){.op = r->op, .ns = q->ext->ns, .done = done, .ctx = io};
     if (r->op == VN_BLK_FLUSH)
         return 0;
     uint32_t pages;
-    if ((s = blk_req_range(r, q->ext->count, d.bd->ns[0].block_size, d.bd->max_pages, &pages)) < 0)
+    if ((s = blk_req_range(r, q->ext->count, d.bd->ns[q->ext->ns].block_size, d.bd->max_pages, &pages)) < 0)
         return s;
     struct blkd_grant *g = grant_of(q->ext, r->pages);
     if (!g || g->ring)
@@ -260,16 +261,23 @@ static void pump(void)
 
 /* ------------------------------------------------------------ control */
 
+/* Mint an extent of namespace w3 >> 32, blocks [w1, w1 + w2).  Errors:
+ * -E_PERM (rights), -E_NOENT (no such namespace), -E_RANGE (outside it),
+ * -E_NOSPC. */
 static long op_extent(const struct vn_msg *m, uint64_t *badge)
 {
     unsigned rights = (unsigned)m->w[3];
+    uint64_t ns = m->w[3] >> 32;
     if (rights & ~(CR_READ | CR_WRITE) || !rights)
         return -E_PERM;
-    if (!blk_inside(d.bd->ns[0].blocks, m->w[1], m->w[2]))
+    if (ns >= d.bd->nns)
+        return -E_NOENT;
+    if (!blk_inside(d.bd->ns[ns].blocks, m->w[1], m->w[2]))
         return -E_RANGE;
     for (unsigned i = 0; i < BLKD_EXTENTS_MAX; i++)
         if (!d.ext[i].used) {
-            d.ext[i] = (struct blkd_extent){.used = true, .base = m->w[1], .count = m->w[2], .rights = rights};
+            d.ext[i] = (struct blkd_extent){.used = true, .ns = (unsigned)ns, .base = m->w[1], .count = m->w[2],
+                                            .rights = rights};
             *badge = i + 1;
             return 0;
         }
@@ -351,15 +359,17 @@ static void serve(const struct vn_msg *m, uint64_t rep[4])
     if (m->badge == 0 && m->w[0] == BLKD_EXTENT) {
         s = op_extent(m, &rep[1]);
     } else if (m->badge == 0 && m->w[0] == BLKD_INFO) {
-        rep[1] = rep[3] = d.bd->ns[0].blocks;       /* the supervisor: the whole namespace */
-        rep[2] = d.bd->ns[0].block_size;
-        s = 0;
+        s = m->w[1] < d.bd->nns ? 0 : -E_NOENT;     /* the supervisor: a whole namespace */
+        if (s == 0) {
+            rep[1] = rep[3] = d.bd->ns[m->w[1]].blocks;
+            rep[2] = d.bd->ns[m->w[1]].block_size;
+        }
     } else if (!e) {
         s = -E_PERM;
     } else if (m->w[0] == BLKD_INFO) {
         rep[1] = e->count;
-        rep[2] = d.bd->ns[0].block_size | (uint64_t)(d.bd->volatile_cache ? VN_BLK_VOLATILE_CACHE : 0) << 32;
-        rep[3] = d.bd->ns[0].blocks;
+        rep[2] = d.bd->ns[e->ns].block_size | (uint64_t)(d.bd->volatile_cache ? VN_BLK_VOLATILE_CACHE : 0) << 32;
+        rep[3] = d.bd->ns[e->ns].blocks;
         s = 0;
     } else if (m->w[0] == BLKD_GRANT) {
         keep = (s = op_grant(e, m)) == 0;

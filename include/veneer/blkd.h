@@ -25,8 +25,11 @@
 #define VENEER_BLKD_H
 
 enum blkd_op {
-    BLKD_EXTENT = 1,    /* w1 base, w2 count, w3 rights (CR_READ|CR_WRITE): -> w1 badge */
-    BLKD_INFO = 2,      /* -> w1 count, w2 block_size | flags << 32, w3 ns_blocks */
+    BLKD_EXTENT = 1,    /* w1 base, w2 count, w3 rights (CR_READ|CR_WRITE) | namespace index << 32:
+                           -> w1 badge */
+    BLKD_INFO = 2,      /* -> w1 count, w2 block_size | flags << 32, w3 ns_blocks; on the unbadged
+                           endpoint w1 names a namespace index (-E_NOENT past the last) and the
+                           count is the whole namespace's */
     BLKD_GRANT = 3,     /* w1 the client's capref of xfer (CAP_PAGE: CR_MAP, CR_READ/CR_WRITE): -> 0 */
     BLKD_QUEUE = 4,     /* w1 ring capref (granted) | extent capref << 32 (what requests name), w2 nslots
                            | inflight << 32, w3 bits; xfer: notify word (CR_WRITE): -> w1 queue */

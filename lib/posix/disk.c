@@ -103,14 +103,14 @@ void disk_fsd_start(void)
     /* An instance an SR-IOV manager started with a VF (user/vfmgr.c): its
      * disk is that device, which fsd drives itself (lib/fs/blkdev_vf.c).
      * The scan is bounded by the table's first VF_SCAN slots. */
-    capref_t vf = -1;
+    capref_t vf = -1, raw = vn_sysinfo->nblk >= 2 ? ext + 1 : 0;
     for (capref_t c = 2; c < VF_SCAN && vf < 0; c++)
         if (vn_dev_info(c, &di) == 0 && (di.flags & VN_DEVF_VF))
             vf = c;
     if (vf >= 0) {
         ext = vf;
         rights = CR_ALL;
-    } else if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start()) < 0) {
+    } else if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start(&raw)) < 0) {
         return;                                 /* no disk, or not ours */
     }
     if (!vn_archive_find("fsd", &size) || size < 64) {
@@ -130,7 +130,7 @@ void disk_fsd_start(void)
     long run0 = vn_page_share(shm_caps[0], env, CR_READ | CR_WRITE | CR_MAP);
     long run1 = vn_page_share(shm_caps[1], env, CR_READ | CR_WRITE | CR_MAP);
     long w = vn_cap_grant((capref_t)word, env, CR_READ | CR_WRITE);
-    long rawext = vn_sysinfo->nblk >= 2 ? vn_cap_grant(ext + 1, env, CR_READ | CR_WRITE) : 0;
+    long rawext = raw > 0 ? vn_cap_grant(raw, env, CR_READ | CR_WRITE) : 0;
     uint64_t entry;
     memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = (uint64_t)run0, .rsi = (uint64_t)run1,

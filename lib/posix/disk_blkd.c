@@ -42,8 +42,19 @@ static uint64_t cmdline_num(const char *key, uint64_t dflt)
     return dflt;
 }
 
+/* A badged endpoint of sup (the unbadged one) to the whole namespace of
+ * index ns.  Errors: -E_NOENT (no such namespace), blkd's, ipc_badge's. */
+static long whole_namespace(capref_t sup, uint64_t ns)
+{
+    uint64_t res[4];
+    long r = blkd_call(sup, BLKD_INFO, ns, 0, 0, res);
+    if (r == 0)
+        r = blkd_call(sup, BLKD_EXTENT, 0, res[3], CR_READ | CR_WRITE | ns << 32, res);
+    return r == 0 ? vn_ipc_badge(sup, res[1], CR_READ | CR_WRITE | CR_GRANT) : r;
+}
+
 /* Contract in posix.h. */
-capref_t disk_blkd_start(void)
+capref_t disk_blkd_start(capref_t *raw)
 {
     struct vn_devinfo di;
     capref_t dev = -1;
@@ -71,16 +82,15 @@ capref_t disk_blkd_start(void)
             vn_cap_delete(drv);
         return -E_NODEV;
     }
-    uint64_t res[4];
-    long r = blkd_call((capref_t)ep, BLKD_INFO, 0, 0, 0, res);
-    if (r == 0)
-        r = blkd_call((capref_t)ep, BLKD_EXTENT, 0, res[3], CR_READ | CR_WRITE, res);
-    long client = r == 0 ? vn_ipc_badge((capref_t)ep, res[1], CR_READ | CR_WRITE | CR_GRANT) : r;
+    long client = whole_namespace((capref_t)ep, 0);
     if (client < 0) {
         printf("posix: blkd refused the disk (%s)\n", vn_strerror(client));
         vn_cap_delete(drv);
         return -E_NODEV;
     }
-    printf("posix: the disk is served by blkd under drvsup (blk=user)\n");
+    long second = whole_namespace((capref_t)ep, 1);
+    *raw = second > 0 ? (capref_t)second : 0;
+    printf("posix: the disk is served by blkd under drvsup (blk=user)%s\n",
+           second > 0 ? ", and a second namespace" : "");
     return (capref_t)client;        /* drvsup is init's child: it ends with the instance */
 }

@@ -382,10 +382,12 @@ long eventfd_syscall(struct vn_xframe *x, bool *handled);
  * shared->disk.fsd says whether it serves. */
 void disk_fsd_start(void);
 /* blk=user: start user/blkd on the NVMe controller the kernel left to us
- * and return a badged endpoint to the whole namespace, for fsd in place
- * of a CAP_BLK (disk_blkd.c).  Errors: -E_NOENT (no controller or no
- * blkd), -E_NODEV (it did not start or refused). */
-capref_t disk_blkd_start(void);
+ * and return a badged endpoint to the whole first namespace, for fsd in
+ * place of a CAP_BLK (disk_blkd.c); *raw gets one to the whole second
+ * namespace if there is one (else 0), as the kernel's second root
+ * extent.  Errors: -E_NOENT (no controller or no blkd), -E_NODEV (it did
+ * not start or refused). */
+capref_t disk_blkd_start(capref_t *raw);
 /* A free request slot, ours until disk_slot_put (waits while all are busy). */
 struct fsd_slot *disk_slot_get(void);
 void disk_slot_put(struct fsd_slot *s);
