@@ -164,6 +164,9 @@ static void hostile(capref_t ep, capref_t client, uint64_t count)
     EXPECT(call(client, BLKD_EXTENT, 0, 8, CR_READ, -1, res) == -E_INVAL, "a client minting extents");
     EXPECT(call(client, BLKD_DOORBELL, 7, 0, 0, -1, res) == -E_NOENT, "another's queue");
     EXPECT(call(ep, BLKD_EXTENT, count - 1, 2, CR_READ, -1, res) == -E_RANGE, "an extent past the disk");
+    EXPECT(call(ep, BLKD_EXTENT, 0, 8, CR_READ | 7ull << 32, -1, res) == -E_NOENT, "an extent of no namespace");
+    EXPECT(call(ep, BLKD_EXTENT, 0, 8, CR_READ | ~0ull << 32, -1, res) == -E_NOENT, "namespace index ~0");
+    EXPECT(call(ep, BLKD_INFO, 1ull << 40, 0, 0, -1, res) == -E_NOENT, "info of no namespace");
     printf("blkd_sup: hostile client: %u bad requests refused, %u flooded reads completed once each\n",
            refused, good);
     /* Fuzz: 3,000 random calls (any op, words, a capability or none)
