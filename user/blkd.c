@@ -371,6 +371,10 @@ static void serve(const struct vn_msg *m, uint64_t rep[4])
         rep[2] = d.bd->ns[e->ns].block_size | (uint64_t)(d.bd->volatile_cache ? VN_BLK_VOLATILE_CACHE : 0) << 32;
         rep[3] = d.bd->ns[e->ns].blocks;
         s = 0;
+    } else if (m->w[0] == BLKD_WHERE) {
+        rep[1] = e->base;
+        rep[2] = d.bd->ns[e->ns].nsid;
+        s = 0;
     } else if (m->w[0] == BLKD_GRANT) {
         keep = (s = op_grant(e, m)) == 0;
     } else if (m->w[0] == BLKD_QUEUE) {

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <blk_home.h>
+
 #include "blkdev_veneer.h"
 #include "blkdev_vf.h"
 #include "extfs.h"
@@ -390,7 +392,8 @@ int main(uint64_t run0, uint64_t run1, uint64_t word, uint64_t rawext)
     int r = vf ? blkdev_vf_open(VN_CAP_SPAWN_SHARE, 4096, &dev)
                : blkdev_veneer_open(VN_CAP_SPAWN_SHARE, 4096, &dev);
     struct vn_blkinfo bi;
-    if (r == 0 && !vf && vn_blk_info(VN_CAP_SPAWN_SHARE, &bi) == 0 && bi.base + bi.count < bi.ns_blocks) {
+    capref_t ep;
+    if (r == 0 && !vf && blk_home_info(VN_CAP_SPAWN_SHARE, &ep, &bi) == 0 && bi.base + bi.count < bi.ns_blocks) {
         int32_t rd = 0, wr = 0;     /* the namespace goes on past our extent: another owner's blocks */
         if (blkdev_veneer_probe_past_end(dev, &rd, &wr) == 0)
             printf("fsd: the block past our extent (namespace block %lu): read %s, write %s\n",

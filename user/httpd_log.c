@@ -1,6 +1,7 @@
 /*
  * The web server's access log: an append-only record log of its own
- * format on a disk extent of its own (CAP_BLK), next to the POSIX
+ * format on a disk extent of its own (a CAP_BLK, or a badged endpoint to
+ * a user-level driver environment: lib/libveneer/blk_home.c), next to the POSIX
  * instance's ext4 on another extent of the same namespace.  The kernel
  * checks every request against the extent; this file is the web server's
  * whole "file system".
@@ -22,6 +23,7 @@
  * logs after it answered; a record costs one FUA write).  At open the
  * extent is scanned in requests of up to SCAN_PAGES pages.
  */
+#include <blk_home.h>
 #include <libveneer.h>
 #include <vn.h>
 #include <veneer/blk.h>
@@ -33,7 +35,8 @@
 #define WAIT_NS    5000000000ull        /* a request not completed in this is an error */
 
 static struct {
-    capref_t ext, q, word, data_cap;
+    capref_t ext, ep, q, word, data_cap;   /* ep: a driver environment's endpoint (ext), or -1 */
+    uint64_t epoch;                     /* of the driver environment's instance */
     volatile struct vn_blkq_hdr *h;
     volatile struct vn_blk_req *sq;
     volatile struct vn_blk_cpl *cq;
@@ -78,14 +81,29 @@ static long request(uint8_t op, uint8_t flags, uint64_t blk, uint32_t n)
     uint32_t tail = lg.h->sq_tail;
     memcpy((void *)&lg.sq[tail % NSLOTS], &r, sizeof(r));
     __atomic_store_n(&lg.h->sq_tail, tail + 1, __ATOMIC_RELEASE);
-    long d = vn_blk_doorbell(lg.q);
-    if (d < 0)
-        return d;
     uint64_t until = vn_clock_ns() + WAIT_NS;
+    bool ring = true;
     while (__atomic_load_n(&lg.h->cq_head, __ATOMIC_ACQUIRE) == lg.h->cq_tail) {
+        if (ring) {
+            /* A driver environment's new instance may have lost it: again. */
+            uint64_t epoch = lg.epoch;
+            uint32_t start = 0;
+            long d = blk_home_doorbell(lg.ep, lg.q, &epoch, &start);
+            if (d < 0)
+                return d;
+            if (lg.epoch && epoch != lg.epoch && (int32_t)(tail - start) < 0) {
+                tail = lg.h->sq_tail;
+                memcpy((void *)&lg.sq[tail % NSLOTS], &r, sizeof(r));
+                __atomic_store_n(&lg.h->sq_tail, tail + 1, __ATOMIC_RELEASE);
+                lg.epoch = epoch;
+                continue;
+            }
+            lg.epoch = epoch;
+        }
         if (vn_clock_ns() > until)
             return -E_TIMEOUT;
-        vn_notify_wait(lg.word, 10000000ull);
+        /* Nothing for 100 ms from a driver environment: ring again. */
+        ring = vn_notify_wait(lg.word, 100000000ull) == -E_TIMEOUT && lg.ep >= 0;
     }
     volatile struct vn_blk_cpl *c = &lg.cq[lg.h->cq_tail % NSLOTS];
     long status = c->id == r.id ? c->status : -E_INVAL;
@@ -140,7 +158,7 @@ long httpd_log_open(capref_t ext)
 {
     struct vn_blkinfo bi;
     capref_t ring_cap;
-    long r = vn_blk_info(ext, &bi);
+    long r = blk_home_info(ext, &lg.ep, &bi);
     if (r < 0)
         return r;
     if (bi.block_size < WEBLOG_REC_SIZE || bi.block_size > PAGE_SIZE || bi.count < 2)
@@ -156,7 +174,7 @@ long httpd_log_open(capref_t ext)
         return w < 0 ? w : -E_NOMEM;
     lg.word = (capref_t)w;
     struct vn_blkq_req qr = {.ring = ring_cap, .notify = lg.word, .bits = 1, .nslots = NSLOTS, .inflight = 1};
-    long q = vn_blk_queue(ext, &qr);
+    long q = blk_home_queue(ext, lg.ep, lg.data_cap, &qr);
     if (q < 0)
         return q;
     lg.q = (capref_t)q;

@@ -13,8 +13,8 @@
  *   badge 0 (the supervisor's unbadged endpoint): BLKD_EXTENT mints an
  *            extent and returns its badge; the supervisor makes the
  *            client's endpoint with ipc_badge(ep, badge, CR_WRITE)
- *   badge b (a client): INFO, GRANT (xfer: pages), QUEUE (xfer: its
- *            notification word), DOORBELL
+ *   badge b (a client): INFO, WHERE, GRANT (xfer: pages), QUEUE (xfer:
+ *            its notification word), DOORBELL
  *
  * In a ring request, `extent` must be the capref the client named at
  * BLKD_QUEUE (its endpoint) and `pages` a capref it granted by BLKD_GRANT
@@ -35,6 +35,7 @@ enum blkd_op {
                            | inflight << 32, w3 bits; xfer: notify word (CR_WRITE): -> w1 queue */
     BLKD_DOORBELL = 5,  /* w1 queue: -> w0 requests taken, w1 the driver's epoch, w2 where in the ring
                            the current instance began taking requests */
+    BLKD_WHERE = 6,     /* -> w1 the extent's first block in its namespace, w2 the namespace's id */
 };
 
 /* BLKD_QUEUE's inflight word with this bit: re-attach a ring a previous

@@ -27,11 +27,11 @@
  * counts as failed, and its slots are never reused.
  *
  * Two homes serve the ring, and nothing above this file sees which: the
- * kernel (ext is a CAP_BLK: blk_info, blk_queue and blk_doorbell are
- * syscalls) or a user-level driver environment (ext is a badged endpoint
- * to user/blkd.c: the same three become BLKD_INFO, BLKD_GRANT + BLKD_QUEUE
- * and BLKD_DOORBELL calls, <veneer/blkd.h>).  The ring, its requests and
- * the completion word are the same in both.
+ * kernel (ext is a CAP_BLK) or a user-level driver environment (ext is a
+ * badged endpoint to user/blkd.c); lib/libveneer/blk_home.c makes the
+ * three calls either way.  The ring, its requests and the completion word
+ * are the same in both; after a driver environment's restart the
+ * requests it lost are submitted again here.
  */
 #include "blkdev_veneer.h"
 
@@ -40,9 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ipc.h>
+#include <blk_home.h>
 #include <vn.h>
-#include <veneer/blkd.h>
 #include <veneer/syscall.h>
 
 #define VB_SLOTS       16           /* requests in flight */
@@ -123,18 +122,18 @@ static long vb_doorbell(struct blkdev_veneer *v)
     if (v->ep < 0)
         return vn_blk_doorbell(v->q);
     for (int round = 0; round < 4; round++) {
-        uint64_t in[4] = {BLKD_DOORBELL, (uint64_t)v->q, 0, 0};
-        struct vn_msg m;
-        long r = vn_call(v->ep, in, -1, &m);
-        if (r < 0 || (r = (long)m.w[0]) < 0)
+        uint64_t epoch = 0;
+        uint32_t start = 0;
+        long r = blk_home_doorbell(v->ep, v->q, &epoch, &start);
+        if (r < 0)
             return r;
         if (!v->epoch)
-            v->epoch = m.w[1];
-        if (m.w[1] == v->epoch)
+            v->epoch = epoch;
+        if (epoch == v->epoch)
             return r;
-        v->epoch = m.w[1];
+        v->epoch = epoch;
         uint64_t before = v->st.resubmitted;
-        vb_resubmit(v, (uint32_t)m.w[2]);
+        vb_resubmit(v, start);
         printf("blkdev: the driver environment restarted (epoch %lu): %lu requests re-submitted\n",
                (unsigned long)v->epoch, (unsigned long)(v->st.resubmitted - before));
     }
@@ -362,50 +361,12 @@ static uint8_t *vb_pages(uint64_t npages, capref_t *cap)
     return (uint8_t *)va;
 }
 
-/* blk_info of either home: ext a CAP_BLK, or a badged endpoint to a
- * driver environment (*ep gets it, else -1).  Errors: negative E_*. */
-static long vb_info(capref_t ext, capref_t *ep, struct vn_blkinfo *bi)
-{
-    struct vn_capinfo ci;
-    *ep = -1;
-    if (vn_cap_info(ext, &ci) == 0 && ci.type == CAP_ENDPOINT) {
-        uint64_t in[4] = {BLKD_INFO, 0, 0, 0};
-        struct vn_msg m;
-        long r = vn_call(ext, in, -1, &m);
-        if (r < 0 || (r = (long)m.w[0]) < 0)
-            return r;
-        *bi = (struct vn_blkinfo){.count = m.w[1], .block_size = (uint32_t)m.w[2],
-                                  .flags = (uint32_t)(m.w[2] >> 32), .ns_blocks = m.w[3]};
-        *ep = ext;
-        return 0;
-    }
-    return vn_blk_info(ext, bi);
-}
-
-/* blk_queue of either home: the driver environment gets our ring and
- * data pages (BLKD_GRANT) and our word (BLKD_QUEUE).  Returns the queue
- * (a CAP_BLKQ, or the driver's index).  Errors: negative E_*. */
-static long vb_queue(struct blkdev_veneer *v, const struct vn_blkq_req *qr)
-{
-    if (v->ep < 0)
-        return vn_blk_queue(v->ext, qr);
-    struct vn_msg m;
-    uint64_t g1[4] = {BLKD_GRANT, (uint64_t)qr->ring, 0, 0}, g2[4] = {BLKD_GRANT, (uint64_t)v->data_cap, 0, 0};
-    uint64_t oq[4] = {BLKD_QUEUE, (uint32_t)qr->ring | (uint64_t)(uint32_t)v->ext << 32,
-                      qr->nslots | (uint64_t)qr->inflight << 32, qr->bits};
-    long r = vn_call(v->ep, g1, qr->ring, &m);
-    if (r == 0 && (r = (long)m.w[0]) == 0 && (r = vn_call(v->ep, g2, v->data_cap, &m)) == 0 &&
-        (r = (long)m.w[0]) == 0 && (r = vn_call(v->ep, oq, qr->notify, &m)) == 0 && (r = (long)m.w[0]) == 0)
-        return (long)m.w[1];
-    return r;
-}
-
 /* Contract in blkdev_veneer.h. */
 int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
 {
     struct vn_blkinfo bi;
     capref_t ep;
-    if (vb_info(ext, &ep, &bi) != 0)
+    if (blk_home_info(ext, &ep, &bi) != 0)
         return -EINVAL;
     if (bi.block_size == 0 || block_size < bi.block_size || block_size % bi.block_size ||
         block_size > VB_SLOT_PAGES * VB_PAGE || (block_size & (block_size - 1)))
@@ -434,7 +395,7 @@ int blkdev_veneer_open(capref_t ext, uint32_t block_size, struct blkdev **out)
     }
     struct vn_blkq_req qr = {.ring = v->ring_cap, .notify = v->word, .bits = 1, .nslots = VB_NSLOTS,
                              .inflight = VB_SLOTS};
-    long q = vb_queue(v, &qr);
+    long q = blk_home_queue(v->ext, v->ep, v->data_cap, &qr);
     if (q < 0) {
         vn_cap_delete(v->data_cap);
         vn_cap_delete(v->ring_cap);
