@@ -110,8 +110,15 @@ void disk_fsd_start(void)
     if (vf >= 0) {
         ext = vf;
         rights = CR_ALL;
-    } else if ((vn_sysinfo->nblk < 1 || ext < 0 || vn_blk_info(ext, &bi) != 0) && (ext = disk_blkd_start(&raw)) < 0) {
-        return;                                 /* no disk, or not ours */
+    } else if (ext < 0 || (!disk_blkd_running() && vn_blk_info(ext, &bi) != 0)) {
+        long e = disk_blkd_extent(0, 0, 0);     /* blk=user: the whole first namespace through blkd */
+        if (e < 0)
+            return;                             /* no disk, or not ours */
+        ext = (capref_t)e;
+    }
+    if (disk_blkd_running()) {                  /* the second namespace through blkd too */
+        long r = disk_blkd_extent(1, 0, 0);
+        raw = r > 0 ? (capref_t)r : 0;
     }
     if (!vn_archive_find("fsd", &size) || size < 64) {
         printf("posix: a disk but no fsd: / stays in memory\n");

@@ -3,7 +3,8 @@
  * but an NVMe controller's device capability (the kernel left it to user
  * space), init starts the block driver's supervisor (user/drvsup.c) with
  * it, which runs user/blkd.c and restarts it when it dies, and gives fsd
- * a badged endpoint to drvsup where a CAP_BLK would be: fsd's
+ * a badged endpoint to drvsup where a CAP_BLK would be (each extent init
+ * hands out, as weblog.c's split does with the kernel's): fsd's
  * blkdev_veneer.c finds the home from that capability, nothing else in
  * fsd or here changes.  blk_crash=N on the kernel command line (tests)
  * has drvsup kill blkd N times, every blk_crash_ms (default 300) ms.
@@ -42,19 +43,13 @@ static uint64_t cmdline_num(const char *key, uint64_t dflt)
     return dflt;
 }
 
-/* A badged endpoint of sup (the unbadged one) to the whole namespace of
- * index ns.  Errors: -E_NOENT (no such namespace), blkd's, ipc_badge's. */
-static long whole_namespace(capref_t sup, uint64_t ns)
-{
-    uint64_t res[4];
-    long r = blkd_call(sup, BLKD_INFO, ns, 0, 0, res);
-    if (r == 0)
-        r = blkd_call(sup, BLKD_EXTENT, 0, res[3], CR_READ | CR_WRITE | ns << 32, res);
-    return r == 0 ? vn_ipc_badge(sup, res[1], CR_READ | CR_WRITE | CR_GRANT) : r;
-}
+static capref_t sup = -1;            /* drvsup's unbadged endpoint, once started */
 
-/* Contract in posix.h. */
-capref_t disk_blkd_start(capref_t *raw)
+/* Start drvsup (and so blkd) on the NVMe controller the kernel left to
+ * user space.  Returns its unbadged endpoint.  Errors: -E_NOENT (no
+ * controller, or no blkd or drvsup in the archive), -E_NODEV (it did not
+ * start). */
+static long sup_start(void)
 {
     struct vn_devinfo di;
     capref_t dev = -1;
@@ -82,15 +77,39 @@ capref_t disk_blkd_start(capref_t *raw)
             vn_cap_delete(drv);
         return -E_NODEV;
     }
-    long client = whole_namespace((capref_t)ep, 0);
-    if (client < 0) {
-        printf("posix: blkd refused the disk (%s)\n", vn_strerror(client));
-        vn_cap_delete(drv);
-        return -E_NODEV;
+    printf("posix: the disk is served by blkd under drvsup (blk=user)\n");
+    return ep;                      /* drvsup is init's child: it ends with the instance */
+}
+
+/* Contract in posix.h. */
+bool disk_blkd_running(void)
+{
+    return sup >= 0;
+}
+
+/* Contract in posix.h. */
+long disk_blkd_blocks(uint64_t ns)
+{
+    if (sup < 0) {
+        long ep = sup_start();
+        if (ep < 0)
+            return ep;
+        sup = (capref_t)ep;
     }
-    long second = whole_namespace((capref_t)ep, 1);
-    *raw = second > 0 ? (capref_t)second : 0;
-    printf("posix: the disk is served by blkd under drvsup (blk=user)%s\n",
-           second > 0 ? ", and a second namespace" : "");
-    return (capref_t)client;        /* drvsup is init's child: it ends with the instance */
+    uint64_t res[4];
+    long r = blkd_call(sup, BLKD_INFO, ns, 0, 0, res);
+    return r < 0 ? r : (long)res[3];
+}
+
+/* Contract in posix.h. */
+long disk_blkd_extent(uint64_t ns, uint64_t base, uint64_t count)
+{
+    long blocks = disk_blkd_blocks(ns);
+    if (blocks < 0)
+        return blocks;
+    uint64_t res[4];
+    if (count == 0)
+        count = (uint64_t)blocks > base ? (uint64_t)blocks - base : 0;
+    long r = blkd_call(sup, BLKD_EXTENT, base, count, CR_READ | CR_WRITE | ns << 32, res);
+    return r == 0 ? vn_ipc_badge(sup, res[1], CR_READ | CR_WRITE | CR_GRANT) : r;
 }

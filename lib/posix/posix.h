@@ -381,13 +381,19 @@ long eventfd_syscall(struct vn_xframe *x, bool *handled);
 /* Init: start fsd if we hold a disk extent and wait for its mount;
  * shared->disk.fsd says whether it serves. */
 void disk_fsd_start(void);
-/* blk=user: start user/blkd on the NVMe controller the kernel left to us
- * and return a badged endpoint to the whole first namespace, for fsd in
- * place of a CAP_BLK (disk_blkd.c); *raw gets one to the whole second
- * namespace if there is one (else 0), as the kernel's second root
- * extent.  Errors: -E_NOENT (no controller or no blkd), -E_NODEV (it did
- * not start or refused). */
-capref_t disk_blkd_start(capref_t *raw);
+/* blk=user (disk_blkd.c): a badged endpoint to blocks [base, base +
+ * count) of namespace index ns (count 0: from base to its end) on the
+ * NVMe controller the kernel left to us, served by user/blkd under
+ * user/drvsup, started at the first call; an extent for fsd or another
+ * owner in place of a CAP_BLK.  Errors: -E_NOENT (no controller, no
+ * blkd, or no such namespace), -E_NODEV (it did not start), -E_RANGE,
+ * blkd's. */
+long disk_blkd_extent(uint64_t ns, uint64_t base, uint64_t count);
+/* blk=user: the size in blocks of namespace index ns, starting blkd if
+ * need be.  Errors: disk_blkd_extent's. */
+long disk_blkd_blocks(uint64_t ns);
+/* Whether blkd was started (disk_blkd_extent, disk_blkd_blocks). */
+bool disk_blkd_running(void);
 /* A free request slot, ours until disk_slot_put (waits while all are busy). */
 struct fsd_slot *disk_slot_get(void);
 void disk_slot_put(struct fsd_slot *s);

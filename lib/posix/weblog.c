@@ -15,10 +15,14 @@
  * the instance then has no sockets) and the log extent, httpd's arg0 =
  * FLAGS | its "started by another libOS" bit.  Each owner holds only its
  * extent (CR_READ | CR_WRITE, no CR_GRANT): the kernel refuses either's
- * requests outside it.  The layout is this policy, not the kernel's.
+ * requests outside it (with blk=user the extents are blkd's badges and
+ * blkd refuses them the same way).  The layout is this policy, not the
+ * kernel's.
  * Without weblog=, fsd gets the whole namespace and netd the NIC.
  */
 #include "posix.h"
+
+#include <blk_home.h>
 
 #define WEBLOG_QUOTA 8192               /* pages: lwIP's pools and heap, the log's queue */
 #define HTTPD_CHILD  0x10               /* httpd's arg0 bit: started by another libOS (user/httpd.c) */
@@ -58,7 +62,7 @@ static int cmdline_u64s(const char *key, uint64_t *v, int n)
 /* Contract in posix.h. */
 capref_t weblog_fs_extent(void)
 {
-    return fs_ext >= 0 ? fs_ext : (capref_t)vn_sysinfo->blk_cap;
+    return fs_ext >= 0 ? fs_ext : vn_sysinfo->nblk >= 1 ? (capref_t)vn_sysinfo->blk_cap : -1;
 }
 
 /* Contract in posix.h. */
@@ -67,18 +71,26 @@ bool weblog_start(void)
     uint64_t v[3];
     if (cmdline_u64s("weblog", v, 3) != 3)
         return false;
-    capref_t root = (capref_t)vn_sysinfo->blk_cap, nic = (capref_t)vn_envinfo->net_cap;
-    struct vn_blkinfo bi;
+    capref_t root = (capref_t)vn_sysinfo->blk_cap, nic = (capref_t)vn_envinfo->net_cap, ep;
+    struct vn_blkinfo bi = {0};
     uint64_t size;
     const uint8_t *image = vn_archive_find("httpd", &size);
-    if (vn_sysinfo->nblk < 1 || root < 0 || vn_blk_info(root, &bi) != 0 || nic < 0 || !image || size < 64 ||
-        v[0] == 0 || v[1] < 2 || v[0] > bi.count || v[1] > bi.count - v[0]) {
+    /* The kernel's root extent, or with blk=user the whole namespace
+     * through blkd: the split is the same policy in either home. */
+    bool kernel = vn_sysinfo->nblk >= 1 && root >= 0 && vn_blk_info(root, &bi) == 0;
+    long blocks = kernel ? (long)bi.count : nic < 0 || !image ? -E_NOENT : disk_blkd_blocks(0);
+    if (blocks < 0 || nic < 0 || !image || size < 64 || v[0] == 0 || v[1] < 2 || v[0] > (uint64_t)blocks ||
+        v[1] > (uint64_t)blocks - v[0]) {
         printf("posix: weblog=%lu,%lu: needs a disk of more blocks, a NIC and httpd; not split\n",
                (unsigned long)v[0], (unsigned long)v[1]);
         return false;
     }
-    long fx = vn_blk_derive(root, 0, v[0], CR_READ | CR_WRITE | CR_GRANT);
-    long lx = fx < 0 ? fx : vn_blk_derive(root, v[0], v[1], CR_READ | CR_WRITE | CR_GRANT);
+    long fx = kernel ? vn_blk_derive(root, 0, v[0], CR_READ | CR_WRITE | CR_GRANT) : disk_blkd_extent(0, 0, v[0]);
+    long lx = fx < 0 ? fx
+              : kernel ? vn_blk_derive(root, v[0], v[1], CR_READ | CR_WRITE | CR_GRANT)
+                       : disk_blkd_extent(0, v[0], v[1]);
+    if (lx >= 0 && blk_home_info((capref_t)lx, &ep, &bi) != 0)
+        bi.nsid = 0;
     /* The archive in slot 1 as for a boot environment (its www/ files). */
     capref_t env = lx < 0 ? (capref_t)lx
                           : vn_spawn_share_stopped("httpd", WEBLOG_QUOTA, 0, 0, VN_CAP_ARCHIVE, CR_READ | CR_MAP, 0);

@@ -14,6 +14,7 @@
 # and bytes) and finds the blocks after the log still zero; a second boot
 # reopens the log: the web server finds the same records (boot 2 of it)
 # and the files written on ext4 are there.
+variants=("blk=user")
 img=$BUILD/$name.img
 tools/mkdisk.sh "$img" 64 72
 fsblocks=131072
