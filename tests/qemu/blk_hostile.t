@@ -6,17 +6,28 @@
 # in flight, two children on disjoint extents at once, a child dying with
 # writes in flight.  Afterwards the host reads the image: each extent
 # holds its writer's pattern and every other block is still zero.
+# The _vnlog variant adds the write log's controller (blklog=vnlog,
+# drivers/nvme/nvme_log.c): it logs every write, and the libOS must find
+# no way to it: no extent (one root extent only) and no device capability
+# of any NVMe function.
+variants=("blklog=vnlog")
 machine=q35
 cmdline="init=blk_hostile"
 timeout=120
-img=$BUILD/blk_hostile.img
+img=$BUILD/$name.img
 rm -f "$img" && truncate -s 2M "$img"
 qemu_extra="-drive file=$img,if=none,id=d1,format=raw -device nvme,serial=vnhostile,drive=d1,addr=5"
+if [ -n "$variant" ]; then
+    rm -f "$img.log" && truncate -s 8M "$img.log"
+    qemu_extra+=" -drive file=$img.log,if=none,id=d2,format=raw -device nvme,serial=vnlog,drive=d2,addr=6"
+fi
 expect=("blk: nvme namespace 1: 4096 blocks of 512 bytes, shared by extent capabilities"
+        "blk_hostile: no NVMe function among [0-9]+ device capabilities"
         "blk_hostile: revoke with a write in flight: blocks busy until it completed"
         "blk_hostile: two children wrote disjoint extents at once, content checked"
         "blk_hostile: a child died with writes in flight; they drained"
         "blk_hostile: all checks passed" "free pages ([0-9]+) before, \1 after")
+[ -z "$variant" ] || expect+=("blklog: write log on" "blklog: flush [0-9]+ at record")
 reject=("FAIL" "panic" "iommu: fault" "misbehaves")
 client_ready="blk_hostile: all checks passed"
 client() {

@@ -19,6 +19,7 @@
  * tag arg1.  mode 3: a child that leaves four writes in flight and exits.
  */
 #include <veneer/blk.h>
+#include <veneer/dev.h>
 #include "check.h"
 
 int main(uint64_t mode, uint64_t arg1);
@@ -192,6 +193,16 @@ int main(uint64_t mode, uint64_t arg1)
     CHECK_EQ(vn_blk_info(root, &bi), 0);
     CHECK(bi.base == 0 && bi.count == 4096 && bi.ns_blocks == 4096 && bi.block_size == 512 && bi.nsid == 1);
     CHECK_EQ(vn_blk_info(VN_CAP_ARCHIVE, &bi), -E_TYPE);
+    /* The kernel's NVMe functions (the disk, and with blklog= the write
+     * log's controller) are not handed out as device capabilities. */
+    unsigned nvme = 0;
+    for (uint64_t i = 0; i < vn_sysinfo->ndevices; i++) {
+        struct vn_devinfo di;
+        CHECK_EQ(vn_dev_info((capref_t)(VN_CAP_DEV_FIRST + i), &di), 0);
+        nvme += di.class == 1 && di.subclass == 8;
+    }
+    CHECK_EQ(nvme, 0);
+    printf("blk_hostile: no NVMe function among %lu device capabilities\n", (unsigned long)vn_sysinfo->ndevices);
 
     /* Derivation arithmetic and rights. */
     CHECK_EQ(vn_blk_derive(root, 1, ~0ul, CR_READ), -E_RANGE);
