@@ -9,17 +9,13 @@
 # its VF, the manager takes the controller offline, brings it back and
 # hands it to a new libOS that writes 2 MiB, while VF 2's libOS writes its
 # 4 MiB all along.  The host checks the images afterwards.
+. tests/qemu/sriov.sh
 machine=q35
 cmdline="init=vfmgr arg0=0 arg1=1 drv_skip=00:05.0"
 timeout=240
 img=$BUILD/sriov_hostile
-rm -f "$img".ns*; for i in 1 2 3 4; do truncate -s 4M "$img.ns$i"; done
-qemu_extra="-device nvme-subsys,id=subsys0,nqn=subsys0
- -device nvme,id=nvme0,serial=vfpf,subsys=subsys0,addr=5,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=8,max_ioqpairs=10,msix_qsize=10
- -drive file=$img.ns1,if=none,id=d1,format=raw -device nvme-ns,bus=nvme0,drive=d1,nsid=1
- -drive file=$img.ns2,if=none,id=d2,format=raw -device nvme-ns,bus=nvme0,drive=d2,nsid=2,shared=off,detached=on
- -drive file=$img.ns3,if=none,id=d3,format=raw -device nvme-ns,bus=nvme0,drive=d3,nsid=3,shared=off,detached=on
- -drive file=$img.ns4,if=none,id=d4,format=raw -device nvme-ns,bus=nvme0,drive=d4,nsid=4,shared=off,detached=on"
+sriov_images "$img" 4M 1 2 3 4
+qemu_extra="$(sriov_devices "$img" 4)"
 expect=("vfapp: Virtualization Management \(offline the other VF\) from a VF: refused, status 0x[0-9a-f]+"
         "vfapp: Namespace Attachment \(the other's namespace\) from a VF: refused"
         "vfapp: Namespace Attachment of free namespace 4 from a VF: accepted by QEMU 7.2 \(0\), detached \(0\)"
@@ -36,8 +32,7 @@ expect=("vfapp: Virtualization Management \(offline the other VF\) from a VF: re
 reject=("FAIL" "panic" "iommu: fault: 00:05.2" "misbehaves")
 client_ready="vfmgr: all checks passed"
 client() {
-    for i in $(seq 100); do grep -q "veneer: halting" "$log" && break; sleep 0.5; done
-    grep -q "veneer: halting" "$log" || { echo "no halt"; return 1; }
+    sriov_halted || return 1
     python3 - "$img" <<'PY'
 import sys
 base = sys.argv[1]

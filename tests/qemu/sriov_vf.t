@@ -7,17 +7,13 @@
 # throughput.  Afterwards the host checks every namespace image: each
 # VF's holds its own pattern and nothing of the other's, the PF's shared
 # namespace and the unused private one are untouched.
+. tests/qemu/sriov.sh
 machine=q35
 cmdline="init=vfmgr drv_skip=00:05.0"
 timeout=240
 img=$BUILD/sriov_vf
-rm -f "$img".ns*; for i in 1 2 3 4; do truncate -s 4M "$img.ns$i"; done
-qemu_extra="-device nvme-subsys,id=subsys0,nqn=subsys0
- -device nvme,id=nvme0,serial=vfpf,subsys=subsys0,addr=5,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=8,max_ioqpairs=10,msix_qsize=10
- -drive file=$img.ns1,if=none,id=d1,format=raw -device nvme-ns,bus=nvme0,drive=d1,nsid=1
- -drive file=$img.ns2,if=none,id=d2,format=raw -device nvme-ns,bus=nvme0,drive=d2,nsid=2,shared=off,detached=on
- -drive file=$img.ns3,if=none,id=d3,format=raw -device nvme-ns,bus=nvme0,drive=d3,nsid=3,shared=off,detached=on
- -drive file=$img.ns4,if=none,id=d4,format=raw -device nvme-ns,bus=nvme0,drive=d4,nsid=4,shared=off,detached=on"
+sriov_images "$img" 4M 1 2 3 4
+qemu_extra="$(sriov_devices "$img" 4)"
 expect=("vfmgr: primary controller 0: 8 flexible queues"
         "vfmgr: controller 1: .* online, namespace 2 attached" "vfmgr: controller 2: .* online, namespace 3 attached"
         "vfapp 1: VF 00:05.1 driven in user space, namespace 2 only" "vfapp 2: VF 00:05.2 driven in user space, namespace 3 only"
@@ -28,8 +24,7 @@ expect=("vfmgr: primary controller 0: 8 flexible queues"
 reject=("FAIL" "panic" "iommu: fault" "misbehaves")
 client_ready="vfmgr: all checks passed"
 client() {
-    for i in $(seq 100); do grep -q "veneer: halting" "$log" && break; sleep 0.5; done
-    grep -q "veneer: halting" "$log" || { echo "no halt"; return 1; }
+    sriov_halted || return 1
     python3 - "$img" <<'PY'
 import sys
 base = sys.argv[1]
