@@ -24,12 +24,14 @@ $(E2FS_SRC_STAMP): | setup
 	@tools/get-source.sh e2fsprogs $(BUILD) '1.47.*'
 
 # Only lib/et (com_err) and lib/ext2fs are built (lib/uuid first: the
-# library's makefile wants its headers).  The log stays in $(E2FS_OBJ).
+# library's makefile wants its headers), one job at a time: under make -j
+# lib/ext2fs's objects could compile before its generated ext2_err.h.
+# The log stays in $(E2FS_OBJ).
 $(E2FS_STAMP): $(E2FS_SRC_STAMP) mk/e2fs.mk
 	@rm -rf $(E2FS_OBJ) && mkdir -p $(E2FS_OBJ)
 	@echo "  E2FS    configure + build libext2fs (musl) in $(E2FS_OBJ), log build.log"
 	@cd $(E2FS_OBJ) && { ../e2fsprogs-src/configure $(E2FS_CONFIGURE) && \
-		$(MAKE) -C lib/et && $(MAKE) -C lib/uuid && $(MAKE) -C lib/ext2fs libext2fs.a; } \
+		$(MAKE) -j1 -C lib/et && $(MAKE) -j1 -C lib/uuid && $(MAKE) -j1 -C lib/ext2fs libext2fs.a; } \
 		> build.log 2>&1 || { tail -n 30 build.log; exit 1; }
 	@touch $@
 $(E2FS_LIBS): $(E2FS_STAMP)
