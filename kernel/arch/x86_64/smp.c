@@ -5,6 +5,7 @@
  * finishes its own setup in ap_main() and joins the scheduler by taking
  * the big kernel lock.
  */
+#include "../../boot_info.h"
 #include "../../console.h"
 #include "../../env.h"
 #include "../../klib.h"
@@ -19,7 +20,7 @@
 #define AP_START_WAIT_MS 2000   /* an emulator on a loaded host can be slow to start a CPU */
 /* cpus[i].started: the boot CPU and the AP agree on it by compare-and-swap,
  * so an AP that starts after the boot CPU gave up never runs. */
-enum { AP_WAITING = 0, AP_STARTED = 1, AP_ABANDONED = 2 };
+enum { AP_WAITING = 0, AP_STARTED = 1, AP_ABANDONED = 2, AP_PARKED = 3 };
 
 extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_cr3[], ap_tramp_stack[], ap_tramp_entry[], ap_tramp_arg[];
 extern char boot_pml4[];        /* linked at its physical address */
@@ -37,9 +38,11 @@ static void ap_main(uint64_t idx)
     cpus[idx].apic_id = lapic_id();
     uint32_t waiting = AP_WAITING;
     if (!__atomic_compare_exchange_n(&cpus[idx].started, &waiting, AP_STARTED, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+                                     __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&cpus[idx].started, AP_PARKED, __ATOMIC_RELEASE);
         for (;;)
             __asm__ volatile("cli; hlt");   /* the boot CPU gave up on us: never join */
+    }
     kernel_lock();
     sched_run();
 }
@@ -72,6 +75,11 @@ void smp_boot(void)
     memcpy(P2V(AP_TRAMPOLINE), ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
     *tramp_word(ap_tramp_cr3) = (uint64_t)boot_pml4;
     *tramp_word(ap_tramp_entry) = (uint64_t)ap_main;
+    /* Tests (smp_ap.t): smp_test=dead sends the first AP nothing, as if it
+     * never came up; smp_test=late gives up on it at once, so that it
+     * starts after the boot CPU did. */
+    char test[8] = "";
+    cmdline_get("smp_test", test, sizeof(test));
     for (int i = 0; i < n && ncpus < MAX_CPUS; i++) {
         if (ids[i] == cpus[0].apic_id)
             continue;
@@ -83,24 +91,31 @@ void smp_boot(void)
         ap_kstack[idx] = (uint64_t)P2V(st) + (AP_STACK_PAGES + 3) * PAGE_SIZE;
         *tramp_word(ap_tramp_stack) = ap_kstack[idx];
         *tramp_word(ap_tramp_arg) = idx;
-        lapic_send_init(ids[i]);
-        udelay(10000);
-        lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
-        udelay(200);
-        if (!__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
+        bool dead = strcmp(test, "dead") == 0, late = strcmp(test, "late") == 0;
+        if (late)               /* given up on before it starts */
+            __atomic_store_n(&cpus[idx].started, AP_ABANDONED, __ATOMIC_RELEASE);
+        if (!dead) {
+            lapic_send_init(ids[i]);
+            udelay(10000);
             lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
-        for (int t = 0; t < AP_START_WAIT_MS * 10 && !__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE); t++)
+            udelay(200);
+        }
+        if (!dead && !__atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE))
+            lapic_send_startup(ids[i], AP_TRAMPOLINE >> 12);
+        for (int t = 0; t < AP_START_WAIT_MS * 10 && __atomic_load_n(&cpus[idx].started, __ATOMIC_ACQUIRE) !=
+                        (late ? AP_PARKED : AP_STARTED); t++)
             udelay(100);
         uint32_t waiting = AP_WAITING;
         if (!__atomic_compare_exchange_n(&cpus[idx].started, &waiting, AP_ABANDONED, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE)) {
+                                         __ATOMIC_ACQUIRE) && waiting == AP_STARTED) {
             ncpus++;            /* it started (now or earlier) */
             continue;
         }
         /* Its trampoline data and stack stay its own if it wakes later:
          * start no more CPUs. */
-        kprintf("smp: CPU with APIC id %u did not start; no more CPUs started\n", ids[i]);
+        kprintf("smp: CPU with APIC id %u %s; no more CPUs started\n", ids[i],
+                waiting == AP_PARKED ? "started after we gave up on it: parked" : "did not start");
         break;
     }
-    kprintf("smp: %u CPUs\n", ncpus);
+    kprintf("smp: %u CPU%s\n", ncpus, ncpus == 1 ? "" : "s");
 }
