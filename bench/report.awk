@@ -23,7 +23,8 @@
 # one per row and boot: requests/s, latency percentiles in us and error
 # counts of wrk, or the UDP echo's round-trip percentiles and losses.  A
 # cell is the median (min..max) over the boots.  Linux runs one server for
-# both suites, so its samples also fill the posix_ rows' Linux column.
+# every suite, so its samples also fill the own_ and posix_ rows' Linux
+# column.
 #
 # Suites: a begin line with suite=S (bench/posix/pbench.c: S = posix) opens
 # a second program's rows, one boot of its own per guest.  Its loop and call
@@ -32,7 +33,9 @@
 
 BEGIN {
     # The network rows, in table order, and each one's metrics.
-    net_nops = split("http_c1 http_c16 udp_echo posix_http_c1 posix_http_c16 posix_udp_echo", net_ops, " ")
+    net_nops = split("http_c1 http_c16 udp_echo own_http_c1 own_http_c16 own_udp_echo " \
+                     "posix_http_c1 posix_http_c16 posix_udp_echo", net_ops, " ")
+    net_linux_copies = split("own_ posix_", net_copy, " ")     # rows whose Linux column is the native one's
     net_metric_name["rps"] = "requests/s"
     net_metric_name["p50"] = "p50 us"
     net_metric_name["p90"] = "p90 us"
@@ -126,12 +129,12 @@ $1 == "BENCHNET" || $2 == "BENCHNET" {
     for (m in net_metric_name)
         if (m in kv) {
             add(kv["os"] SUBSEP "net" SUBSEP kv["op"] SUBSEP m, kv[m])
-            if (kv["os"] == "linux" && kv["suite"] == "native")
-                add("linux" SUBSEP "net" SUBSEP "posix_" kv["op"] SUBSEP m, kv[m])
+            for (c = 1; kv["os"] == "linux" && kv["suite"] == "native" && c <= net_linux_copies; c++)
+                add("linux" SUBSEP "net" SUBSEP net_copy[c] kv["op"] SUBSEP m, kv[m])
         }
     net_seen[kv["op"]] = 1
-    if (kv["os"] == "linux")
-        net_seen["posix_" kv["op"]] = 1
+    for (c = 1; kv["os"] == "linux" && c <= net_linux_copies; c++)
+        net_seen[net_copy[c] kv["op"]] = 1
     if ("secs" in kv)
         net_secs = kv["secs"]
     if ("count" in kv)
@@ -419,8 +422,9 @@ END {
         printf "network: wrk -t1 -c1|-c16 -d%ss --latency GET /index.html (after a 1 s warm-up); errors are\n", net_secs
         printf "    wrk's socket errors (connect, read, write, timeout) and non-2xx answers; V/L > 1 in requests/s:\n"
         printf "    Veneer served more.  udp_echo: %s datagrams of 32 bytes, one at a time (bench/net/udp_rtt.py).\n", net_count
-        printf "    http_c*, udp_echo: Veneer's native server (user/httpd.c); posix_*: busybox httpd and udpecho under\n"
-        printf "    Veneer's POSIX libOS; Linux: busybox httpd and udpecho under Linux, in both.\n"
+        printf "    http_c*, udp_echo: Veneer's native server (user/httpd.c) on the kernel's NIC multiplexer; own_*: the\n"
+        printf "    same server driving the NIC itself (drivers/virtio_net linked in, Arrakis style); posix_*: busybox\n"
+        printf "    httpd and udpecho under Veneer's POSIX libOS; Linux: busybox httpd and udpecho under Linux, in all.\n"
     }
     if (info["linux"] != "")
         printf "linux: %s\n", info["linux"]

@@ -142,6 +142,7 @@ for ((run = 1; run <= runs; run++)); do
     for os in $oses; do                 # Linux serves both suites' rows at once
         net_boot "$os" native "$run" || exit 1
     done
+    net_boot veneer own "$run" || exit 1
     net_boot veneer posix "$run" || exit 1
     for suite in scale1 scale2; do      # wall clock only: -icount is one thread
         boot veneer wall "$run" "$suite"

@@ -10,7 +10,10 @@
 # and with 16 connections for NET_SECS each (one thread, --latency, GET
 # /index.html), then bench/net/udp_rtt.py with NET_UDP datagrams; then it
 # stops QEMU.  Servers (suite):
-#   veneer native  user/httpd.c (init=httpd)
+#   veneer native  user/httpd.c (init=httpd) on the kernel's NIC multiplexer
+#   veneer own     the same server owning the NIC (arg0 bit 3, drv_skip: the
+#                  driver linked into it, Arrakis style; issue 17's
+#                  application-owned home)
 #   veneer posix   busybox httpd + bench/net/udpecho.c under the POSIX libOS
 #                  (bench/net/posix_net.sh), with POSIX_MEM of RAM
 #   linux  native  the same busybox httpd and udpecho under Linux
@@ -67,7 +70,7 @@ net_boot() {
         return 1
     fi
     prefix=""
-    [ "$suite" = posix ] && prefix=posix_
+    [ "$suite" = native ] || prefix=${suite}_
     if [ "$os" = linux ]; then
         guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio"
                -append "$linux_append intel_iommu=on net=1")
@@ -77,6 +80,9 @@ net_boot() {
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var"
                -append "quiet init=posix run=sh,sh,/bin/posix_net.sh")
         ready="BENCHNET os=veneer suite=posix ready"
+    elif [ "$suite" = own ]; then
+        guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "init=httpd arg0=8 drv_skip=00:06.0")
+        ready="httpd: ready"
     else
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "init=httpd")
         ready="httpd: ready"
