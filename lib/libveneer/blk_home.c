@@ -1,13 +1,17 @@
 /*
  * A block extent in either home (blk_home.h has the design): the three
  * calls a ring's owner makes, as syscalls to the kernel or as badged IPC
- * to a driver environment.
+ * to a driver environment; and for whoever starts a user-level home
+ * (blk=user), starting drvsup and minting its extents.
  */
 #include "blk_home.h"
 
 #include <ipc.h>
+#include <libveneer.h>
 #include <vn.h>
 #include <veneer/blkd.h>
+#include <veneer/dev.h>
+#include <veneer/memlayout.h>
 
 /* One call to a driver environment; its status (w[0]) or the call's error. */
 static long drv_call(capref_t ep, uint64_t op, uint64_t a, uint64_t b, uint64_t c, capref_t xfer,
@@ -65,4 +69,63 @@ long blk_home_doorbell(capref_t ep, capref_t q, uint64_t *epoch, uint32_t *start
         *start = (uint32_t)m.w[2];
     }
     return r;
+}
+
+/* Contract in blk_home.h. */
+long blk_home_find_nvme(void)
+{
+    struct vn_devinfo di;
+    for (uint64_t i = 0; i < vn_sysinfo->ndevices; i++)
+        if (vn_dev_info((capref_t)(VN_CAP_DEV_FIRST + i), &di) == 0 && di.class == 1 && di.subclass == 8 &&
+            !(di.flags & VN_DEVF_HELD))
+            return (long)(VN_CAP_DEV_FIRST + i);
+    return -E_NOENT;
+}
+
+/* Contract in blk_home.h. */
+long blk_home_drvsup_start(capref_t dev, uint64_t quota, uint64_t arg0, capref_t *env)
+{
+    uint64_t size;
+    const uint8_t *image = vn_archive_find("drvsup", &size);
+    if (!image || size < 64 || !vn_archive_find("blkd", &size))
+        return -E_NOENT;
+    /* drvsup gets the archive (to spawn blkd from) where a spawned child
+     * has its share, and the device capability beside it, named by arg1. */
+    uint64_t entry;
+    memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
+    capref_t drv = vn_spawn_share_stopped("drvsup", quota, 0, 0, VN_CAP_ARCHIVE, CR_READ | CR_MAP | CR_GRANT, 0);
+    long devref = drv < 0 ? drv : vn_cap_grant(dev, drv, CR_ALL);
+    struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = (uint64_t)devref};
+    long ep = devref < 0 ? devref : vn_ipc_endpoint(drv);
+    long r = ep < 0 ? ep : vn_env_set_regs(drv, &regs);
+    if (r >= 0)
+        r = vn_env_start(drv);
+    if (r < 0) {
+        if (drv >= 0)
+            vn_cap_delete(drv);
+        return r;
+    }
+    *env = drv;
+    return ep;
+}
+
+/* Contract in blk_home.h. */
+long blk_home_ns_blocks(capref_t sup, uint64_t ns)
+{
+    struct vn_msg m;
+    long r = drv_call(sup, BLKD_INFO, ns, 0, 0, -1, &m);
+    return r < 0 ? r : (long)m.w[3];
+}
+
+/* Contract in blk_home.h. */
+long blk_home_extent(capref_t sup, uint64_t ns, uint64_t base, uint64_t count)
+{
+    long size = blk_home_ns_blocks(sup, ns);
+    if (size < 0)
+        return size;
+    if (count == 0)
+        count = (uint64_t)size > base ? (uint64_t)size - base : 0;
+    struct vn_msg m;
+    long r = drv_call(sup, BLKD_EXTENT, base, count, CR_READ | CR_WRITE | ns << 32, -1, &m);
+    return r == 0 ? vn_ipc_badge(sup, m.w[1], CR_READ | CR_WRITE | CR_GRANT) : r;
 }

@@ -32,4 +32,27 @@ long blk_home_queue(capref_t ext, capref_t ep, capref_t data, const struct vn_bl
  * completion were lost and must be submitted again. */
 long blk_home_doorbell(capref_t ep, capref_t q, uint64_t *epoch, uint32_t *start);
 
+/* A user-level home of one's own (blk=user: the kernel left the NVMe
+ * controllers to user space).  The first NVMe controller's device
+ * capability nobody holds yet, or -E_NOENT. */
+long blk_home_find_nvme(void);
+
+/* Start user/drvsup (the archive's) as our child on device dev with
+ * quota pages, drvsup then running user/blkd on it and restarting it when
+ * it dies (arg0: drvsup's test knobs, 0 for none).  Returns drvsup's
+ * unbadged endpoint; *env gets its environment.  Errors: -E_NOENT (no
+ * drvsup or blkd in the archive), spawn's, the endpoint's. */
+long blk_home_drvsup_start(capref_t dev, uint64_t quota, uint64_t arg0, capref_t *env);
+
+/* The size in blocks of namespace index ns, asked of sup (an unbadged
+ * blkd or drvsup endpoint).  Errors: -E_NOENT (no such namespace), the
+ * call's. */
+long blk_home_ns_blocks(capref_t sup, uint64_t ns);
+
+/* An extent of blocks [base, base + count) of namespace index ns (count
+ * 0: from base to the namespace's end), minted on sup: a badged endpoint
+ * with CR_READ | CR_WRITE | CR_GRANT.  Errors: blk_home_ns_blocks's,
+ * -E_RANGE, -E_NOSPC (blkd's extents), ipc_badge's. */
+long blk_home_extent(capref_t sup, uint64_t ns, uint64_t base, uint64_t count);
+
 #endif

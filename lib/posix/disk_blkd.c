@@ -11,21 +11,9 @@
  */
 #include "posix.h"
 
-#include <ipc.h>
-#include <veneer/blkd.h>
-#include <veneer/dev.h>
+#include <blk_home.h>
 
 #define SUP_QUOTA 8192              /* pages: drvsup's and each blkd instance's */
-
-/* One control call to blkd; the reply's status, results in res. */
-static long blkd_call(capref_t ep, uint64_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t res[4])
-{
-    uint64_t in[4] = {op, a, b, c};
-    struct vn_msg m;
-    long r = vn_call(ep, in, -1, &m);
-    memcpy(res, m.w, sizeof(m.w));
-    return r < 0 ? r : (long)m.w[0];
-}
 
 /* The number after key= on the kernel command line, or dflt. */
 static uint64_t cmdline_num(const char *key, uint64_t dflt)
@@ -46,36 +34,17 @@ static uint64_t cmdline_num(const char *key, uint64_t dflt)
 static capref_t sup = -1;            /* drvsup's unbadged endpoint, once started */
 
 /* Start drvsup (and so blkd) on the NVMe controller the kernel left to
- * user space.  Returns its unbadged endpoint.  Errors: -E_NOENT (no
- * controller, or no blkd or drvsup in the archive), -E_NODEV (it did not
- * start). */
+ * user space.  Returns its unbadged endpoint.  Errors: blk_home's. */
 static long sup_start(void)
 {
-    struct vn_devinfo di;
-    capref_t dev = -1;
-    for (uint64_t i = 0; i < vn_sysinfo->ndevices && dev < 0; i++)
-        if (vn_dev_info((capref_t)(VN_CAP_DEV_FIRST + i), &di) == 0 && di.class == 1 && di.subclass == 8 &&
-            !(di.flags & VN_DEVF_HELD))
-            dev = (capref_t)(VN_CAP_DEV_FIRST + i);
-    uint64_t size;
-    if (dev < 0 || !vn_archive_find("blkd", &size) || !vn_archive_find("drvsup", &size))
-        return -E_NOENT;
-    /* drvsup gets the archive (to spawn blkd from) where a spawned child
-     * has its share, and the device capability beside it, named by arg1. */
-    const uint8_t *image = vn_archive_find("drvsup", &size);
-    uint64_t entry;
-    memcpy(&entry, image + 24, 8);              /* the ELF header's e_entry */
-    capref_t drv = vn_spawn_share_stopped("drvsup", SUP_QUOTA, 0, 0, VN_CAP_ARCHIVE, CR_READ | CR_MAP | CR_GRANT, 0);
-    long devref = drv < 0 ? drv : vn_cap_grant(dev, drv, CR_ALL);
-    struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP,
-                           .rdi = cmdline_num("blk_crash", 0) | cmdline_num("blk_crash_ms", 300) << 32,
-                           .rsi = (uint64_t)devref};
-    long ep = devref < 0 ? devref : vn_ipc_endpoint(drv);
-    if (ep < 0 || vn_env_set_regs(drv, &regs) < 0 || vn_env_start(drv) < 0) {
-        printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep < 0 ? ep : -E_INVAL));
-        if (drv >= 0)
-            vn_cap_delete(drv);
-        return -E_NODEV;
+    capref_t drv;
+    long dev = blk_home_find_nvme();
+    long ep = dev < 0 ? dev : blk_home_drvsup_start((capref_t)dev, SUP_QUOTA,
+                                                     cmdline_num("blk_crash", 0) |
+                                                     cmdline_num("blk_crash_ms", 300) << 32, &drv);
+    if (ep < 0) {
+        printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep));
+        return ep;
     }
     printf("posix: the disk is served by blkd under drvsup (blk=user)\n");
     return ep;                      /* drvsup is init's child: it ends with the instance */
@@ -87,8 +56,8 @@ bool disk_blkd_running(void)
     return sup >= 0;
 }
 
-/* Contract in posix.h. */
-long disk_blkd_blocks(uint64_t ns)
+/* drvsup's endpoint, started at the first call.  Errors: sup_start's. */
+static long sup_get(void)
 {
     if (sup < 0) {
         long ep = sup_start();
@@ -96,20 +65,19 @@ long disk_blkd_blocks(uint64_t ns)
             return ep;
         sup = (capref_t)ep;
     }
-    uint64_t res[4];
-    long r = blkd_call(sup, BLKD_INFO, ns, 0, 0, res);
-    return r < 0 ? r : (long)res[3];
+    return sup;
+}
+
+/* Contract in posix.h. */
+long disk_blkd_blocks(uint64_t ns)
+{
+    long ep = sup_get();
+    return ep < 0 ? ep : blk_home_ns_blocks((capref_t)ep, ns);
 }
 
 /* Contract in posix.h. */
 long disk_blkd_extent(uint64_t ns, uint64_t base, uint64_t count)
 {
-    long blocks = disk_blkd_blocks(ns);
-    if (blocks < 0)
-        return blocks;
-    uint64_t res[4];
-    if (count == 0)
-        count = (uint64_t)blocks > base ? (uint64_t)blocks - base : 0;
-    long r = blkd_call(sup, BLKD_EXTENT, base, count, CR_READ | CR_WRITE | ns << 32, res);
-    return r == 0 ? vn_ipc_badge(sup, res[1], CR_READ | CR_WRITE | CR_GRANT) : r;
+    long ep = sup_get();
+    return ep < 0 ? ep : blk_home_extent((capref_t)ep, ns, base, count);
 }
