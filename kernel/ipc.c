@@ -66,11 +66,8 @@ void ipc_call(struct env *e, struct env *callee, const uint64_t m[4], capref_t x
     if (callee->status == ENV_SLEEPING && callee->wait == WAIT_IPC_RECV) {
         /* Fast path: straight into the waiting callee, on our slice. */
         deliver(callee, e, m, xfer, badge);
-        sched_unblock(callee, 0);
         e->ipc_callee = callee;
-        sched_block(e, WAIT_IPC_REPLY, until, -E_TIMEOUT);
-        sched_slice_donate(callee);
-        env_run(callee);
+        sched_handoff(e, WAIT_IPC_REPLY, until, callee, 0);
     }
     /* The callee is busy: queue behind it. */
     memcpy(e->ipc_msg, m, sizeof(e->ipc_msg));
@@ -112,7 +109,9 @@ long ipc_recv(struct env *e, uint64_t timeout_ns)
     sched_run();
 }
 
-struct env *ipc_reply(struct env *e, const uint64_t m[4], long *err)
+/* e's caller, if it still waits for e's reply (else it died or gave up:
+ * -E_DEAD, or there is none: -E_NOENT); its message is now m. */
+static struct env *reply_to(struct env *e, const uint64_t m[4], long *err)
 {
     struct env *p = e->ipc_caller;
     if (!p) {
@@ -122,26 +121,36 @@ struct env *ipc_reply(struct env *e, const uint64_t m[4], long *err)
     e->ipc_caller = NULL;
     if (p->id != e->ipc_caller_id || p->status != ENV_SLEEPING || p->wait != WAIT_IPC_REPLY ||
         p->ipc_callee != e) {
-        *err = -E_DEAD;         /* it died or gave up waiting */
+        *err = -E_DEAD;
         return NULL;
     }
     arch_ipc_set_msg(&p->tf, 0, m, (uint64_t)-1, 0);
-    sched_unblock(p, 0);
+    return p;
+}
+
+struct env *ipc_reply(struct env *e, const uint64_t m[4], long *err)
+{
+    struct env *p = reply_to(e, m, err);
+    if (p)
+        sched_unblock(p, 0);
     return p;
 }
 
 long ipc_reply_recv(struct env *e, const uint64_t m[4])
 {
     long err = 0;
-    struct env *p = ipc_reply(e, m, &err);
+    struct env *p = reply_to(e, m, &err);
     if (!p && err == -E_NOENT)
         return err;
+    if (p && !e->ipc_queue)     /* fast path back: switch straight to the caller we answered */
+        sched_handoff(e, WAIT_IPC_RECV, 0, p, 0);
+    if (p)
+        sched_unblock(p, 0);
     if (take_queued(e))
         return 0;               /* the next caller was already waiting */
     sched_block(e, WAIT_IPC_RECV, 0, -E_TIMEOUT);
     if (!p)
         sched_run();
-    /* Fast path back: switch straight to the caller we answered. */
     sched_slice_donate(p);
     env_run(p);
 }

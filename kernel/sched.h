@@ -38,6 +38,12 @@ void sched_print_stats(void);
  * -E_* or an IPC result).  Panics if e is not sleeping: callers check
  * e->wait first, so that each waker takes e out of the state it is in. */
 void sched_unblock(struct env *e, long r);
+/* The IPC switch: the running e goes to sleep (as sched_block, timeout
+ * result -E_TIMEOUT), `to` ends its wait with result r and runs at once on
+ * this CPU on the rest of e's slice, never passing through the run queue
+ * (so no idle CPU is kicked for it).  Never returns. */
+void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
+    __attribute__((noreturn));
 /* e is being destroyed: leave its wait (if any) without waking it. */
 void sched_cancel_wait(struct env *e);
 /* Wake the sleepers whose env_wait predicate is on the word at physical

@@ -97,16 +97,19 @@ static void io_bitmap_load(struct env *e)
     struct percpu *c = this_cpu();
     if (c->io_env == e && c->io_gen == e->io_gen)
         return;
-    for (unsigned i = 0; i < IOBM_RANGES; i++) {
+    /* io_gen 0: never given a port; with none open here, nothing to do. */
+    for (unsigned i = 0; (c->io_any || e->io_gen) && i < IOBM_RANGES; i++) {
         for (unsigned p = c->io_open[i][0]; p < (unsigned)c->io_open[i][0] + c->io_open[i][1]; p++)
             c->iobm[p / 8] |= (uint8_t)(1u << (p % 8));
         c->io_open[i][0] = c->io_open[i][1] = 0;
     }
-    for (unsigned i = 0; i < IOBM_RANGES; i++) {
+    c->io_any = false;
+    for (unsigned i = 0; e->io_gen && i < IOBM_RANGES; i++) {
         if (!e->io[i].cap)
             continue;
         c->io_open[i][0] = e->io[i].port;
         c->io_open[i][1] = e->io[i].n;
+        c->io_any = true;
         for (unsigned p = e->io[i].port; p < (unsigned)e->io[i].port + e->io[i].n; p++)
             c->iobm[p / 8] &= (uint8_t)~(1u << (p % 8));
     }

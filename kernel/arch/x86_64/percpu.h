@@ -47,6 +47,7 @@ struct percpu {
     const struct env *io_env;       /* whose ports iobm opens ... */
     uint32_t io_gen;                /* ... as of this io_gen of it */
     uint16_t io_open[IOBM_RANGES][2];   /* open ranges (port, count), to close them again */
+    bool io_any;                    /* some range of io_open is open */
     uint64_t gdt[7];
 } __attribute__((aligned(64)));
 
