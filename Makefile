@@ -16,7 +16,7 @@ KERNEL_CFLAGS := $(KDEFS) -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin 
 	-mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Iinclude -I$(BUILD)/gen/include -I$(BUILD)/gen/kernel -Ikernel -Ikernel/arch/$(ARCH) -Idrivers -MMD -MP
-KERNEL_ASFLAGS := -g -Iinclude -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
+KERNEL_ASFLAGS := -g -Iinclude -I$(BUILD)/gen/include -Ikernel/arch/$(ARCH) -D__ASSEMBLER__ -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/$(ARCH)/kernel.ld
 USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpie -fno-stack-protector \
@@ -151,7 +151,7 @@ $(BUILD)/%.o: %.c | $(GEN_HDRS)
 	@echo "  CC      $<"; $(CC) $(KERNEL_CFLAGS) -c $< -o $@
 $(BUILD)/gen/kernel/%.o: $(BUILD)/gen/kernel/%.c | $(GEN_HDRS)
 	@echo "  CC      $<"; $(CC) $(KERNEL_CFLAGS) -c $< -o $@
-$(BUILD)/kernel/%.o: kernel/%.S
+$(BUILD)/kernel/%.o: kernel/%.S | $(GEN_HDRS)
 	@mkdir -p $(@D)
 	@echo "  AS      $<"; $(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 

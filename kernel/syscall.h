@@ -3,6 +3,10 @@
 #define KERNEL_SYSCALL_H
 
 #include <stdint.h>
+#include <veneer/syscall_nums.h>
+#include "page_meta.h"
+
+#define SYSCALL_NOLOCK_CPUS 64    /* at least the CPUs that may race (MAX_CPUS) */
 
 /* Run syscall num with arguments a[0..5]; returns the value for rax. */
 long syscall_dispatch(uint64_t num, const uint64_t a[6]);
@@ -10,6 +14,18 @@ long syscall_dispatch(uint64_t num, const uint64_t a[6]);
 /* Count the outcome of syscall num in the exposed path counters (fuzzing
  * builds: and check it against the call's errors column). */
 void syscall_account(uint64_t num, long result);
+/* The same for a call of the lock-free tier that returned 0 (inline: it
+ * is most of that tier's work).  Atomic, as no lock is held; its path
+ * counter stops MAX_CPUS short of the saturation value, so that racing
+ * CPUs never wrap it. */
+static inline void syscall_account_nolock(uint64_t num)
+{
+    struct vn_sysinfo *si = sysinfo;    /* set at boot, before any environment */
+    __atomic_fetch_add(&si->syscalls, 1, __ATOMIC_RELAXED);
+    uint16_t *p = &si->paths[num - VN_SYSCALL_BASE][0];
+    if (__atomic_load_n(p, __ATOMIC_RELAXED) < 0xffff - SYSCALL_NOLOCK_CPUS)
+        __atomic_fetch_add(p, 1, __ATOMIC_RELAXED);
+}
 
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;

@@ -14,7 +14,7 @@ void syscall_account(uint64_t num, long result)
     syscall_traced_result(num, result);
     if (!sysinfo)
         return;
-    sysinfo->syscalls++;
+    __atomic_fetch_add(&sysinfo->syscalls, 1, __ATOMIC_RELAXED);  /* the lock-free tier counts too */
     uint64_t col = result >= 0 ? 0 : (uint64_t)-result;
     num -= VN_SYSCALL_BASE;
     if (num < VN_PATH_SYSCALLS && col < VN_PATH_RESULTS && sysinfo->paths[num][col] != 0xffff)

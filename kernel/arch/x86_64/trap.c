@@ -13,6 +13,7 @@
 #include "../../panic.h"
 #include "../../fuzz.h"
 #include "../../syscall.h"
+#include <veneer/memlayout.h>
 #include <veneer/syscall_nums.h>
 #include "../../klock.h"
 #include "../../sched.h"
@@ -194,6 +195,29 @@ static bool syscall_fast_path(struct trapframe *tf)
     if (this_cpu()->ticks != ticks)
         sched_slice_begin(e);
     kernel_unlock();
+    return true;
+}
+
+/* The lock-free tier, for `null` (trapentry.S): nothing is read but the
+ * caller's own state, so no lock.  Whatever another CPU does to the
+ * caller meanwhile (a kill, a revocation) sends it a kick or waits for
+ * its next entry, exactly as while it runs in user mode; a tick is
+ * pending and taken right after sysretq; a change of its I/O ports
+ * reaches this CPU's bitmap at its next general return, as in user mode.
+ * Returns whether the call may return 0 to rip at once; false: the
+ * general entry.  The fuzzing kernel's oracle does not see these calls
+ * (they only return 0 and never sleep), but the fuzzer drives them
+ * against kills and revocations from other CPUs.  It keeps every register
+ * but rax, so the entry saves almost nothing. */
+__attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip);
+__attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
+{
+    struct env *e = this_cpu()->curenv;   /* never NULL in a syscall */
+    if (rip >= USER_TOP || __atomic_load_n(&e->status, __ATOMIC_RELAXED) != ENV_RUNNING ||
+        __atomic_load_n(&e->revoke_upcall_due, __ATOMIC_RELAXED) || e->preempted ||
+        (e->info && __atomic_load_n(&e->info->revoke_request, __ATOMIC_RELAXED)))
+        return false;
+    syscall_account_nolock(SYS_null);
     return true;
 }
 

@@ -4,13 +4,15 @@
  *                  if the CPU did not, then the vector, then the registers.
  *   syscall_entry: target of `syscall`; builds the same trapframe, and
  *                  returns from it with sysretq when the call took the
- *                  fast path (trap.c).
+ *                  fast path (trap.c); `null` first tries the lock-free
+ *                  tier, which builds no frame at all.
  *   env_pop_tf:    return to user mode from a trapframe, with sysretq when
  *                  it was entered by `syscall` and iretq otherwise.  The C
  *                  side guarantees user CS/SS, a canonical RIP and sane
  *                  RFLAGS, so sysretq can never fault in ring 0.
  * The kernel runs with interrupts off; %gs is swapped on every crossing.
  */
+#include <veneer/syscall_nums.h>
 #include "trapframe.h"
 #include "percpu.h"
 
@@ -90,6 +92,9 @@ syscall_entry:
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_KSTACK, %rsp
+    cmpq $SYS_null, %rax
+    je null_entry
+syscall_full:
     pushq $USER_SS
     pushq %gs:PERCPU_USER_RSP
     pushq %r11
@@ -104,6 +109,23 @@ syscall_entry:
     /* Back from the fast path only (the general path never returns):
      * the frame is the caller's, rip checked, rflags its own. */
     jmp sysret_frame
+
+/* The lock-free tier: `null` touches no kernel state, so it asks
+ * syscall_nolock (trap.c, which keeps every register but rax) whether
+ * anything is due for the caller and returns 0 with sysretq; otherwise
+ * it takes the full path above. */
+null_entry:
+    pushq %rdi
+    movq %rcx, %rdi             /* user rip */
+    call syscall_nolock
+    popq %rdi
+    testb %al, %al
+    movl $SYS_null, %eax
+    jz syscall_full
+    xorl %eax, %eax
+    movq %gs:PERCPU_USER_RSP, %rsp
+    swapgs
+    sysretq
 
 /* void env_pop_tf(struct trapframe *tf) __attribute__((noreturn)) */
     .globl env_pop_tf
