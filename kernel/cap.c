@@ -16,13 +16,6 @@ static const struct cap_ops *ops;
 
 void cap_init(const struct cap_ops *o) { ops = o; }
 
-struct cap *cap_slot(struct captable *t, uint32_t slot)
-{
-    if (slot >= t->nslots)
-        return NULL;
-    return &t->dir[slot / CAPS_PER_PAGE][slot % CAPS_PER_PAGE];
-}
-
 /* Add one page of slots.  Errors: -E_NOSPC (directory full), -E_NOMEM. */
 static int table_grow(struct captable *t)
 {

@@ -90,6 +90,9 @@ void cap_revoke(struct cap *c);
  * capability hands its children to its parent. */
 void cap_delete(struct cap *c);
 /* Slot by index (NULL if beyond the table), for iteration. */
-struct cap *cap_slot(struct captable *t, uint32_t slot);
+static inline struct cap *cap_slot(struct captable *t, uint32_t slot)
+{
+    return slot < t->nslots ? &t->dir[slot / CAPS_PER_PAGE][slot % CAPS_PER_PAGE] : NULL;
+}
 
 #endif

@@ -40,12 +40,6 @@ static struct env *reap_head;       /* destruction queue */
 
 unsigned env_count(void) { return env_alive; }
 
-struct env *env_lookup(envid_t id)
-{
-    struct env *e = &envs[(uint32_t)id & (NENV - 1)];
-    return id > 0 && e->id == id && e->status != ENV_FREE ? e : NULL;
-}
-
 /* ------------------------------------------------------------ accounting */
 
 int env_charge(struct env *e, uint64_t pages)
@@ -500,24 +494,29 @@ void env_return(struct env *e)
     arch_context_resume(e);
 }
 
-void env_switch_out(struct env *e)
+/* env_switch_out with the TSC already read. */
+static void switch_out_at(struct env *e, uint64_t now)
 {
     if (e->status == ENV_RUNNING)
         env_set_status(e, ENV_RUNNABLE);
     e->cpu = -1;
     if (e->info)
-        e->info->run_tsc += arch_tsc() - e->run_start;
+        e->info->run_tsc += now - e->run_start;
     arch_fpu_save(e);
 }
+
+void env_switch_out(struct env *e) { switch_out_at(e, arch_tsc()); }
 
 void env_run(struct env *e)
 {
     syscall_check_resume(e);
     struct env *prev = arch_curenv();
-    if (prev && prev != e)
-        env_switch_out(prev);
-    if (prev != e)
-        e->run_start = arch_tsc();
+    if (prev != e) {
+        uint64_t now = arch_tsc();     /* one read: prev's time ends where e's begins */
+        if (prev)
+            switch_out_at(prev, now);
+        e->run_start = now;
+    }
     env_set_status(e, ENV_RUNNING);
     e->cpu = (int)cpu_id();
     arch_set_curenv(e);

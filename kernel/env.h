@@ -141,7 +141,11 @@ int env_load_elf(struct env *e, const void *image, size_t size);
  * page already there) and return its kernel address.  For loaders. */
 void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err);
 /* Live environment with this id, or NULL. */
-struct env *env_lookup(envid_t id);
+static inline struct env *env_lookup(envid_t id)
+{
+    struct env *e = &envs[(uint32_t)id & (NENV - 1)];
+    return id > 0 && e->id == id && e->status != ENV_FREE ? e : NULL;
+}
 /* Queue e for destruction (state: 0 exited, -1 killed), then env_reap(). */
 void env_destroy(struct env *e, int state, int status);
 /* Destroy every queued environment. */
