@@ -3,6 +3,8 @@
  *   - Every kernel entry from user mode takes it (syscall_trap,
  *     trap_dispatch) and every return to user mode releases it, in
  *     arch_context_resume() just before the registers are reloaded.
+ *     Except the lock-free tier of `null` (trap.c: syscall_nolock), which
+ *     reads only the caller's own fields and counts with atomics.
  *   - It guards all kernel state: the environment table, capability
  *     tables, bindings, page records, the page pool, the console and the
  *     scheduler.  Per-CPU fields (struct percpu) are their CPU's own.
