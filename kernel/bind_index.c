@@ -24,7 +24,7 @@ static bool ensure(struct env *e, void ***link, bool create, int *err)
         return true;
     if (!create || !(pa = vm_table_alloc(e))) {
         if (err)
-            *err = create ? (e->held >= e->quota ? -E_QUOTA : -E_NOMEM) : 0;
+            *err = create ? (env_room(e) == 0 ? -E_QUOTA : -E_NOMEM) : 0;
         return false;
     }
     *link = P2V(pa);

@@ -7,8 +7,11 @@
  * its user pages (one charge per root page capability in its table: the
  * allocation's or one from page_share), its page tables, capability
  * table pages, binding records and info page.  A child's quota is reserved
- * from its parent's.  At teardown the charge must come back to zero, which
- * is checked: an accounting bug cannot hide.
+ * from its parent's, unless it was made by env_create_shared: then the
+ * quota is only its limit, and each page is charged, as it comes, both to
+ * it and to its account (the quota its creator's tree shares).  At
+ * teardown the charge must come back to zero, which is checked: an
+ * accounting bug cannot hide.
  */
 #include <veneer/errors.h>
 #include "bind.h"
@@ -42,23 +45,56 @@ unsigned env_count(void) { return env_alive; }
 
 /* ------------------------------------------------------------ accounting */
 
+/* Pages e's quota still covers: its own charge and its sharers'. */
+static uint64_t quota_room(const struct env *e)
+{
+    uint64_t used = e->held + e->acct_held;
+    return used < e->quota ? e->quota - used : 0;
+}
+
+uint64_t env_room(struct env *e)
+{
+    uint64_t own = quota_room(e), acct = e->acct ? quota_room(e->acct) : own;
+    return own < acct ? own : acct;
+}
+
+/* Show e's charge (its own and its sharers') in its info page. */
+static void publish(struct env *e)
+{
+    if (e && e->info)
+        e->info->held = e->held + e->acct_held;
+}
+
 int env_charge(struct env *e, uint64_t pages)
 {
-    if (pages > e->quota || e->held > e->quota - pages)    /* no wrap-around */
+    if (pages > env_room(e))
         return -E_QUOTA;
     e->held += pages;
-    if (e->info)
-        e->info->held = e->held;
+    if (e->acct)
+        e->acct->acct_held += pages;
+    publish(e);
+    publish(e->acct);
     return 0;
 }
 
 void env_uncharge_env(struct env *e, uint64_t pages)
 {
-    if (e->held < pages)
+    if (e->held < pages || (e->acct && e->acct->acct_held < pages))
         panic("env_uncharge: env %x holds %lu, uncharging %lu", e->id, e->held, pages);
     e->held -= pages;
-    if (e->info)
-        e->info->held = e->held;
+    if (e->acct)
+        e->acct->acct_held -= pages;
+    publish(e);
+    publish(e->acct);
+}
+
+/* Give e's reservation back to its parent (a shared child made none). */
+static void env_unreserve(struct env *e)
+{
+    struct env *p = env_lookup(e->parent);
+    if (p && !e->shared)
+        env_uncharge_env(p, e->quota);
+    e->parent = 0;
 }
 
 paddr_t env_page_alloc(struct env *e, int *err)
@@ -105,11 +141,7 @@ static void cap_release(struct cap *c)
         struct env *e = env_lookup((envid_t)c->obj);
         if (e && e->root == c) {
             e->root = NULL;
-            struct env *p = env_lookup(e->parent);
-            if (p) {
-                env_uncharge_env(p, e->quota);
-                e->parent = 0;
-            }
+            env_unreserve(e);
             env_destroy(e, -1, 0);
         }
     }
@@ -139,9 +171,26 @@ static struct env *slot_alloc(void)
 }
 
 static void env_teardown(struct env *e);
+static int env_build(struct env *parent, struct env *space, struct env *acct, uint64_t quota, const char *name,
+                     struct env **out, capref_t *ref);
 
 int env_create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
                capref_t *ref)
+{
+    return env_build(parent, space, NULL, quota, name, out, ref);
+}
+
+int env_create_shared(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref)
+{
+    struct env *owner = env_space(parent);
+    if (quota > owner->quota)
+        return -E_QUOTA;
+    return env_build(parent, NULL, owner->acct ? owner->acct : owner, quota, name, out, ref);
+}
+
+/* env_create, charging acct (if not NULL) instead of reserving quota. */
+static int env_build(struct env *parent, struct env *space, struct env *acct, uint64_t quota, const char *name,
+                     struct env **out, capref_t *ref)
 {
     if (quota < ENV_MIN_QUOTA)
         return -E_QUOTA;
@@ -149,9 +198,14 @@ int env_create(struct env *parent, struct env *space, uint64_t quota, const char
     if (!e)
         return -E_NOSPC;
     int r;
-    if (parent && (r = env_charge(parent, quota)) < 0) {
+    if (parent && !acct && (r = env_charge(parent, quota)) < 0) {
         e->id = 0;
         return r;
+    }
+    if (acct) {
+        e->shared = true;
+        e->acct = acct;
+        acct->nsharers++;
     }
     memcpy(e->name, name, strnlen(name, ENV_NAME_MAX - 1));
     e->quota = quota;
@@ -345,9 +399,16 @@ static void env_teardown(struct env *e)
         env_page_free(e, e->info_pa);
     if (e->held != 0 || e->nbindings != 0)
         panic("env_teardown: env %x still charged %lu pages, %lu bindings", e->id, e->held, e->nbindings);
-    struct env *p = env_lookup(e->parent);
-    if (p)
-        env_uncharge_env(p, e->quota);
+    env_unreserve(e);
+    if (e->acct)
+        e->acct->nsharers--;
+    /* Its sharers are its descendants, all dying with it but perhaps torn
+     * down later: they charge no account from now on. */
+    for (unsigned i = 0; e->nsharers && i < NENV; i++)
+        if (envs[i].status != ENV_FREE && envs[i].acct == e) {
+            envs[i].acct = NULL;
+            e->nsharers--;
+        }
     if (e->id == first_env)
         first_status = e->exit_state == 0 ? e->exit_status : -1;
     arch_fpu_forget(e);
@@ -386,7 +447,7 @@ int env_first_status(void) { return first_status; }
 
 int env_set_quota(struct env *e, uint64_t quota)
 {
-    struct env *p = env_lookup(e->parent);
+    struct env *p = e->shared ? NULL : env_lookup(e->parent);    /* a shared child's is only a limit */
     if (p && quota > e->quota) {
         int r = env_charge(p, quota - e->quota);
         if (r < 0)

@@ -90,6 +90,10 @@ struct env {
     envid_t parent;             /* creator (0: the kernel) */
     uint64_t quota;             /* pages it may be charged for */
     uint64_t held;              /* pages charged now (user pages + its kernel pages) */
+    struct env *acct;           /* env_create_shared: the account it also charges (NULL once that died) */
+    bool shared;                /* made by env_create_shared: nothing reserved from its parent */
+    uint32_t nsharers;          /* an account: environments whose acct it is */
+    uint64_t acct_held;         /* an account: pages its sharers hold, against its quota too */
     uint64_t nbindings;         /* binding records in its address space */
     void **bind_index;          /* its bindings by virtual address (bind_index.c) */
     struct io_grant {
@@ -122,6 +126,13 @@ void env_init(void);
  * ENV_MIN_QUOTA or beyond the parent's), -E_NOSPC (no slot), -E_NOMEM. */
 int env_create(struct env *parent, struct env *space, uint64_t quota, const char *name, struct env **out,
                capref_t *ref);
+/* Like env_create (no space), but reserve nothing: quota is only a limit.
+ * Every page the child is charged is also charged, when it is charged, to
+ * the account of the parent's address space (its owner's quota, or the
+ * account that owner shares), so a whole tree of such children shares one
+ * quota.  Errors: env_create's; -E_QUOTA also for a limit above the
+ * parent's own quota. */
+int env_create_shared(struct env *parent, uint64_t quota, const char *name, struct env **out, capref_t *ref);
 /* Give t count fresh pages (the one at paddr, if not 0, for count 1) under
  * a new root page capability in its table, charged to it.  Errors:
  * -E_QUOTA, -E_NOMEM, -E_NOSPC and page_give's (-E_RANGE, -E_BUSY). */
@@ -158,8 +169,10 @@ void env_kill(struct env *e, const char *fmt, ...) __attribute__((format(printf,
 void env_exit(struct env *e, int status);
 /* Result of the run: the first environment's exit status, or -1. */
 int env_first_status(void);
-/* Quota accounting.  env_charge fails with -E_QUOTA past the quota. */
+/* Quota accounting.  env_charge fails with -E_QUOTA past e's quota or its
+ * account's; env_room is how many pages it may still be charged. */
 int env_charge(struct env *e, uint64_t pages);
+uint64_t env_room(struct env *e);
 void env_uncharge_env(struct env *e, uint64_t pages);
 /* A zeroed page charged to e, or 0 with *err: -E_QUOTA, -E_NOMEM. */
 paddr_t env_page_alloc(struct env *e, int *err);

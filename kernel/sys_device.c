@@ -201,7 +201,7 @@ long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
             worst += 2 + bind_index_missing(d->dma_index, va);
         last_region = va >> 21;
     }
-    if (e->held + worst > e->quota)
+    if (worst > env_room(e))
         return -E_QUOTA;
     if (page_free_count() < worst + 1)
         return -E_NOMEM;

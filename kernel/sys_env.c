@@ -76,6 +76,17 @@ long sys_env_new(uint64_t quota, const char *name, bool vcpu)
 
 long sys_env_create(uint64_t quota, const char *name) { return sys_env_new(quota, name, false); }
 
+long sys_env_create_shared(uint64_t limit, const char *name)
+{
+    char kname[ENV_NAME_MAX];
+    struct env *child;
+    capref_t ref;
+    if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
+        return -E_FAULT;
+    int r = env_create_shared(arch_curenv(), limit, kname, &child, &ref);
+    return r < 0 ? r : ref;
+}
+
 long sys_env_set_regs(capref_t env, const struct vn_regs *regs)
 {
     struct env *t;

@@ -97,7 +97,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
             worst += (vm_table_present(t->vm, m->va) ? 0 : 3) + bind_index_missing(t->bind_index, m->va);
         last_region = m->va >> 21;
     }
-    if (t->held + worst > t->quota)
+    if (worst > env_room(t))
         return -E_QUOTA;
     if (page_free_count() < worst + 1)
         return -E_NOMEM;

@@ -260,7 +260,7 @@ static void random_syscall(void)
         a[3] = (long)(rnd() % 3);   /* a valid predicate, so that the word is read */
     long r = vn_syscall6(s->num, a[0], a[1], a[2], a[3], a[4], a[5]);
     if (r > 0 && (s->num == SYS_page_alloc || s->num == SYS_cap_derive || s->num == SYS_env_create ||
-                  s->num == SYS_env_create_vcpu || s->num == SYS_page_share || s->num == SYS_notify_create))
+                  s->num == SYS_env_create_vcpu || s->num == SYS_env_create_shared || s->num == SYS_page_share || s->num == SYS_notify_create))
         remember((capref_t)r);
     if (s->num == SYS_env_wait && r != VN_WAKE_TIMEOUT && r != VN_WAKE_PREDICATE && r != VN_WAKE_NOTIFY &&
         r != -E_INVAL && r != -E_FAULT && on(F_RESULTS))
@@ -286,7 +286,9 @@ static void sequence(void)
             remember((capref_t)sh);
     }
     if (rnd() % 3 == 0) {
-        long c = vn_env_create((8 + rnd() % 64), "fuzz-child");
+        /* A reserved quota, or a limit on a share of ours (env_create_shared). */
+        long c = rnd() % 2 ? vn_env_create((8 + rnd() % 64), "fuzz-child")
+                           : vn_env_create_shared(8 + rnd() % 128, "fuzz-sharer");
         if (c > 0) {
             remember((capref_t)c);
             vn_cap_grant((capref_t)d, (capref_t)c, CR_READ | CR_MAP);

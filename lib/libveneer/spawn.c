@@ -259,7 +259,7 @@ static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t 
         return -E_NOENT;
     if (!scratch_va)
         scratch_va = vn_va_reserve(1);
-    long child = vn_env_create(quota, name);
+    long child = (spawn_flags & VN_SPAWN_SHARED) ? vn_env_create_shared(quota, name) : vn_env_create(quota, name);
     if (child < 0)
         return (capref_t)child;
     sp.n = 0;

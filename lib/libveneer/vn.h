@@ -76,10 +76,13 @@ capref_t vn_spawn_share(const char *name, uint64_t quota, uint64_t arg0, uint64_
 /* vn_spawn_share, leaving the child stopped.  flags: VN_SPAWN_MAP_TEXT
  * maps the program's read-only segments straight from the boot archive
  * (no copy); those mappings are authorised by the caller's archive
- * capability, so the caller must outlive the child. */
+ * capability, so the caller must outlive the child.  VN_SPAWN_SHARED
+ * makes the child with env_create_shared: quota is then only its limit,
+ * and its pages are charged to the caller's account as they come. */
 capref_t vn_spawn_share_stopped(const char *name, uint64_t quota, uint64_t arg0, uint64_t arg1, capref_t share,
                                 unsigned rights, unsigned flags);
 #define VN_SPAWN_MAP_TEXT 0x1
+#define VN_SPAWN_SHARED 0x2
 /* Map the boot archive at va (instead of pool space) when first used, and
  * then lazily: pages on first touch, by a page-fault handler. */
 void vn_archive_place(uint64_t va);
