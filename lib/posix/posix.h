@@ -144,7 +144,7 @@ static inline bool prog_range(uint64_t va, uint64_t len)
 #define SIGBIT(s) (1ul << ((s) - 1))
 
 /* ---------------------------------------------------------------- shared arena */
-#define MAX_PROCS 128
+#define MAX_PROCS 512
 #define MAX_OFDS 512
 #define MAX_PIPES 64
 #define PIPE_BUF_SIZE 16384

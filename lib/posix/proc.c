@@ -8,9 +8,16 @@
  * the arena and to every program page (copy-on-write, mm.c), and a
  * hand-off area holding its private state, descriptors and the register
  * frame of the fork call; then starts it.  The child maps what it was
- * given and resumes the frame with rax = 0.  Environments nest, so quotas
- * nest: a child gets half of what its parent has left (at most
- * FORK_QUOTA_MAX pages), and a fork bomb runs out within its own subtree.
+ * given and resumes the frame with rax = 0.
+ *
+ * Memory policy: a quota is a limit, not a reservation.  A child is made
+ * with env_create_shared, so it reserves nothing: each page is charged
+ * when it comes, to the child (at most its parent's own limit) and to the
+ * one account the whole tree shares (init's quota).  Fork refuses with
+ * EAGAIN when the process table or the caller's table of children is
+ * full, or when fewer than FORK_RESERVE pages beyond the child's first
+ * needs are free, so the processes already running keep room to run; a
+ * fork bomb stops there (MAX_PROCS bounds it as RLIMIT_NPROC does).
  *
  * exit: descriptors closed, memory freed, the entry becomes a zombie for
  * the parent's wait4 and children are handed to init (pid 1).  An
@@ -19,10 +26,10 @@
  */
 #include "posix.h"
 
-#define FORK_QUOTA_MAX 65536ul      /* pages: 256 MiB */
-#define LIBOS_PAGES 400ul           /* a fresh libOS image, stacks and tables */
+#define FORK_RESERVE 4096ul         /* pages (16 MiB) fork leaves free for those running */
+#define LIBOS_PAGES 400ul           /* a fresh libOS image, stacks and tables (at most) */
 #define HANDOFF_MAGIC 0x6b726f66766e7670ul
-#define MAX_KIDS 128
+#define MAX_KIDS MAX_PROCS
 
 struct handoff {
     uint64_t magic;
@@ -112,10 +119,8 @@ long sys_fork(struct vn_xframe *x)
     for (int i = 0; i < MAX_KIDS && slot < 0; i++)
         if (kids[i].env <= 0)
             slot = i;
-    uint64_t avail = vn_envinfo->quota - vn_envinfo->held;
-    uint64_t need = mm_pages() + SHM_PAGES + LIBOS_PAGES;
-    uint64_t quota = avail / 2 < FORK_QUOTA_MAX ? avail / 2 : FORK_QUOTA_MAX;
-    if (slot < 0 || quota < need + 256 || avail < need * 2)
+    uint64_t need = mm_pages() + LIBOS_PAGES;
+    if (slot < 0 || vn_sysinfo->free_pages < need + FORK_RESERVE)
         return -L_EAGAIN;
     /* A process-table entry. */
     shm_lock();
@@ -139,8 +144,8 @@ long sys_fork(struct vn_xframe *x)
     long r;
     /* The libOS's text comes straight from the archive: we linger until
      * the child is gone, so our mappings of it stay valid (exit). */
-    capref_t env = vn_spawn_share_stopped("posix", quota, MODE_FORK, (uint64_t)pid, VN_CAP_ARCHIVE,
-                                          CR_READ | CR_MAP | CR_GRANT, VN_SPAWN_MAP_TEXT);
+    capref_t env = vn_spawn_share_stopped("posix", vn_envinfo->quota, MODE_FORK, (uint64_t)pid, VN_CAP_ARCHIVE,
+                                          CR_READ | CR_MAP | CR_GRANT, VN_SPAWN_MAP_TEXT | VN_SPAWN_SHARED);
     if (env < 0) {
         r = env == -E_QUOTA || env == -E_NOMEM ? -L_EAGAIN : -L_ENOMEM;
         goto fail;
@@ -171,7 +176,7 @@ long sys_fork(struct vn_xframe *x)
     struct handoff *h = (struct handoff *)handoff_scratch;
     h->magic = HANDOFF_MAGIC;
     for (int i = 0; i < SHM_CAPS; i++)
-        h->shm[i] = (capref_t)vn_page_share(shm_caps[i], env, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
+        h->shm[i] = (capref_t)vn_cap_grant(shm_caps[i], env, CR_READ | CR_WRITE | CR_MAP | CR_GRANT);
     long n = mm_fork(env, h->pages, (npages * PAGE_SIZE - sizeof(*h)) / sizeof(struct handoff_page));
     bool shm_ok = true;
     for (int i = 0; i < SHM_CAPS; i++)

@@ -2,8 +2,10 @@
  * The shared arena: SHM_PAGES pages that every process of this POSIX
  * instance maps at SHM_BASE, holding the process table, open-file
  * descriptions, pipes, the tty and the file system.  The first process
- * allocates it; fork gives each child root capabilities of its own
- * (page_share), so the arena lives as long as any process does.
+ * allocates it (init: the instance ends with it); fork grants each child
+ * capabilities derived from its parent's (cap_grant), charged to no one
+ * again: a parent lingers until its children are gone (proc.c), so the
+ * derivation chain stays whole while anyone maps the arena.
  *
  * One spinlock guards it (held only for short critical sections, never
  * while sleeping).  Waiting is on the epoch word: whoever changes state
