@@ -18,6 +18,9 @@
  *   pipe_rt    a byte down pipe A to a forked child, which reads it and
  *              writes a byte back up pipe B, which we read: one round trip
  *   fork_wait  fork, the child _exit(0)s at once, waitpid reaps it
+ *   fork_chain100 a chain of FORK_CHAIN processes: each forks the next and
+ *              waits for it, the last _exit(0)s at once; one op is the
+ *              whole chain (100 forks alive at once at its deepest)
  *   thread_join pthread_create of a thread that returns at once, then
  *              pthread_join (clone, the thread's exit, the futex wake)
  *   epoll_wait epoll_wait(timeout 0) on a set of 8 pipes' read ends, one
@@ -43,6 +46,8 @@
 #define PBENCH_PIPE_ITERS BENCH_SWITCH_ITERS   /* pipe_rt: 5,000 round trips */
 #define PBENCH_FORK_ITERS 50        /* fork_wait: about 0.5 M instructions each on Veneer */
 #define PBENCH_THREAD_ITERS 50      /* thread_join */
+#define PBENCH_CHAIN_ITERS 2        /* fork_chain100: chains per sample */
+#define FORK_CHAIN 100              /* its depth */
 
 static long errors;                 /* operations that did not do what they should */
 static pid_t me;
@@ -153,6 +158,38 @@ static uint64_t fork_done(uint64_t n)
     return 0;
 }
 
+/* fork_chain100: the process at depth d forks depth d + 1 and waits for
+ * it; each exits 0 only if its child did, so a failure anywhere reaches
+ * the top. */
+static void op_fork_chain(void)
+{
+    int st;
+    pid_t top = fork();
+    if (top == 0) {
+        for (int d = 1;; d++) {
+            if (d == FORK_CHAIN)
+                _exit(0);
+            pid_t pid = fork();
+            if (pid < 0)
+                _exit(2);
+            if (pid > 0)
+                _exit(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 3);
+        }
+    }
+    if (top < 0 || waitpid(top, &st, 0) != top || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fork_errors++;
+}
+
+static uint64_t chain_done(uint64_t n)
+{
+    if (fork_errors) {
+        printf("bench: fork_chain100: %ld of %lu chains failed\n", fork_errors, (unsigned long)n);
+        errors++;
+        fork_errors = 0;
+    }
+    return 0;
+}
+
 /* thread_join: one thread created and joined; it must return its argument. */
 static long thread_errors;
 
@@ -227,6 +264,7 @@ static const struct bench_op ops[] = {
     {"getpid", op_getpid, 0, 0, NULL, getpid_done},
     {"pipe_rt", op_pipe_rt, PBENCH_PIPE_ITERS, 0, pipe_prep, pipe_done},
     {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
+    {"fork_chain100", op_fork_chain, PBENCH_CHAIN_ITERS, 0, NULL, chain_done},
     {"thread_join", op_thread_join, PBENCH_THREAD_ITERS, 0, NULL, thread_done},
     {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
 };
