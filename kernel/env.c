@@ -123,9 +123,12 @@ static void cap_release(struct cap *c)
 {
     if (c->type == CAP_PAGE) {
         bind_release_cap(c);
-        page_unref_range(c->obj, c->count);
-        /* Each root (the allocation's, or a page_share one) charges the
-         * environment whose table holds it, until it goes. */
+        /* Only a root holds references to its pages (what derives from
+         * it is revoked before it goes), and each root (the allocation's,
+         * or a page_share one) charges the environment whose table holds
+         * it, until it goes. */
+        if (!c->parent)
+            page_unref_range(c->obj, c->count);
         if (!c->parent && c->table)
             env_uncharge_env(c->table->owner, c->count);
     } else if (c->type == CAP_DEVICE || c->type == CAP_REGS || c->type == CAP_IRQ) {
@@ -330,13 +333,6 @@ int env_load_elf(struct env *e, const void *image, size_t size)
 }
 
 /* ------------------------------------------------------------ destruction */
-
-void env_cap_refs(struct captable *t, capref_t ref)
-{
-    struct cap *c;
-    if (cap_lookup(t, ref, CAP_PAGE, 0, &c) == 0)
-        page_ref_range(c->obj, c->count);
-}
 
 void env_destroy(struct env *e, int state, int status)
 {

@@ -137,8 +137,6 @@ int env_create_shared(struct env *parent, uint64_t quota, const char *name, stru
  * a new root page capability in its table, charged to it.  Errors:
  * -E_QUOTA, -E_NOMEM, -E_NOSPC and page_give's (-E_RANGE, -E_BUSY). */
 int env_page_root(struct env *t, paddr_t paddr, uint64_t count, capref_t *ref);
-/* A capability was just made in t: take the references it holds. */
-void env_cap_refs(struct captable *t, capref_t ref);
 /* The environment that owns e's address space (e itself unless a vCPU). */
 static inline struct env *env_space(struct env *e)
 {

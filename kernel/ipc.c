@@ -52,9 +52,8 @@ static void deliver(struct env *callee, struct env *caller, const uint64_t m[4],
 {
     capref_t got = -1;
     struct cap *c;
-    if (xfer >= 0 && cap_lookup(&caller->caps, xfer, 0, CR_GRANT, &c) == 0 &&
-        cap_derive(c, &callee->caps, c->rights, &got) == 0)
-        env_cap_refs(&callee->caps, got);
+    if (xfer >= 0 && cap_lookup(&caller->caps, xfer, 0, CR_GRANT, &c) == 0)
+        cap_derive(c, &callee->caps, c->rights, &got);
     arch_ipc_set_msg(&callee->tf, 0, m, (uint64_t)(int64_t)got, badge);
     callee->ipc_caller = caller;
     callee->ipc_caller_id = caller->id;

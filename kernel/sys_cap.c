@@ -49,7 +49,6 @@ long sys_root_to_caller(struct env *t, capref_t root)
         cap_delete(c);
         return r;
     }
-    env_cap_refs(&e->caps, ref);
     return ref;
 }
 
@@ -105,7 +104,6 @@ long sys_cap_derive(capref_t cap, unsigned rights)
     int r = cap_lookup(t, cap, 0, 0, &c);
     if (r < 0 || (r = cap_derive(c, t, rights, &out)) < 0)
         return r;
-    env_cap_refs(t, out);
     return out;
 }
 
@@ -118,7 +116,6 @@ long sys_cap_grant(capref_t cap, capref_t env, unsigned rights)
     if (r < 0 || (r = sys_env_target(env, CR_WRITE, &target)) < 0 ||
         (r = cap_derive(c, &target->caps, rights, &out)) < 0)
         return r;
-    env_cap_refs(&target->caps, out);
     return out;
 }
 

@@ -134,7 +134,7 @@ _Static_assert(sizeof(struct vn_sysinfo) <= 4096, "vn_sysinfo fits its page");
 /* One record per physical page at VN_PAGEINFO (indexed by frame number). */
 struct vn_page_info {
     int32_t  owner;             /* envid charged for it; 0 free or kernel */
-    uint16_t refs;              /* capabilities + mappings naming it */
+    uint16_t refs;              /* root capabilities + mappings naming it */
     uint16_t flags;             /* VN_PI_* */
 };
 

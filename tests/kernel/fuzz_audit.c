@@ -74,8 +74,8 @@ static void audit_cap(struct env *e, struct cap *c)
             panic("audit: child of cap %x/%u points elsewhere", e->id, c->slot);
     if (c->type != CAP_PAGE)
         return;
-    for (uint64_t i = 0; i < c->count; i++)
-        counted[c->obj + i]++;
+    for (uint64_t i = 0; !c->parent && i < c->count; i++)
+        counted[c->obj + i]++;          /* roots hold references; what derives from them dies first */
     for (struct binding *b = c->bindings; b; b = b->cap_next) {
         paddr_t pa;
         if (b->cap != c || b->pfn < c->obj || b->pfn >= c->obj + c->count)
