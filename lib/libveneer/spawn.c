@@ -132,7 +132,7 @@ static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t 
         sp.p[sp.n++] = (typeof(sp.p[0])){va, (capref_t)c, 0, 0};
     }
     sp.p[i].prot |= prot;
-    struct vn_map_entry m = {scratch_va, sp.p[i].cap, VM_PROT_WRITE, 0};
+    struct vn_map_entry m = {scratch_va, sp.p[i].cap, VM_PROT_WRITE, sp.p[i].index};
     long r;
     if (lo < hi) {      /* fresh pages come zeroed: only contents need the scratch map */
         if ((r = vn_page_map(CAP_SELF, &m, 1)) < 0)
@@ -141,6 +141,24 @@ static int child_page(capref_t child, uint64_t va, unsigned prot, const uint8_t 
         vn_page_unmap(CAP_SELF, scratch_va, 1);
     }
     return 0;
+}
+
+/* Give the child the pages of [start, end) that no earlier segment gave
+ * (all but perhaps the first) as one contiguous run: one call, one
+ * capability, instead of one per page.  If no run can be had, child_page
+ * gives them one by one. */
+static void give_run(capref_t child, uint64_t start, uint64_t end)
+{
+    uint64_t first = start, n;
+    for (uint64_t i = 0; i < sp.n; i++)
+        if (sp.p[i].va == start)
+            first = start + PAGE_SIZE;
+    n = end > first ? (end - first + PAGE_SIZE - 1) / PAGE_SIZE : 0;
+    if (n < 2 || sp.n + n > SPAWN_MAX_PAGES)
+        return;
+    long run = vn_page_alloc(child, 0, n);
+    for (uint64_t k = 0; run >= 0 && k < n; k++)
+        sp.p[sp.n++] = (typeof(sp.p[0])){first + k * PAGE_SIZE, (capref_t)run, 0, k};
 }
 
 /* Map every page child_page() gave the child, in batches. */
@@ -204,6 +222,7 @@ static int load(capref_t child, const uint8_t *image, uint64_t size, uint64_t *e
             }
             continue;
         }
+        give_run(child, start, ph[i].vaddr + ph[i].memsz);
         for (uint64_t va = start; va < ph[i].vaddr + ph[i].memsz; va += PAGE_SIZE) {
             uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;
             uint64_t hi = ph[i].vaddr + ph[i].filesz;
@@ -270,6 +289,8 @@ static capref_t spawn(const char *name, uint64_t quota, uint64_t arg0, uint64_t 
     }
     if (r == 0)
         r = load((capref_t)child, image, size, &entry);
+    if (r == 0)
+        give_run((capref_t)child, USER_STACK_TOP - SPAWN_STACK_PAGES * PAGE_SIZE, USER_STACK_TOP);
     for (uint64_t i = 1; r == 0 && i <= SPAWN_STACK_PAGES; i++)
         r = child_page((capref_t)child, USER_STACK_TOP - i * PAGE_SIZE, VM_PROT_WRITE, NULL, 0, 0);
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = arg0, .rsi = arg1};
