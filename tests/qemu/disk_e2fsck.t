@@ -8,6 +8,7 @@
 # reports it and exits 4 with nothing changed (the image's bytes are
 # compared), e2fsck -fy fixes it (exit 1), and a second -fn inside finds
 # it clean (0); finally the host's e2fsck -fn agrees.
+variants=("blk=user")
 img=$BUILD/$name.img
 img2=$BUILD/$name.ns2.img
 tools/mkdisk.sh "$img" 64
