@@ -95,7 +95,7 @@ LIBV     := $(BUILD)/lib/libveneer.a
 
 USER_PROGS := $(filter-out httpd_log,$(patsubst user/%.c,%,$(wildcard user/*.c)))
 LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
-LINUX_PROGS := hello_musl hello_pie busybox e2fsck $(LINUX_TESTS)
+LINUX_PROGS := hello_musl hello_pie busybox e2fsck bash zsh gpgv $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
 PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/disk_fsddead.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh tests/linux/blkfile_edges.sh
@@ -217,13 +217,16 @@ $(BUILD)/bin/posix: $(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV) lib/posix
 	@mkdir -p $(@D)
 	$(LD) -nostdlib -static --no-relax -z max-page-size=4096 -z noexecstack -T lib/posix/posix.ld -o $@ \
 		$(BUILD)/lib/libveneer/crt0.o $(POSIX_OBJ) $(LIBV)
-# Unmodified Linux programs: static musl executables, and Debian's busybox.
-$(BUILD)/bin/busybox: tools/get-busybox.sh
+# Unmodified Linux programs: static musl executables, and Debian's static
+# binaries, each one file of one binary package (tools/get-deb-file.sh).
+DEB_busybox := busybox-static bin/busybox
+DEB_e2fsck  := e2fsck-static sbin/e2fsck.static
+DEB_bash    := bash-static bin/bash-static
+DEB_zsh     := zsh-static bin/zsh-static
+DEB_gpgv    := gpgv-static usr/bin/gpgv-static
+$(addprefix $(BUILD)/bin/,busybox e2fsck bash zsh gpgv): $(BUILD)/bin/%: tools/get-deb-file.sh
 	@mkdir -p $(@D)
-	tools/get-busybox.sh $@
-$(BUILD)/bin/e2fsck: tools/get-e2fsck.sh
-	@mkdir -p $(@D)
-	tools/get-e2fsck.sh $@
+	tools/get-deb-file.sh $(DEB_$*) $@
 $(BUILD)/bin/hello_musl: tests/linux/hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<

@@ -1,4 +1,4 @@
-# Debian's e2fsck-static (glibc, unmodified: tools/get-e2fsck.sh) runs in
+# Debian's e2fsck-static (glibc, unmodified: tools/get-deb-file.sh) runs in
 # the POSIX libOS against a second, unmounted extent: one NVMe controller
 # with two namespaces; nsid 1 is the instance's ext4 root (fsd), nsid 2 a
 # separate ext4 image that fsd serves raw as /dev/nvme1n1 (blkfile.c:
