@@ -98,7 +98,7 @@ LINUX_TESTS := $(patsubst tests/linux/%.c,%,$(wildcard tests/linux/t_*.c))
 LINUX_PROGS := hello_musl hello_pie busybox e2fsck bash zsh gpgv $(LINUX_TESTS)
 TEST_PROGS := $(filter-out priv_insn,$(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c)))
 PRIV_PROGS := priv_hlt priv_cli priv_outb priv_wrmsr priv_lgdt
-PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/disk_fsddead.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh tests/linux/blkfile_edges.sh
+PROGS      := $(addprefix $(BUILD)/bin/,$(USER_PROGS) $(TEST_PROGS) $(PRIV_PROGS) posix $(LINUX_PROGS)) tools/motd tests/linux/busybox_script.sh tests/linux/disk_write.sh tests/linux/disk_check.sh tests/linux/disk_fsddead.sh tests/linux/posix_httpd.sh tests/linux/net_two_stacks.sh tools/run-net.sh tests/linux/busybox_net.sh tests/linux/blkfile_edges.sh tests/linux/bash_suite.sh tests/linux/zsh_suite.zsh
 # SQLite's shell and speedtest1 (mk/sqlite.mk): static musl programs in /bin.
 PROGS      += $(BUILD)/bin/sqlite3 $(BUILD)/bin/speedtest1 tests/linux/disk_sqlite.sh tests/linux/crash_work.sh tests/linux/disk_sqlite_check.sh
 # The web server's docroot (user/httpd.c): www/ and what is generated into

@@ -69,3 +69,45 @@ const struct file_ops zero_ops = {
     .seek = dev_seek,
     .write_any_mode = true,
 };
+
+/* The descriptor named by "/dev/fd/N" or "/proc/self/fd/N", or -1. */
+static int dev_fd_number(const char *path)
+{
+    const char *p = !str_ncmp(path, "/dev/fd/", 8) ? path + 8 : !str_ncmp(path, "/proc/self/fd/", 14) ? path + 14 : NULL;
+    int n = 0;
+    if (!p || !*p)
+        return -1;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || n >= MAX_FDS)
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n < MAX_FDS ? n : -1;
+}
+
+bool dev_fd_path(const char *path)
+{
+    return !str_ncmp(path, "/dev/fd/", 8) || !str_ncmp(path, "/proc/self/fd/", 14);
+}
+
+/* open("/dev/fd/N") (and /proc/self/fd/N): a new descriptor for N's open
+ * file, as dup gives (bash's process substitution opens these).  Linux
+ * opens the file anew; here the description is shared, so a regular
+ * file's offset is shared too.  Access beyond the description's mode is
+ * EACCES.  Errors: ENOENT (not a descriptor), EACCES, EMFILE. */
+long dev_fd_open(const char *path, int flags)
+{
+    int n = dev_fd_number(path);
+    struct ofd *o = n >= 0 ? fd_get(n) : NULL;
+    if (!o)
+        return -L_ENOENT;
+    int want = flags & L_O_ACCMODE, have = o->flags & L_O_ACCMODE;
+    if (want != have && have != L_O_RDWR)
+        return -L_EACCES;
+    shm_lock();
+    long fd = fd_install(o, (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0, 0);
+    if (fd >= 0)
+        o->refs++;
+    shm_unlock();
+    return fd;
+}

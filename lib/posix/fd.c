@@ -225,6 +225,8 @@ static long do_open(int dirfd, const char *path, int flags, uint32_t mode)
         return path_err(path);
     if (!strcmp(path, "/proc/self/exe"))
         path = me.exe;                          /* the running program's file */
+    if (dev_fd_path(path))
+        return dev_fd_open(path, flags);
     int fdflags = (flags & L_O_CLOEXEC) ? FD_CLOEXEC_BIT : 0;
     int special = special_kind(path);
     shm_lock();

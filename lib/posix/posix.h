@@ -455,6 +455,8 @@ void tty_poll_input(void);
 /* procfs.c */
 bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
+bool dev_fd_path(const char *path);                     /* dev.c: /dev/fd/N */
+long dev_fd_open(const char *path, int flags);
 long procfs_stat(const char *path, uint64_t *st);
 long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n);
 long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n);
