@@ -62,6 +62,8 @@ static const struct file_ops *const kinds[] = {
     [OFD_DISK] = &diskfile_ops,
     [OFD_DISKDIR] = &diskdir_ops,
     [OFD_BLK] = &blkfile_ops,
+    [OFD_TIMERFD] = &timerfd_ops,
+    [OFD_SIGNALFD] = &signalfd_ops,
 };
 
 const struct file_ops *file_ops_of(const struct ofd *o)

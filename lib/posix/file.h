@@ -81,6 +81,8 @@ extern const struct file_ops gen_ops, procdir_ops;        /* procfs.c */
 extern const struct file_ops sock_ops;                    /* sock.c */
 extern const struct file_ops epoll_ops;                   /* epoll.c */
 extern const struct file_ops eventfd_ops;                 /* eventfd.c */
+extern const struct file_ops timerfd_ops;                 /* timerfd.c */
+extern const struct file_ops signalfd_ops;                /* signalfd.c */
 extern const struct file_ops diskfile_ops, diskdir_ops;   /* diskfile.c: the root on disk (fsd) */
 extern const struct file_ops blkfile_ops;                 /* blkfile.c: a raw extent (fsd) */
 

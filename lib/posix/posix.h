@@ -174,7 +174,7 @@ struct proc {
 };
 
 enum { OFD_FREE, OFD_FILE, OFD_DIR, OFD_PIPE_R, OFD_PIPE_W, OFD_TTY, OFD_NULL, OFD_GEN, OFD_ZERO, OFD_PROCDIR, OFD_SOCK,
-       OFD_EPOLL, OFD_EVENTFD, OFD_DISK, OFD_DISKDIR, OFD_BLK };
+       OFD_EPOLL, OFD_EVENTFD, OFD_DISK, OFD_DISKDIR, OFD_BLK, OFD_TIMERFD, OFD_SIGNALFD };
 
 struct epoll;
 
@@ -196,6 +196,10 @@ struct ofd {
     int ev_sem;                 /* OFD_EVENTFD: EFD_SEMAPHORE */
     uint32_t dino;              /* OFD_DISK, OFD_DISKDIR: fsd's inode number */
     char *dpath;                /* OFD_DISKDIR: its absolute path (FSD_PATH_MAX bytes of the heap) */
+    uint64_t tfd_next, tfd_interval;    /* OFD_TIMERFD: next expiry (monotonic ns, 0: disarmed), period;
+                                           ev_count: expirations not read, ev_seq: changes (timerfd.c) */
+    int tfd_clock;              /* OFD_TIMERFD: its clock id */
+    uint64_t sfd_mask;          /* OFD_SIGNALFD: the signals it reads (signalfd.c) */
 };
 
 /* A pipe: a ring in the arena; readers and writers wait on the epoch. */
@@ -455,6 +459,8 @@ void tty_poll_input(void);
 /* procfs.c */
 bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
+long timerfd_syscall(struct vn_xframe *x);              /* timerfd.c: timerfd_create/settime/gettime */
+long sys_signalfd4(int fd, const uint64_t *mask, uint64_t size, int flags);    /* signalfd.c */
 bool dev_fd_path(const char *path);                     /* dev.c: /dev/fd/N */
 long dev_fd_open(const char *path, int flags);
 long procfs_stat(const char *path, uint64_t *st);

@@ -216,6 +216,8 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
         }
         return (long)(realtime_ns() / 1000000000ul);
     case 318: return sys_getrandom((uint8_t *)a, b);
+    case 283: case 286: case 287: return timerfd_syscall(x);        /* timerfd.c */
+    case 282: case 289: return sys_signalfd4((int)a, (const uint64_t *)b, c, x->rax == 289 ? (int)x->r10 : 0);
     case 302: return sys_prlimit((int)b, (uint64_t *)x->r10);
     case 97: return sys_prlimit((int)a, (uint64_t *)b);  /* getrlimit */
     case 160: return 0;                                 /* setrlimit: no limits to set */
