@@ -5,7 +5,7 @@
  * description, pipe and socket of the instance), the kernel half, 1 and
  * unmapped pages are given to epoll_ctl, epoll_wait, epoll_pwait, eventfd
  * reads and writes, sendmsg, recvmsg (header, iovecs, name), sendmmsg and
- * recvmmsg: each must fail with EFAULT (or EINVAL where Linux checks that
+ * recvmmsg, timerfd_settime/gettime and signalfd4: each must fail with EFAULT (or EINVAL where Linux checks that
  * first) and write nothing there.  Then 3000 calls with arguments drawn
  * from those pointers, good buffers and odd integers (fixed seed); after
  * them an epoll set over a pipe, an eventfd and a UDP socket pair on
@@ -18,7 +18,9 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -81,6 +83,21 @@ static void pointed_at(int ep, int efd, int us)
     }
     CHECK(syscall(SYS_epoll_wait, ep, bad[0], 0x7fffffff, 0) < 0, "epoll_wait with a huge maxevents: refused");
     CHECK(syscall(SYS_eventfd2, 0, 0x7fffffff) < 0 && errno == EINVAL, "eventfd2 with every flag: EINVAL");
+    /* timerfd and signalfd given the same pointers. */
+    int tfd = (int)syscall(SYS_timerfd_create, 1, 04000), sfd = -1;
+    uint64_t mask = 1ul << (SIGUSR1 - 1);
+    sfd = (int)syscall(SYS_signalfd4, -1, &mask, 8, 04000);
+    CHECK(tfd >= 0 && sfd >= 0, "a timerfd and a signalfd");
+    struct itimerspec its = {{0, 0}, {100, 0}};
+    for (unsigned i = 0; i < NBAD; i++) {
+        void *p = bad[i];
+        CHECK(syscall(SYS_timerfd_settime, tfd, 0, p, NULL) < 0 && errno == EFAULT, "timerfd_settime new at %p: EFAULT", p);
+        CHECK(syscall(SYS_timerfd_settime, tfd, 0, &its, p) < 0 && errno == EFAULT, "timerfd_settime old at %p: EFAULT", p);
+        CHECK(syscall(SYS_timerfd_gettime, tfd, p) < 0 && errno == EFAULT, "timerfd_gettime at %p: EFAULT", p);
+        CHECK(syscall(SYS_signalfd4, -1, p, 8, 0) < 0 && errno == EFAULT, "signalfd4 mask at %p: EFAULT", p);
+    }
+    close(tfd);
+    close(sfd);
 }
 
 static void random_calls(int ep, int efd, int us, int pfd)
@@ -96,7 +113,7 @@ static void random_calls(int ep, int efd, int us, int pfd)
         static const long fds[] = {-1, 0, 1, 255, 256, 9999};
         long fd[] = {ep, efd, us, pfd, fds[next() % 6]};
         long f = fd[next() % 5];
-        switch (next() % 9) {
+        switch (next() % 12) {
         case 0: syscall(SYS_epoll_ctl, ep, a[0] & 3, f, a[1]); break;
         case 1: syscall(SYS_epoll_wait, f, a[0], a[1] & 0xff, 0); break;
         case 2: syscall(SYS_epoll_pwait, f, a[0], a[1] & 0xff, 0, a[2], a[3] & 15); break;
@@ -106,6 +123,9 @@ static void random_calls(int ep, int efd, int us, int pfd)
         case 6: syscall(SYS_recvmmsg, f, a[0], a[1] & 0xff, MSG_DONTWAIT, NULL); break;
         case 7: syscall(SYS_read, next() & 1 ? efd : pfd, a[0], a[1] & 0xff); break;     /* both nonblocking */
         case 8: syscall(SYS_epoll_create1, a[0]); break;
+        case 9: syscall(SYS_timerfd_create, a[0] & 7, (a[1] & 04000) | 04000); break;      /* nonblocking */
+        case 10: syscall(next() & 1 ? SYS_timerfd_settime : SYS_timerfd_gettime, f, a[0] & 3, a[1], a[2]); break;
+        case 11: syscall(SYS_signalfd4, next() & 1 ? -1 : f, a[0], a[1] & 15, (a[2] & 02000000) | 04000); break;
         }
     }
     for (int fd = 10; fd < 256; fd++)       /* what epoll_create1 made */
