@@ -290,6 +290,8 @@ struct proc_local {
     capref_t fsd_kick;          /* fsd's notification word (CR_WRITE), or -1: no fsd */
     capref_t fsd_env;           /* fsd's environment (CR_READ | CR_CONTROL), or -1 */
     char cwd_path[FSD_PATH_MAX];/* with the root on disk: the working directory, absolute (diskpath.c) */
+    uint64_t rlim[16][2];       /* limits set lower (soft, hard), for the resources in rlim_set (rlimit.c) */
+    uint32_t rlim_set;
 };
 
 extern struct proc_local me;
@@ -460,6 +462,7 @@ void tty_poll_input(void);
 bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
 long timerfd_syscall(struct vn_xframe *x);              /* timerfd.c: timerfd_create/settime/gettime */
+long sys_prlimit64(int pid, int res, const uint64_t *nw, uint64_t *old);        /* rlimit.c */
 long sys_signalfd4(int fd, const uint64_t *mask, uint64_t size, int flags);    /* signalfd.c */
 bool dev_fd_path(const char *path);                     /* dev.c: /dev/fd/N */
 long dev_fd_open(const char *path, int flags);

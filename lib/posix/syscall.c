@@ -122,16 +122,6 @@ static long sys_getrandom(uint8_t *buf, uint64_t len)
     return (long)len;
 }
 
-static long sys_prlimit(int res, uint64_t *old)
-{
-    if (old) {
-        if (!mm_user_ok(old, 16, true))
-            return -L_EFAULT;
-        old[0] = old[1] = res == 7 ? MAX_FDS : res == 3 ? PSTACK_MAX : ~0ul;   /* NOFILE, STACK */
-    }
-    return 0;
-}
-
 /* getrusage(2): CPU time (all of it as user time: the kernel does not
  * split an environment's time), the peak of pages held for RUSAGE_SELF;
  * RUSAGE_CHILDREN: the children waited for.  Errors: EINVAL, EFAULT. */
@@ -218,9 +208,9 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
     case 318: return sys_getrandom((uint8_t *)a, b);
     case 283: case 286: case 287: return timerfd_syscall(x);        /* timerfd.c */
     case 282: case 289: return sys_signalfd4((int)a, (const uint64_t *)b, c, x->rax == 289 ? (int)x->r10 : 0);
-    case 302: return sys_prlimit((int)b, (uint64_t *)x->r10);
-    case 97: return sys_prlimit((int)a, (uint64_t *)b);  /* getrlimit */
-    case 160: return 0;                                 /* setrlimit: no limits to set */
+    case 302: return sys_prlimit64((int)a, (int)b, (const uint64_t *)c, (uint64_t *)x->r10);    /* rlimit.c */
+    case 97: return b ? sys_prlimit64(0, (int)a, NULL, (uint64_t *)b) : -L_EFAULT;              /* getrlimit */
+    case 160: return b ? sys_prlimit64(0, (int)a, (const uint64_t *)b, NULL) : -L_EFAULT;       /* setrlimit */
     case 102: case 104: case 107: case 108: return 0;   /* get[e]uid, get[e]gid: root */
     case 105: case 106: case 113: case 114: case 117: case 119: return 0;   /* set*id: one user */
     case 115: return 0;                                 /* getgroups: none */
