@@ -210,6 +210,41 @@ int mm_map_fresh(uint64_t va, uint64_t npages, unsigned flags)
     return 0;
 }
 
+/* The PG_* flags of the page at va, or -1: none there. */
+int mm_page_flags(uint64_t va)
+{
+    struct reg *r = reg_find(va);
+    return r ? (int)KEY_FL(r->key) : -1;
+}
+
+/* Move the page at from to to, where nothing is: its capability, rights
+ * and state, and its mapping (mremap.c).  *flags gets its PG_* flags.
+ * Errors: -L_EFAULT (no page at from), -L_ENOMEM (nothing moved). */
+int mm_move(uint64_t from, uint64_t to, unsigned *flags)
+{
+    struct reg *r = reg_find(from);
+    if (!r)
+        return -L_EFAULT;
+    unsigned fl = KEY_FL(r->key);
+    capref_t cap = r->cap;
+    if (reg_put(to, cap, fl) < 0)                       /* may grow the table: r moves */
+        return -L_ENOMEM;
+    r = reg_find(from);
+    if (!(fl & PG_NONE)) {
+        vn_page_unmap(CAP_SELF, from, 1);
+        if (entry_map(to, cap, fl) < 0) {
+            entry_map(from, cap, fl);
+            reg_find(to)->key = 1;
+            reg_used--;
+            return -L_ENOMEM;
+        }
+    }
+    r->key = 1;
+    reg_used--;
+    *flags = fl;
+    return 0;
+}
+
 void mm_unmap(uint64_t va, uint64_t npages)
 {
     for (uint64_t i = 0; i < npages; i++) {

@@ -327,6 +327,9 @@ int mm_add_archive(uint64_t va, uint64_t index, unsigned pgflags);
 /* Give the page at va a private writable copy if it is an archive page. */
 int mm_privatize(uint64_t va);
 void mm_unmap(uint64_t va, uint64_t npages);
+int mm_move(uint64_t from, uint64_t to, unsigned *pgflags);     /* one page to an empty address */
+int mm_page_flags(uint64_t va);                                 /* PG_* of the page at va, or -1 */
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);  /* mremap.c */
 /* Give every writable copy-on-write page its private copy now (threads
  * cannot serve the faults: they hold no page capabilities).  Errors: -L_ENOMEM. */
 int mm_break_cow_all(void);
