@@ -153,6 +153,7 @@ void fd_fork_refs(void)
             me.fds[fd].ofd->refs++;
     if (me.cwd)
         fs_node_get(me.cwd);
+    fmap_fork_refs();
 }
 
 void fd_init_console(void)

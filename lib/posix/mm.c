@@ -256,6 +256,7 @@ void mm_unmap(uint64_t va, uint64_t npages)
 
 void mm_clear(void)
 {
+    fmap_clear();                                   /* shared file mappings go back to their files */
     for (uint64_t s = 0; s < reg_slots; s++)
         if (reg[s].key > 1)
             reg_drop(&reg[s]);
@@ -415,8 +416,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
             return -L_EBADF;
         if (o->kind != OFD_FILE)
             return -L_EACCES;
-        if ((flags & L_MAP_SHARED) && (prot & L_PROT_WRITE))
-            return -L_EACCES;       /* writable shared file mappings: not supported */
+        if ((flags & L_MAP_SHARED) && (prot & L_PROT_WRITE) && (o->flags & L_O_ACCMODE) != L_O_RDWR)
+            return -L_EACCES;       /* a writable shared mapping needs a read-write file */
     }
     uint64_t va;
     if (flags & L_MAP_FIXED) {
@@ -427,7 +428,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         va = me.mmap_next;
         me.mmap_next += (n + 1) * PAGE_SIZE;        /* a guard page between mappings */
     }
-    unsigned fl = pg_flags(prot) | ((flags & L_MAP_SHARED) && !o ? PG_SHARED : 0);
+    bool file_shared = o && (flags & L_MAP_SHARED) && (prot & L_PROT_WRITE);     /* written back: fmap.c */
+    unsigned fl = pg_flags(prot) | ((flags & L_MAP_SHARED) && (!o || file_shared) ? PG_SHARED : 0);
     if (prot == 0 && !(flags & L_MAP_FIXED))
         return (long)va;                            /* a reservation: pages come with mprotect */
     if (mm_map_fresh(va, n, fl | PG_W) < 0) {
@@ -438,6 +440,10 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         shm_lock();
         fs_read(o->node, off, (void *)va, len);
         shm_unlock();
+        if (file_shared && fmap_add(va, n * PAGE_SIZE, o->node, off) < 0) {
+            mm_unmap(va, n);
+            return -L_ENOMEM;
+        }
     }
     if (!(fl & PG_W))
         sys_mprotect(va, n * PAGE_SIZE, prot);
@@ -448,6 +454,7 @@ long sys_munmap(uint64_t addr, uint64_t len)
 {
     if (addr % PAGE_SIZE || len == 0 || !prog_range(addr, len))
         return -L_EINVAL;
+    fmap_unmap(addr, (len + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE);
     mm_unmap(addr, (len + PAGE_SIZE - 1) / PAGE_SIZE);
     return 0;
 }

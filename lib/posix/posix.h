@@ -272,6 +272,13 @@ struct k_sigaction {
 #define L_SIG_DFL 0
 #define L_SIG_IGN 1
 
+/* A writable shared mapping of a file in memory (fmap.c). */
+#define FMAP_MAX 8
+struct fmap {
+    uint64_t va, len, off;      /* the range and the file offset of va */
+    struct fs_node *node;       /* the file (a reference), or NULL: a free record */
+};
+
 /* One process's private state: copied to the child at fork. */
 struct proc_local {
     int pid;
@@ -292,6 +299,7 @@ struct proc_local {
     char cwd_path[FSD_PATH_MAX];/* with the root on disk: the working directory, absolute (diskpath.c) */
     uint64_t rlim[16][2];       /* limits set lower (soft, hard), for the resources in rlim_set (rlimit.c) */
     uint32_t rlim_set;
+    struct fmap fmaps[FMAP_MAX];    /* writable MAP_SHARED file mappings, written back (fmap.c) */
 };
 
 extern struct proc_local me;
@@ -465,6 +473,12 @@ void tty_poll_input(void);
 bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
 long timerfd_syscall(struct vn_xframe *x);              /* timerfd.c: timerfd_create/settime/gettime */
+long fmap_add(uint64_t va, uint64_t len, struct fs_node *n, uint64_t off);   /* fmap.c */
+void fmap_sync(uint64_t va, uint64_t len);
+void fmap_unmap(uint64_t va, uint64_t len);
+void fmap_clear(void);
+void fmap_fork_refs(void);
+long sys_msync(uint64_t addr, uint64_t len, int flags);
 long sys_prlimit64(int pid, int res, const uint64_t *nw, uint64_t *old);        /* rlimit.c */
 long sys_signalfd4(int fd, const uint64_t *mask, uint64_t size, int flags);    /* signalfd.c */
 bool dev_fd_path(const char *path);                     /* dev.c: /dev/fd/N */

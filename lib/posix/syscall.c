@@ -167,6 +167,7 @@ static long misc_syscall(struct vn_xframe *x, bool *handled)
     case 11: return sys_munmap(a, b);
     case 12: return sys_brk(a);
     case 28: return mm_madvise(a, b, (int)c);
+    case 26: return sys_msync(a, b, (int)c);                  /* fmap.c */
     case 25: return sys_mremap(a, b, c, (int)x->r10, x->r8);     /* mremap.c */
     case 24: vn_yield(); return 0;
     case 35: return sys_nanosleep((const uint64_t *)a, (uint64_t *)b, 0);
