@@ -25,6 +25,10 @@
  *              pthread_join (clone, the thread's exit, the futex wake)
  *   epoll_wait epoll_wait(timeout 0) on a set of 8 pipes' read ends, one
  *              of them holding a byte: one scan reporting one event
+ *   timerfd    timerfd_settime to an absolute time already past, then a
+ *              read of its one expiration (lib/posix/timerfd.c)
+ *   mremap     a 16-page mapping grown to 32 pages with MREMAP_MAYMOVE,
+ *              then shrunk back to 16 (lib/posix/mremap.c)
  * Both sides' clocks bracket each sample (clock_gettime(CLOCK_MONOTONIC):
  * the vDSO on Linux, a reflected call on Veneer), as the Linux peer does.
  * A line starting "bench: " means an operation failed (bench/run.sh).
@@ -35,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,6 +54,7 @@
 #define PBENCH_THREAD_ITERS 50      /* thread_join */
 #define PBENCH_CHAIN_ITERS 2        /* fork_chain100: chains per sample */
 #define FORK_CHAIN 100              /* its depth */
+#define PBENCH_SMALL_ITERS 2000     /* timerfd, mremap: a few thousand instructions each */
 
 static long errors;                 /* operations that did not do what they should */
 static pid_t me;
@@ -260,6 +267,83 @@ static uint64_t epw_done(uint64_t n)
     return 0;
 }
 
+/* timerfd: the descriptor is made before each timed run and closed after
+ * it; every read must give exactly one expiration. */
+static int tfd = -1;
+static long tfd_misses;
+
+static void op_timerfd(void)
+{
+    static const struct itimerspec past = {{0, 0}, {0, 1}};     /* 1 ns after the clock began: past */
+    uint64_t n = 0;
+    if (raw_syscall4(SYS_timerfd_settime, tfd, TFD_TIMER_ABSTIME, (long)&past, 0) != 0 ||
+        raw_syscall3(SYS_read, tfd, (long)&n, 8) != 8 || n != 1)
+        tfd_misses++;
+}
+
+static void tfd_prep(uint64_t n)
+{
+    (void)n;
+    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    if (tfd < 0) {
+        printf("bench: timerfd: no timerfd\n");
+        errors++;
+    }
+    tfd_misses = 0;
+}
+
+static uint64_t tfd_done(uint64_t n)
+{
+    close(tfd);
+    if (tfd_misses) {
+        printf("bench: timerfd: %ld of %lu reads did not give one expiration\n", tfd_misses, (unsigned long)n);
+        errors++;
+    }
+    return 0;
+}
+
+/* mremap: one 16-page mapping, made and touched before each timed run and
+ * unmapped after it; each call grows it (wherever it goes) and shrinks it. */
+#define MRE_PAGES 16
+static unsigned char *mre;
+static long mre_misses;
+
+static void op_mremap(void)
+{
+    unsigned char *g = (unsigned char *)raw_syscall4(SYS_mremap, (long)mre, MRE_PAGES * 4096, 2 * MRE_PAGES * 4096,
+                                                     MREMAP_MAYMOVE);
+    if ((long)g < 0 && (long)g > -4096) {
+        mre_misses++;
+        return;
+    }
+    if (g[0] != 0x5a || raw_syscall4(SYS_mremap, (long)g, 2 * MRE_PAGES * 4096, MRE_PAGES * 4096, 0) != (long)g)
+        mre_misses++;
+    mre = g;
+}
+
+static void mre_prep(uint64_t n)
+{
+    (void)n;
+    mre = mmap(NULL, MRE_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mre == MAP_FAILED) {
+        printf("bench: mremap: no mapping\n");
+        errors++;
+        return;
+    }
+    memset(mre, 0x5a, MRE_PAGES * 4096);
+    mre_misses = 0;
+}
+
+static uint64_t mre_done(uint64_t n)
+{
+    munmap(mre, MRE_PAGES * 4096);
+    if (mre_misses) {
+        printf("bench: mremap: %ld of %lu grow-and-shrink pairs failed\n", mre_misses, (unsigned long)n);
+        errors++;
+    }
+    return 0;
+}
+
 static const struct bench_op ops[] = {
     {"getpid", op_getpid, 0, 0, NULL, getpid_done},
     {"pipe_rt", op_pipe_rt, PBENCH_PIPE_ITERS, 0, pipe_prep, pipe_done},
@@ -267,6 +351,8 @@ static const struct bench_op ops[] = {
     {"fork_chain100", op_fork_chain, PBENCH_CHAIN_ITERS, 0, NULL, chain_done},
     {"thread_join", op_thread_join, PBENCH_THREAD_ITERS, 0, NULL, thread_done},
     {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
+    {"timerfd", op_timerfd, PBENCH_SMALL_ITERS, 0, tfd_prep, tfd_done},
+    {"mremap", op_mremap, PBENCH_SMALL_ITERS, 0, mre_prep, mre_done},
 };
 
 static uint64_t clock_ns(void)
