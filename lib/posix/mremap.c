@@ -1,6 +1,6 @@
 /*
  * mremap(2) on the libOS's page registry (mm.c).  Shrinking unmaps the
- * tail.  Growing stays in place when the mapping is the last one made
+ * tail (and gives the newest mapping's tail back to the address space).  Growing stays in place when the mapping is the last one made
  * (nothing follows it but unclaimed address space), else it moves when
  * MREMAP_MAYMOVE allows: each page's capability is moved to the new
  * address with its rights and state (copy-on-write, shared, archive),
@@ -75,6 +75,8 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
     }
     if (nn <= on) {
         mm_unmap(old + nn * PAGE_SIZE, on - nn);
+        if (old + (on + 1) * PAGE_SIZE == me.mmap_next)
+            me.mmap_next = old + (nn + 1) * PAGE_SIZE;     /* the newest mapping: it may grow back in place */
         return (long)old;
     }
     uint64_t end = old + on * PAGE_SIZE;
