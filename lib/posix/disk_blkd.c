@@ -43,7 +43,8 @@ static long sup_start(void)
                                                      cmdline_num("blk_crash", 0) |
                                                      cmdline_num("blk_crash_ms", 300) << 32, &drv);
     if (ep < 0) {
-        printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep));
+        if (dev >= 0)                   /* no controller: no disk, nothing to say */
+            printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep));
         return ep;
     }
     printf("posix: the disk is served by blkd under drvsup (blk=user)\n");

@@ -21,7 +21,7 @@ print "sum of values $(( ${(j:+:)vals} ))"
 
 # Functions, recursion (through command substitution too), local scope.
 fact() { (( $1 <= 1 )) && { print 1; return }; print $(( $1 * $(fact $(( $1 - 1 ))) )) }
-print "fact 5 = $(fact 5)"   # 5 nested forks: the fork quota allows about 6 (docs/posix.md)
+print "fact 12 = $(fact 12)"   # 12 nested forks
 counter=0
 bump() { local counter=100; (( counter++ )); print "inner $counter" }
 bump; print "outer $counter"
