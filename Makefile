@@ -377,6 +377,7 @@ include mk/fs.mk
 include mk/fsd.mk
 include mk/sqlite.mk
 include mk/bench_disk.mk
+include mk/bench_vf.mk
 include mk/crashtest.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f -not -path '$(BUILD)/dl/*' -not -path '$(BUILD)/bench/*' \

@@ -31,12 +31,17 @@
  * POSIX instance (init=posix's program, its run= from the command line)
  * whose fsd mounts ext4 on the VF it drives itself.  arg1 = 4 (make
  * run-vf): a POSIX instance on VF 1 and an ext4 libOS on VF 2.
+ * arg1 = 5, the vf suite of make bench (bench/vf/): user/vfbench.c on
+ * both VFs, the leader (timed) on VF 1 and its background client on VF
+ * 2, sharing a control page and a notification word; arg0 is then 1 for
+ * bench-smoke's quick counts.
  */
 #include <libveneer.h>
 #include <vn.h>
 #include "blkdev.h"
 #include "home_user.h"
 #include "nvme/nvme.h"
+#include "../bench/vf/vfb.h"
 
 int main(uint64_t kib, uint64_t arg1);
 
@@ -155,6 +160,47 @@ static void hostile_run(capref_t dev, const uint16_t *cntlid, const struct blkde
     vn_cap_delete((capref_t)vf2);
 }
 
+/* A vfbench client with role (bench/vf/vfb.h) on VF i, sharing the
+ * control page ctl and the word w; its env capability or an error. */
+static capref_t vfb_spawn(capref_t dev, unsigned i, uint64_t role, volatile struct vfb_ctl *ctl, capref_t w)
+{
+    long vf = vn_dev_vf(dev, i);
+    if (vf < 0)
+        return (capref_t)vf;
+    capref_t env = vn_spawn_share_stopped("vfbench", CHILD_QUOTA, role, 0, vn_page_cap((uint64_t)ctl),
+                                          CR_READ | CR_WRITE | CR_MAP, 0);
+    long r = env < 0 ? env : vn_cap_grant((capref_t)vf, env, CR_ALL);
+    long g = r < 0 ? r : vn_cap_grant(w, env, CR_READ | CR_WRITE);
+    if (g >= 0) {
+        ctl->wake_cap[role == VFB_BACKGROUND ? 0 : 1] = (uint64_t)g;
+        g = vn_env_start(env);
+    }
+    vn_cap_delete((capref_t)vf);
+    if (g < 0 && env >= 0)
+        vn_cap_delete(env);
+    return g < 0 ? (capref_t)g : env;
+}
+
+/* The bench run (arg1 = 5) on VFs prepared already. */
+static void bench_run(capref_t dev, uint64_t quick)
+{
+    volatile struct vfb_ctl *ctl = vn_alloc_pages(1);
+    long w = vn_notify_create();
+    EXPECT(ctl && w >= 0, "bench: control page, word");
+    if (!ctl || w < 0)
+        return;
+    capref_t bg = vfb_spawn(dev, 1, VFB_BACKGROUND, ctl, (capref_t)w);
+    capref_t lead = bg < 0 ? bg : vfb_spawn(dev, 0, VFB_LEADER | (quick ? VFB_QUICK : 0), ctl, (capref_t)w);
+    EXPECT(bg > 0 && lead > 0, "vfbench: %s %s", vn_strerror(bg), vn_strerror(lead));
+    int st = lead > 0 ? vn_wait(lead) : -1;
+    EXPECT(st == 0, "vfbench leader: status %d", st);
+    if (bg > 0 && lead <= 0)
+        vn_kill(bg);
+    else if (bg > 0)
+        EXPECT((st = vn_wait(bg)) == 0, "vfbench background: status %d", st);
+    vn_cap_delete((capref_t)w);
+}
+
 /* A POSIX init on VF capability vf: the boot archive in its slot 1, as
  * every instance has it, and the VF granted beside it (lib/posix/disk.c
  * looks for a VF among its capabilities).  Its env capability, or the
@@ -219,7 +265,12 @@ int main(uint64_t kib, uint64_t arg1)
         for (unsigned i = 0; i < NVF; i++)
             virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
     }
-    for (unsigned i = 0; i < NVF && arg1 != 1; i++) {
+    if (arg1 == 5 && ready[0] && ready[1]) {
+        bench_run(dev, kib);
+        for (unsigned i = 0; i < NVF; i++)
+            virt_mgmt(NVME_VM_OFFLINE, NVME_VM_RT_VQ, cntlid[i], 0);
+    }
+    for (unsigned i = 0; i < NVF && arg1 != 1 && arg1 != 5; i++) {
         if (!ready[i])
             continue;
         long vf = vn_dev_vf(dev, i);
