@@ -13,7 +13,10 @@
 # started by Linux's /init), and the disk suite (bench/disk/dbench.c, the
 # same way, on a fresh ext4 image on the NVMe disk), the last two with
 # POSIX_MEM (default 1G) of RAM, which the libOS needs; the smoke run boots
-# Veneer's POSIX and disk suites too.
+# Veneer's POSIX and disk suites too.  Then the vf suites (mk/bench_vf.mk):
+# an NVMe controller with SR-IOV (BENCH_VF_DEV, fresh images) in place of
+# the bench's disk, booted as Veneer's VF-direct libOSes (suite vf),
+# Veneer's kernel NVMe driver (suite vfk) and Linux (one boot, both).
 # Then, per run, the scaling rows (user/scale.c, bench/scale.awk): Veneer
 # alone, wall clock, booted with -smp 1 and -smp 2 (multi-threaded TCG,
 # -accel tcg,thread=multi); their logs are *.scale, kept out of report.awk.
@@ -40,6 +43,7 @@ QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa
 BIOS=/usr/share/qemu/qboot.rom  # for both guests: Linux boots from qboot too
 TIMEOUT=${TIMEOUT:-180}    # seconds per boot; a full Linux icount boot takes ~10
 POSIX_MEM=${POSIX_MEM:-1G}  # -m of the POSIX suite's boots, both guests
+BENCH_VF_DEV=${BENCH_VF_DEV:-} BENCH_VF_IMG=${BENCH_VF_IMG:-$BUILD/bench/vf-ns}   # mk/bench_vf.mk
 out=$BUILD/bench
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
@@ -57,16 +61,22 @@ veneer_posix_append="quiet init=posix run=pbench,pbench,veneer"
 # on a fresh ext4 image on the NVMe disk; Linux mounts the same kind of
 # image from its own initramfs (bench/disk/linux_init.c).
 veneer_disk_append="quiet init=posix run=dbench,dbench,veneer,/root,/bin/speedtest1"
+# The vf suites (user/vfbench.c, bench/vf/linux_init.c): arg0=1 is quick.
+veneer_vf_append="quiet init=vfmgr arg0=0 arg1=5 drv_skip=00:07.0"
+veneer_vfk_append="quiet init=vfbench arg0=0"
+linux_vf_append="nvme.poll_queues=1"
 # The scaling rows (user/scale.c): booted with -smp 1 and -smp 2.
 veneer_scale_append="init=scale"
 if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
+    veneer_vf_append=${veneer_vf_append/arg0=0/arg0=1} veneer_vfk_append=${veneer_vfk_append/arg0=0/arg0=1}
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
     veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1" veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
+    veneer_vf_append=${veneer_vf_append/arg0=0/arg0=1} veneer_vfk_append=${veneer_vfk_append/arg0=0/arg0=1}
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
@@ -95,10 +105,17 @@ boot() {
         qbase=${QEMU_BASE//file=$out\/disk.img,/file=$out\/disk-ext4.img,}
         [ "$qbase" != "$QEMU_BASE" ] || { echo "bench: no $out/disk.img in QEMU_BASE for the disk suite" >&2; exit 1; }
     fi
+    if [ "${suite#vf}" != "$suite" ]; then   # the SR-IOV controller instead of the bench's disk
+        for i in 1 2 3; do rm -f "$BENCH_VF_IMG$i.img" && truncate -s 16M "$BENCH_VF_IMG$i.img" || exit 1; done
+        qbase=${QEMU_BASE/-device nvme,serial=vnbench,drive=bd,addr=7/$BENCH_VF_DEV}
+        [ "$qbase" != "$QEMU_BASE" ] || { echo "bench: no bench NVMe in QEMU_BASE for the vf suite" >&2; exit 1; }
+    fi
     if [ "$os" = veneer ]; then
         append=$veneer_append
         [ "$suite" = posix ] && append=$veneer_posix_append
         [ "$suite" = disk ] && append=$veneer_disk_append
+        [ "$suite" = vf ] && append=$veneer_vf_append
+        [ "$suite" = vfk ] && append=$veneer_vfk_append
         [ "${suite#scale}" != "$suite" ] && append=$veneer_scale_append
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$append")
     else
@@ -106,6 +123,8 @@ boot() {
         [ "$suite" = posix ] && append=$linux_posix_append
         guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/linux/initramfs.cpio" -append "$append")
         [ "$suite" = disk ] && guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/disk/initramfs.cpio" -append "$append")
+        [ "$suite" = vf ] && guest=(-kernel "$out/linux/vmlinuz" -initrd "$out/vf/initramfs.cpio" \
+                                    -append "$append $linux_vf_append")
     fi
     printf 'bench: %-6s %-6s %-6s run %d/%d ' "$os" "$mode" "$suite" "$3" "$runs" >&2
     t0=$EPOCHREALTIME
@@ -133,8 +152,9 @@ boot() {
 
 for ((run = 1; run <= runs; run++)); do
     for mode in icount wall; do
-        for suite in native posix disk; do
+        for suite in native posix disk vf vfk; do
             for os in $oses; do
+                [ "$os/$suite" = linux/vfk ] && continue    # its vf boot has both suites' rows
                 boot "$os" "$mode" "$run" "$suite"
             done
         done
