@@ -176,6 +176,7 @@ static void do_op(unsigned op, bool poll)
 
 /* ---- the leader's rows */
 static uint64_t bg_count0;
+static long lonely;                 /* full two-client samples the background did nothing in */
 
 static void op_rd(void) { do_op(VFB_OP_READ, false); }
 static void op_wf(void) { do_op(VFB_OP_WRITE, false); }
@@ -200,6 +201,8 @@ static uint64_t done_pair(uint64_t n)
 {
     uint64_t bg = __atomic_load_n(&ctl->count, __ATOMIC_ACQUIRE) - bg_count0;
     __atomic_store_n(&ctl->op, VFB_OP_IDLE, __ATOMIC_RELEASE);
+    if (n >= VFB_ITERS && bg == 0)
+        lonely++;                   /* a two-client row measured one */
     return n ? n + bg : 0;
 }
 
@@ -294,7 +297,9 @@ static int lead(const char *suite, const struct bench_op *ops, size_t nops, int 
         printf("bench: vfbench: the background client failed\n");
     if (errors || ctl->bg_errors)
         printf("bench: vfbench: %ld requests failed (background: %lu)\n", errors, (unsigned long)ctl->bg_errors);
-    return st || errors || ctl->bg_errors;
+    if (lonely)
+        printf("bench: vfbench: %ld two-client samples ran without the background\n", lonely);
+    return st || errors || ctl->bg_errors || lonely;
 }
 
 /* vfk: the kernel drives the PF; split the first namespace in two. */

@@ -49,6 +49,7 @@ static void *buf;
 static long errors;
 static uint64_t rng, base;         /* the process's region starts at base */
 static uint64_t bg_count0;
+static long lonely;                 /* full two-client samples the background did nothing in */
 
 static uint64_t clock_ns(void)
 {
@@ -106,6 +107,8 @@ static uint64_t done_pair(uint64_t n)
 {
     uint64_t bg = __atomic_load_n(&ctl->count, __ATOMIC_ACQUIRE) - bg_count0;
     __atomic_store_n(&ctl->op, VFB_OP_IDLE, __ATOMIC_RELEASE);
+    if (n >= VFB_ITERS && bg == 0)
+        lonely++;                   /* a two-client row measured one */
     return n ? n + bg : 0;
 }
 
@@ -203,5 +206,7 @@ int main(void)
     if (errors || ctl->bg_errors)
         st = 1, printf("bench: linux: vf: %ld requests failed (background: %lu)\n", errors,
                        (unsigned long)ctl->bg_errors);
+    if (lonely)
+        st = 1, printf("bench: linux: vf: %ld two-client samples ran without the background\n", lonely);
     quit(st);
 }
