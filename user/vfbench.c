@@ -49,6 +49,7 @@ int main(uint64_t arg0, uint64_t arg1);
 #define VFB_QUOTA      1024
 #define BLK_SLOTS      8
 
+static const struct drv_driver *const drivers[] = {&nvme_driver};
 static volatile struct vfb_ctl *ctl;
 static capref_t wake;               /* the background's notification word */
 static long errors;
@@ -139,7 +140,7 @@ static int vf_open(capref_t dev)
     struct drv_dev *d;
     int r = uhome_init();
     if (r == 0)
-        r = uhome_attach(dev, (const struct drv_driver *const[]){&nvme_driver}, 1, &d);
+        r = uhome_attach(dev, drivers, 1, &d);
     if (r < 0)
         return r;
     bd = blkdev_find(0);
