@@ -16,7 +16,8 @@
 # Veneer's POSIX and disk suites too.  Then the vf suites (mk/bench_vf.mk):
 # an NVMe controller with SR-IOV (BENCH_VF_DEV, fresh images) in place of
 # the bench's disk, booted as Veneer's VF-direct libOSes (suite vf),
-# Veneer's kernel NVMe driver (suite vfk) and Linux (one boot, both).
+# Veneer's kernel NVMe driver (suite vfk), the same driver in user/blkd
+# (suite vfu, blk=user) and Linux (one boot, all three).
 # Then, per run, the scaling rows (user/scale.c, bench/scale.awk): Veneer
 # alone, wall clock, booted with -smp 1 and -smp 2 (multi-threaded TCG,
 # -accel tcg,thread=multi); their logs are *.scale, kept out of report.awk.
@@ -64,6 +65,7 @@ veneer_disk_append="quiet init=posix run=dbench,dbench,veneer,/root,/bin/speedte
 # The vf suites (user/vfbench.c, bench/vf/linux_init.c): arg0=1 is quick.
 veneer_vf_append="quiet init=vfmgr arg0=0 arg1=5 drv_skip=00:07.0"
 veneer_vfk_append="quiet init=vfbench arg0=0"
+veneer_vfu_append="quiet init=vfbench arg0=0 blk=user"
 linux_vf_append="nvme.poll_queues=1"
 # The scaling rows (user/scale.c): booted with -smp 1 and -smp 2.
 veneer_scale_append="init=scale"
@@ -71,12 +73,14 @@ if [ "$smoke" = 1 ]; then
     runs=1 oses="veneer" veneer_append="init=bench arg0=1" raw=$out/smoke veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     veneer_vf_append=${veneer_vf_append/arg0=0/arg0=1} veneer_vfk_append=${veneer_vfk_append/arg0=0/arg0=1}
+    veneer_vfu_append=${veneer_vfu_append/arg0=0/arg0=1}
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 elif [ "${QUICK:-0}" = 1 ]; then
     runs=${RUNS:-1} oses="veneer linux" raw=$out/quick
     veneer_append="$veneer_append arg0=1" linux_append="$linux_append quick=1" veneer_scale_append="init=scale arg0=1"
     veneer_posix_append="$veneer_posix_append,quick" veneer_disk_append="$veneer_disk_append,quick"
     veneer_vf_append=${veneer_vf_append/arg0=0/arg0=1} veneer_vfk_append=${veneer_vfk_append/arg0=0/arg0=1}
+    veneer_vfu_append=${veneer_vfu_append/arg0=0/arg0=1}
     NET_SECS=${NET_SECS:-1} NET_UDP=${NET_UDP:-50}
 else
     runs=${RUNS:-3} oses="veneer linux" raw=$out/raw
@@ -116,6 +120,7 @@ boot() {
         [ "$suite" = disk ] && append=$veneer_disk_append
         [ "$suite" = vf ] && append=$veneer_vf_append
         [ "$suite" = vfk ] && append=$veneer_vfk_append
+        [ "$suite" = vfu ] && append=$veneer_vfu_append
         [ "${suite#scale}" != "$suite" ] && append=$veneer_scale_append
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "$append")
     else
@@ -152,9 +157,9 @@ boot() {
 
 for ((run = 1; run <= runs; run++)); do
     for mode in icount wall; do
-        for suite in native posix disk vf vfk; do
+        for suite in native posix disk vf vfk vfu; do
             for os in $oses; do
-                [ "$os/$suite" = linux/vfk ] && continue    # its vf boot has both suites' rows
+                [ "$os/$suite" = linux/vfk ] || [ "$os/$suite" = linux/vfu ] && continue   # its vf boot has all three suites' rows
                 boot "$os" "$mode" "$run" "$suite"
             done
         done

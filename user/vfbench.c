@@ -16,6 +16,12 @@
  *        vfbench): it splits the namespace's root extent in two halves
  *        (blk_derive), keeps one and starts its background client with
  *        the other; both use blk queues (include/veneer/blk.h).
+ *   vfu  (the same in a user-level driver environment, suite "vfu",
+ *        blk=user): the kernel leaves the PF to user space; this program
+ *        starts user/drvsup (and so user/blkd) on it, mints the two
+ *        halves as blkd extents and runs the same loop over the same
+ *        rings, the doorbell a call (lib/libveneer/blk_home.c).  With vfk
+ *        and vf, issue 17's three homes of one NVMe driver side by side.
  *
  * The leader runs bench_common.h's harness.  Rows ending in 1: the
  * background client sleeps; rows ending in 2: it runs the same operation
@@ -34,6 +40,7 @@
  * environment, VFB_LEADER, VFB_BACKGROUND).  Errors make it print a line
  * starting "bench: " (bench/run.sh fails the run) and return 1.
  */
+#include <blk_home.h>
 #include <libveneer.h>
 #include <vn.h>
 #include <veneer/blk.h>
@@ -47,6 +54,7 @@ int main(uint64_t arg0, uint64_t arg1);
 
 #define VFB_TIMEOUT_NS 5000000000ul
 #define VFB_QUOTA      1024
+#define VFB_SUP_QUOTA  4096             /* vfu: drvsup's, blkd's (2048) within it */
 #define BLK_SLOTS      8
 
 static const struct drv_driver *const drivers[] = {&nvme_driver};
@@ -62,8 +70,10 @@ static struct blkdev *bd;           /* VF-direct: the driver in this program */
 static struct drv_dma buf;
 static uint32_t per_page;           /* device blocks per 4 KiB */
 
-static struct {                     /* vfk: a blk queue on this client's extent */
-    capref_t ext, word, q, data;
+static struct {                     /* vfk, vfu: a blk queue on this client's extent */
+    capref_t ext, ep, word, q, data;    /* ep: blkd's endpoint (vfu), or -1 (vfk: the kernel) */
+    uint64_t epoch;
+    uint32_t start;
     volatile struct vn_blkq_hdr *h;
     volatile struct vn_blk_req *sq;
     volatile struct vn_blk_cpl *cq;
@@ -78,11 +88,12 @@ static uint64_t next_page(void)
     return rng % region_pages;
 }
 
-/* Open a queue of BLK_SLOTS on extent ext.  0 or the syscalls' errors. */
+/* Open a queue of BLK_SLOTS on extent ext, in either home (blk_home.h).
+ * 0 or the calls' errors. */
 static int blk_open(capref_t ext)
 {
     struct vn_blkinfo bi;
-    long r = vn_blk_info(ext, &bi);
+    long r = blk_home_info(ext, &blk.ep, &bi);
     if (r < 0)
         return (int)r;
     per_page = VFB_BYTES / bi.block_size;
@@ -100,7 +111,7 @@ static int blk_open(capref_t ext)
         return (int)r;
     struct vn_blkq_req req = {.ring = (capref_t)ring, .notify = (capref_t)w, .bits = 1, .nslots = BLK_SLOTS,
                               .inflight = 1};
-    long q = vn_blk_queue(ext, &req);
+    long q = blk_home_queue(ext, blk.ep, (capref_t)data, &req);
     if (q < 0)
         return (int)q;
     blk.ext = ext;
@@ -122,7 +133,7 @@ static void blk_do(uint8_t op, uint64_t page)
         .id = blk.tail, .op = op, .npages = fl ? 0 : 1, .extent = blk.ext, .block = page * per_page,
         .nblocks = fl ? 0 : per_page, .pages = fl ? 0 : blk.data, .page_index = 0};
     __atomic_store_n(&blk.h->sq_tail, ++blk.tail, __ATOMIC_RELEASE);
-    if (vn_blk_doorbell(blk.q) != 1)
+    if (blk_home_doorbell(blk.ep, blk.q, &blk.epoch, &blk.start) != 1)
         errors++;
     while (__atomic_load_n(&blk.h->cq_head, __ATOMIC_ACQUIRE) == blk.cq_tail)
         if (vn_notify_wait(blk.word, VFB_TIMEOUT_NS) < 0)
@@ -221,6 +232,12 @@ static const struct bench_op vfk_ops[] = {
     {"vfk_rd2", op_rd, VFB_ITERS, 0, prep_rd2, done_pair},
     {"vfk_wf2", op_wf, VFB_ITERS, 0, prep_wf2, done_pair},
 };
+static const struct bench_op vfu_ops[] = {
+    {"vfu_rd1", op_rd, VFB_ITERS, 0, prep_alone, NULL},
+    {"vfu_wf1", op_wf, VFB_ITERS, 0, prep_alone, NULL},
+    {"vfu_rd2", op_rd, VFB_ITERS, 0, prep_rd2, done_pair},
+    {"vfu_wf2", op_wf, VFB_ITERS, 0, prep_wf2, done_pair},
+};
 
 /* ---- roles */
 
@@ -251,6 +268,8 @@ static int background(void)
     vn_env_wait(VFB_TIMEOUT_NS, (const uint64_t *)&ctl->wake_cap[0], 0, VN_WAIT_NE);
     wake = (capref_t)ctl->wake_cap[0];
     capref_t dev = find_cap(CAP_DEVICE), ext = find_cap(CAP_BLK);
+    if (ext < 0)
+        ext = find_cap(CAP_ENDPOINT);   /* vfu: an extent of blkd's */
     vf_mode = dev >= 0;
     int r = vf_mode ? vf_open(dev) : ext >= 0 ? blk_open(ext) : -E_NOENT;
     __atomic_store_n(&ctl->bg_status, r == 0 ? 1 : r, __ATOMIC_RELEASE);
@@ -303,18 +322,32 @@ static int lead(const char *suite, const struct bench_op *ops, size_t nops, int 
     return st || errors || ctl->bg_errors || lonely;
 }
 
-/* vfk: the kernel drives the PF; split the first namespace in two. */
+/* vfk: the kernel drives the PF; split the first namespace in two.
+ * vfu (blk=user): the same through user/blkd under user/drvsup, which
+ * this program starts on the PF the kernel left to user space. */
 static int top(int quick)
 {
-    capref_t root = (capref_t)vn_sysinfo->blk_cap;
-    struct vn_blkinfo bi;
-    if (vn_sysinfo->nblk == 0 || vn_blk_info(root, &bi) < 0) {
+    capref_t root = (capref_t)vn_sysinfo->blk_cap, sup = -1, drv;
+    struct vn_blkinfo bi = {0};
+    bool user = vn_sysinfo->nblk == 0;
+    if (user) {
+        long dev = blk_home_find_nvme();
+        long ep = dev < 0 ? dev : blk_home_drvsup_start((capref_t)dev, VFB_SUP_QUOTA, 0, &drv);
+        long n = ep < 0 ? ep : blk_home_ns_blocks((capref_t)ep, 0);
+        if (n < 0) {
+            printf("bench: vfbench: blk=user: no blkd (%s)\n", vn_strerror(n));
+            return 1;
+        }
+        sup = (capref_t)ep;
+        bi.count = (uint64_t)n;
+    } else if (vn_sysinfo->nblk == 0 || vn_blk_info(root, &bi) < 0) {
         printf("bench: vfbench: no disk\n");
         return 1;
     }
     uint64_t half = bi.count / 2;
-    long mine = vn_blk_derive(root, 0, half, CR_READ | CR_WRITE);
-    long other = vn_blk_derive(root, half, half, CR_READ | CR_WRITE | CR_GRANT);
+    long mine = user ? blk_home_extent(sup, 0, 0, half) : vn_blk_derive(root, 0, half, CR_READ | CR_WRITE);
+    long other = user ? blk_home_extent(sup, 0, half, half)
+                      : vn_blk_derive(root, half, half, CR_READ | CR_WRITE | CR_GRANT);
     ctl = vn_alloc_pages(1);
     long w = vn_notify_create();
     int r = mine < 0 ? (int)mine : other < 0 ? (int)other : w < 0 ? (int)w : blk_open((capref_t)mine);
@@ -335,8 +368,11 @@ static int top(int quick)
         printf("bench: vfbench: background: %s\n", vn_strerror(g2));
         return 1;
     }
-    printf("vfbench: kernel NVMe driver, extents [0, %lu) and [%lu, %lu) of %u-byte blocks\n",
-           (unsigned long)half, (unsigned long)half, (unsigned long)(2 * half), bi.block_size);
+    printf("vfbench: %s, extents [0, %lu) and [%lu, %lu) of %lu-byte blocks\n",
+           user ? "blkd under drvsup (blk=user)" : "kernel NVMe driver", (unsigned long)half, (unsigned long)half,
+           (unsigned long)(2 * half), (unsigned long)(VFB_BYTES / per_page));
+    if (user)
+        return lead("vfu", vfu_ops, sizeof(vfu_ops) / sizeof(vfu_ops[0]), quick, env);
     return lead("vfk", vfk_ops, sizeof(vfk_ops) / sizeof(vfk_ops[0]), quick, env);
 }
 

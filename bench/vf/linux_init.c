@@ -4,8 +4,9 @@
  * PF (the same QEMU device line as Veneer's boots; Linux leaves SR-IOV
  * off and sees the PF's shared namespace 1 as /dev/nvme0n1).  The same
  * rows as user/vfbench.c, under the same names, from the same harness
- * (bench/bench_common.h), twice: suite vf (beside Veneer's VF-direct
- * rows) and suite vfk (beside its kernel driver's).  A request is a 4 KiB
+ * (bench/bench_common.h), three times: suite vf (beside Veneer's
+ * VF-direct rows), suite vfk (beside its kernel driver's) and suite vfu
+ * (beside its user-level driver environment's).  A request is a 4 KiB
  * pread or pwrite + fdatasync with O_DIRECT at a random 4 KiB offset of
  * the process's VFB_REGION (the leader the first, the background the
  * second); vf_prd1 and vf_pwf1 pass RWF_HIPRI, which polls the
@@ -126,6 +127,12 @@ static const struct bench_op vfk_ops[] = {
     {"vfk_rd2", op_rd, VFB_ITERS, 0, prep_rd2, done_pair},
     {"vfk_wf2", op_wf, VFB_ITERS, 0, prep_wf2, done_pair},
 };
+static const struct bench_op vfu_ops[] = {
+    {"vfu_rd1", op_rd, VFB_ITERS, 0, prep_alone, NULL},
+    {"vfu_wf1", op_wf, VFB_ITERS, 0, prep_alone, NULL},
+    {"vfu_rd2", op_rd, VFB_ITERS, 0, prep_rd2, done_pair},
+    {"vfu_wf2", op_wf, VFB_ITERS, 0, prep_wf2, done_pair},
+};
 
 /* The background process: the leader's current operation, in a loop. */
 static _Noreturn void background(void)
@@ -198,6 +205,8 @@ int main(void)
     st |= bench_main("linux", vf_ops, sizeof(vf_ops) / sizeof(vf_ops[0]), clock_ns, quick);
     bench_suite = "vfk";
     st |= bench_main("linux", vfk_ops, sizeof(vfk_ops) / sizeof(vfk_ops[0]), clock_ns, quick);
+    bench_suite = "vfu";
+    st |= bench_main("linux", vfu_ops, sizeof(vfu_ops) / sizeof(vfu_ops[0]), clock_ns, quick);
     __atomic_store_n(&ctl->op, VFB_OP_STOP, __ATOMIC_RELEASE);
     futex(&ctl->op, FUTEX_WAKE, 1);
     int ws = 0;
