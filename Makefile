@@ -108,7 +108,7 @@ WWW_FILES  := $(wildcard www/*) $(WWW_GEN)
 
 # test_extfs*: musl programs on libext2fs, built by mk/fs.mk for make test.
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(filter-out tests/host/test_extfs%,$(wildcard tests/host/test_*.c)))
-HOST_TESTS += $(BUILD)/host/test_syscalls_doc $(BUILD)/host/test_kernel_size
+HOST_TESTS += $(BUILD)/host/test_syscalls_doc $(BUILD)/host/test_kernel_size $(BUILD)/host/test_linux_calls
 
 .PHONY: all setup run run-net run-vf test gdb iso docs clean fuzz fuzz-kernel size
 # A generator or compiler that fails leaves no half-written target behind.
@@ -139,8 +139,12 @@ $(BUILD)/gen/kernel/syscall_errmask.c: $(SYSTBL) tools/gen-syscalls.awk $(ERRDEF
 SYSDOC := $(BUILD)/gen/docs/syscalls.md
 $(SYSDOC): $(SYSTBL) tools/gen-syscalls.awk $(ERRDEF) tools/gen-errdoc.sh
 	@mkdir -p $(@D) && { $(GENSYS) -v what=doc -v errdef=$(ERRDEF) $(SYSTBL) && tools/gen-errdoc.sh $(ERRDEF); } > $@
-docs: $(SYSDOC)
+LXDOC := $(BUILD)/gen/docs/linux_calls.md
+$(LXDOC): $(LXCALLS)
+	@mkdir -p $(@D) && $(call GENLX,doc) > $@.tmp && mv $@.tmp $@
+docs: $(SYSDOC) $(LXDOC)
 	@cmp -s $< docs/syscalls.md || { cp $< docs/syscalls.md && echo "  GEN     docs/syscalls.md"; }
+	@cmp -s $(LXDOC) docs/linux_calls.md || { cp $(LXDOC) docs/linux_calls.md && echo "  GEN     docs/linux_calls.md"; }
 # Lines per file and totals: kernel/, drivers/, the driver home (tools/size.sh).
 size:
 	@tools/size.sh
@@ -210,6 +214,13 @@ $(BUILD)/gen/posix/linux_names.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h 
 	@mkdir -p $(@D)
 	awk -f tools/gen-linux-names.awk $< > $@
 $(BUILD)/lib/posix/syscall.o: $(BUILD)/gen/posix/linux_names.h
+# The served Linux calls (lib/posix/linux_calls.tbl): the dispatch table and
+# its handlers' prototypes, checked against the host's header as they are made.
+LXCALLS := tools/gen-linux-calls.awk /usr/include/x86_64-linux-gnu/asm/unistd_64.h lib/posix/linux_calls.tbl
+GENLX = awk -v what=$(1) -f tools/gen-linux-calls.awk /usr/include/x86_64-linux-gnu/asm/unistd_64.h lib/posix/linux_calls.tbl
+$(BUILD)/gen/posix/linux_calls_%.h: $(LXCALLS)
+	@mkdir -p $(@D) && $(call GENLX,$*) > $@.tmp && mv $@.tmp $@
+$(POSIX_OBJ): $(BUILD)/gen/posix/linux_calls_decl.h $(BUILD)/gen/posix/linux_calls_table.h
 $(BUILD)/lib/posix/%.o: lib/posix/%.c | $(GEN_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -mgeneral-regs-only -I$(BUILD)/gen/posix -c $< -o $@
@@ -269,6 +280,9 @@ $(BUILD)/host/test_%: tests/host/test_%.c | $(GEN_HDRS)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(filter-out $<,$(wildcard $(HOST_SRCS_$*)))
 # Not a C program: compares the committed docs/syscalls.md with $(SYSDOC).
 $(BUILD)/host/test_syscalls_doc: tests/host/syscalls_doc.sh $(SYSDOC)
+	@mkdir -p $(@D) && cp $< $@ && chmod +x $@
+# Not a C program: lib/posix/linux_calls.tbl against the host's header and docs/linux_calls.md.
+$(BUILD)/host/test_linux_calls: tests/host/linux_calls.sh $(LXDOC)
 	@mkdir -p $(@D) && cp $< $@ && chmod +x $@
 # Not a C program either: the kernel's line budget (tests/host/kernel_size.sh).
 # It counts the tree as it is when it runs.

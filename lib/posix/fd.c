@@ -11,7 +11,7 @@
  * Every user pointer is checked against the program's memory map before
  * it is touched (mm_user_ok), so bad pointers give EFAULT.
  */
-#include "posix.h"
+#include "linux_calls.h"
 
 #define L_F_DUPFD 0
 #define L_F_GETFD 1
@@ -832,163 +832,435 @@ static long do_select(int n, uint64_t *r, uint64_t *w, uint64_t *e, int64_t time
     return res;
 }
 
-/* ------------------------------------------------------------ dispatch */
+/* ------------------------------------------------------------ calls (linux_calls.tbl) */
 
-long fd_syscall(struct vn_xframe *x, bool *handled)
+long lx_read(struct vn_xframe *x)
 {
-    uint64_t a = x->rdi, b = x->rsi, c = x->rdx, d = x->r10, e = x->r8;
-    *handled = true;
-    switch (x->rax) {
-    case 0: return sys_read((int)a, (void *)b, c);
-    case 1: return sys_write((int)a, (const void *)b, c);
-    case 2: return do_open(L_AT_FDCWD, (const char *)a, (int)b, (uint32_t)c);
-    case 3: return fd_close((int)a);
-    case 4: return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, 0);
-    case 5: return sys_fstat((int)a, (void *)b);
-    case 6: return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, AT_SYMLINK_NOFOLLOW);
-    case 7: return do_poll((void *)a, b, (int)c);
-    case 8: return sys_lseek((int)a, (int64_t)b, (int)c);
-    case 221: return fd_get((int)a) ? 0 : -L_EBADF;    /* fadvise64: advice, no cache to act on */
-    case 16: return sys_ioctl((int)a, b, c);
-    case 17: return sys_pread((int)a, (void *)b, c, (int64_t)d, false);
-    case 18: return sys_pread((int)a, (void *)b, c, (int64_t)d, true);
-    case 295: case 296: case 327: case 328:                /* preadv, pwritev, preadv2, pwritev2 */
-        if ((x->rax < 327 && (int64_t)d < 0) || (x->rax >= 327 && (int64_t)d < -1))
-            return -L_EINVAL;                           /* only the v2 calls take -1: the current offset */
-        if (x->rax >= 327 && (x->r9 & ~0x1ful))         /* RWF_HIPRI..RWF_APPEND: hints here */
-            return -95;                                 /* EOPNOTSUPP */
-        return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, (int64_t)d, x->rax == 296 || x->rax == 328);
-    case 19: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, false);
-    case 20: return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, true);
-    case 21: return sys_path_op(L_AT_FDCWD, (const char *)a, 'x', b, 0);
-    case 22: case 293: {
-        int *fds = (int *)a, tmp[2];
-        if (!mm_user_ok(fds, 8, true))
+    LX_ARGS(x);
+    return sys_read((int)a, (void *)b, c);
+}
+
+long lx_write(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_write((int)a, (const void *)b, c);
+}
+
+long lx_open(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return do_open(L_AT_FDCWD, (const char *)a, (int)b, (uint32_t)c);
+}
+
+long lx_close(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return fd_close((int)a);
+}
+
+long lx_stat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, 0);
+}
+
+long lx_fstat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fstat((int)a, (void *)b);
+}
+
+long lx_lstat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fstatat(L_AT_FDCWD, (const char *)a, (void *)b, AT_SYMLINK_NOFOLLOW);
+}
+
+long lx_poll(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return do_poll((void *)a, b, (int)c);
+}
+
+long lx_lseek(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_lseek((int)a, (int64_t)b, (int)c);
+}
+
+/* fadvise64: advice, no cache to act on */
+long lx_fadvise64(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return fd_get((int)a) ? 0 : -L_EBADF;
+}
+
+long lx_ioctl(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_ioctl((int)a, b, c);
+}
+
+long lx_pread64(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_pread((int)a, (void *)b, c, (int64_t)d, false);
+}
+
+long lx_pwrite64(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_pread((int)a, (void *)b, c, (int64_t)d, true);
+}
+
+/* preadv, pwritev, preadv2, pwritev2 */
+long lx_preadv(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if ((x->rax < 327 && (int64_t)d < 0) || (x->rax >= 327 && (int64_t)d < -1))
+        return -L_EINVAL;                           /* only the v2 calls take -1: the current offset */
+    if (x->rax >= 327 && (x->r9 & ~0x1ful))         /* RWF_HIPRI..RWF_APPEND: hints here */
+        return -95;                                 /* EOPNOTSUPP */
+    return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, (int64_t)d, x->rax == 296 || x->rax == 328);
+}
+
+long lx_readv(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, false);
+}
+
+long lx_writev(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_rw_vec((int)a, (const uint64_t *)b, (int)c, -1, true);
+}
+
+long lx_access(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_path_op(L_AT_FDCWD, (const char *)a, 'x', b, 0);
+}
+
+/* pipe, pipe2 */
+long lx_pipe(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    int *fds = (int *)a, tmp[2];
+    if (!mm_user_ok(fds, 8, true))
+        return -L_EFAULT;
+    long r = pipe_create(tmp, x->rax == 293 ? (int)b : 0);
+    if (r == 0)
+        fds[0] = tmp[0], fds[1] = tmp[1];
+    return r;
+}
+
+/* select, pselect6: the timeout is in r8 */
+long lx_select(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    int64_t t = -1;
+    if (e) {
+        if (!mm_user_ok((void *)e, 16, false))
             return -L_EFAULT;
-        long r = pipe_create(tmp, x->rax == 293 ? (int)b : 0);
-        if (r == 0)
-            fds[0] = tmp[0], fds[1] = tmp[1];
-        return r;
+        const uint64_t *tv = (const uint64_t *)e;
+        uint64_t sec = tv[0] > 100000000ul ? 100000000ul : tv[0], sub = tv[1] % 1000000000ul;
+        t = (int64_t)(sec * 1000000000ul + sub * (x->rax == 23 ? 1000 : 1));
     }
-    case 23: case 270: {                    /* select, pselect6: the timeout is in r8 */
-        int64_t t = -1;
-        if (e) {
-            if (!mm_user_ok((void *)e, 16, false))
-                return -L_EFAULT;
-            const uint64_t *tv = (const uint64_t *)e;
-            uint64_t sec = tv[0] > 100000000ul ? 100000000ul : tv[0], sub = tv[1] % 1000000000ul;
-            t = (int64_t)(sec * 1000000000ul + sub * (x->rax == 23 ? 1000 : 1));
-        }
-        const uint64_t *mask = NULL;        /* pselect6: r9 -> {sigset pointer, size} */
-        if (x->rax == 270 && x->r9) {
-            if (!mm_user_ok((void *)x->r9, 16, false))
-                return -L_EFAULT;
-            mask = (const uint64_t *)((const uint64_t *)x->r9)[0];
-            if (mask && !mm_user_ok(mask, 8, false))
-                return -L_EFAULT;
-        }
-        if (mask)
-            sig_suspend_begin(*mask);
-        long r = do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d, t);
-        if (mask)
-            sig_suspend_end();
-        return r;
+    const uint64_t *mask = NULL;        /* pselect6: r9 -> {sigset pointer, size} */
+    if (x->rax == 270 && x->r9) {
+        if (!mm_user_ok((void *)x->r9, 16, false))
+            return -L_EFAULT;
+        mask = (const uint64_t *)((const uint64_t *)x->r9)[0];
+        if (mask && !mm_user_ok(mask, 8, false))
+            return -L_EFAULT;
     }
-    case 271: {                             /* ppoll(fds, n, timeout, sigmask) */
-        int64_t t = -1;
-        if (c) {
-            if (!mm_user_ok((void *)c, 16, false))
-                return -L_EFAULT;
-            uint64_t sec = ((uint64_t *)c)[0] > 100000000ul ? 100000000ul : ((uint64_t *)c)[0];
-            t = (int64_t)(sec * 1000 + ((uint64_t *)c)[1] % 1000000000ul / 1000000);
-        }
-        if (d && !mm_user_ok((void *)d, 8, false))
+    if (mask)
+        sig_suspend_begin(*mask);
+    long r = do_select((int)a, (uint64_t *)b, (uint64_t *)c, (uint64_t *)d, t);
+    if (mask)
+        sig_suspend_end();
+    return r;
+}
+
+/* ppoll: (fds, n, timeout, sigmask) */
+long lx_ppoll(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    int64_t t = -1;
+    if (c) {
+        if (!mm_user_ok((void *)c, 16, false))
             return -L_EFAULT;
-        if (d)
-            sig_suspend_begin(*(const uint64_t *)d);
-        long r = do_poll((void *)a, b, t);
-        if (d)
-            sig_suspend_end();
-        return r;
+        uint64_t sec = ((uint64_t *)c)[0] > 100000000ul ? 100000000ul : ((uint64_t *)c)[0];
+        t = (int64_t)(sec * 1000 + ((uint64_t *)c)[1] % 1000000000ul / 1000000);
     }
-    case 32: return sys_dupfd((int)a, 0, 0);
-    case 33: return sys_dup3((int)a, (int)b, 0, true);
-    case 292: return sys_dup3((int)a, (int)b, (int)c, false);
-    case 72: return sys_fcntl((int)a, (int)b, c);
-    case 40: return sys_sendfile((int)a, (int)b, (int64_t *)c, d);
-    case 74: case 75: case 162: return 0;      /* fsync, fdatasync, sync: memory is the store */
-    case 137:                                   /* statfs: one file system, in the arena */
-        if (!path_ok((const char *)a))
-            return path_err((const char *)a);
-        if (!mm_user_ok((void *)b, 120, true))
-            return -L_EFAULT;
-        return sys_statfs((void *)b);
-    case 138:
-        if (!fd_get((int)a))
-            return -L_EBADF;
-        if (!mm_user_ok((void *)b, 120, true))
-            return -L_EFAULT;
-        return sys_statfs((void *)b);
-    case 76: return sys_path_op(L_AT_FDCWD, (const char *)a, 't', b, 0);
-    case 77: {
-        struct ofd *o = fd_get((int)a);
-        if (!o)
-            return -L_EBADF;
-        if (o->kind != OFD_FILE || (o->flags & L_O_ACCMODE) == 0)
-            return -L_EINVAL;
+    if (d && !mm_user_ok((void *)d, 8, false))
+        return -L_EFAULT;
+    if (d)
+        sig_suspend_begin(*(const uint64_t *)d);
+    long r = do_poll((void *)a, b, t);
+    if (d)
+        sig_suspend_end();
+    return r;
+}
+
+long lx_dup(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_dupfd((int)a, 0, 0);
+}
+
+long lx_dup2(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_dup3((int)a, (int)b, 0, true);
+}
+
+long lx_dup3(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_dup3((int)a, (int)b, (int)c, false);
+}
+
+long lx_fcntl(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fcntl((int)a, (int)b, c);
+}
+
+long lx_sendfile(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_sendfile((int)a, (int)b, (int64_t *)c, d);
+}
+
+/* fsync, fdatasync, sync: memory is the store */
+long lx_fsync(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return 0;
+}
+
+/* statfs: one file system, in the arena */
+long lx_statfs(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (!path_ok((const char *)a))
+        return path_err((const char *)a);
+    if (!mm_user_ok((void *)b, 120, true))
+        return -L_EFAULT;
+    return sys_statfs((void *)b);
+}
+
+long lx_fstatfs(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (!fd_get((int)a))
+        return -L_EBADF;
+    if (!mm_user_ok((void *)b, 120, true))
+        return -L_EFAULT;
+    return sys_statfs((void *)b);
+}
+
+long lx_truncate(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_path_op(L_AT_FDCWD, (const char *)a, 't', b, 0);
+}
+
+long lx_ftruncate(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    struct ofd *o = fd_get((int)a);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind != OFD_FILE || (o->flags & L_O_ACCMODE) == 0)
+        return -L_EINVAL;
+    shm_lock();
+    long r = sys_truncate_node(o->node, (int64_t)b);
+    shm_unlock();
+    return r;
+}
+
+long lx_getcwd(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_getcwd((char *)a, b);
+}
+
+long lx_chdir(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_chdir((const char *)a);
+}
+
+long lx_fchdir(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fchdir((int)a);
+}
+
+long lx_rename(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_renameat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
+}
+
+long lx_mkdir(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_mkdirat(L_AT_FDCWD, (const char *)a, (uint32_t)b);
+}
+
+long lx_rmdir(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_unlinkat(L_AT_FDCWD, (const char *)a, AT_REMOVEDIR);
+}
+
+long lx_creat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return do_open(L_AT_FDCWD, (const char *)a, L_O_CREAT | L_O_WRONLY | L_O_TRUNC, (uint32_t)b);
+}
+
+long lx_link(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_linkat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
+}
+
+long lx_unlink(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_unlinkat(L_AT_FDCWD, (const char *)a, 0);
+}
+
+long lx_symlink(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_symlinkat((const char *)a, L_AT_FDCWD, (const char *)b);
+}
+
+long lx_readlink(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_readlinkat(L_AT_FDCWD, (const char *)a, (char *)b, c);
+}
+
+long lx_chmod(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_path_op(L_AT_FDCWD, (const char *)a, 'm', b, 0);
+}
+
+long lx_fchmod(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    struct ofd *o = fd_get((int)a);
+    if (!o)
+        return -L_EBADF;
+    if (o->kind == OFD_FILE || o->kind == OFD_DIR) {
         shm_lock();
-        long r = sys_truncate_node(o->node, (int64_t)b);
+        fs_chmod(&shared->fs, o->node, (uint32_t)b);
         shm_unlock();
-        return r;
     }
-    case 79: return sys_getcwd((char *)a, b);
-    case 80: return sys_chdir((const char *)a);
-    case 81: return sys_fchdir((int)a);
-    case 82: return sys_renameat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
-    case 83: return sys_mkdirat(L_AT_FDCWD, (const char *)a, (uint32_t)b);
-    case 84: return sys_unlinkat(L_AT_FDCWD, (const char *)a, AT_REMOVEDIR);
-    case 85: return do_open(L_AT_FDCWD, (const char *)a, L_O_CREAT | L_O_WRONLY | L_O_TRUNC, (uint32_t)b);
-    case 86: return sys_linkat(L_AT_FDCWD, (const char *)a, L_AT_FDCWD, (const char *)b);
-    case 87: return sys_unlinkat(L_AT_FDCWD, (const char *)a, 0);
-    case 88: return sys_symlinkat((const char *)a, L_AT_FDCWD, (const char *)b);
-    case 89: return sys_readlinkat(L_AT_FDCWD, (const char *)a, (char *)b, c);
-    case 90: return sys_path_op(L_AT_FDCWD, (const char *)a, 'm', b, 0);
-    case 91: {
+    return 0;
+}
+
+/* chown, fchown, lchown, fchownat: family: one user */
+long lx_chown(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return 0;
+}
+
+long lx_umask(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    long old = me.umask;
+    me.umask = (uint32_t)a & 0777;
+    return old;
+}
+
+long lx_getdents64(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_getdents64((int)a, (void *)b, c);
+}
+
+long lx_openat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return do_open((int)a, (const char *)b, (int)c, (uint32_t)d);
+}
+
+long lx_mkdirat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_mkdirat((int)a, (const char *)b, (uint32_t)c);
+}
+
+long lx_newfstatat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_fstatat((int)a, (const char *)b, (void *)c, (int)d);
+}
+
+long lx_unlinkat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_unlinkat((int)a, (const char *)b, (int)c);
+}
+
+/* renameat, renameat2 */
+long lx_renameat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_renameat((int)a, (const char *)b, (int)c, (const char *)d);
+}
+
+long lx_linkat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_linkat((int)a, (const char *)b, (int)c, (const char *)d);
+}
+
+long lx_symlinkat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_symlinkat((const char *)a, (int)b, (const char *)c);
+}
+
+long lx_readlinkat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_readlinkat((int)a, (const char *)b, (char *)c, d);
+}
+
+long lx_fchmodat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_path_op((int)a, (const char *)b, 'm', c, 0);
+}
+
+/* faccessat, faccessat2 */
+long lx_faccessat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_path_op((int)a, (const char *)b, 'x', c, 0);
+}
+
+long lx_utimensat(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (c && !mm_user_ok((void *)c, 32, false))
+        return -L_EFAULT;
+    if (!b) {                                                               /* futimens */
         struct ofd *o = fd_get((int)a);
         if (!o)
             return -L_EBADF;
-        if (o->kind == OFD_FILE || o->kind == OFD_DIR) {
-            shm_lock();
-            fs_chmod(&shared->fs, o->node, (uint32_t)b);
-            shm_unlock();
-        }
         return 0;
     }
-    case 92: case 93: case 94: case 260: return 0;     /* chown family: one user */
-    case 95: { long old = me.umask; me.umask = (uint32_t)a & 0777; return old; }
-    case 217: return sys_getdents64((int)a, (void *)b, c);
-    case 257: return do_open((int)a, (const char *)b, (int)c, (uint32_t)d);
-    case 258: return sys_mkdirat((int)a, (const char *)b, (uint32_t)c);
-    case 262: return sys_fstatat((int)a, (const char *)b, (void *)c, (int)d);
-    case 263: return sys_unlinkat((int)a, (const char *)b, (int)c);
-    case 264: case 316: return sys_renameat((int)a, (const char *)b, (int)c, (const char *)d);
-    case 265: return sys_linkat((int)a, (const char *)b, (int)c, (const char *)d);
-    case 266: return sys_symlinkat((const char *)a, (int)b, (const char *)c);
-    case 267: return sys_readlinkat((int)a, (const char *)b, (char *)c, d);
-    case 268: return sys_path_op((int)a, (const char *)b, 'm', c, 0);
-    case 269: case 439: return sys_path_op((int)a, (const char *)b, 'x', c, 0);
-    case 280:                                                                   /* utimensat */
-        if (c && !mm_user_ok((void *)c, 32, false))
-            return -L_EFAULT;
-        if (!b) {                                                               /* futimens */
-            struct ofd *o = fd_get((int)a);
-            if (!o)
-                return -L_EBADF;
-            return 0;
-        }
-        return sys_path_op((int)a, (const char *)b, 'u', c, (int)d);
-    default:
-        *handled = false;
-        return 0;
-    }
+    return sys_path_op((int)a, (const char *)b, 'u', c, (int)d);
 }

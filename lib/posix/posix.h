@@ -371,7 +371,6 @@ int fd_install(struct ofd *o, int fdflags, int min);
 struct ofd *fd_get(int fd);
 void fd_close_all(bool cloexec_only);
 void fd_fork_refs(void);
-long fd_syscall(struct vn_xframe *x, bool *handled);
 long sys_read(int fd, void *buf, uint64_t n);
 long sys_write(int fd, const void *buf, uint64_t n);
 /* PL_* bits of o now and its event count (its kind's poll); lock held. */

@@ -1,28 +1,16 @@
 /*
  * The Linux system-call entry of the POSIX libOS.  The kernel reflects
  * every syscall with a non-Veneer number to this environment's syscall
- * upcall; posix_serve() dispatches it by Linux number to the file, process,
- * signal and memory code, stores the result in the frame and delivers
- * pending signals, and vn_upcall_entry returns straight to the program.
- * Calls not served return -ENOSYS and are logged once, by name.
+ * upcall; posix_serve() looks the number up in the table generated from
+ * linux_calls.tbl (one indexed load), runs the paths its flags name and
+ * its handler, stores the result in the frame and delivers pending
+ * signals, and vn_upcall_entry returns straight to the program.  This
+ * file also holds the handlers of the memory, time, identity and limit
+ * calls.  Calls not served return -ENOSYS and are logged once, by name.
  */
-#include "posix.h"
+#include "linux_calls.h"
 
 extern long sig_restart_nr, sig_interrupted_nr;
-
-/* Calls SA_RESTART restarts after a handler (as Linux does); waits with
- * a timeout or for a signal (pause, sigsuspend, poll, select, sleeps)
- * are not restarted. */
-static bool restartable(uint64_t nr)
-{
-    switch (nr) {
-    case 0: case 1: case 2: case 16: case 17: case 18: case 19: case 20: case 40: case 61: case 72: case 257:
-    case 43: case 44: case 45: case 288: case 46: case 47:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static uint8_t logged[512];
 
@@ -157,151 +145,299 @@ static long sys_times(uint64_t *tms)
     return (long)(vn_clock_ns() / 10000000);
 }
 
-static long misc_syscall(struct vn_xframe *x, bool *handled)
+long lx_mmap(struct vn_xframe *x)
 {
-    uint64_t a = x->rdi, b = x->rsi, c = x->rdx;
-    *handled = true;
-    switch (x->rax) {
-    case 9: return sys_mmap(a, b, (int)c, (int)x->r10, (int)x->r8, x->r9);
-    case 10: return sys_mprotect(a, b, (int)c);
-    case 11: return sys_munmap(a, b);
-    case 12: return sys_brk(a);
-    case 28: return mm_madvise(a, b, (int)c);
-    case 26: return sys_msync(a, b, (int)c);                  /* fmap.c */
-    case 25: return sys_mremap(a, b, c, (int)x->r10, x->r8);     /* mremap.c */
-    case 24: vn_yield(); return 0;
-    case 35: return sys_nanosleep((const uint64_t *)a, (uint64_t *)b, 0);
-    case 230:                                           /* clock_nanosleep */
-        if (b & 1) {                                    /* TIMER_ABSTIME */
-            if (!mm_user_ok((void *)c, 16, false))
-                return -L_EFAULT;
-            uint64_t abs = ((uint64_t *)c)[0] * 1000000000ul + ((uint64_t *)c)[1];
-            uint64_t base = a == 0 ? realtime_ns() : vn_clock_ns();
-            uint64_t rel[2] = {abs > base ? (abs - base) / 1000000000ul : 0, abs > base ? (abs - base) % 1000000000ul : 0};
-            long r = posix_block(never, NULL, vn_clock_ns() + rel[0] * 1000000000ul + rel[1]);
-            return r == -L_EAGAIN ? 0 : r;
-        }
-        return sys_nanosleep((const uint64_t *)c, (uint64_t *)x->r10, 0);
-    case 228: return sys_clock_gettime((int)a, (uint64_t *)b);
-    case 229:                                           /* clock_getres */
-        if (b) {
-            if (!mm_user_ok((void *)b, 16, true))
-                return -L_EFAULT;
-            ((uint64_t *)b)[0] = 0;
-            ((uint64_t *)b)[1] = 1;
-        }
-        return a > 11 ? -L_EINVAL : 0;
-    case 96:                                            /* gettimeofday */
-        if (a) {
-            if (!mm_user_ok((void *)a, 16, true))
-                return -L_EFAULT;
-            uint64_t ns = realtime_ns();
-            ((uint64_t *)a)[0] = ns / 1000000000ul;
-            ((uint64_t *)a)[1] = ns % 1000000000ul / 1000;
-        }
-        return 0;
-    case 201:                                           /* time */
-        if (a) {
-            if (!mm_user_ok((void *)a, 8, true))
-                return -L_EFAULT;
-            *(uint64_t *)a = realtime_ns() / 1000000000ul;
-        }
-        return (long)(realtime_ns() / 1000000000ul);
-    case 318: return sys_getrandom((uint8_t *)a, b);
-    case 283: case 286: case 287: return timerfd_syscall(x);        /* timerfd.c */
-    case 282: case 289: return sys_signalfd4((int)a, (const uint64_t *)b, c, x->rax == 289 ? (int)x->r10 : 0);
-    case 302: return sys_prlimit64((int)a, (int)b, (const uint64_t *)c, (uint64_t *)x->r10);    /* rlimit.c */
-    case 97: return b ? sys_prlimit64(0, (int)a, NULL, (uint64_t *)b) : -L_EFAULT;              /* getrlimit */
-    case 160: return b ? sys_prlimit64(0, (int)a, (const uint64_t *)b, NULL) : -L_EFAULT;       /* setrlimit */
-    case 102: case 104: case 107: case 108: return 0;   /* get[e]uid, get[e]gid: root */
-    case 105: case 106: case 113: case 114: case 117: case 119: return 0;   /* set*id: one user */
-    case 115: return 0;                                 /* getgroups: none */
-    case 158:                                           /* arch_prctl */
-        if (a == 0x1002) {
-            if (b >= LIBOS_BASE)                        /* non-canonical, or the libOS's own */
-                return -L_EPERM;
-            __asm__ volatile("wrfsbase %0" : : "r"(b));
-            return 0;
-        }
-        if (a == 0x1003) {
-            if (!mm_user_ok((void *)b, 8, true))
-                return -L_EFAULT;
-            __asm__ volatile("rdfsbase %0" : "=r"(*(uint64_t *)b));
-            return 0;
-        }
-        return -L_EINVAL;
-    case 98: return sys_getrusage((int)a, (uint64_t *)b);
-    case 100: return sys_times((uint64_t *)a);
-    case 99:                                            /* sysinfo */
-        if (!mm_user_ok((void *)a, 112, true))
-            return -L_EFAULT;
-        memset((void *)a, 0, 112);
-        ((uint64_t *)a)[0] = vn_clock_ns() / 1000000000ul;
-        ((uint64_t *)a)[4] = vn_sysinfo->npages * PAGE_SIZE;
-        ((uint64_t *)a)[5] = vn_sysinfo->free_pages * PAGE_SIZE;
-        ((uint32_t *)a)[26] = 1;
-        return 0;
-    case 157: return -L_EINVAL;                         /* prctl */
-    case 334: return -L_ENOSYS;                         /* rseq: glibc runs without it */
-    default:
-        *handled = false;
-        return 0;
-    }
+    LX_ARGS(x);
+    return sys_mmap(a, b, (int)c, (int)x->r10, (int)x->r8, x->r9);
 }
 
-/* The calls thread.c serves or must see: its own, and with threads the
- * ones only the main thread may make. */
-static inline bool thread_call(uint64_t nr)
+long lx_mprotect(struct vn_xframe *x)
 {
-    switch (nr) {
-    case 186: case 218: case 273: case 274: case 202: case 234: case 200: case 60: case 231: case 204:
-        return true;
-    case 9: case 10: case 11: case 12: case 25: case 56: case 57: case 58: case 59:
-        return thread_multi;
-    default:
-        return false;
+    LX_ARGS(x);
+    return sys_mprotect(a, b, (int)c);
+}
+
+long lx_munmap(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_munmap(a, b);
+}
+
+long lx_brk(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_brk(a);
+}
+
+long lx_madvise(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return mm_madvise(a, b, (int)c);
+}
+
+long lx_msync(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_msync(a, b, (int)c);                     /* fmap.c */
+}
+
+long lx_mremap(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_mremap(a, b, c, (int)x->r10, x->r8);     /* mremap.c */
+}
+
+/* timerfd_create, timerfd_settime, timerfd_gettime (timerfd.c decodes them) */
+long lx_timerfd(struct vn_xframe *x)
+{
+    return timerfd_syscall(x);
+}
+
+/* signalfd, signalfd4 */
+long lx_signalfd(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_signalfd4((int)a, (const uint64_t *)b, c, x->rax == 289 ? (int)x->r10 : 0);
+}
+
+long lx_sched_yield(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    vn_yield();
+    return 0;
+}
+
+long lx_nanosleep(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_nanosleep((const uint64_t *)a, (uint64_t *)b, 0);
+}
+
+long lx_clock_nanosleep(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (b & 1) {                                    /* TIMER_ABSTIME */
+        if (!mm_user_ok((void *)c, 16, false))
+            return -L_EFAULT;
+        uint64_t abs = ((uint64_t *)c)[0] * 1000000000ul + ((uint64_t *)c)[1];
+        uint64_t base = a == 0 ? realtime_ns() : vn_clock_ns();
+        uint64_t rel[2] = {abs > base ? (abs - base) / 1000000000ul : 0, abs > base ? (abs - base) % 1000000000ul : 0};
+        long r = posix_block(never, NULL, vn_clock_ns() + rel[0] * 1000000000ul + rel[1]);
+        return r == -L_EAGAIN ? 0 : r;
     }
+    return sys_nanosleep((const uint64_t *)c, (uint64_t *)x->r10, 0);
+}
+
+long lx_clock_gettime(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_clock_gettime((int)a, (uint64_t *)b);
+}
+
+long lx_clock_getres(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (b) {
+        if (!mm_user_ok((void *)b, 16, true))
+            return -L_EFAULT;
+        ((uint64_t *)b)[0] = 0;
+        ((uint64_t *)b)[1] = 1;
+    }
+    return a > 11 ? -L_EINVAL : 0;
+}
+
+long lx_gettimeofday(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (a) {
+        if (!mm_user_ok((void *)a, 16, true))
+            return -L_EFAULT;
+        uint64_t ns = realtime_ns();
+        ((uint64_t *)a)[0] = ns / 1000000000ul;
+        ((uint64_t *)a)[1] = ns % 1000000000ul / 1000;
+    }
+    return 0;
+}
+
+long lx_time(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (a) {
+        if (!mm_user_ok((void *)a, 8, true))
+            return -L_EFAULT;
+        *(uint64_t *)a = realtime_ns() / 1000000000ul;
+    }
+    return (long)(realtime_ns() / 1000000000ul);
+}
+
+long lx_getrandom(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_getrandom((uint8_t *)a, b);
+}
+
+long lx_prlimit64(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_prlimit64((int)a, (int)b, (const uint64_t *)c, (uint64_t *)x->r10);    /* rlimit.c */
+}
+
+long lx_getrlimit(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return b ? sys_prlimit64(0, (int)a, NULL, (uint64_t *)b) : -L_EFAULT;
+}
+
+/* setrlimit: no limits to set */
+long lx_setrlimit(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return b ? sys_prlimit64(0, (int)a, (const uint64_t *)b, NULL) : -L_EFAULT;
+}
+
+/* getuid, getgid, geteuid, getegid: get[e]uid, get[e]gid: root */
+long lx_getuid(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return 0;
+}
+
+/* setuid, setgid, setreuid, setregid, setresuid, setresgid: set*id: one user */
+long lx_setuid(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return 0;
+}
+
+/* getgroups: none */
+long lx_getgroups(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return 0;
+}
+
+long lx_arch_prctl(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (a == 0x1002) {
+        if (b >= LIBOS_BASE)                        /* non-canonical, or the libOS's own */
+            return -L_EPERM;
+        __asm__ volatile("wrfsbase %0" : : "r"(b));
+        return 0;
+    }
+    if (a == 0x1003) {
+        if (!mm_user_ok((void *)b, 8, true))
+            return -L_EFAULT;
+        __asm__ volatile("rdfsbase %0" : "=r"(*(uint64_t *)b));
+        return 0;
+    }
+    return -L_EINVAL;
+}
+
+long lx_getrusage(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_getrusage((int)a, (uint64_t *)b);
+}
+
+long lx_times(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return sys_times((uint64_t *)a);
+}
+
+long lx_sysinfo(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    if (!mm_user_ok((void *)a, 112, true))
+        return -L_EFAULT;
+    memset((void *)a, 0, 112);
+    ((uint64_t *)a)[0] = vn_clock_ns() / 1000000000ul;
+    ((uint64_t *)a)[4] = vn_sysinfo->npages * PAGE_SIZE;
+    ((uint64_t *)a)[5] = vn_sysinfo->free_pages * PAGE_SIZE;
+    ((uint32_t *)a)[26] = 1;
+    return 0;
+}
+
+long lx_prctl(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return -L_EINVAL;
+}
+
+/* rseq: glibc runs without it */
+long lx_rseq(struct vn_xframe *x)
+{
+    LX_ARGS(x);
+    return -L_ENOSYS;
+}
+
+/* exit_group: from another thread, thread.c first stops the others. */
+long lx_exit_group(struct vn_xframe *x)
+{
+    bool handled;
+    thread_syscall(x, &handled);
+    return via_proc(x);
+}
+
+/* The subsystems that decode their own calls (their switch on the number):
+ * the table sends each of their calls here. */
+#define VIA(group, decoder)                                     \
+    long via_##group(struct vn_xframe *x)                       \
+    {                                                           \
+        bool handled;                                           \
+        long r = decoder(x, &handled);                          \
+        return handled ? r : -L_ENOSYS;                         \
+    }
+VIA(thread, thread_syscall)
+VIA(proc, proc_syscall)
+VIA(sig, sig_syscall)
+VIA(sock, sock_syscall)
+VIA(sock_msg, sock_msg_syscall)
+VIA(epoll, epoll_syscall)
+VIA(eventfd, eventfd_syscall)
+
+static const struct linux_call linux_calls[LINUX_CALLS_MAX] = {
+#include "linux_calls_table.h"
+};
+
+/* Serve call nr from the table: the paths its flags name, then its
+ * handler.  Returns the result; *served is false for a number the table
+ * does not serve (-ENOSYS). */
+static long linux_call(struct vn_xframe *x, uint64_t nr, bool *served)
+{
+    const struct linux_call *c = nr < LINUX_CALLS_MAX ? &linux_calls[nr] : NULL;
+    bool handled = false;
+    long r = 0;
+    *served = true;
+    if (c && (c->flags & LX_MAIN) && thread_multi)
+        r = thread_syscall(x, &handled);    /* -EAGAIN from another thread */
+    if (c && !handled && (c->flags & LX_DISK))
+        r = disk_syscall(x, &handled);      /* the root on disk, if fsd serves it */
+    if (handled)
+        return r;
+    if (c && c->fn)
+        return c->fn(x);
+    *served = false;
+    return -L_ENOSYS;
 }
 
 void posix_serve(struct vn_xframe *x)
 {
     uint64_t nr = x->rax;
     long r;
-    bool handled;
+    bool served;
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
     if (thread_multi)
         thread_enter();                 /* one thread of the process in the libOS at a time */
-    handled = false;
-    if (thread_call(nr))
-        r = thread_syscall(x, &handled);    /* threads, futex, tgkill (thread.c) */
-    if (!handled)
-        r = disk_syscall(x, &handled);  /* the root on disk, if fsd serves: its path calls */
-    if (!handled)
-        r = fd_syscall(x, &handled);
-    if (!handled)
-        r = sock_syscall(x, &handled);
-    if (!handled)
-        r = sock_msg_syscall(x, &handled);
-    if (!handled)
-        r = epoll_syscall(x, &handled);
-    if (!handled)
-        r = eventfd_syscall(x, &handled);
-    if (!handled)
-        r = proc_syscall(x, &handled);
-    if (!handled)
-        r = sig_syscall(x, &handled);
-    if (!handled)
-        r = misc_syscall(x, &handled);
-    if (!handled) {
-        if (nr < sizeof(logged) && !logged[nr]++) {
-            const char *name = syscall_name(nr);
-            if (name)
-                printf("posix: %s (syscall %lu) not implemented (-ENOSYS)\n", name, nr);
-            else
-                printf("posix: syscall %lu not implemented (-ENOSYS)\n", nr);
-        }
-        r = -L_ENOSYS;
+    r = linux_call(x, nr, &served);
+    if (!served && nr < sizeof(logged) && !logged[nr]++) {
+        const char *name = syscall_name(nr);
+        if (name)
+            printf("posix: %s (syscall %lu) not implemented (-ENOSYS)\n", name, nr);
+        else
+            printf("posix: syscall %lu not implemented (-ENOSYS)\n", nr);
     }
     if (me.trace)
         printf("posix[%d]: syscall %lu -> %ld\n", me.pid, nr, r);
@@ -311,7 +447,7 @@ void posix_serve(struct vn_xframe *x)
     }
     x->rax = (uint64_t)r;
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
-    sig_restart_nr = sig_interrupted_nr >= 0 && restartable(nr) ? (long)nr : -1;
+    sig_restart_nr = sig_interrupted_nr >= 0 && nr < LINUX_CALLS_MAX && (linux_calls[nr].flags & LX_RESTART) ? (long)nr : -1;
     me.self->cpu_tsc = vn_envinfo->run_tsc;    /* for ps, top and getrusage */
     if (me.alarm_ns)
         sig_check_alarm();

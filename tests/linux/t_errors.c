@@ -3,7 +3,8 @@
  * EFAULT for read into (void *)1 from a pipe that has data, write from a bad
  * pointer, stat/open with a bad path pointer, pipe() with a bad array,
  * clock_gettime with a bad pointer (raw syscalls, so libc cannot catch it
- * first); the data is still readable afterwards; ENOSYS for syscall 500;
+ * first); the data is still readable afterwards; ENOSYS for syscall 500,
+ * 100000, the unassigned 337..423 and x32 numbers and -1;
  * EINVAL for lseek with a bad whence and a negative offset; ESPIPE for
  * lseek on a pipe; EISDIR for opening a directory for writing; ENOTDIR;
  * EEXIST; ENAMETOOLONG. */
@@ -90,6 +91,15 @@ int main(void)
     errno = 0;
     r = syscall(100000);
     CHECK(r == -1 && errno == ENOSYS, "syscall 100000 gives ENOSYS");
+    /* Holes in the number space (nothing is assigned from 337 to 423; 335
+     * and 336 are uretprobe and uprobe on recent Linux), the x32 range
+     * without its bit, and a number that is negative as an int. */
+    static const long holes[] = {340, 400, 423, 512, 547, -1};
+    for (unsigned i = 0; i < sizeof(holes) / sizeof(holes[0]); i++) {
+        errno = 0;
+        r = syscall(holes[i], 1, 2, 3);
+        CHECK(r == -1 && errno == ENOSYS, "an unassigned syscall number gives ENOSYS");
+    }
 
     /* ESPIPE. */
     if (CHECK(pipe(p) == 0, "pipe")) {
