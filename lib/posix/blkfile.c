@@ -129,7 +129,7 @@ static long blkfile_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
     return -L_ENOTTY;
 }
 
-static void blkfile_stat(struct ofd *o, uint64_t *st)
+static void blkfile_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000010, 060660, BLK_RDEV);

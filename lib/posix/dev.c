@@ -5,14 +5,9 @@
  */
 #include "posix.h"
 
-void file_stat_synthetic(uint64_t *st, uint64_t ino, uint32_t mode, uint64_t rdev)
+void file_stat_synthetic(struct l_stat *st, uint64_t ino, uint32_t mode, uint64_t rdev)
 {
-    memset(st, 0, FS_STAT_SIZE);
-    st[1] = ino;
-    st[2] = 1;                          /* st_nlink */
-    ((uint32_t *)st)[6] = mode;
-    st[5] = rdev;
-    st[7] = 4096;                       /* st_blksize */
+    *st = (struct l_stat){.ino = ino, .nlink = 1, .mode = mode, .rdev = rdev, .blksize = 4096};
 }
 
 static long null_read(struct ofd *o, void *buf, uint64_t n)
@@ -40,13 +35,13 @@ static long dev_seek(struct ofd *o, int64_t off, int whence)
     return 0;
 }
 
-static void null_stat(struct ofd *o, uint64_t *st)
+static void null_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000002, 020666, 0x103);
 }
 
-static void zero_stat(struct ofd *o, uint64_t *st)
+static void zero_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000004, 020666, 0x105);

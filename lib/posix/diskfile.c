@@ -21,24 +21,25 @@
 #define L_O_SYNC  04010000
 
 /* Linux's struct stat from fsd's. */
-void disk_fill_stat(const struct extfs_stat *s, uint64_t *st)
+void disk_fill_stat(const struct extfs_stat *s, struct l_stat *st)
 {
-    memset(st, 0, FS_STAT_SIZE);
-    st[0] = DISK_DEV;                                   /* st_dev */
-    st[1] = s->ino;                                     /* st_ino */
-    st[2] = s->nlink;                                   /* st_nlink */
-    ((uint32_t *)st)[6] = s->mode;                      /* st_mode */
-    ((uint32_t *)st)[7] = s->uid;
-    ((uint32_t *)st)[8] = s->gid;
-    st[6] = s->size;                                    /* st_size */
-    st[7] = 4096;                                       /* st_blksize */
-    st[8] = s->blocks;                                  /* st_blocks (512-byte units) */
-    st[9] = (uint64_t)s->atime_ns / 1000000000u;
-    st[10] = (uint64_t)s->atime_ns % 1000000000u;
-    st[11] = (uint64_t)s->mtime_ns / 1000000000u;
-    st[12] = (uint64_t)s->mtime_ns % 1000000000u;
-    st[13] = (uint64_t)s->ctime_ns / 1000000000u;
-    st[14] = (uint64_t)s->ctime_ns % 1000000000u;
+    *st = (struct l_stat){
+        .dev = DISK_DEV,
+        .ino = s->ino,
+        .nlink = s->nlink,
+        .mode = s->mode,
+        .uid = s->uid,
+        .gid = s->gid,
+        .size = s->size,
+        .blksize = 4096,
+        .blocks = s->blocks,                            /* 512-byte units */
+        .atime_sec = (uint64_t)s->atime_ns / 1000000000u,
+        .atime_nsec = (uint64_t)s->atime_ns % 1000000000u,
+        .mtime_sec = (uint64_t)s->mtime_ns / 1000000000u,
+        .mtime_nsec = (uint64_t)s->mtime_ns % 1000000000u,
+        .ctime_sec = (uint64_t)s->ctime_ns / 1000000000u,
+        .ctime_nsec = (uint64_t)s->ctime_ns % 1000000000u,
+    };
 }
 
 /* fsd's stat of ino.  Errors: fsd's. */
@@ -123,7 +124,7 @@ static long diskfile_pwrite(struct ofd *o, const void *buf, uint64_t n, uint64_t
     return disk_rw(o->dino, (void *)buf, n, off, true, sync_flags(o), NULL);
 }
 
-static void disk_stat_op(struct ofd *o, uint64_t *st)
+static void disk_stat_op(struct ofd *o, struct l_stat *st)
 {
     struct extfs_stat s;
     shm_unlock();

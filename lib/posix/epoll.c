@@ -110,7 +110,7 @@ static int epoll_poll(struct ofd *o, uint64_t *seq)
     return 0;
 }
 
-static void epoll_stat(struct ofd *o, uint64_t *st)
+static void epoll_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000005, 0600, 0);      /* anon inode: no file type bits */

@@ -88,7 +88,7 @@ static int eventfd_poll(struct ofd *o, uint64_t *seq)
 }
 
 /* FIONREAD is not defined for an eventfd on Linux either. */
-static void eventfd_stat(struct ofd *o, uint64_t *st)
+static void eventfd_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000006, 0600, 0);

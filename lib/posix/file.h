@@ -57,8 +57,8 @@ struct file_ops {
     int (*poll)(struct ofd *o, uint64_t *seq);
     /* ioctl (no lock; arg unchecked).  NULL: ENOTTY. */
     long (*ioctl)(struct ofd *o, unsigned long req, uint64_t arg);
-    /* fill a 144-byte struct stat (lock held, st checked).  Never NULL. */
-    void (*stat)(struct ofd *o, uint64_t *st);
+    /* fill a struct stat (lock held, st checked).  Never NULL. */
+    void (*stat)(struct ofd *o, struct l_stat *st);
     /* lseek (no lock).  NULL: ESPIPE. */
     long (*seek)(struct ofd *o, int64_t off, int whence);
     /* getdents64 (lock held, buf checked).  NULL: ENOTDIR. */
@@ -92,6 +92,6 @@ long ofd_seek_sized(struct ofd *o, int64_t off, int whence, uint64_t size);
 
 /* A stat for a file with no node: the device number, inode, mode, rdev
  * (dev.c). */
-void file_stat_synthetic(uint64_t *st, uint64_t ino, uint32_t mode, uint64_t rdev);
+void file_stat_synthetic(struct l_stat *st, uint64_t ino, uint32_t mode, uint64_t rdev);
 
 #endif

@@ -158,11 +158,11 @@ static long lock_decode(struct ofd *o, const struct l_flock *fl, bool query, str
     } else if (fl->whence == 1) {
         base = (int64_t)o->pos;
     } else if (fl->whence == 2) {
-        uint64_t st[FS_STAT_SIZE / 8];
+        struct l_stat st;
         shm_lock();
-        file_ops_of(o)->stat(o, st);
+        file_ops_of(o)->stat(o, &st);
         shm_unlock();
-        base = (int64_t)st[6];
+        base = (int64_t)st.size;
     } else {
         return -L_EINVAL;
     }

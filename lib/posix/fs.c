@@ -904,16 +904,6 @@ long fs_getdents64(const struct fs_node *dir, uint64_t *pos, void *buf, uint64_t
     return (long)used;
 }
 
-static void put64(uint8_t *st, size_t off, uint64_t v)
-{
-    memcpy(st + off, &v, 8);
-}
-
-static void put32(uint8_t *st, size_t off, uint32_t v)
-{
-    memcpy(st + off, &v, 4);
-}
-
 /* 512-byte units held: allocated blocks plus external blocks not copied. */
 static uint64_t stat_blocks(const struct fs_node *n)
 {
@@ -927,26 +917,25 @@ static uint64_t stat_blocks(const struct fs_node *n)
     return nb * (FS_BLOCK_SIZE / 512);
 }
 
-void fs_stat(const struct fs_node *n, void *st)
+void fs_stat(const struct fs_node *n, struct l_stat *st)
 {
-    uint8_t *s = st;
-    memset(s, 0, FS_STAT_SIZE);
-    uint64_t size = fs_is_dir(n) ? 20 * (n->u.dir.count + 2) : n->size;  /* as tmpfs */
-    put64(s, 0, 1);                             /* st_dev */
-    put64(s, 8, n->ino);
-    put64(s, 16, n->nlink);
-    put32(s, 24, n->mode);
-    put32(s, 28, n->uid);
-    put32(s, 32, n->gid);
-    put64(s, 48, size);
-    put64(s, 56, FS_BLOCK_SIZE);
-    put64(s, 64, stat_blocks(n));
-    put64(s, 72, n->atime / 1000000000u);
-    put64(s, 80, n->atime % 1000000000u);
-    put64(s, 88, n->mtime / 1000000000u);
-    put64(s, 96, n->mtime % 1000000000u);
-    put64(s, 104, n->ctime / 1000000000u);
-    put64(s, 112, n->ctime % 1000000000u);
+    *st = (struct l_stat){
+        .dev = 1,
+        .ino = n->ino,
+        .nlink = n->nlink,
+        .mode = n->mode,
+        .uid = n->uid,
+        .gid = n->gid,
+        .size = fs_is_dir(n) ? 20 * (n->u.dir.count + 2) : n->size,     /* as tmpfs */
+        .blksize = FS_BLOCK_SIZE,
+        .blocks = stat_blocks(n),
+        .atime_sec = n->atime / 1000000000u,
+        .atime_nsec = n->atime % 1000000000u,
+        .mtime_sec = n->mtime / 1000000000u,
+        .mtime_nsec = n->mtime % 1000000000u,
+        .ctime_sec = n->ctime / 1000000000u,
+        .ctime_nsec = n->ctime % 1000000000u,
+    };
 }
 
 void fs_chmod(struct fs *fs, struct fs_node *n, uint32_t mode)

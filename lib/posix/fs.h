@@ -82,6 +82,29 @@
 
 #define FS_STAT_SIZE 144                /* sizeof(struct stat) on x86_64 Linux */
 
+/* x86_64 Linux's struct stat, as the program reads it. */
+struct l_stat {
+    uint64_t dev;
+    uint64_t ino;
+    uint64_t nlink;
+    uint32_t mode;                      /* file type and permission bits */
+    uint32_t uid;
+    uint32_t gid;
+    uint32_t pad0;
+    uint64_t rdev;
+    uint64_t size;
+    uint64_t blksize;
+    uint64_t blocks;                    /* 512-byte units */
+    uint64_t atime_sec, atime_nsec;
+    uint64_t mtime_sec, mtime_nsec;
+    uint64_t ctime_sec, ctime_nsec;
+    uint64_t reserved[3];
+};
+_Static_assert(sizeof(struct l_stat) == FS_STAT_SIZE, "struct stat is 144 bytes");
+_Static_assert(__builtin_offsetof(struct l_stat, mode) == 24 && __builtin_offsetof(struct l_stat, rdev) == 40 &&
+               __builtin_offsetof(struct l_stat, size) == 48 && __builtin_offsetof(struct l_stat, atime_sec) == 72 &&
+               __builtin_offsetof(struct l_stat, ctime_nsec) == 112, "struct stat's x86_64 layout");
+
 /* The caller's allocator: alloc returns zeroed memory or NULL; free gets
  * back the size that was asked for. */
 struct fs_alloc {
@@ -266,8 +289,8 @@ int fs_truncate(struct fs *fs, struct fs_node *n, uint64_t size);
  * (buf too small for the next record).  A removed directory lists empty. */
 long fs_getdents64(const struct fs_node *dir, uint64_t *pos, void *buf, uint64_t len);
 
-/* Fill an x86_64 Linux struct stat (FS_STAT_SIZE bytes at st). */
-void fs_stat(const struct fs_node *n, void *st);
+/* Fill an x86_64 Linux struct stat. */
+void fs_stat(const struct fs_node *n, struct l_stat *st);
 
 /* Write dir's absolute path (NUL-terminated) to buf; returns its length
  * without the NUL.  Errors: FS_ERANGE (len too small), FS_ENOENT (dir was

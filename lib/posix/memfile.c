@@ -45,7 +45,7 @@ static long memfile_pwrite(struct ofd *o, const void *buf, uint64_t n, uint64_t 
     return r;
 }
 
-static void memfile_stat(struct ofd *o, uint64_t *st)
+static void memfile_stat(struct ofd *o, struct l_stat *st)
 {
     fs_stat(o->node, st);
 }

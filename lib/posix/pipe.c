@@ -196,7 +196,7 @@ static long pipe_r_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
     return 0;
 }
 
-static void pipe_stat(struct ofd *o, uint64_t *st)
+static void pipe_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000003, 010600, 0);

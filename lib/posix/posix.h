@@ -432,7 +432,7 @@ long disk_syscall(struct vn_xframe *x, bool *handled);
 /* Init, once fsd serves: the mount points on the disk, cwd "/". */
 void disk_root_init(void);
 /* diskfile.c: the kinds OFD_DISK and OFD_DISKDIR (file.h's tables) */
-void disk_fill_stat(const struct extfs_stat *s, uint64_t *st);
+void disk_fill_stat(const struct extfs_stat *s, struct l_stat *st);
 long disk_stat_ino(uint32_t ino, struct extfs_stat *st);
 /* blkfile.c: the kind OFD_BLK, /dev/nvme1n1 (the raw extent fsd serves).
  * Whether there is one; fsync of o: the device's flush (EIO: fsd gone). */
@@ -482,7 +482,7 @@ long sys_prlimit64(int pid, int res, const uint64_t *nw, uint64_t *old);        
 long sys_signalfd4(int fd, const uint64_t *mask, uint64_t size, int flags);    /* signalfd.c */
 bool dev_fd_path(const char *path);                     /* dev.c: /dev/fd/N */
 long dev_fd_open(const char *path, int flags);
-long procfs_stat(const char *path, uint64_t *st);
+long procfs_stat(const char *path, struct l_stat *st);
 long procfs_getdents(uint64_t *pos, uint8_t *buf, uint64_t n);
 long procfs_pid_getdents(int pid, uint64_t *pos, uint8_t *buf, uint64_t n);
 long sys_statfs(void *st);

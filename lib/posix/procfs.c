@@ -123,18 +123,15 @@ long procfs_open(const char *path, struct ofd **out)
     return 0;
 }
 
-/* stat() of a /proc path (st: 144 bytes); the lock is held. */
-long procfs_stat(const char *path, uint64_t *st)
+/* stat() of a /proc path; the lock is held. */
+long procfs_stat(const char *path, struct l_stat *st)
 {
     const char *rest = "";
     int pid = is_global(path) ? 0 : proc_pid(path, &rest);
     if (pid < 0 || (pid > 0 && !proc_find(pid)))
         return -L_ENOENT;
-    memset(st, 0, 144);
-    st[1] = 0x10000 + (uint64_t)pid * 16;
-    st[2] = 1;
-    ((uint32_t *)st)[6] = pid > 0 && !*rest ? 040555 : 0100444;
-    st[7] = 4096;
+    *st = (struct l_stat){.ino = 0x10000 + (uint64_t)pid * 16, .nlink = 1,
+                          .mode = pid > 0 && !*rest ? 040555 : 0100444, .blksize = 4096};
     return 0;
 }
 
@@ -216,10 +213,10 @@ static long gen_seek(struct ofd *o, int64_t off, int whence)
     return r;
 }
 
-static void gen_stat(struct ofd *o, uint64_t *st)
+static void gen_stat(struct ofd *o, struct l_stat *st)
 {
     file_stat_synthetic(st, 0x7f000003, 0100444, 0);
-    st[6] = o->gen_len;                 /* st_size */
+    st->size = o->gen_len;
 }
 
 static void gen_close(struct ofd *o)
@@ -249,12 +246,9 @@ static long procdir_seek(struct ofd *o, int64_t off, int whence)
     return 0;
 }
 
-static void procdir_stat(struct ofd *o, uint64_t *st)
+static void procdir_stat(struct ofd *o, struct l_stat *st)
 {
-    memset(st, 0, FS_STAT_SIZE);
-    st[1] = 0x10000 + o->gen_len * 16;
-    st[2] = 2;
-    ((uint32_t *)st)[6] = 040555;
+    *st = (struct l_stat){.ino = 0x10000 + o->gen_len * 16, .nlink = 2, .mode = 040555};
 }
 
 static long procdir_getdents(struct ofd *o, void *buf, uint64_t n)

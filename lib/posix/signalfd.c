@@ -93,7 +93,7 @@ static int sfd_poll(struct ofd *o, uint64_t *seq)
     return p ? PL_IN : 0;
 }
 
-static void sfd_stat(struct ofd *o, uint64_t *st)
+static void sfd_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f00000a, 0600, 0);

@@ -768,7 +768,7 @@ static int sock_f_poll(struct ofd *o, uint64_t *seq)
     return ev;
 }
 
-static void sock_stat(struct ofd *o, uint64_t *st)
+static void sock_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000003, 0140777, 0);  /* S_IFSOCK */

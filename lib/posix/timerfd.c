@@ -78,7 +78,7 @@ static int tfd_poll(struct ofd *o, uint64_t *seq)
     return o->ev_count || due ? PL_IN : 0;
 }
 
-static void tfd_stat(struct ofd *o, uint64_t *st)
+static void tfd_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000008, 0600, 0);

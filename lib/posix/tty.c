@@ -251,7 +251,7 @@ static long tty_f_ioctl(struct ofd *o, unsigned long req, uint64_t arg)
     return tty_ioctl(req, arg);
 }
 
-static void tty_f_stat(struct ofd *o, uint64_t *st)
+static void tty_f_stat(struct ofd *o, struct l_stat *st)
 {
     (void)o;
     file_stat_synthetic(st, 0x7f000001, 020620, 0x501);
