@@ -21,7 +21,7 @@ FNR == NR {
     if (!(name in host)) { fail(name " is not in <asm/unistd_64.h>") }
     if (host[name] != nr) { fail(name " is " host[name] " in <asm/unistd_64.h>, not " nr) }
     if (nr in seen) { fail(nr " is listed twice") }
-    if (fl !~ /^(-|[RMD]+)$/) { fail("unknown flags " fl) }
+    if (fl !~ /^(-|[RMDL]+)$/) { fail("unknown flags " fl) }
     if (h != "-" && h !~ /^(lx|via)_[a-z0-9_]+$/) { fail("handler " h " is not lx_* or via_*") }
     seen[nr] = 1
     n++; nrs[n] = nr; names[n] = name; hs[n] = h; fls[n] = fl
@@ -36,6 +36,7 @@ function cflags(fl,   s) {
     if (fl ~ /R/) s = s "|LX_RESTART"
     if (fl ~ /M/) s = s "|LX_MAIN"
     if (fl ~ /D/) s = s "|LX_DISK"
+    if (fl ~ /L/) s = s "|LX_NOLOCK"
     return s == "" ? "0" : substr(s, 2)
 }
 END {
@@ -67,7 +68,8 @@ END {
         print ""
         print "Flags: R restarted after an `SA_RESTART` handler; M main thread only once"
         print "the process has threads (`-EAGAIN` from another thread); D may be served"
-        print "by the root on disk (fsd) first. A handler `-`: only that path serves it."
+        print "by the root on disk (fsd) first; L served without the libOS lock. A handler"
+        print "`-`: only the path a flag names serves it."
         print ""
         print "| nr | call | handler | flags |"
         print "|---:|---|---|---|"

@@ -451,10 +451,7 @@ long proc_syscall(struct vn_xframe *x, bool *handled)
             memset((void *)x->r10, 0, 144);
         }
         return sys_wait4((int)x->rdi, (int *)x->rsi, (int)x->rdx);
-    case 39: case 186: return me.pid;
-    case 110: return me.self->ppid;
     case 109: return sys_setpgid((int)x->rdi, (int)x->rsi);
-    case 111: return me.self->pgid;
     case 121:
         shm_lock();
         p = x->rdi ? proc_find((int)x->rdi) : me.self;

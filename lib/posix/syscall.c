@@ -316,6 +316,24 @@ long lx_getgroups(struct vn_xframe *x)
     return 0;
 }
 
+long lx_getpid(struct vn_xframe *x)
+{
+    (void)x;
+    return me.pid;
+}
+
+long lx_getppid(struct vn_xframe *x)
+{
+    (void)x;
+    return me.self->ppid;
+}
+
+long lx_getpgrp(struct vn_xframe *x)
+{
+    (void)x;
+    return me.self->pgid;
+}
+
 long lx_arch_prctl(struct vn_xframe *x)
 {
     LX_ARGS(x);
@@ -422,11 +440,42 @@ static long linux_call(struct vn_xframe *x, uint64_t nr, bool *served)
     return -L_ENOSYS;
 }
 
+/* After a call: an expired alarm, then the signals pending for the
+ * process or this thread (their handler frames).  The lock is held. */
+static void serve_signals(struct vn_xframe *x)
+{
+    if (me.alarm_ns)
+        sig_check_alarm();
+    volatile uint64_t *tp = thread_multi ? thread_pending() : NULL;
+    if (me.self->sig_pending || (tp && *tp))
+        sig_deliver(x);
+}
+
+/* The fast path of a call flagged L: its handler reads only what does not
+ * change under it (its own process's ids), so it runs without the libOS
+ * lock and with none of the restart bookkeeping; the lock is taken only
+ * if a signal or an alarm is due.  The unlocked look at the pending words
+ * is a hint: serve_signals looks again with the lock held. */
+static void serve_lock_free(struct vn_xframe *x, const struct linux_call *c)
+{
+    x->rax = (uint64_t)c->fn(x);
+    volatile uint64_t *tp = thread_multi ? thread_pending() : NULL;
+    if (!me.alarm_ns && !me.self->sig_pending && !(tp && *tp))
+        return;
+    thread_enter();
+    serve_signals(x);
+    thread_leave();
+}
+
 void posix_serve(struct vn_xframe *x)
 {
     uint64_t nr = x->rax;
     long r;
     bool served;
+    if (nr < LINUX_CALLS_MAX && (linux_calls[nr].flags & LX_NOLOCK) && !me.trace) {
+        serve_lock_free(x, &linux_calls[nr]);
+        return;
+    }
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
     if (thread_multi)
@@ -449,11 +498,7 @@ void posix_serve(struct vn_xframe *x)
     sig_interrupted_nr = r == -L_EINTR && nr != 15 ? (long)nr : -1;
     sig_restart_nr = sig_interrupted_nr >= 0 && nr < LINUX_CALLS_MAX && (linux_calls[nr].flags & LX_RESTART) ? (long)nr : -1;
     me.self->cpu_tsc = vn_envinfo->run_tsc;    /* for ps, top and getrusage */
-    if (me.alarm_ns)
-        sig_check_alarm();
-    volatile uint64_t *tp = thread_multi ? thread_pending() : NULL;
-    if (me.self->sig_pending || (tp && *tp))
-        sig_deliver(x);
+    serve_signals(x);
     sig_restart_nr = sig_interrupted_nr = -1;
     if (thread_multi)
         thread_leave();

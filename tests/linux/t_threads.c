@@ -14,13 +14,17 @@
  *   - tgkill to one thread: only that thread's handler runs;
  *   - one thread exits (pthread_exit) while others keep running;
  *   - exit_group from a thread ends the whole process (in a child);
- *   - fork while another thread runs: the child has only the caller. */
+ *   - fork while another thread runs: the child has only the caller;
+ *   - getpid, gettid and getppid (served without the libOS's lock) from
+ *     two threads at once while the main thread maps and unmaps memory:
+ *     every answer right. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -411,6 +415,43 @@ static void test_fork_threaded(void)
           "fork from a threaded process: only the caller runs in the child, which can make threads (%#x)", st);
 }
 
+static volatile int ids_wrong, ids_go;
+static pid_t ids_pid, ids_ppid;
+
+static void *id_reader(void *arg)
+{
+    (void)arg;
+    pid_t tid = gettid_();
+    while (!ids_go)
+        ;
+    for (int i = 0; i < 20000; i++)
+        if (syscall(SYS_getpid) != ids_pid || syscall(SYS_gettid) != tid || syscall(SYS_getppid) != ids_ppid)
+            __atomic_add_fetch(&ids_wrong, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void test_ids_unlocked(void)
+{
+    ids_pid = getpid();
+    ids_ppid = getppid();
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, id_reader, NULL);
+    ids_go = 1;
+    int maps = 0;
+    for (int i = 0; i < 300; i++) {
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            *(volatile char *)p = 1;
+            maps += munmap(p, 4096) == 0;
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    CHECK(ids_wrong == 0 && maps == 300, "getpid/gettid/getppid from two threads during mmap: %d wrong, %d maps",
+          ids_wrong, maps);
+}
+
 int main(void)
 {
     cpu_set_t set;
@@ -427,5 +468,6 @@ int main(void)
     test_thread_exit();
     test_exit_group();
     test_fork_threaded();
+    test_ids_unlocked();
     return check_done("t_threads");
 }
