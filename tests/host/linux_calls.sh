@@ -8,7 +8,6 @@
 #   3. every handler the table names is defined in lib/posix/*.c, and
 #      every lx_* handler defined there is in the table;
 #   4. docs/linux_calls.md is what the generator makes now (`make docs`).
-BUILD=${BUILD:-build}
 H=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
 T=lib/posix/linux_calls.tbl
 gen_table() { awk -v what=table -f tools/gen-linux-calls.awk "$H" "$1"; }
@@ -44,13 +43,12 @@ orphan=$(comm -13 "$tmp/named" "$tmp/defined" | grep '^lx_')
 [ -z "$missing" ] || { echo "FAIL: handlers named in $T but not defined:" $missing; fail=1; }
 [ -z "$orphan" ] || { echo "FAIL: handlers defined but not in $T:" $orphan; fail=1; }
 
-# 4: the committed reference.
-gen=$BUILD/gen/docs/linux_calls.md
-if [ ! -f "$gen" ]; then
-    echo "FAIL: $gen is missing: run make"; fail=1
-elif ! cmp -s docs/linux_calls.md "$gen"; then
+# 4: the committed reference, against what the generator makes now.
+if ! awk -v what=doc -f tools/gen-linux-calls.awk "$H" "$T" > "$tmp/doc"; then
+    echo "FAIL: the generator makes no docs/linux_calls.md"; fail=1
+elif ! cmp -s docs/linux_calls.md "$tmp/doc"; then
     echo "FAIL: docs/linux_calls.md is out of date with $T: run 'make docs' and commit it"
-    diff -u docs/linux_calls.md "$gen" | head -n 20
+    diff -u docs/linux_calls.md "$tmp/doc" | head -n 20
     fail=1
 fi
 [ $fail = 0 ] && echo "linux_calls.tbl: $n calls, names and numbers match <asm/unistd_64.h>, handlers and docs agree"
