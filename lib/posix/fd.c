@@ -39,9 +39,9 @@ static void bad_stat(struct ofd *o, struct l_stat *st)
 }
 
 /* What a description of no known kind gets: EBADF for everything. */
-static const struct file_ops bad_ops = {.name = "bad", .read = bad_read, .write = bad_write, .stat = bad_stat};
+const struct file_ops file_bad_ops = {.name = "bad", .read = bad_read, .write = bad_write, .stat = bad_stat};
 
-static const struct file_ops *const kinds[] = {
+const struct file_ops *const file_kinds[] = {
     [OFD_FILE] = &memfile_ops,
     [OFD_DIR] = &memdir_ops,
     [OFD_PIPE_R] = &pipe_r_ops,
@@ -61,11 +61,7 @@ static const struct file_ops *const kinds[] = {
     [OFD_SIGNALFD] = &signalfd_ops,
 };
 
-const struct file_ops *file_ops_of(const struct ofd *o)
-{
-    unsigned k = (unsigned)o->kind;
-    return k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k] : &bad_ops;
-}
+const unsigned file_nkinds = sizeof(file_kinds) / sizeof(file_kinds[0]);
 
 long ofd_seek_sized(struct ofd *o, int64_t off, int whence, uint64_t size)
 {

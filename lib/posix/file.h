@@ -68,9 +68,19 @@ struct file_ops {
     bool write_any_mode;                /* writable whatever the access mode (tty, /dev/null) */
 };
 
-/* The table of o's kind (fd.c); a corrupt kind gets a table that fails
- * every call with EBADF. */
-const struct file_ops *file_ops_of(const struct ofd *o);
+/* The table of each kind and the one of no known kind (fd.c). */
+extern const struct file_ops *const file_kinds[];
+extern const unsigned file_nkinds;
+extern const struct file_ops file_bad_ops;
+
+/* The table of a description's kind; a corrupt kind gets a table that
+ * fails every call with EBADF.  Inline: every call on a descriptor goes
+ * through it.  file_ops_of(o) is this for o's kind (posix.h). */
+static inline const struct file_ops *file_ops_of_kind(int kind)
+{
+    unsigned k = (unsigned)kind;
+    return k < file_nkinds && file_kinds[k] ? file_kinds[k] : &file_bad_ops;
+}
 
 /* The kinds' tables, each in the file of its kind. */
 extern const struct file_ops memfile_ops, memdir_ops;     /* memfile.c */

@@ -202,6 +202,11 @@ struct ofd {
     uint64_t sfd_mask;          /* OFD_SIGNALFD: the signals it reads (signalfd.c) */
 };
 
+static inline const struct file_ops *file_ops_of(const struct ofd *o)
+{
+    return file_ops_of_kind(o->kind);
+}
+
 /* A pipe: a ring in the arena; readers and writers wait on the epoch. */
 struct pipe {
     int used;
