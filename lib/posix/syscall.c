@@ -202,7 +202,7 @@ long lx_signalfd(struct vn_xframe *x)
 
 long lx_sched_yield(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     vn_yield();
     return 0;
 }
@@ -288,31 +288,30 @@ long lx_getrlimit(struct vn_xframe *x)
     return b ? sys_prlimit64(0, (int)a, NULL, (uint64_t *)b) : -L_EFAULT;
 }
 
-/* setrlimit: no limits to set */
 long lx_setrlimit(struct vn_xframe *x)
 {
     LX_ARGS(x);
     return b ? sys_prlimit64(0, (int)a, (const uint64_t *)b, NULL) : -L_EFAULT;
 }
 
-/* getuid, getgid, geteuid, getegid: get[e]uid, get[e]gid: root */
+/* getuid, getgid, geteuid, getegid: root */
 long lx_getuid(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     return 0;
 }
 
-/* setuid, setgid, setreuid, setregid, setresuid, setresgid: set*id: one user */
+/* setuid, setgid, setreuid, setregid, setresuid, setresgid: one user */
 long lx_setuid(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     return 0;
 }
 
 /* getgroups: none */
 long lx_getgroups(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     return 0;
 }
 
@@ -379,14 +378,14 @@ long lx_sysinfo(struct vn_xframe *x)
 
 long lx_prctl(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     return -L_EINVAL;
 }
 
 /* rseq: glibc runs without it */
 long lx_rseq(struct vn_xframe *x)
 {
-    LX_ARGS(x);
+    (void)x;
     return -L_ENOSYS;
 }
 
