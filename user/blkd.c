@@ -424,7 +424,7 @@ int main(uint64_t mode)
         struct vn_msg m;
         if (d.inflight && uhome_wait(1000000) > 0)
             pump();
-        if (vn_recv(d.inflight ? 1 : 5000000, &m) == 0) {
+        if (vn_recv(d.inflight ? 1 : 1000000000, &m) == 0) {     /* idle: wake once a second at most */
             uint64_t rep[4] = {0};
             serve(&m, rep);
             vn_ipc_reply(rep[0], rep[1], rep[2], rep[3]);

@@ -190,7 +190,9 @@ int main(uint64_t arg0, uint64_t dev)
     uint64_t next_kill = vn_clock_ns() + every_ms * 1000000ull;
     for (;;) {
         struct vn_msg m;
-        if (vn_recv(10000000ull, &m) == 0) {
+        /* Idle, it wakes once a second (a dead instance is also found at
+         * the next call it fails); every 10 ms while kills are due. */
+        if (vn_recv(kills ? 10000000ull : 1000000000ull, &m) == 0) {
             uint64_t rep[4];
             serve(&m, rep);
             vn_ipc_reply(rep[0], rep[1], rep[2], rep[3]);
