@@ -93,7 +93,7 @@ static int drv_attach(const struct pci_func *f, const struct drv_driver *drv)
 
 /* Whether the drv_skip=a,b list on the command line names driver `name`
  * or function `addr` (as bus:device.function, "00:07.0"), or blk=user
- * names nvme's class: those functions are left to user space (a program
+ * (net=user) names nvme's (virtio_net's) class: those functions are left to user space (a program
  * that drives them itself, a driver environment, a test). */
 static bool drv_skipped(const char *name, pci_addr_t addr)
 {
@@ -101,6 +101,8 @@ static bool drv_skipped(const char *name, pci_addr_t addr)
     char list[64];
     if (strcmp(name, "nvme") == 0 && cmdline_get("blk", list, sizeof(list)) && strcmp(list, "user") == 0)
         return true;                    /* blk=user: a driver environment drives the disks */
+    if (strcmp(name, "virtio_net") == 0 && cmdline_get("net", list, sizeof(list)) && strcmp(list, "user") == 0)
+        return true;                    /* net=user: netmux drives the NIC */
     if (!cmdline_get("drv_skip", list, sizeof(list)))
         return false;
     unsigned bus = PCI_BUS(addr), dev = PCI_DEV(addr);
@@ -128,7 +130,7 @@ void drv_probe_all(void)
             if (f->vendor != drivers[k]->vendor || f->device != drivers[k]->device)
                 continue;
             if (drv_skipped(drivers[k]->name, f->addr))
-                kprintf("drv: %s: %02x:%02x.%x left to user space (drv_skip, blk=user)\n", drivers[k]->name,
+                kprintf("drv: %s: %02x:%02x.%x left to user space (drv_skip, blk=, net=user)\n", drivers[k]->name,
                         PCI_BUS(f->addr), PCI_DEV(f->addr), PCI_FN(f->addr));
             else if (drvs.n == DRV_DEV_MAX)
                 kprintf("drv: %s: no room for %02x:%02x.%x\n", drivers[k]->name, PCI_BUS(f->addr),

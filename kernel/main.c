@@ -39,7 +39,8 @@ static struct cap archive_root;     /* kernel-held: the boot archive's pages */
  * than a copy of it: a capability derived from the first's would win every
  * overlap with the first's filters (the kernel's rule), and two sibling
  * stacks can only claim disjoint traffic.  Each environment finds its NIC
- * in vn_envinfo.net_cap. */
+ * in vn_envinfo.net_cap: with net=user an endpoint to the driver
+ * environment instead (net_user.c). */
 static void grant_boot_caps(struct env *e, bool first)
 {
     paddr_t base;
@@ -56,10 +57,12 @@ static void grant_boot_caps(struct env *e, bool first)
     if (first) {
         sysinfo->archive_offset = base % PAGE_SIZE;
         sysinfo->ndevices = device_grant_boot(e);
-        sysinfo->net_cap = e->info->net_cap = net_grant_boot(e, true);
+        if (net_user_wanted())
+            net_user_boot(e, (unsigned)sysinfo->ndevices);  /* net=user: netmux, e's child */
+        sysinfo->net_cap = e->info->net_cap = net_user_wanted() ? net_user_grant(e, true) : net_grant_boot(e, true);
         sysinfo->blk_cap = blk_grant_boot(e, &sysinfo->nblk);
     } else {
-        e->info->net_cap = net_grant_boot(e, false);
+        e->info->net_cap = net_user_wanted() ? net_user_grant(e, false) : net_grant_boot(e, false);
     }
 }
 

@@ -30,7 +30,7 @@
 #include "netdev.h"
 #include "page_meta.h"
 #include "panic.h"
-#include "pf/pf.h"
+#include "net_mux/net_mux.h"
 #include "pmem.h"
 
 #define NET_OWNERS_MAX 16       /* owners one frame is copied to */
@@ -94,20 +94,15 @@ void net_info(struct vn_netinfo *out)
 static void ring_put(struct net_filter *f, const void *frame, size_t len)
 {
     struct vn_rxring *r = P2V(f->ring_pfn * PAGE_SIZE);
-    uint32_t head = (uint32_t)f->frames, tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-    if (head - tail >= f->nslots) {     /* full, or a tail that makes no sense */
+    uint32_t head = (uint32_t)f->frames;
+    if (!net_ring_room(head, __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE), f->nslots)) {
         f->dropped++;
         r->dropped = f->dropped;
         net.stats.rx_dropped++;
         return;
     }
-    struct vn_rxslot *s = pfn_entry(f->ring_pfn + 1, head % f->nslots, VN_RX_SLOTS_PER_PAGE, VN_RX_SLOT);
-    memcpy(s->data, frame, len);
-    s->len = (uint16_t)len;
-    s->flags = 0;
-    f->frames++;
-    r->frames = f->frames;
-    __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+    net_slot_fill(pfn_entry(f->ring_pfn + 1, head % f->nslots, VN_RX_SLOTS_PER_PAGE, VN_RX_SLOT), frame, len);
+    net_ring_publish(r, head, ++f->frames);
     if (f->notify)
         notify_signal(f->notify, f->bits);
 }
@@ -115,7 +110,7 @@ static void ring_put(struct net_filter *f, const void *frame, size_t len)
 void net_rx(void *ctx, const void *frame, size_t len)
 {
     (void)ctx;
-    if (len < 14 || len > VN_FRAME_MAX)
+    if (!net_frame_ok(len))
         return;
     uint8_t head[VN_PF_MAX_OFF] = {0};
     memcpy(head, frame, MIN(len, sizeof(head)));
@@ -163,8 +158,7 @@ int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *pr
     if (!net.dev)
         return -E_NODEV;
     bool deflt = flags & VN_PF_DEFAULT;
-    if ((flags & ~(VN_PF_SHARED | VN_PF_DEFAULT)) || (deflt && (flags & VN_PF_SHARED)) || !bits ||
-        ring->count < 2 || ring->count > VN_RING_PAGES_MAX || (page_info[ring->obj].flags & VN_PI_KERNEL))
+    if (net_filter_shape(flags, bits, ring->count) < 0 || (page_info[ring->obj].flags & VN_PI_KERNEL))
         return -E_INVAL;
     if (!deflt && pf_verify(prog, n) < 0)
         return -E_INVAL;
@@ -198,7 +192,7 @@ int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *pr
     /* Invoke: the classifier entry, the capability. */
     *f = (struct net_filter){.gen = f->gen, .owner = e, .flags = flags, .n = deflt ? 0 : n, .ring_pfn = ring->obj,
                              .ring_pages = (uint32_t)ring->count,
-                             .nslots = (uint32_t)(ring->count - 1) * VN_RX_SLOTS_PER_PAGE,
+                             .nslots = net_ring_slots(ring->count),
                              .notify = notify, .bits = bits};
     memcpy(f->prog, prog, f->n * sizeof(*prog));
     int r = 0;
@@ -212,10 +206,7 @@ int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *pr
     }
     cap_lookup(&e->caps, *out, CAP_FILTER, 0, &f->cap);
     page_ref_range(f->ring_pfn, f->ring_pages);
-    struct vn_rxring *rr = P2V(f->ring_pfn * PAGE_SIZE);
-    rr->head = rr->tail = 0;
-    rr->nslots = f->nslots;
-    rr->frames = rr->dropped = 0;
+    net_ring_reset(P2V(f->ring_pfn * PAGE_SIZE), f->nslots);
     f->notify_next = notify->nets;
     notify->nets = f;
     if (deflt)
@@ -257,43 +248,13 @@ void net_notify_gone(struct notify *n)
 
 /* ------------------------------------------------------------ transmit */
 
-static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint8_t t = a[i];
-        a[i] = b[i];
-        b[i] = t;
-    }
-}
-
-/* The headers of the reply to frame: source and destination swapped at
- * every layer the filters look at. */
-static void reply_view(const uint8_t *frame, size_t len, uint8_t *v)
-{
-    memset(v, 0, VN_PF_MAX_OFF);
-    memcpy(v, frame, MIN(len, (size_t)VN_PF_MAX_OFF));
-    swap_bytes(v, v + 6, 6);
-    uint16_t type = (uint16_t)(v[12] << 8 | v[13]);
-    if (type == 0x0806) {                               /* ARP: sender <-> target */
-        swap_bytes(v + 22, v + 32, 10);
-    } else if (type == 0x0800) {                        /* IPv4 */
-        unsigned ihl = (v[14] & 0xf) * 4u;
-        swap_bytes(v + 26, v + 30, 4);
-        if ((v[23] == 6 || v[23] == 17) && ihl >= 20 && 14 + ihl + 4 <= VN_PF_MAX_OFF)
-            swap_bytes(v + 14 + ihl, v + 14 + ihl + 2, 2);  /* TCP/UDP ports */
-    }
-}
-
 int net_send(struct net_filter *f, const uint8_t *frame, size_t len)
 {
     if (!net.dev)
         return -E_NODEV;
-    if (len < 14 || len > VN_FRAME_MAX)
+    if (!net_frame_ok(len))
         return -E_INVAL;
-    uint8_t v[VN_PF_MAX_OFF];
-    reply_view(frame, len, v);
-    bool ok = memcmp(frame + 6, net.dev->mac, 6) == 0 && (net.deflt == f || pf_run(f->prog, f->n, v));
-    if (!ok) {
+    if (!net_tx_allowed(frame, len, net.dev->mac, net.deflt == f, f->prog, f->n)) {
         net.stats.tx_refused++;
         return -E_PERM;
     }

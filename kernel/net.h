@@ -44,6 +44,15 @@ void net_init(void);
  * rights for the first, which may install the default filter; the rest
  * without CR_CONTROL, siblings of it); returns its slot or -1 (no NIC). */
 int net_grant_boot(struct env *e, bool first);
+/* net=user on the command line (net_user.c): the NIC is left to user space. */
+bool net_user_wanted(void);
+/* Start the driver environment netmux as first's child with the NIC's
+ * device capability (one of first's ndevices); logs and does nothing if
+ * there is no NIC or no netmux.  Panics if it cannot. */
+void net_user_boot(struct env *first, unsigned ndevices);
+/* Give boot environment e a badged endpoint to netmux (the next badge;
+ * CR_CONTROL for the first); returns its slot, or -1 (no netmux). */
+int net_user_grant(struct env *e, bool first);
 /* The driver's receive upcall: one frame (under the kernel lock). */
 void net_rx(void *ctx, const void *frame, size_t len);
 /* Install a filter through CAP_NET c for e.  Errors: -E_INVAL (program,

@@ -12,7 +12,7 @@ UDRV_SRC := drivers/home_user.c drivers/blkdev.c drivers/netdev.c drivers/nvme/n
 UDRV_OBJ := $(patsubst %.c,$(BUILD)/udrv/%.o,$(UDRV_SRC))
 UDRV_LIB := $(BUILD)/lib/libdrv.a
 
-UHOME_PROGS := nvme_app uhome_hostile httpd vfmgr vfapp blkd vfext4
+UHOME_PROGS := nvme_app uhome_hostile httpd vfmgr vfapp blkd vfext4 netmux
 
 $(BUILD)/udrv/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(@D)

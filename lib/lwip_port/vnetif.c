@@ -13,7 +13,9 @@
  * receive.  When the device's queue is full (E_AGAIN) it sleeps a little
  * on the word and tries again, a bounded number of times: the device
  * drains its queue at its own pace, and a frame given up is one TCP sends
- * again.
+ * again.  The NIC's home (the kernel's multiplexer, or the driver
+ * environment netmux with net=user) is vnetif_home.c's business: the
+ * rings and everything above are the same in both.
  *
  * Filters name the address, so both paths first check that the filters
  * still name the netif's (addr_sync): DHCP or netif_set_addr may have
@@ -34,6 +36,7 @@
 #include "vnet_filter.h"
 #include "vnet_hooks.h"
 #include "vnetif.h"
+#include "vnetif_home.h"
 
 #define ARP_RING_PAGES  3       /* 4 slots */
 #define DHCP_RING_PAGES 3
@@ -48,16 +51,17 @@
 #define ETH_MIN_FRAME   60      /* without FCS */
 
 /* Remove the ring's filter, keeping its pages for another. */
-static void ring_uninstall(struct vnetif_ring *r)
+static void ring_uninstall(struct vnetif *v, struct vnetif_ring *r)
 {
     if (r->filter > 0)
-        vn_cap_delete(r->filter);
+        vnet_home_unfilter(v, r->filter);
     r->filter = -1;
 }
 
-static void ring_close(struct vnetif_ring *r)
+static void ring_close(struct vnetif *v, struct vnetif_ring *r)
 {
-    ring_uninstall(r);
+    ring_uninstall(v, r);
+    vnet_home_pages_gone(v, r);
     if (r->pages > 0)
         vn_cap_delete(r->pages);        /* frees the pages, with their mapping */
     r->pages = -1;
@@ -67,12 +71,12 @@ static void ring_close(struct vnetif_ring *r)
 
 /* Give the ring npages of its own, mapped (kept if it has them already).
  * Errors: negative E_* (nothing stays allocated). */
-static long ring_alloc(struct vnetif_ring *r, uint64_t npages)
+static long ring_alloc(struct vnetif *v, struct vnetif_ring *r, uint64_t npages)
 {
     struct vn_map_entry m[VN_RING_PAGES_MAX];
     if (r->hdr && r->npages == npages)
         return 0;
-    ring_close(r);
+    ring_close(v, r);
     long pages = vn_page_alloc(CAP_SELF, 0, npages);
     if (pages < 0)
         return pages;
@@ -82,7 +86,7 @@ static long ring_alloc(struct vnetif_ring *r, uint64_t npages)
         m[i] = (struct vn_map_entry){va + i * PAGE_SIZE, r->pages, VM_PROT_WRITE, i};
     long e = vn_page_map(CAP_SELF, m, npages);
     if (e < 0) {
-        ring_close(r);
+        ring_close(v, r);
         return e;
     }
     r->hdr = (volatile struct vn_rxring *)va;
@@ -96,10 +100,8 @@ static long ring_alloc(struct vnetif_ring *r, uint64_t npages)
 static long ring_install(struct vnetif *v, struct vnetif_ring *r, const struct vn_pf_insn *prog, size_t n,
                          unsigned flags, uint64_t bit)
 {
-    struct vn_filter_req req = {.prog = (uint64_t)prog, .n = (uint32_t)n, .flags = flags, .ring = r->pages,
-                                .notify = v->notify, .bits = bit};
-    ring_uninstall(r);
-    long e = vn_net_filter(v->nic, &req);
+    ring_uninstall(v, r);
+    long e = vnet_home_filter(v, r, prog, n, flags, bit);
     if (e < 0)
         return e;
     r->filter = (capref_t)e;
@@ -111,9 +113,9 @@ static long ring_install(struct vnetif *v, struct vnetif_ring *r, const struct v
 static long ring_open(struct vnetif *v, struct vnetif_ring *r, uint64_t npages, const struct vn_pf_insn *prog,
                       size_t n, unsigned flags, uint64_t bit)
 {
-    long e = ring_alloc(r, npages);
+    long e = ring_alloc(v, r, npages);
     if (e == 0 && (e = ring_install(v, r, prog, n, flags, bit)) < 0)
-        ring_close(r);
+        ring_close(v, r);
     return e;
 }
 
@@ -140,12 +142,12 @@ static void addr_sync(struct netif *netif)
     if (ip == v->addr)
         return;
     v->addr = ip;
-    ring_uninstall(&v->arp);
+    ring_uninstall(v, &v->arp);
     for (unsigned i = 0; i < VNETIF_CLAIMS_MAX; i++)
-        ring_uninstall(&v->claim[i].ring);
+        ring_uninstall(v, &v->claim[i].ring);
     if (!ip)
         return;
-    if (ring_alloc(&v->arp, ARP_RING_PAGES) == 0)
+    if (ring_alloc(v, &v->arp, ARP_RING_PAGES) == 0)
         ring_install(v, &v->arp, prog, vnet_filter_arp(prog, ip), VN_PF_SHARED, BIT_SHARED);
     for (unsigned i = 0; i < VNETIF_CLAIMS_MAX; i++)
         if (v->claim[i].nports && claim_install(v, &v->claim[i]) == 0)
@@ -158,7 +160,7 @@ static void dhcp_sync(struct netif *netif)
     struct vnetif *v = netif->state;
     const struct dhcp *d = netif_dhcp_data(netif);
     if (v->dhcp.filter > 0 && (!d || d->state == DHCP_STATE_OFF || d->state == DHCP_STATE_BOUND))
-        ring_uninstall(&v->dhcp);
+        ring_uninstall(v, &v->dhcp);
 }
 
 static const struct vn_rxslot *ring_slot(const struct vnetif_ring *r, uint32_t i)
@@ -275,7 +277,7 @@ static err_t vnetif_linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_IF;
     }
     long e;
-    for (int i = 0; (e = vn_net_send(f, v->tx, len)) == -E_AGAIN && i < VNETIF_TX_TRIES; i++) {
+    for (int i = 0; (e = vnet_home_send(v, f, v->tx, len)) == -E_AGAIN && i < VNETIF_TX_TRIES; i++) {
         v->tx_again++;
         vn_notify_wait(v->notify, VNETIF_TX_WAIT_NS);  /* the device completes frames meanwhile */
     }
@@ -290,7 +292,7 @@ static err_t vnetif_linkoutput(struct netif *netif, struct pbuf *p)
 
 static void rings_reset(struct vnetif *v)
 {
-    struct vnetif_ring none = {.pages = -1, .filter = -1};
+    struct vnetif_ring none = {.pages = -1, .filter = -1, .grant = -1};
     v->arp = v->dhcp = none;
     for (unsigned i = 0; i < VNETIF_CLAIMS_MAX; i++)
         v->claim[i] = (struct vnetif_claim){.ring = none};
@@ -298,10 +300,10 @@ static void rings_reset(struct vnetif *v)
 
 static void rings_close(struct vnetif *v)
 {
-    ring_close(&v->arp);
-    ring_close(&v->dhcp);
+    ring_close(v, &v->arp);
+    ring_close(v, &v->dhcp);
     for (unsigned i = 0; i < VNETIF_CLAIMS_MAX; i++) {
-        ring_close(&v->claim[i].ring);
+        ring_close(v, &v->claim[i].ring);
         v->claim[i].nports = 0;
     }
 }
@@ -317,7 +319,7 @@ err_t vnetif_init(struct netif *netif)
     unsigned ring_pages = v->ring_pages ? v->ring_pages : VNETIF_RING_PAGES;
     if (v->nports > VNETIF_PORTS_MAX || ring_pages < 2 || ring_pages > VN_RING_PAGES_MAX)
         return ERR_ARG;
-    if (vn_net_info(v->nic, &info) < 0)
+    if (vnet_home_open(v, &info) < 0)
         return ERR_IF;
     long e = v->word > 0 ? v->word : vn_notify_create();
     if (e < 0)
@@ -327,7 +329,7 @@ err_t vnetif_init(struct netif *netif)
         struct vnetif_claim *c = &v->claim[0];
         memcpy(c->ports, v->ports, v->nports * sizeof(*v->ports));
         c->nports = v->nports;
-        e = ring_alloc(&c->ring, ring_pages);
+        e = ring_alloc(v, &c->ring, ring_pages);
     }
     uint32_t ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(netif)));
     if (e >= 0 && ip) {
@@ -337,6 +339,7 @@ err_t vnetif_init(struct netif *netif)
     }
     if (e < 0) {
         rings_close(v);
+        vnet_home_close(v);
         if (v->word <= 0)
             vn_cap_delete(v->notify);
         v->notify = -1;
@@ -368,7 +371,7 @@ long vnetif_claim(struct netif *netif, const struct vnetif_port *ports, unsigned
     }
     if (!c)
         return -E_NOSPC;
-    long e = ring_alloc(&c->ring, ring_pages);
+    long e = ring_alloc(v, &c->ring, ring_pages);
     if (e < 0)
         return e;
     memcpy(c->ports, ports, n * sizeof(*ports));
@@ -385,7 +388,7 @@ void vnetif_unclaim(struct netif *netif, long id)
     struct vnetif *v = netif->state;
     if (id < 0 || id >= VNETIF_CLAIMS_MAX || !v->claim[id].nports)
         return;
-    ring_uninstall(&v->claim[id].ring);
+    ring_uninstall(v, &v->claim[id].ring);
     v->claim[id].nports = 0;
 }
 
@@ -444,6 +447,7 @@ void vnetif_close(struct netif *netif)
     struct vnetif *v = netif->state;
     netif_remove(netif);
     rings_close(v);
+    vnet_home_close(v);
     if (v->notify > 0 && v->word <= 0)
         vn_cap_delete(v->notify);
     v->notify = -1;

@@ -40,6 +40,7 @@ struct vnetif_ring {
     uint32_t npages;
     capref_t pages;             /* root capability of the ring's pages */
     capref_t filter;            /* from net_filter (-1: none installed); frames are sent through it */
+    int32_t grant;              /* netmux's handle of the pages (-1: not granted; vnetif_home.c) */
 };
 
 /* One claim: a filter over the address's traffic on these ports.  Its
@@ -53,7 +54,7 @@ struct vnetif_claim {
 
 struct vnetif {
     /* set by the caller before netif_add */
-    capref_t nic;               /* a CAP_NET with CR_WRITE */
+    capref_t nic;               /* a CAP_NET with CR_WRITE, or an endpoint to netmux (net=user) */
     const struct vnetif_port *ports;    /* claim 0 (nports 0: none) */
     unsigned nports;            /* <= VNETIF_PORTS_MAX */
     capref_t word;              /* a notification word of the caller's to use (0: vnetif makes one);
@@ -69,6 +70,10 @@ struct vnetif {
     uint64_t tx_lost;           /* ... still full after VNETIF_TX_TRIES: not sent (TCP resends) */
     uint64_t tx_unowned;        /* no claim of ours covers the frame's source port: not sent */
     uint64_t moved;             /* claims moved to a new address */
+    bool mux;                   /* the NIC is netmux's (vnetif_home.c) */
+    capref_t tx_pages;          /* netmux: the page frames are sent from, granted as tx_grant */
+    int32_t tx_grant;
+    uint8_t *tx_page;
     uint8_t tx[VN_RX_SLOT] __attribute__((aligned(VN_RX_SLOT)));   /* a frame, within one page */
 };
 

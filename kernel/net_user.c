@@ -1,0 +1,72 @@
+/*
+ * net=user at boot: the NIC is left to user space (drivers/home_kernel.c
+ * skips virtio_net), and the kernel starts the driver environment
+ * user/netmux.c as a child of the first boot environment (so it ends
+ * with it), holding the NIC's device capability, which the first
+ * environment got with every other device.  Every boot environment then
+ * finds, in vn_envinfo.net_cap where a CAP_NET would be, an endpoint to
+ * netmux whose badge names it (<veneer/netmux.h>: 1 for the first, with
+ * CR_CONTROL, then 2, 3, ... in boot order).  Mechanism only: which
+ * program serves the NIC is the boot archive's.
+ */
+#include <veneer/netmux.h>
+#include "boot_archive.h"
+#include "boot_info.h"
+#include "console.h"
+#include "device.h"
+#include "env.h"
+#include "klib.h"
+#include "net.h"
+#include "panic.h"
+
+#define NET_USER_QUOTA 2048         /* pages for netmux, from the first environment's */
+
+static struct {
+    struct cap *ep;                 /* netmux's unbadged endpoint, in its own table */
+    uint64_t badges;                /* handed out so far */
+} nu;
+
+bool net_user_wanted(void)
+{
+    char v[8];
+    return cmdline_get("net", v, sizeof(v)) && strcmp(v, "user") == 0;
+}
+
+void net_user_boot(struct env *first, unsigned ndevices)
+{
+    size_t size;
+    const void *image = boot_archive_find("netmux", &size);
+    struct cap *dev = NULL, *ep;
+    struct env *e;
+    capref_t ref, devref, root;
+    for (unsigned i = 0; i < ndevices && !dev; i++)
+        if (cap_lookup(&first->caps, (capref_t)(VN_CAP_DEV_FIRST + i), CAP_DEVICE, 0, &dev) < 0 ||
+            device_of(dev)->f->class != 2)
+            dev = NULL;
+    if (!image || !dev) {
+        kprintf("net: net=user, but %s\n", image ? "no NIC" : "no netmux in the boot archive");
+        return;
+    }
+    if (env_create(first, NULL, NET_USER_QUOTA, "netmux", &e, &ref) < 0 ||
+        cap_derive(dev, &e->caps, CR_ALL, &devref) < 0 ||
+        cap_create_root(&e->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)e->id, 0, &root) < 0 ||
+        cap_lookup(&e->caps, root, CAP_ENDPOINT, 0, &ep) < 0 || env_load_elf(e, image, size) < 0)
+        panic("boot: cannot start netmux (net=user)");
+    arch_context_set_args(&e->tf, 0, (uint64_t)devref);
+    nu.ep = ep;
+    kprintf("net: net=user: the NIC is netmux's (env %x), clients by badged endpoints\n", e->id);
+}
+
+int net_user_grant(struct env *e, bool first)
+{
+    capref_t ref;
+    struct cap *b;
+    if (!nu.ep || nu.badges == NETMUX_CLIENTS_MAX)
+        return -1;
+    unsigned rights = CR_READ | CR_WRITE | CR_GRANT | (first ? CR_CONTROL : 0);
+    if (cap_derive(nu.ep, &e->caps, rights, &ref) < 0)
+        panic("boot: cannot give a netmux endpoint to a boot environment");
+    cap_lookup(&e->caps, ref, CAP_ENDPOINT, 0, &b);
+    b->count = ++nu.badges;
+    return ref;
+}
