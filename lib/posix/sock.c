@@ -78,10 +78,11 @@ void sock_netd_start(void)
             vn_cap_delete((capref_t)word);
         return;
     }
-    /* Its arguments: its roots to the arena's runs and its copy of the word. */
+    /* Its arguments: its roots to the arena's runs and its copy of the word
+     * (CR_GRANT: with net=user netd hands it to netmux, <veneer/netmux.h>). */
     long run0 = vn_page_share(shm_caps[0], env, CR_READ | CR_WRITE | CR_MAP);
     long run1 = vn_page_share(shm_caps[1], env, CR_READ | CR_WRITE | CR_MAP);
-    long w = vn_cap_grant((capref_t)word, env, CR_READ | CR_WRITE);
+    long w = vn_cap_grant((capref_t)word, env, CR_READ | CR_WRITE | CR_GRANT);
     uint64_t entry;
     memcpy(&entry, image + 24, 8);                  /* the ELF header's e_entry */
     struct vn_regs regs = {.rip = entry, .rsp = USER_STACK_TOP, .rdi = (uint64_t)run0, .rsi = (uint64_t)run1,

@@ -9,6 +9,8 @@
 # server's port (EADDRINUSE); exactly one stack holds ICMP (the first,
 # httpd: netd's claim is not made), and the gateway's answer to its ping
 # reaches it.
+# The _user variant: the same with net=user (both stacks on netmux).
+variants=("net=user")
 machine=q35
 native=8080
 cmdline="init=httpd,posix arg0=$(( native << 16 | 3 )) run=sh,sh,/bin/net_two_stacks.sh"

@@ -5,6 +5,8 @@
 # 30000 lines (~168 KB) checked by md5, a 404, five requests in a row;
 # then busybox nc -l answers a plain TCP connection and the script stops
 # httpd with kill.
+# The _user variant: the same with net=user (both stacks on netmux).
+variants=("net=user")
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 http_port=$(free_port)
 quit_port=$(free_port)
