@@ -26,9 +26,12 @@
  * on its IPC endpoint and its interrupt at once, so it polls the device
  * (uhome_poll: no syscall) between calls and sleeps in ipc_recv for at
  * most NETMUX_BUSY_NS while traffic flows, NETMUX_IDLE_NS when idle: a
- * frame waits at most that long.  Not yet: a client that revokes a ring
- * it granted while a filter uses it makes netmux fault on the next
- * frame for it (only netmux dies; its clients lose service).
+ * frame waits at most that long.  A client's pages are looked at before
+ * each use (grant_live: one cap_info); a filter whose ring went with a
+ * dead client goes at its next frame.  Not yet: a client that revokes a
+ * ring between that look and the copy makes netmux fault (only netmux
+ * dies; its clients lose service), and a dead client's filters that
+ * receive nothing stay until netmux ends.
  */
 #include <libveneer.h>
 #include <ipc.h>
@@ -50,6 +53,7 @@ struct nm_grant {
     capref_t cap;                   /* our copy (0: free) */
     uint8_t *va;                    /* mapped here, writable */
     uint64_t pages;
+    uint64_t object;                /* its first physical address: a reused slot is not it */
     unsigned filters;               /* filters whose ring it is */
 };
 
@@ -75,11 +79,26 @@ static struct {
 
 static const struct drv_driver *const drivers[] = {&virtio_net_driver};
 
+static void filter_remove(struct nm_filter *f);
+
+/* Whether grant g's pages are still ours: a client that died or revoked
+ * them took them back (the kernel unmapped them here). */
+static bool grant_live(const struct nm_grant *g)
+{
+    struct vn_capinfo ci;
+    return vn_cap_info(g->cap, &ci) == 0 && ci.type == CAP_PAGE && ci.object == g->object;
+}
+
 /* ------------------------------------------------------------ receive */
 
 static void ring_put(struct nm_filter *f, const void *frame, size_t len)
 {
     volatile struct vn_rxring *r = (volatile struct vn_rxring *)f->ring->va;
+    if (!grant_live(f->ring)) {         /* its client is gone: so is the filter */
+        filter_remove(f);
+        m.stats.rx_dropped++;
+        return;
+    }
     uint32_t head = (uint32_t)f->frames;
     if (!net_ring_room(head, __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE), f->nslots)) {
         r->dropped = ++f->dropped;
@@ -149,7 +168,7 @@ static long op_grant(unsigned client, capref_t cap, uint64_t *handle)
     long r = vn_page_map(CAP_SELF, me, ci.count);
     if (r != (long)ci.count)
         return r < 0 ? r : -E_INVAL;
-    *g = (struct nm_grant){.cap = cap, .va = (uint8_t *)va, .pages = ci.count};
+    *g = (struct nm_grant){.cap = cap, .va = (uint8_t *)va, .pages = ci.count, .object = ci.object};
     *handle = (uint64_t)(g - m.g[client - 1]);
     return 0;
 }
@@ -178,7 +197,7 @@ static long op_filter(unsigned client, const struct vn_msg *msg, uint64_t *id)
     unsigned n = (unsigned)(msg->w[1] >> 32), flags = (unsigned)msg->w[2];
     bool deflt = flags & VN_PF_DEFAULT;
     struct nm_grant *g = grant_of(client, (uint32_t)msg->w[1]);
-    if (!g)
+    if (!g || !grant_live(g))
         return -E_NOENT;
     if (net_filter_shape(flags, msg->w[3], g->pages) < 0 || n > VN_PF_MAX_INSNS || (!deflt && n == 0) ||
         (msg->w[3] & ~VN_NOTIFY_BITS) || msg->cap < 0 || vn_cap_info(msg->cap, &ci) < 0 ||
@@ -239,7 +258,7 @@ static long op_send(unsigned client, const struct vn_msg *msg)
     struct nm_filter *f = filter_of(client, msg->w[1]);
     struct nm_grant *g = grant_of(client, msg->w[2]);
     uint64_t off = (uint32_t)msg->w[3], len = msg->w[3] >> 32;
-    if (!f || !g)
+    if (!f || !g || !grant_live(g))
         return -E_NOENT;
     if (!net_frame_ok(len) || off >= g->pages * NETMUX_PAGE || len > NETMUX_PAGE - off % NETMUX_PAGE)
         return -E_INVAL;
