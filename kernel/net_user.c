@@ -5,7 +5,9 @@
  * with it), holding the NIC's device capability, which the first
  * environment got with every other device.  Every boot environment then
  * finds, in vn_envinfo.net_cap where a CAP_NET would be, an endpoint to
- * netmux whose badge names it (<veneer/netmux.h>: 1 for the first, with
+ * netmux (through its supervisor user/netsup.c when the archive has it:
+ * then netsup gets the archive in slot 1, to spawn netmux from, and
+ * restarts it when it dies) whose badge names it (<veneer/netmux.h>: 1 for the first, with
  * CR_CONTROL, then 2, 3, ... in boot order).  Mechanism only: which
  * program serves the NIC is the boot archive's.
  */
@@ -19,7 +21,8 @@
 #include "net.h"
 #include "panic.h"
 
-#define NET_USER_QUOTA 2048         /* pages for netmux, from the first environment's */
+#define NET_USER_QUOTA 4608         /* pages for netsup and its netmux (2048), from the first
+                                       environment's */
 
 static struct {
     struct cap *ep;                 /* netmux's unbadged endpoint, in its own table */
@@ -35,8 +38,9 @@ bool net_user_wanted(void)
 void net_user_boot(struct env *first, unsigned ndevices)
 {
     size_t size;
-    const void *image = boot_archive_find("netmux", &size);
-    struct cap *dev = NULL, *ep;
+    const char *name = boot_archive_find("netsup", &size) ? "netsup" : "netmux";
+    const void *image = boot_archive_find(name, &size);
+    struct cap *dev = NULL, *ep, *archive;
     struct env *e;
     capref_t ref, devref, root;
     for (unsigned i = 0; i < ndevices && !dev; i++)
@@ -47,14 +51,17 @@ void net_user_boot(struct env *first, unsigned ndevices)
         kprintf("net: net=user, but %s\n", image ? "no NIC" : "no netmux in the boot archive");
         return;
     }
-    if (env_create(first, NULL, NET_USER_QUOTA, "netmux", &e, &ref) < 0 ||
+    if (env_create(first, NULL, NET_USER_QUOTA, name, &e, &ref) < 0 ||
+        (name[3] == 's' && (cap_lookup(&first->caps, VN_CAP_ARCHIVE, CAP_PAGE, 0, &archive) < 0 ||
+                            cap_derive(archive, &e->caps, CR_READ | CR_MAP | CR_GRANT, &devref) < 0 ||
+                            (env_cap_refs(&e->caps, devref), false))) ||
         cap_derive(dev, &e->caps, CR_ALL, &devref) < 0 ||
         cap_create_root(&e->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)e->id, 0, &root) < 0 ||
         cap_lookup(&e->caps, root, CAP_ENDPOINT, 0, &ep) < 0 || env_load_elf(e, image, size) < 0)
-        panic("boot: cannot start netmux (net=user)");
+        panic("boot: cannot start %s (net=user)", name);
     arch_context_set_args(&e->tf, 0, (uint64_t)devref);
     nu.ep = ep;
-    kprintf("net: net=user: the NIC is netmux's (env %x), clients by badged endpoints\n", e->id);
+    kprintf("net: net=user: the NIC is %s's (env %x), clients by badged endpoints\n", name, e->id);
 }
 
 int net_user_grant(struct env *e, bool first)
