@@ -26,7 +26,7 @@ LWIP_LIB   := $(BUILD)/lib/liblwip.a
 LWIP_CFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-Ilib/lwip_port/include -Ilib/lwip_port/libc -I$(LWIP_SRC)/src/include
 
-LWIP_PROGS := lwip_loop netd httpd
+LWIP_PROGS := lwip_loop netd httpd netmux_victim
 
 # Fetching: the script is idempotent and leaves the stamp last.
 $(LWIP_STAMP): | setup

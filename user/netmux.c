@@ -22,6 +22,12 @@
  * Everything a client names is copied before it is checked: the program
  * (from its ring page) and the frame (from its tx page).
  *
+ * netmux_evil on the kernel command line (tests only: netmux_hostile.t's
+ * victim): a hostile driver that fills every new ring with garbage (a
+ * nonsense head, slots of any length and content), floods the client's
+ * word with 1,000 notifications, and after NETMUX_EVIL_CALLS calls never
+ * answers again; its clients must lose only service.
+ *
  * One thread: calls and received frames alternate.  netmux cannot sleep
  * on its IPC endpoint and its interrupt at once, so it polls the device
  * (uhome_poll: no syscall) between calls and sleeps in ipc_recv for at
@@ -48,6 +54,7 @@
 #define NETMUX_QUIET_NS  20000000ull
 #define NETMUX_OWNERS    16
 #define NETMUX_PAGE      4096ull
+#define NETMUX_EVIL_CALLS 8
 
 struct nm_grant {
     capref_t cap;                   /* our copy (0: free) */
@@ -78,6 +85,24 @@ static struct {
 } m;
 
 static const struct drv_driver *const drivers[] = {&virtio_net_driver};
+static bool evil;
+
+/* The hostile driver's doing to a new filter's ring and word. */
+static void evil_ring(struct nm_filter *f)
+{
+    volatile struct vn_rxring *r = (volatile struct vn_rxring *)f->ring->va;
+    for (uint32_t i = 0; i < f->nslots; i++) {
+        struct vn_rxslot *sl = (struct vn_rxslot *)(f->ring->va + NETMUX_PAGE * (1 + i / VN_RX_SLOTS_PER_PAGE) +
+                                                    VN_RX_SLOT * (i % VN_RX_SLOTS_PER_PAGE));
+        sl->len = (uint16_t)(i * 2654435761u);
+        for (unsigned k = 0; k < sizeof(sl->data); k += 8)
+            *(uint64_t *)(sl->data + k) = (i + k) * 0x9e3779b97f4a7c15ull;
+    }
+    r->head = r->tail + 0x7fffffffu;
+    r->nslots = 7;
+    for (int i = 0; i < 1000; i++)
+        vn_notify_signal(f->notify, ~0ull >> 1);
+}
 
 static void filter_remove(struct nm_filter *f);
 
@@ -295,6 +320,8 @@ static void serve(const struct vn_msg *msg, uint64_t rep[4])
         s = op_ungrant(client, msg->w[1]);
     } else if (msg->w[0] == NETMUX_FILTER) {
         keep = (s = op_filter(client, msg, &rep[1])) == 0;
+        if (keep && evil)
+            evil_ring(&m.f[rep[1]]);
     } else if (msg->w[0] == NETMUX_UNFILTER) {
         s = (f = filter_of(client, msg->w[1])) ? (filter_remove(f), 0) : -E_NOENT;
     } else if (msg->w[0] == NETMUX_SEND) {
@@ -311,6 +338,9 @@ int main(uint64_t arg0, uint64_t dev)
 {
     (void)arg0;
     struct drv_dev *dd;
+    uint64_t calls = 0;
+    for (const char *p = (const char *)vn_sysinfo->cmdline; *p && !evil; p++)
+        evil = strncmp(p, "netmux_evil", 11) == 0;
     pf_set_init(&m.set);
     int r = uhome_init();
     if (r == 0)
@@ -332,6 +362,11 @@ int main(uint64_t arg0, uint64_t dev)
         if (vn_recv(busy ? NETMUX_BUSY_NS : NETMUX_IDLE_NS, &msg) == 0) {
             uint64_t rep[4] = {0};
             serve(&msg, rep);
+            if (evil && ++calls > NETMUX_EVIL_CALLS) {
+                printf("netmux: evil: never answering again\n");
+                for (;;)
+                    uhome_wait(UHOME_FOREVER);
+            }
             vn_ipc_reply(rep[0], rep[1], rep[2], rep[3]);
         }
     }
