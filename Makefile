@@ -293,6 +293,7 @@ $(BUILD)/host/test_kernel_size: tests/host/kernel_size.sh tools/size.sh
 HOST_SRCS_page_alloc := kernel/page_alloc.c
 HOST_SRCS_cap := kernel/cap.c
 HOST_SRCS_pf := drivers/pf/pf_verify.c drivers/pf/pf_classify.c
+HOST_SRCS_net_mux := drivers/pf/pf_verify.c drivers/pf/pf_classify.c
 HOST_SRCS_posix_fs := lib/posix/fs.c
 HOST_SRCS_posix_path := lib/posix/pathjoin.c
 HOST_SRCS_pci := kernel/pci.c kernel/pci_place.c
@@ -311,6 +312,7 @@ $(BUILD)/host/test_cap: kernel/cap.c
 $(BUILD)/host/test_pf: drivers/pf/pf_verify.c drivers/pf/pf_classify.c drivers/pf/pf.h
 $(BUILD)/host/test_page_alloc: kernel/page_alloc.c
 $(BUILD)/host/test_blk_extent: drivers/blk_mux/blk_extent.h include/veneer/blk.h
+$(BUILD)/host/test_net_mux: drivers/net_mux/net_mux.h drivers/pf/pf_verify.c drivers/pf/pf_classify.c
 $(BUILD)/host/test_virtio_net: drivers/virtio_net/virtio_net.c drivers/drv.h drivers/netdev.c drivers/netdev.h
 
 # ---------------------------------------------------------------- running

@@ -21,6 +21,9 @@
  * Ethernet, ARP, IPv4 and TCP/UDP layers), so no libOS can send as
  * another's flow.  The default filter's holder (the root's) may send any
  * frame from the NIC's address.
+ *
+ * The ring and transmit arithmetic is drivers/net_mux/net_mux.h's, shared
+ * with the user-level home of the same multiplexer (user/netmux.c, net=user).
  */
 #include "console.h"
 #include "env.h"

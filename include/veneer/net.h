@@ -15,6 +15,9 @@
  * wins) or both are VN_PF_SHARED (each gets a copy: ARP, broadcasts).  The
  * root's holder may install the default filter (VN_PF_DEFAULT), which
  * receives what no other filter claims.
+ *
+ * With net=user the NIC is a driver environment's (<veneer/netmux.h>):
+ * vn_envinfo.net_cap is then an endpoint, the rings are the same.
  */
 #ifndef VENEER_NET_H
 #define VENEER_NET_H
