@@ -4,6 +4,8 @@
 # leaves the host), wget from busybox httpd in the same instance by
 # address, hosts name and DNS name, nslookup against the in-guest
 # responder of t_dns.
+# The _user variant: the same with net=user (netd on netmux).
+variants=("net=user")
 machine=q35
 cmdline="quiet init=posix run=sh,sh,/bin/busybox_net.sh"
 qemu_extra="-m 1G -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=6"
