@@ -3,7 +3,9 @@
 # the verifier must refuse, bad grants, words, handles, lengths, sends as
 # another port or MAC, another client's port, filters and grants, the
 # default filter from the wrong badge, 3,000 garbage calls; netmux answers
-# each with the kernel's codes, and the ARP path works end to end after.
+# each with the kernel's codes, and the ARP path works end to end after;
+# a flood of replies into a full ring, and a nonsense tail, are dropped
+# and counted.
 machine=q35
 cmdline="net=user init=netmux_hostile,netmux_hostile"
 timeout=120

@@ -7,7 +7,9 @@
  * badge 1: programs the verifier must refuse; bad grants, words, bits,
  *   handles and lengths; sends as another port, another MAC, across a
  *   page; a grant in use; 3,000 calls of garbage; then the ARP path end
- *   to end (the gateway's reply reaches our ring) and waits for badge 2.
+ *   to end (the gateway's reply reaches our ring), a flood of replies
+ *   into the full ring and a nonsense tail (dropped and counted), and
+ *   waits for badge 2.
  * badge 2: once badge 1's port filter is in (NETMUX_INFO's count), claims
  *   the same port (-E_EXIST), uses and removes badge 1's filter and grant
  *   (-E_NOENT), installs the default filter (-E_PERM), then a filter of
@@ -196,6 +198,36 @@ static int first(capref_t word)
     CHECK(got);
     const struct vn_rxslot *s = (const struct vn_rxslot *)(arp.va + PAGE);
     CHECK(got && s->len >= 42 && s->data[21] == 2);                     /* an ARP reply */
+    /* A flood into a full ring is dropped and counted; a nonsense tail
+     * reads as full; a sane one gives room again. */
+    for (int i = 0; i < 16; i++) {
+        n = arp_request(tx.va);
+        CHECK_EQ(call(NETMUX_SEND, (uint64_t)af, (uint64_t)tx.handle, n << 32, -1, res), 0);
+    }
+    uint64_t t1 = vn_clock_ns();
+    while (h->dropped == 0 && vn_clock_ns() - t1 < 2000000000ull)
+        vn_notify_wait(word, 10000000);
+    CHECK(h->head - h->tail == 4 && h->dropped > 0);
+    uint64_t dropped = h->dropped;
+    h->tail = h->head + 1000;
+    for (int i = 0; i < 3; i++) {
+        n = arp_request(tx.va);
+        CHECK_EQ(call(NETMUX_SEND, (uint64_t)af, (uint64_t)tx.handle, n << 32, -1, res), 0);
+    }
+    t1 = vn_clock_ns();
+    while (h->dropped == dropped && vn_clock_ns() - t1 < 2000000000ull)
+        vn_notify_wait(word, 10000000);
+    CHECK(h->dropped > dropped);
+    printf("netmux_hostile 1: %lu frames dropped at a full ring\n", (unsigned long)h->dropped);
+    h->tail = h->head;
+    uint32_t head0 = h->head;
+    t1 = vn_clock_ns();
+    while (h->head == head0 && vn_clock_ns() - t1 < 2000000000ull) {
+        n = arp_request(tx.va);
+        CHECK_EQ(call(NETMUX_SEND, (uint64_t)af, (uint64_t)tx.handle, n << 32, -1, res), 0);
+        vn_notify_wait(word, 100000000);
+    }
+    CHECK(h->head != head0);
     CHECK_EQ(call(NETMUX_UNFILTER, (uint64_t)af, 0, 0, -1, res), 0);
     CHECK_EQ(call(NETMUX_UNFILTER, (uint64_t)af, 0, 0, -1, res), -E_NOENT);
     CHECK_EQ(call(NETMUX_UNGRANT, (uint64_t)arp.handle, 0, 0, -1, res), 0);
