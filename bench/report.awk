@@ -23,8 +23,8 @@
 # one per row and boot: requests/s, latency percentiles in us and error
 # counts of wrk, or the UDP echo's round-trip percentiles and losses.  A
 # cell is the median (min..max) over the boots.  Linux runs one server for
-# every suite, so its samples also fill the own_ and posix_ rows' Linux
-# column.
+# every suite, so its samples also fill the own_, netuser_ and posix_ rows'
+# Linux column.
 #
 # Suites: a begin line with suite=S (bench/posix/pbench.c: S = posix) opens
 # a second program's rows, one boot of its own per guest.  Its loop and call
@@ -33,9 +33,9 @@
 
 BEGIN {
     # The network rows, in table order, and each one's metrics.
-    net_nops = split("http_c1 http_c16 udp_echo own_http_c1 own_http_c16 own_udp_echo " \
-                     "posix_http_c1 posix_http_c16 posix_udp_echo", net_ops, " ")
-    net_linux_copies = split("own_ posix_", net_copy, " ")     # rows whose Linux column is the native one's
+    net_nops = split("http_c1 http_c16 udp_echo netuser_http_c1 netuser_http_c16 netuser_udp_echo " \
+                     "own_http_c1 own_http_c16 own_udp_echo posix_http_c1 posix_http_c16 posix_udp_echo", net_ops, " ")
+    net_linux_copies = split("own_ netuser_ posix_", net_copy, " ")     # rows whose Linux column is the native one's
     net_metric_name["rps"] = "requests/s"
     net_metric_name["p50"] = "p50 us"
     net_metric_name["p90"] = "p90 us"
@@ -335,7 +335,7 @@ END {
     # Veneer served more.
     dat = out "/chart-net.dat"
     printf "" > dat
-    net_row = "%-14s %-12s %-26s %-26s %6s\n"      # the columns of row, a wider op
+    net_row = "%-16s %-12s %-26s %-26s %6s\n"      # the columns of row, a wider op
     nnet = 0
     for (i = 1; i <= net_nops; i++) {
         op = net_ops[i]
@@ -422,7 +422,8 @@ END {
         printf "network: wrk -t1 -c1|-c16 -d%ss --latency GET /index.html (after a 1 s warm-up); errors are\n", net_secs
         printf "    wrk's socket errors (connect, read, write, timeout) and non-2xx answers; V/L > 1 in requests/s:\n"
         printf "    Veneer served more.  udp_echo: %s datagrams of 32 bytes, one at a time (bench/net/udp_rtt.py).\n", net_count
-        printf "    http_c*, udp_echo: Veneer's native server (user/httpd.c) on the kernel's NIC multiplexer; own_*: the\n"
+        printf "    http_c*, udp_echo: Veneer's native server (user/httpd.c) on the kernel's NIC multiplexer; netuser_*:\n"
+        printf "    the same with net=user (the NIC multiplexed by user/netmux.c under user/netsup.c); own_*: the\n"
         printf "    same server driving the NIC itself (drivers/virtio_net linked in, Arrakis style); posix_*: busybox\n"
         printf "    httpd and udpecho under Veneer's POSIX libOS; Linux: busybox httpd and udpecho under Linux, in all.\n"
     }

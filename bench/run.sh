@@ -22,7 +22,8 @@
 # alone, wall clock, booted with -smp 1 and -smp 2 (multi-threaded TCG,
 # -accel tcg,thread=multi); their logs are *.scale, kept out of report.awk.
 # Then, per run, the network rows (bench/net/boot.sh): wall-clock boots of
-# Veneer's native web server, busybox httpd under Veneer's POSIX libOS and
+# Veneer's native web server (with the NIC in the kernel's home, and with
+# net=user in the driver environment's), busybox httpd under Veneer's POSIX libOS and
 # busybox httpd under Linux, measured from the host with wrk and a UDP echo
 # client (NET_SECS per wrk run, default 5; NET_UDP datagrams, default 1000;
 # the smoke and quick runs: 1 s and 50).
@@ -169,6 +170,7 @@ for ((run = 1; run <= runs; run++)); do
     done
     net_boot veneer own "$run" || exit 1
     net_boot veneer posix "$run" || exit 1
+    net_boot veneer netuser "$run" || exit 1
     for suite in scale1 scale2; do      # wall clock only: -icount is one thread
         boot veneer wall "$run" "$suite"
     done

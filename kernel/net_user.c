@@ -35,26 +35,36 @@ bool net_user_wanted(void)
     return cmdline_get("net", v, sizeof(v)) && strcmp(v, "user") == 0;
 }
 
+/* Give e (netsup) the archive in slot 1, to spawn netmux from.  Errors:
+ * cap_lookup's, cap_derive's. */
+static int grant_archive(struct env *first, struct env *e)
+{
+    struct cap *archive;
+    capref_t ref;
+    int r = cap_lookup(&first->caps, VN_CAP_ARCHIVE, CAP_PAGE, 0, &archive);
+    if (r == 0 && (r = cap_derive(archive, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref)) == 0)
+        env_cap_refs(&e->caps, ref);
+    return r;
+}
+
 void net_user_boot(struct env *first, unsigned ndevices)
 {
     size_t size;
-    const char *name = boot_archive_find("netsup", &size) ? "netsup" : "netmux";
+    bool sup = boot_archive_find("netsup", &size) != NULL;
+    const char *name = sup ? "netsup" : "netmux";
     const void *image = boot_archive_find(name, &size);
-    struct cap *dev = NULL, *ep, *archive;
+    struct cap *dev = NULL, *ep;
     struct env *e;
     capref_t ref, devref, root;
     for (unsigned i = 0; i < ndevices && !dev; i++)
         if (cap_lookup(&first->caps, (capref_t)(VN_CAP_DEV_FIRST + i), CAP_DEVICE, 0, &dev) < 0 ||
             device_of(dev)->f->class != 2)
-            dev = NULL;
+            dev = NULL;                 /* 2: a network controller */
     if (!image || !dev) {
         kprintf("net: net=user, but %s\n", image ? "no NIC" : "no netmux in the boot archive");
         return;
     }
-    if (env_create(first, NULL, NET_USER_QUOTA, name, &e, &ref) < 0 ||
-        (name[3] == 's' && (cap_lookup(&first->caps, VN_CAP_ARCHIVE, CAP_PAGE, 0, &archive) < 0 ||
-                            cap_derive(archive, &e->caps, CR_READ | CR_MAP | CR_GRANT, &devref) < 0 ||
-                            (env_cap_refs(&e->caps, devref), false))) ||
+    if (env_create(first, NULL, NET_USER_QUOTA, name, &e, &ref) < 0 || (sup && grant_archive(first, e) < 0) ||
         cap_derive(dev, &e->caps, CR_ALL, &devref) < 0 ||
         cap_create_root(&e->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)e->id, 0, &root) < 0 ||
         cap_lookup(&e->caps, root, CAP_ENDPOINT, 0, &ep) < 0 || env_load_elf(e, image, size) < 0)

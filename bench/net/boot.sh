@@ -14,6 +14,8 @@
 #   veneer own     the same server owning the NIC (arg0 bit 3, drv_skip: the
 #                  driver linked into it, Arrakis style; issue 17's
 #                  application-owned home)
+#   veneer netuser the same server with net=user: the NIC multiplexed by the
+#                  driver environment user/netmux.c under user/netsup.c
 #   veneer posix   busybox httpd + bench/net/udpecho.c under the POSIX libOS
 #                  (bench/net/posix_net.sh), with POSIX_MEM of RAM
 #   linux  native  the same busybox httpd and udpecho under Linux
@@ -80,6 +82,9 @@ net_boot() {
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var"
                -append "quiet init=posix run=sh,sh,/bin/posix_net.sh")
         ready="BENCHNET os=veneer suite=posix ready"
+    elif [ "$suite" = netuser ]; then
+        guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "init=httpd net=user")
+        ready="httpd: ready"
     elif [ "$suite" = own ]; then
         guest=(-kernel "$BUILD/kernel.elf" -initrd "$BUILD/initrd.var" -append "init=httpd arg0=8 drv_skip=00:06.0")
         ready="httpd: ready"
