@@ -42,8 +42,8 @@ static int grant_archive(struct env *first, struct env *e)
     struct cap *archive;
     capref_t ref;
     int r = cap_lookup(&first->caps, VN_CAP_ARCHIVE, CAP_PAGE, 0, &archive);
-    if (r == 0 && (r = cap_derive(archive, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref)) == 0)
-        env_cap_refs(&e->caps, ref);
+    if (r == 0)
+        r = cap_derive(archive, &e->caps, CR_READ | CR_MAP | CR_GRANT, &ref);   /* derived: no page references */
     return r;
 }
 
