@@ -512,10 +512,16 @@ void env_on_yield(struct env *e)
 
 bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr)
 {
+    return env_upcall_tf(e, &e->tf, kind, trapno, err, addr);
+}
+
+bool env_upcall_tf(struct env *e, struct trapframe *tf, unsigned kind, uint64_t trapno, uint64_t err,
+                   uint64_t addr)
+{
     struct env_upcall *u = &e->upcall[kind];
     if (!u->entry)
         return false;
-    uint64_t sp = arch_context_sp(&e->tf);
+    uint64_t sp = arch_context_sp(tf);
     if (sp > u->stack_base && sp <= u->stack_base + u->stack_size) {
         if (kind == UPCALL_REVOKE) {
             e->revoke_upcall_due = true;    /* still handling the last one: later */
@@ -527,13 +533,13 @@ bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uin
         return false;
     }
     struct vn_xframe x;
-    arch_xframe_fill(&e->tf, &x, trapno, err, addr);
+    arch_xframe_fill(tf, &x, trapno, err, addr);
     uint64_t frame = ROUND_DOWN(u->stack_base + u->stack_size - sizeof(x), 16);
     if (frame < u->stack_base || copy_to_user(frame, &x, sizeof(x)) < 0) {
         kprintf("env %x (%s): upcall stack %lx unusable\n", e->id, e->name, u->stack_base);
         return false;
     }
-    arch_context_enter_upcall(&e->tf, u->entry, frame);
+    arch_context_enter_upcall(tf, u->entry, frame);
     return true;
 }
 

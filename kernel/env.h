@@ -191,6 +191,9 @@ void env_on_yield(struct env *e);
  * Returns false (caller kills e) if no handler is set, the handler stack
  * is unusable, or e faulted inside its own handler. */
 bool env_upcall(struct env *e, unsigned kind, uint64_t trapno, uint64_t err, uint64_t addr);
+/* The same on frame tf instead of e->tf (the syscall fast path's). */
+bool env_upcall_tf(struct env *e, struct trapframe *tf, unsigned kind, uint64_t trapno, uint64_t err,
+                   uint64_t addr);
 /* Change e's status, keeping the scheduler's queues in step: the run
  * queue holds exactly the RUNNABLE environments (FIFO), the sleep list
  * the SLEEPING ones.  Every status change goes through here. */

@@ -167,7 +167,8 @@ void trap_dispatch(struct trapframe *tf)
 static bool syscall_fast_path(struct trapframe *tf)
 {
     uint64_t num = tf->rax - VN_SYSCALL_BASE;
-    if (num >= syscall_fast_count || !syscall_fast[num])
+    bool reflect = num >= SYS_COUNT;        /* not ours: to the libOS's syscall upcall */
+    if (!reflect && (num >= syscall_fast_count || !syscall_fast[num]))
         return false;
     uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
@@ -178,7 +179,25 @@ static bool syscall_fast_path(struct trapframe *tf)
         kernel_unlock();
         return false;
     }
-    tf->rax = (uint64_t)syscall_run(tf);
+    if (reflect) {
+        /* The general path's reflection, on this frame: the upcall's
+         * entry and stack go into tf and sysretq takes the CPU there.
+         * It fails (no upcall, its stack unusable, a fault inside it)
+         * with nothing changed: the general path then kills. */
+        const struct env_upcall *u = &e->upcall[UPCALL_SYSCALL];
+        bool inside = tf->rsp > u->stack_base && tf->rsp <= u->stack_base + u->stack_size;
+        if (!u->entry || inside) {      /* the general path says why, and kills */
+            kernel_unlock();
+            return false;
+        }
+        env_on_entry(e);
+        if (!env_upcall_tf(e, tf, UPCALL_SYSCALL, VN_T_SYSCALL, 0, 0)) {
+            kernel_unlock();
+            return false;
+        }
+    } else {
+        tf->rax = (uint64_t)syscall_run(tf);
+    }
     if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
         !arch_context_fast_ok(e, tf)) {
         e->tf = *tf;
