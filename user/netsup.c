@@ -230,22 +230,6 @@ static void serve(const struct vn_msg *m, uint64_t rep[4])
     rep[0] = (uint64_t)r;
 }
 
-/* The number after key= on the kernel command line, or dflt. */
-static uint64_t cmdline_num(const char *key, uint64_t dflt)
-{
-    size_t n = strlen(key);
-    const char *line = (const char *)vn_sysinfo->cmdline;
-    for (const char *p = line; *p; p++) {
-        if ((p == line || p[-1] == ' ') && strncmp(p, key, n) == 0 && p[n] == '=') {
-            uint64_t v = 0;
-            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (uint64_t)(*p - '0');
-            return v;
-        }
-    }
-    return dflt;
-}
-
 static bool any_filter(void)
 {
     for (unsigned i = 0; i < NETMUX_FILTERS_MAX; i++)
@@ -257,7 +241,7 @@ static bool any_filter(void)
 int main(uint64_t arg0, uint64_t dev)
 {
     (void)arg0;
-    uint64_t kills = cmdline_num("net_crash", 0), every_ms = cmdline_num("net_crash_ms", 300);
+    uint64_t kills = vn_cmdline_num("net_crash", 0), every_ms = vn_cmdline_num("net_crash_ms", 300);
     s.dev = (capref_t)dev;
     s.env = s.ep = -1;
     for (unsigned b = 0; b <= NETMUX_CLIENTS_MAX; b++)

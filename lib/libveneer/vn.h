@@ -62,6 +62,9 @@ void vn_mem_release_all(void);
 const char *vn_archive_name(uint64_t i);
 /* Map the boot archive (VN_CAP_ARCHIVE) and find file name. */
 const void *vn_archive_find(const char *name, uint64_t *size);
+/* The decimal number after key= on the kernel command line, or dflt if
+ * key= is not there (cmdline.c). */
+uint64_t vn_cmdline_num(const char *key, uint64_t dflt);
 /* Create a child from program `name` with the given quota, start it with
  * rdi = arg0, rsi = arg1.  Returns its root env capability.  The child
  * owns its pages (they die with it). */

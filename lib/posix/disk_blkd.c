@@ -15,22 +15,6 @@
 
 #define SUP_QUOTA 8192              /* pages: drvsup's and each blkd instance's */
 
-/* The number after key= on the kernel command line, or dflt. */
-static uint64_t cmdline_num(const char *key, uint64_t dflt)
-{
-    size_t n = strlen(key);
-    const char *line = (const char *)vn_sysinfo->cmdline;
-    for (const char *p = line; *p; p++) {
-        if ((p == line || p[-1] == ' ') && strncmp(p, key, n) == 0 && p[n] == '=') {
-            uint64_t v = 0;
-            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (uint64_t)(*p - '0');
-            return v;
-        }
-    }
-    return dflt;
-}
-
 static capref_t sup = -1;            /* drvsup's unbadged endpoint, once started */
 
 /* Start drvsup (and so blkd) on the NVMe controller the kernel left to
@@ -40,8 +24,8 @@ static long sup_start(void)
     capref_t drv;
     long dev = blk_home_find_nvme();
     long ep = dev < 0 ? dev : blk_home_drvsup_start((capref_t)dev, SUP_QUOTA,
-                                                     cmdline_num("blk_crash", 0) |
-                                                     cmdline_num("blk_crash_ms", 300) << 32, &drv);
+                                                     vn_cmdline_num("blk_crash", 0) |
+                                                     vn_cmdline_num("blk_crash_ms", 300) << 32, &drv);
     if (ep < 0) {
         if (dev >= 0)                   /* no controller: no disk, nothing to say */
             printf("posix: cannot start drvsup (%s)\n", vn_strerror(ep));
