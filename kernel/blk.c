@@ -124,7 +124,7 @@ int blk_grant_boot(struct env *e, uint64_t *n)
     for (unsigned k = 0; k < BLK_ROOTS; k++) {
         if (blk.root[k].type != CAP_BLK)
             continue;
-        if (cap_derive(&blk.root[k], &e->caps, CR_READ | CR_WRITE | CR_GRANT, &ref) < 0 ||
+        if (cap_derive(&blk.root[k], env_caps(e), CR_READ | CR_WRITE | CR_GRANT, &ref) < 0 ||
             (first >= 0 && CAPREF_SLOT(ref) != CAPREF_SLOT(first) + *n))
             panic("boot: cannot give the disks to the first environment");
         if (first < 0)
@@ -165,7 +165,7 @@ int blk_derive(struct env *e, struct cap *c, uint64_t off, uint64_t n, unsigned 
     uint64_t base = BLK_OBJ_BASE(c->obj) + off;
     if (orphan_overlap(BLK_OBJ_EXT(c->obj), base, n))
         return -E_BUSY;
-    return cap_derive_object(c, &e->caps, CAP_BLK, rights, BLK_OBJ(BLK_OBJ_EXT(c->obj), base), n, out);
+    return cap_derive_object(c, env_caps(e), CAP_BLK, rights, BLK_OBJ(BLK_OBJ_EXT(c->obj), base), n, out);
 }
 
 /* ------------------------------------------------------------ queues */
@@ -181,6 +181,7 @@ static struct vn_blkq_hdr *hdr(struct blk_queue *q) { return P2V(q->ring_pfn * P
 int blk_queue_open(struct env *e, struct cap *c, struct cap *ring, struct notify *notify, uint64_t bits,
                    uint32_t nslots, uint32_t inflight, capref_t *out)
 {
+    e = env_space(e);   /* a thread's objects are its space's (env_caps) */
     unsigned dev = BLK_OBJ_EXT(c->obj) / BLKDEV_NS_MAX;
     if (!blk_queue_shape(nslots, inflight, VN_BLKQ_SLOTS_MAX, VN_BLKQ_INFLIGHT_MAX) || !bits ||
         ring->count < VN_BLKQ_PAGES(nslots))
@@ -204,7 +205,7 @@ int blk_queue_open(struct env *e, struct cap *c, struct cap *ring, struct notify
     paddr_t io = env_page_alloc(e, &r);
     if (!io)
         return r;
-    if ((r = cap_derive_object(c, &e->caps, CAP_BLKQ, CR_READ | CR_WRITE, (uint64_t)(q - blk.q), q->gen, out)) < 0) {
+    if ((r = cap_derive_object(c, env_caps(e), CAP_BLKQ, CR_READ | CR_WRITE, (uint64_t)(q - blk.q), q->gen, out)) < 0) {
         env_page_free(e, io);
         return r;
     }
@@ -212,7 +213,7 @@ int blk_queue_open(struct env *e, struct cap *c, struct cap *ring, struct notify
     *q = (struct blk_queue){.gen = q->gen, .owner = e, .dev = dev, .ring_pfn = ring->obj,
                             .ring_pages = VN_BLKQ_PAGES(nslots), .nslots = nslots, .inflight_max = inflight,
                             .notify = notify, .bits = bits, .notify_next = notify->blkqs, .io = P2V(io)};
-    cap_lookup(&e->caps, *out, CAP_BLKQ, 0, &q->cap);
+    env_cap_lookup(e, *out, CAP_BLKQ, 0, &q->cap);
     notify->blkqs = q;
     page_ref_range(q->ring_pfn, q->ring_pages);
     struct vn_blkq_hdr *h = hdr(q);
@@ -255,7 +256,7 @@ static int check(struct blk_queue *q, const struct vn_blk_req *r, struct blk_io 
     int s = blk_req_op(r);
     if (s < 0)
         return s;
-    s = cap_lookup(&q->owner->caps, r->extent, CAP_BLK, rd ? CR_READ : CR_WRITE, &ext);
+    s = env_cap_lookup(q->owner, r->extent, CAP_BLK, rd ? CR_READ : CR_WRITE, &ext);
     if (s < 0)
         return s;
     unsigned k = BLK_OBJ_EXT(ext->obj);
@@ -268,7 +269,7 @@ static int check(struct blk_queue *q, const struct vn_blk_req *r, struct blk_io 
     uint32_t pages;
     if ((s = blk_req_range(r, ext->count, root_ns(k)->block_size, root_dev(k)->max_pages, &pages)) < 0)
         return s;
-    if ((s = cap_lookup(&q->owner->caps, r->pages, CAP_PAGE, rd ? CR_WRITE : CR_READ, &pg)) < 0)
+    if ((s = env_cap_lookup(q->owner, r->pages, CAP_PAGE, rd ? CR_WRITE : CR_READ, &pg)) < 0)
         return s;
     if (!blk_inside(pg->count, r->page_index, pages))
         return -E_RANGE;

@@ -90,7 +90,7 @@ unsigned device_grant_boot(struct env *e)
 {
     for (unsigned i = 0; i < devices.n; i++) {
         capref_t ref;
-        if (cap_derive(&devices.dev[i].root, &e->caps, CR_ALL, &ref) < 0 || ref != (capref_t)(VN_CAP_DEV_FIRST + i))
+        if (cap_derive(&devices.dev[i].root, env_caps(e), CR_ALL, &ref) < 0 || ref != (capref_t)(VN_CAP_DEV_FIRST + i))
             panic("boot: cannot give device %u to the first environment", i);
     }
     return devices.n;
@@ -106,6 +106,7 @@ struct device *device_of(const struct cap *c)
 
 int device_claim(struct device *d, struct cap *c, struct env *e)
 {
+    e = env_space(e);   /* a thread's objects are its space's (env_caps) */
     if (d->holder)
         return d->holder == c ? 0 : -E_BUSY;
     if (iommu_covers(d->f->addr)) {

@@ -269,6 +269,7 @@ fail:
 
 int env_page_root(struct env *t, paddr_t paddr, uint64_t count, capref_t *ref)
 {
+    t = env_space(t);   /* a thread's objects are its space's (env_caps) */
     int r = env_charge(t, count);
     if (r < 0)
         return r;
@@ -277,7 +278,7 @@ int env_page_root(struct env *t, paddr_t paddr, uint64_t count, capref_t *ref)
         env_uncharge_env(t, count);
         return count == 1 ? r : -E_NOMEM;
     }
-    r = cap_create_root(&t->caps, CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, ref);
+    r = cap_create_root(env_caps(t), CAP_PAGE, CR_READ | CR_WRITE | CR_MAP | CR_GRANT, pa / PAGE_SIZE, count, ref);
     page_ref_range(pa / PAGE_SIZE, count);
     if (r < 0) {
         page_unref_range(pa / PAGE_SIZE, count);    /* frees them */
@@ -300,7 +301,7 @@ void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err)
     struct cap *c;
     if ((*err = env_page_root(e, 0, 1, &ref)) < 0)
         return NULL;
-    cap_lookup(&e->caps, ref, CAP_PAGE, 0, &c);
+    cap_lookup(env_caps(e), ref, CAP_PAGE, 0, &c);
     if ((*err = bind_map(e, va, c, 0, prot, true)) < 0) {
         cap_delete(c);
         return NULL;

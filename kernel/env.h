@@ -142,6 +142,22 @@ static inline struct env *env_space(struct env *e)
 {
     return e->space_owner ? e->space_owner : e;
 }
+/* The capability table e's references name: its space owner's.  A vCPU
+ * has a table of its own only for its self capability (slot CAP_SELF), so
+ * whatever a thread of a space makes or receives belongs to the space and
+ * outlives the thread; the thread's own charges (its environment) stay in
+ * its reservation. */
+static inline struct captable *env_caps(struct env *e)
+{
+    return &env_space(e)->caps;
+}
+/* cap_lookup of e's reference ref: slot CAP_SELF in e's own table (a
+ * vCPU's self is itself), every other slot in env_caps(e).  Errors:
+ * cap_lookup's. */
+static inline int env_cap_lookup(struct env *e, capref_t ref, unsigned type, unsigned rights, struct cap **out)
+{
+    return cap_lookup(CAPREF_SLOT(ref) == CAP_SELF ? &e->caps : env_caps(e), ref, type, rights, out);
+}
 /* Kernel-started program (e from env_create with no parent): load the ELF
  * image, give it a default stack and make it runnable.  On error e is
  * destroyed.  Errors: -E_INVAL (bad image), -E_NOMEM, -E_QUOTA. */

@@ -43,7 +43,7 @@ struct env *ipc_endpoint_env(struct cap *c)
     while (root->parent)
         root = root->parent;
     struct env *e = env_lookup((envid_t)c->obj);
-    return e && e->status != ENV_DYING && root->table == &e->caps ? e : NULL;
+    return e && e->status != ENV_DYING && root->table == env_caps(e) ? e : NULL;
 }
 
 /* Put caller's message into callee's registers and derive the transferred
@@ -52,8 +52,8 @@ static void deliver(struct env *callee, struct env *caller, const uint64_t m[4],
 {
     capref_t got = -1;
     struct cap *c;
-    if (xfer >= 0 && cap_lookup(&caller->caps, xfer, 0, CR_GRANT, &c) == 0)
-        cap_derive(c, &callee->caps, c->rights, &got);
+    if (xfer >= 0 && env_cap_lookup(caller, xfer, 0, CR_GRANT, &c) == 0)
+        cap_derive(c, env_caps(callee), c->rights, &got);
     arch_ipc_set_msg(&callee->tf, 0, m, (uint64_t)(int64_t)got, badge);
     callee->ipc_caller = caller;
     callee->ipc_caller_id = caller->id;
@@ -193,11 +193,12 @@ void ipc_env_dying(struct env *e)
 
 int notify_create(struct env *e, capref_t *ref)
 {
+    e = env_space(e);   /* a thread's objects are its space's (env_caps) */
     int r;
     if (e->nnotify % NOTIFY_PER_CHARGE == 0 && (r = env_charge(e, 1)) < 0)
         return r;
     struct notify *n = slab_alloc(&notify_slab);
-    if (!n || (r = cap_create_root(&e->caps, CAP_NOTIFY, CR_ALL, (uint64_t)n, 0, ref)) < 0) {
+    if (!n || (r = cap_create_root(env_caps(e), CAP_NOTIFY, CR_ALL, (uint64_t)n, 0, ref)) < 0) {
         if (n)
             slab_free(&notify_slab, n);
         if (e->nnotify % NOTIFY_PER_CHARGE == 0)

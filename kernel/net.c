@@ -77,7 +77,7 @@ int net_grant_boot(struct env *e, bool first)
     capref_t ref;
     if (!net.dev)
         return -1;
-    if (cap_derive(&net.root, &e->caps, first ? CR_ALL : CR_ALL & ~CR_CONTROL, &ref) < 0)
+    if (cap_derive(&net.root, env_caps(e), first ? CR_ALL : CR_ALL & ~CR_CONTROL, &ref) < 0)
         panic("boot: cannot give the NIC to a boot environment");
     return ref;
 }
@@ -158,6 +158,7 @@ static bool derives(const struct cap *a, const struct cap *b)
 int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *prog, unsigned n, unsigned flags,
                        struct cap *ring, struct notify *notify, uint64_t bits, capref_t *out)
 {
+    e = env_space(e);   /* a thread's objects are its space's (env_caps) */
     if (!net.dev)
         return -E_NODEV;
     bool deflt = flags & VN_PF_DEFAULT;
@@ -201,13 +202,13 @@ int net_filter_install(struct env *e, struct cap *c, const struct vn_pf_insn *pr
     int r = 0;
     if (!deflt && (r = pf_set_add(&net.set, f->prog, f->n, flags, (unsigned)depth, f, &f->pf)) < 0)
         return r;
-    if ((r = cap_derive_object(c, &e->caps, CAP_FILTER, CR_WRITE | CR_GRANT, (uint64_t)(f - net.filter), f->gen,
+    if ((r = cap_derive_object(c, env_caps(e), CAP_FILTER, CR_WRITE | CR_GRANT, (uint64_t)(f - net.filter), f->gen,
                                out)) < 0) {
         if (f->pf)
             pf_set_remove(&net.set, f->pf);
         return r;
     }
-    cap_lookup(&e->caps, *out, CAP_FILTER, 0, &f->cap);
+    env_cap_lookup(e, *out, CAP_FILTER, 0, &f->cap);
     page_ref_range(f->ring_pfn, f->ring_pages);
     net_ring_reset(P2V(f->ring_pfn * PAGE_SIZE), f->nslots);
     f->notify_next = notify->nets;

@@ -12,7 +12,7 @@
 long sys_blk_info(capref_t ext, struct vn_blkinfo *info)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, ext, CAP_BLK, 0, &c);
+    int r = env_cap_lookup(arch_curenv(), ext, CAP_BLK, 0, &c);
     if (r < 0)
         return r;
     struct vn_blkinfo in;
@@ -25,7 +25,7 @@ long sys_blk_derive(capref_t ext, uint64_t off, uint64_t count, unsigned rights)
     struct env *e = arch_curenv();
     struct cap *c;
     capref_t out;
-    int r = cap_lookup(&e->caps, ext, CAP_BLK, CR_GRANT, &c);
+    int r = env_cap_lookup(e, ext, CAP_BLK, CR_GRANT, &c);
     if (r < 0 || (r = blk_derive(e, c, off, count, rights, &out)) < 0)
         return r;
     return out;
@@ -36,11 +36,11 @@ long sys_blk_queue(capref_t ext, const struct vn_blkq_req *req)
     struct env *e = arch_curenv();
     struct cap *c, *ring, *nc;
     struct vn_blkq_req q;
-    int r = cap_lookup(&e->caps, ext, CAP_BLK, 0, &c);
+    int r = env_cap_lookup(e, ext, CAP_BLK, 0, &c);
     if (r < 0 || (r = copy_from_user(&q, (uint64_t)req, sizeof(q))) < 0)
         return r;
-    if ((r = cap_lookup(&e->caps, q.ring, CAP_PAGE, CR_WRITE, &ring)) < 0 ||
-        (r = cap_lookup(&e->caps, q.notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0)
+    if ((r = env_cap_lookup(e, q.ring, CAP_PAGE, CR_WRITE, &ring)) < 0 ||
+        (r = env_cap_lookup(e, q.notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0)
         return r;
     if (q.bits & ~VN_NOTIFY_BITS)
         return -E_INVAL;
@@ -53,7 +53,7 @@ long sys_blk_queue(capref_t ext, const struct vn_blkq_req *req)
 long sys_blk_doorbell(capref_t queue)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, queue, CAP_BLKQ, CR_WRITE, &c);
+    int r = env_cap_lookup(arch_curenv(), queue, CAP_BLKQ, CR_WRITE, &c);
     if (r < 0)
         return r;
     return blk_doorbell(c);

@@ -16,7 +16,7 @@
 int sys_env_target(capref_t ref, unsigned rights, struct env **out)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, ref, CAP_ENV, rights, &c);
+    int r = env_cap_lookup(arch_curenv(), ref, CAP_ENV, rights, &c);
     if (r < 0)
         return r;
     struct env *e = env_lookup((envid_t)c->obj);
@@ -41,10 +41,10 @@ long sys_root_to_caller(struct env *t, capref_t root)
     struct env *e = arch_curenv();
     struct cap *c;
     capref_t ref;
-    if (t == e)
-        return root;
-    cap_lookup(&t->caps, root, 0, 0, &c);
-    int r = cap_derive(c, &e->caps, c->rights, &ref);
+    if (env_caps(t) == env_caps(e))
+        return root;                    /* the same table: a thread, or its space */
+    env_cap_lookup(t, root, 0, 0, &c);
+    int r = cap_derive(c, env_caps(e), c->rights, &ref);
     if (r < 0) {
         cap_delete(c);
         return r;
@@ -55,7 +55,7 @@ long sys_root_to_caller(struct env *t, capref_t root)
 long sys_cap_info(capref_t cap, struct vn_capinfo *info)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    int r = env_cap_lookup(arch_curenv(), cap, 0, 0, &c);
     if (r < 0)
         return r;
     struct vn_capinfo in = {.type = c->type, .rights = c->rights};
@@ -98,11 +98,10 @@ long sys_cap_info(capref_t cap, struct vn_capinfo *info)
 
 long sys_cap_derive(capref_t cap, unsigned rights)
 {
-    struct captable *t = &arch_curenv()->caps;
     struct cap *c;
     capref_t out;
-    int r = cap_lookup(t, cap, 0, 0, &c);
-    if (r < 0 || (r = cap_derive(c, t, rights, &out)) < 0)
+    int r = env_cap_lookup(arch_curenv(), cap, 0, 0, &c);
+    if (r < 0 || (r = cap_derive(c, env_caps(arch_curenv()), rights, &out)) < 0)
         return r;
     return out;
 }
@@ -112,9 +111,9 @@ long sys_cap_grant(capref_t cap, capref_t env, unsigned rights)
     struct cap *c;
     struct env *target;
     capref_t out;
-    int r = cap_lookup(&arch_curenv()->caps, cap, 0, CR_GRANT, &c);
+    int r = env_cap_lookup(arch_curenv(), cap, 0, CR_GRANT, &c);
     if (r < 0 || (r = sys_env_target(env, CR_WRITE, &target)) < 0 ||
-        (r = cap_derive(c, &target->caps, rights, &out)) < 0)
+        (r = cap_derive(c, env_caps(target), rights, &out)) < 0)
         return r;
     return out;
 }
@@ -122,7 +121,7 @@ long sys_cap_grant(capref_t cap, capref_t env, unsigned rights)
 long sys_cap_revoke(capref_t cap)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    int r = env_cap_lookup(arch_curenv(), cap, 0, 0, &c);
     if (r < 0)
         return r;
     cap_revoke(c);
@@ -132,7 +131,7 @@ long sys_cap_revoke(capref_t cap)
 long sys_cap_delete(capref_t cap)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, cap, 0, 0, &c);
+    int r = env_cap_lookup(arch_curenv(), cap, 0, 0, &c);
     if (r < 0)
         return r;
     if (cap == CAP_SELF)

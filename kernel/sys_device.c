@@ -26,7 +26,7 @@
  * this capability.  Errors: cap_lookup's, -E_BUSY (held elsewhere). */
 static int device_lookup(capref_t ref, unsigned rights, bool program, struct cap **c, struct device **d)
 {
-    int r = cap_lookup(&arch_curenv()->caps, ref, CAP_DEVICE, rights, c);
+    int r = env_cap_lookup(arch_curenv(), ref, CAP_DEVICE, rights, c);
     if (r < 0)
         return r;
     *d = device_of(*c);
@@ -108,7 +108,7 @@ long sys_dev_regs(capref_t dev, unsigned bar, unsigned rights)
     uint64_t n = io ? f->bar[bar].size : ROUND_UP(f->bar[bar].size, PAGE_SIZE) / PAGE_SIZE;
     struct cap probe = {.regs = {.n = (uint32_t)n, .dev = (uint16_t)c->obj, .bar = (uint8_t)bar, .io = io}};
     capref_t ref;
-    if ((r = cap_derive_object(c, &e->caps, CAP_REGS, rights, base, probe.count, &ref)) < 0)
+    if ((r = cap_derive_object(c, env_caps(e), CAP_REGS, rights, base, probe.count, &ref)) < 0)
         return r;
     return ref;
 }
@@ -119,7 +119,7 @@ long sys_dev_irq(capref_t dev, unsigned kind, unsigned index, capref_t notify, u
     struct cap *c, *nc;
     struct device *d;
     int r = device_lookup(dev, CR_CONTROL, true, &c, &d);
-    if (r < 0 || (r = cap_lookup(&e->caps, notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0)
+    if (r < 0 || (r = env_cap_lookup(e, notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0)
         return r;
     if ((kind != VN_IRQ_MSI && kind != VN_IRQ_MSIX) || !bits || (bits & ~VN_NOTIFY_BITS))
         return -E_INVAL;
@@ -134,7 +134,7 @@ long sys_dev_irq(capref_t dev, unsigned kind, unsigned index, capref_t notify, u
         slot++;
     struct cap probe = {.irq = {.gen = q->gen, .dev = (uint16_t)c->obj}};
     capref_t ref;
-    if ((r = cap_derive_object(c, &e->caps, CAP_IRQ, CR_WRITE | CR_GRANT, slot, probe.count, &ref)) < 0) {
+    if ((r = cap_derive_object(c, env_caps(e), CAP_IRQ, CR_WRITE | CR_GRANT, slot, probe.count, &ref)) < 0) {
         irq_unbind(q);
         return r;
     }
@@ -146,7 +146,7 @@ long sys_dev_irq(capref_t dev, unsigned kind, unsigned index, capref_t notify, u
 static int irq_lookup(capref_t ref, struct irq **q)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, ref, CAP_IRQ, CR_WRITE, &c);
+    int r = env_cap_lookup(arch_curenv(), ref, CAP_IRQ, CR_WRITE, &c);
     if (r < 0)
         return r;
     *q = irq_slot((unsigned)c->obj);
@@ -180,7 +180,7 @@ long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
     struct device *d;
     unsigned need = CR_MAP | ((prot & VN_DMA_READ) ? CR_READ : 0) | ((prot & VN_DMA_WRITE) ? CR_WRITE : 0);
     int r = device_lookup(dev, CR_MAP, true, &c, &d);
-    if (r < 0 || (r = cap_lookup(&e->caps, pages, CAP_PAGE, need, &pc)) < 0)
+    if (r < 0 || (r = env_cap_lookup(e, pages, CAP_PAGE, need, &pc)) < 0)
         return r;
     if (!iommu_covers(d->f->addr))
         return -E_NODEV;
@@ -233,7 +233,7 @@ long sys_dev_ports(capref_t env, capref_t regs)
     struct env *t;
     struct cap *c;
     int r = sys_env_target(env, CR_MAP, &t);
-    if (r < 0 || (r = cap_lookup(&arch_curenv()->caps, regs, CAP_REGS, CR_MAP | CR_READ | CR_WRITE, &c)) < 0)
+    if (r < 0 || (r = env_cap_lookup(arch_curenv(), regs, CAP_REGS, CR_MAP | CR_READ | CR_WRITE, &c)) < 0)
         return r;
     if (!c->regs.io)
         return -E_INVAL;
@@ -279,7 +279,7 @@ long sys_dev_vf(capref_t dev, unsigned index)
     if (!(vf = sriov_vf(d, index)))
         return -E_INVAL;
     capref_t ref;
-    if ((r = cap_derive(&vf->root, &arch_curenv()->caps, c->rights, &ref)) < 0)
+    if ((r = cap_derive(&vf->root, env_caps(arch_curenv()), c->rights, &ref)) < 0)
         return r;
     return ref;
 }

@@ -70,6 +70,7 @@ long sys_env_new(uint64_t quota, const char *name, bool vcpu)
     capref_t ref;
     if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
         return -E_FAULT;
+    e = env_space(e);   /* a thread's children are its space's (env_caps) */
     int r = env_create(e, vcpu ? e : NULL, quota, kname, &child, &ref);
     return r < 0 ? r : ref;
 }
@@ -83,7 +84,7 @@ long sys_env_create_shared(uint64_t limit, const char *name)
     capref_t ref;
     if (copy_str_from_user(kname, (uint64_t)name, sizeof(kname)) < 0)
         return -E_FAULT;
-    int r = env_create_shared(arch_curenv(), limit, kname, &child, &ref);
+    int r = env_create_shared(env_space(arch_curenv()), limit, kname, &child, &ref);
     return r < 0 ? r : ref;
 }
 

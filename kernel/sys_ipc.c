@@ -14,7 +14,7 @@ long sys_ipc_endpoint(capref_t env)
     struct env *t;
     capref_t root;
     int r = sys_env_charged(env, &t);   /* another's entry needs control of it */
-    if (r < 0 || (r = cap_create_root(&t->caps, CAP_ENDPOINT, CR_ALL, (uint64_t)t->id, 0, &root)) < 0)
+    if (r < 0 || (r = cap_create_root(env_caps(t), CAP_ENDPOINT, CR_ALL, (uint64_t)t->id, 0, &root)) < 0)
         return r;
     return sys_root_to_caller(t, root);
 }
@@ -24,16 +24,16 @@ long sys_ipc_badge(capref_t ep, uint64_t badge, unsigned rights)
     struct env *e = arch_curenv();
     struct cap *c, *b;
     capref_t ref;
-    int r = cap_lookup(&e->caps, ep, CAP_ENDPOINT, CR_GRANT, &c);
+    int r = env_cap_lookup(e, ep, CAP_ENDPOINT, CR_GRANT, &c);
     if (r < 0)
         return r;
     if (badge == 0 || (rights & ~(unsigned)c->rights))
         return -E_INVAL;
     if (c->count != 0)
         return -E_PERM;     /* a badge, once set, is fixed for the whole subtree */
-    if ((r = cap_derive(c, &e->caps, rights, &ref)) < 0)
+    if ((r = cap_derive(c, env_caps(e), rights, &ref)) < 0)
         return r;
-    cap_lookup(&e->caps, ref, CAP_ENDPOINT, 0, &b);
+    env_cap_lookup(e, ref, CAP_ENDPOINT, 0, &b);
     b->count = badge;
     return ref;
 }
@@ -48,14 +48,14 @@ long sys_ipc_call(capref_t ep, uint64_t m0, uint64_t m1, uint64_t m2, uint64_t m
 {
     struct env *e = arch_curenv(), *callee;
     struct cap *c, *x;
-    int r = cap_lookup(&e->caps, ep, CAP_ENDPOINT, CR_WRITE, &c);
+    int r = env_cap_lookup(e, ep, CAP_ENDPOINT, CR_WRITE, &c);
     if (r < 0)
         return r;
     if (!(callee = ipc_endpoint_env(c)))
         return -E_DEAD;
     if (callee == e || env_space(callee) == env_space(e))
         return -E_DEADLK;
-    if (xfer != -1 && (r = cap_lookup(&e->caps, xfer, 0, CR_GRANT, &x)) < 0)
+    if (xfer != -1 && (r = env_cap_lookup(e, xfer, 0, CR_GRANT, &x)) < 0)
         return r;
     uint64_t m[4] = {m0, m1, m2, m3};
     ipc_call(e, callee, m, xfer, c->count);
@@ -94,7 +94,7 @@ long sys_notify_create(void)
 long sys_notify_signal(capref_t nc, uint64_t bits)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, nc, CAP_NOTIFY, CR_WRITE, &c);
+    int r = env_cap_lookup(arch_curenv(), nc, CAP_NOTIFY, CR_WRITE, &c);
     if (r < 0)
         return r;
     if (bits & ~VN_NOTIFY_BITS)
@@ -107,7 +107,7 @@ long sys_notify_wait(capref_t nc, uint64_t timeout_ns)
 {
     struct env *e = arch_curenv();
     struct cap *c;
-    int r = cap_lookup(&e->caps, nc, CAP_NOTIFY, CR_READ, &c);
+    int r = env_cap_lookup(e, nc, CAP_NOTIFY, CR_READ, &c);
     if (r < 0)
         return r;
     return notify_wait(e, (struct notify *)c->obj, timeout_ns);
@@ -116,7 +116,7 @@ long sys_notify_wait(capref_t nc, uint64_t timeout_ns)
 long sys_notify_poll(capref_t nc)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, nc, CAP_NOTIFY, CR_READ, &c);
+    int r = env_cap_lookup(arch_curenv(), nc, CAP_NOTIFY, CR_READ, &c);
     if (r < 0)
         return r;
     return notify_take((struct notify *)c->obj);

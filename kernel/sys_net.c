@@ -14,7 +14,7 @@ static uint8_t frame_buf[VN_FRAME_MAX];
 long sys_net_info(capref_t nic, struct vn_netinfo *info)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, nic, CAP_NET, CR_READ, &c);
+    int r = env_cap_lookup(arch_curenv(), nic, CAP_NET, CR_READ, &c);
     if (r < 0)
         return r;
     struct vn_netinfo in;
@@ -27,13 +27,13 @@ long sys_net_filter(capref_t nic, const struct vn_filter_req *req)
     struct env *e = arch_curenv();
     struct cap *c, *ring, *nc;
     struct vn_filter_req q;
-    int r = cap_lookup(&e->caps, nic, CAP_NET, CR_WRITE, &c);
+    int r = env_cap_lookup(e, nic, CAP_NET, CR_WRITE, &c);
     if (r < 0 || (r = copy_from_user(&q, (uint64_t)req, sizeof(q))) < 0)
         return r;
     if (q.n > VN_PF_MAX_INSNS || (!(q.flags & VN_PF_DEFAULT) && q.n == 0))
         return -E_INVAL;
-    if ((r = cap_lookup(&e->caps, q.ring, CAP_PAGE, CR_WRITE, &ring)) < 0 ||
-        (r = cap_lookup(&e->caps, q.notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0 ||
+    if ((r = env_cap_lookup(e, q.ring, CAP_PAGE, CR_WRITE, &ring)) < 0 ||
+        (r = env_cap_lookup(e, q.notify, CAP_NOTIFY, CR_WRITE, &nc)) < 0 ||
         (r = copy_from_user(prog_buf, q.prog, q.n * sizeof(prog_buf[0]))) < 0)
         return r;
     if (q.bits & ~VN_NOTIFY_BITS)
@@ -47,7 +47,7 @@ long sys_net_filter(capref_t nic, const struct vn_filter_req *req)
 long sys_net_send(capref_t filter, const void *frame, size_t len)
 {
     struct cap *c;
-    int r = cap_lookup(&arch_curenv()->caps, filter, CAP_FILTER, CR_WRITE, &c);
+    int r = env_cap_lookup(arch_curenv(), filter, CAP_FILTER, CR_WRITE, &c);
     if (r < 0)
         return r;
     struct net_filter *f = net_filter_of(c);

@@ -40,16 +40,17 @@ long sys_page_share(capref_t cap, capref_t env, unsigned rights)
     struct env *e = arch_curenv(), *t;
     struct cap *c;
     capref_t out;
-    int r = cap_lookup(&e->caps, cap, CAP_PAGE, CR_GRANT, &c);
+    int r = env_cap_lookup(e, cap, CAP_PAGE, CR_GRANT, &c);
     if (r < 0 || (r = sys_env_charged(env, &t)) < 0)
         return r;
+    t = env_space(t);                   /* the root goes to env_caps(t): charge its owner */
     /* Only a root may make another root: a derived capability (granted, or
      * received) must stay revocable by its root's holder. */
     if (c->parent || (rights & ~(unsigned)c->rights) || (page_info[c->obj].flags & VN_PI_KERNEL))
         return -E_PERM;
     if ((r = env_charge(t, c->count)) < 0)
         return r;
-    if ((r = cap_create_root(&t->caps, CAP_PAGE, rights, c->obj, c->count, &out)) < 0) {
+    if ((r = cap_create_root(env_caps(t), CAP_PAGE, rights, c->obj, c->count, &out)) < 0) {
         env_uncharge_env(t, c->count);
         return r;
     }
@@ -77,7 +78,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
         unsigned need = CR_MAP | CR_READ | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
         if (m->va % PAGE_SIZE || !VN_USER_MAPPABLE(m->va) || (m->prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
             return -E_INVAL;
-        if ((r = cap_lookup(&e->caps, m->cap, 0, need, &c)) < 0)
+        if ((r = env_cap_lookup(e, m->cap, 0, need, &c)) < 0)
             return r;
         if (c->type == CAP_REGS) {
             /* Device registers: memory BARs only, never executable, and
@@ -105,7 +106,7 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct vn_map_entry *m = &map_batch[i];
         struct cap *c;
-        cap_lookup(&e->caps, m->cap, 0, 0, &c);
+        env_cap_lookup(e, m->cap, 0, 0, &c);
         if ((r = bind_map(t, m->va, c, m->index, m->prot, own)) < 0)
             panic("page_map: entry %lu failed (%d) after the checks", (uint64_t)i, r);
     }

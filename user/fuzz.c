@@ -90,7 +90,10 @@ static uint64_t region;             /* address space the worker maps into */
 
 static void remember(capref_t c)
 {
-    caps[ncaps < NCAPS ? ncaps++ : rnd() % NCAPS] = c;
+    unsigned n = ncaps;         /* read once: a vCPU of ours may remember at the same time */
+    if (n < NCAPS)
+        ncaps = n + 1;
+    caps[n < NCAPS ? n : rnd() % NCAPS] = c;
 }
 
 static capref_t arg_cap(void)
@@ -221,7 +224,9 @@ static uint64_t arg_ptr(bool out)
 
 /* ------------------------------------------------------------ worker */
 
-static void random_syscall(void)
+/* One random call; from a vCPU (thread) none of the IPC calls, which
+ * keep the actor's message format and state. */
+static void random_call(bool thread)
 {
     if (rnd() % 50 == 0) {  /* foreign numbers: reflected (or -E_NOSYS without a handler) */
         uint64_t num = rnd() % 2 ? rnd() % 600 : rnd();
@@ -234,6 +239,9 @@ static void random_syscall(void)
     if (s->num == SYS_cons_write && rnd() % 16)
         return;     /* keep the log readable */
     capref_t got;
+    if (thread && (s->num == SYS_ipc_call || s->num == SYS_ipc_recv || s->num == SYS_ipc_reply_recv ||
+                   s->num == SYS_ipc_reply))
+        return;
     switch (s->num) {       /* IPC keeps the fuzzer's message format (fuzz_seq.h) */
     case SYS_ipc_call: vn_ipc_timeout(rnd() % 4 ? wait_ns(&me) : arg_int()); fz_call(&me, arg_cap(), arg_cap()); return;
     case SYS_ipc_recv: fz_recv(&me, SYS_ipc_recv, arg_int(), &got); after_recv(got); return;
@@ -266,6 +274,37 @@ static void random_syscall(void)
         r != -E_INVAL && r != -E_FAULT && on(F_RESULTS))
         fuzz_fail(&me, "env_wait(%lx, %lx, %lx, %lx) returned %ld, which its syscalls.tbl row does not allow", a[0],
                   a[1], a[2], a[3], r);
+}
+
+static void random_syscall(void) { random_call(false); }
+
+/* A vCPU of the worker: random calls in the worker's address space and
+ * capability table (which a vCPU shares), racing the worker's own. */
+static volatile int thread_live;
+static uint8_t thread_stack[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+__attribute__((force_align_arg_pointer, noreturn)) static void thread_main(void)
+{
+    for (uint64_t n = 1 + rnd() % 2000; n--;)
+        random_call(true);
+    thread_live = 0;
+    vn_exit(0);
+    for (;;)
+        ;
+}
+
+static void thread_start(void)
+{
+    if (thread_live)
+        return;
+    long v = vn_env_create_vcpu(8 + rnd() % 32, "fuzz-vcpu");
+    if (v < 0)
+        return;
+    remember((capref_t)v);
+    struct vn_regs regs = {.rip = (uint64_t)thread_main, .rsp = (uint64_t)thread_stack + sizeof(thread_stack) - 8};
+    thread_live = 1;
+    if (vn_env_set_regs((capref_t)v, &regs) < 0 || vn_env_start((capref_t)v) < 0)
+        thread_live = 0;
 }
 
 /* A sequence that builds state the random calls can then tear apart. */
@@ -582,7 +621,7 @@ static int worker(uint64_t seed, uint64_t index)
         if (op < 88 && on(F_RANDOM))
             random_syscall();
         else if (op < 93 && on(F_RANDOM))
-            sequence();
+            rnd() % 16 ? sequence() : thread_start();
         else if (op < 95 && on(F_DEVICE))
             device_sequence();
         else if (op < 96 && on(F_NET))
