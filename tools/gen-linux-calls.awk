@@ -34,7 +34,6 @@ function fail(msg) {
 function cflags(fl,   s) {
     s = ""
     if (fl ~ /R/) s = s "|LX_RESTART"
-    if (fl ~ /M/) s = s "|LX_MAIN"
     if (fl ~ /D/) s = s "|LX_DISK"
     if (fl ~ /L/) s = s "|LX_NOLOCK"
     return s == "" ? "0" : substr(s, 2)
@@ -66,10 +65,9 @@ END {
         print "`-ENOSYS` and is logged once per process. docs/posix.md says how each"
         print "group behaves and what is not supported."
         print ""
-        print "Flags: R restarted after an `SA_RESTART` handler; M main thread only once"
-        print "the process has threads (`-EAGAIN` from another thread); D may be served"
-        print "by the root on disk (fsd) first; L served without the libOS lock. A handler"
-        print "`-`: only the path a flag names serves it."
+        print "Flags: R restarted after an `SA_RESTART` handler; D may be served by the"
+        print "root on disk (fsd) first; L served without the libOS lock. A handler `-`:"
+        print "only the path a flag names serves it. Every call is served from any thread."
         print ""
         print "| nr | call | handler | flags |"
         print "|---:|---|---|---|"

@@ -196,7 +196,9 @@ long posix_exec(struct vn_xframe *x, const char *path, char *const *argv, char *
         }
         break;
     }
-    /* Point of no return: drop the old image. */
+    /* Point of no return: the other threads end (the caller takes the
+     * pid), then the old image goes. */
+    thread_exec_commit();
     mm_clear();
     if (user) {
         fd_close_all(true);

@@ -10,7 +10,6 @@
 #include "posix.h"
 
 #define LX_RESTART 0x1          /* restarted after an SA_RESTART handler */
-#define LX_MAIN    0x2          /* main thread only once threaded: thread.c first */
 #define LX_DISK    0x4          /* the root on disk (diskpath.c) may serve it first */
 #define LX_NOLOCK  0x8          /* served without the libOS lock (syscall.c) */
 

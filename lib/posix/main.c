@@ -29,18 +29,27 @@ static void on_sched(struct vn_xframe *x)
     thread_leave();
 }
 
+/* Faults and exceptions are served under the libOS lock once threaded
+ * (thread_hold): another thread may be changing the memory map, and the
+ * signal frame and the resume check may break copy-on-write pages. */
 static bool on_fault(struct vn_xframe *x)
 {
-    bool handled = (thread_cur() == 0 ? mm_fault(x) : thread_fault(x)) || sig_fault(x);   /* threads hold no page caps */
-    if (!mm_prepare_resume(x))
+    bool held = thread_hold();
+    bool handled = mm_fault(x) || sig_fault(x);
+    bool resumable = mm_prepare_resume(x);
+    thread_unhold(held);
+    if (!resumable)
         sig_exit_after_upcall(x, L_SIGSEGV);    /* no usable stack to resume on */
     return handled;
 }
 
 static bool on_exception(struct vn_xframe *x)
 {
+    bool held = thread_hold();
     bool handled = sig_fault(x);
-    if (!mm_prepare_resume(x))
+    bool resumable = mm_prepare_resume(x);
+    thread_unhold(held);
+    if (!resumable)
         sig_exit_after_upcall(x, L_SIGSEGV);
     return handled;
 }

@@ -351,21 +351,6 @@ int mm_privatize(uint64_t va)
     return cow_break(r, va) ? 0 : -L_ENOMEM;
 }
 
-bool mm_cow_pending(uint64_t va)
-{
-    struct reg *r = reg_find(va & ~0xffful);
-    return r && (KEY_FL(r->key) & (PG_COW | PG_W)) == (PG_COW | PG_W);
-}
-
-int mm_break_cow_all(void)
-{
-    for (uint64_t s = 0; s < reg_slots; s++)
-        if (reg[s].key > 1 && (KEY_FL(reg[s].key) & (PG_COW | PG_W)) == (PG_COW | PG_W) &&
-            !cow_break(&reg[s], KEY_VA(reg[s].key)))
-            return -L_ENOMEM;
-    return 0;
-}
-
 /* Page-fault upcall: copy-on-write and stack growth.  Anything else is the
  * program's fault (signal.c turns it into SIGSEGV). */
 bool mm_fault(struct vn_xframe *x)
@@ -374,6 +359,11 @@ bool mm_fault(struct vn_xframe *x)
     struct reg *r = reg_find(va);
     if (r && (x->err & PF_WRITE) && (KEY_FL(r->key) & (PG_COW | PG_W)) == (PG_COW | PG_W))
         return cow_break(r, va);
+    /* Another thread broke the page, mapped it or widened its rights while
+     * this one waited for the lock: retry the access. */
+    uint64_t pte = vn_pte(va);
+    if (r && (pte & 1) && (!(x->err & PF_PRESENT) || ((x->err & PF_WRITE) && (pte & 2))))
+        return true;
     if (!r && !(x->err & PF_PRESENT) && in_stack(va) && x->addr + 65536 + 256 >= x->rsp)
         return mm_map_fresh(va, 1, PG_W) == 0;
     return false;

@@ -343,11 +343,6 @@ void mm_unmap(uint64_t va, uint64_t npages);
 int mm_move(uint64_t from, uint64_t to, unsigned *pgflags);     /* one page to an empty address */
 int mm_page_flags(uint64_t va);                                 /* PG_* of the page at va, or -1 */
 long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);  /* mremap.c */
-/* Give every writable copy-on-write page its private copy now (threads
- * cannot serve the faults: they hold no page capabilities).  Errors: -L_ENOMEM. */
-int mm_break_cow_all(void);
-/* Whether a write to va would need a copy-on-write break. */
-bool mm_cow_pending(uint64_t va);
 void mm_clear(void);
 bool mm_user_ok(const void *p, uint64_t len, bool write);
 bool mm_str_ok(const char *s, uint64_t max);
@@ -589,8 +584,21 @@ void thread_exit(int code) __attribute__((noreturn));
 void thread_group_exit(int wstatus) __attribute__((noreturn));
 void thread_check_group_exit(void);
 void thread_kill_others(void);
+/* execve's point of no return, once threaded: every other thread ends and
+ * the caller becomes the leader (its tid the pid).  From a thread, the
+ * main thread first parks (main_linger: its environment owns the space);
+ * a thread that loses a race with another's execve, or sees the group
+ * end, exits instead of returning. */
+void thread_exec_commit(void);
 void thread_fork_child(void);
-bool thread_fault(struct vn_xframe *x);
+/* Take the libOS lock unless this thread holds it (no-op unthreaded);
+ * returns whether it was held, for thread_unhold. */
+bool thread_hold(void);
+void thread_unhold(bool held);
+/* Top of a stack the calling thread may end on once it leaves the upcall
+ * (its start stack, whose place tells thread_cur() who it is), or
+ * fallback for the main thread. */
+uint64_t thread_exit_stack(uint64_t fallback);
 long futex_syscall(struct vn_xframe *x);
 int futex_wake_addr(uint64_t addr, int n, uint32_t bitset);
 

@@ -224,8 +224,6 @@ long sys_fork(struct vn_xframe *x)
     kids[slot].env = env;
     if (x->rax == 56 && (x->rdi & 0x00100000) && mm_user_ok((void *)x->rdx, 4, true))
         *(int *)x->rdx = pid;       /* CLONE_PARENT_SETTID */
-    if (thread_multi)
-        mm_break_cow_all();         /* our threads cannot serve copy-on-write faults (thread.c) */
     return pid;
 fail_env:
     vn_cap_delete(env);

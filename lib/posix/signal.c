@@ -48,7 +48,7 @@ void sig_exit_after_upcall(struct vn_xframe *x, int wstatus)
 {
     x->rip = (uint64_t)exit_trampoline;
     x->rdi = (uint64_t)wstatus;
-    x->rsp = (uint64_t)(exit_stack + sizeof(exit_stack)) - 8;
+    x->rsp = thread_exit_stack((uint64_t)(exit_stack + sizeof(exit_stack)) - 8);   /* a thread's own */
     x->rflags = 0x202;          /* not the program's flags: DF or TF set would derail the exit */
 }
 static uint64_t suspend_mask;       /* the mask sigsuspend replaced, to restore */

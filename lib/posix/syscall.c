@@ -427,9 +427,7 @@ static long linux_call(struct vn_xframe *x, uint64_t nr, bool *served)
     bool handled = false;
     long r = 0;
     *served = true;
-    if (c && (c->flags & LX_MAIN) && thread_multi)
-        r = thread_syscall(x, &handled);    /* -EAGAIN from another thread */
-    if (c && !handled && (c->flags & LX_DISK))
+    if (c && (c->flags & LX_DISK))
         r = disk_syscall(x, &handled);      /* the root on disk, if fsd serves it */
     if (handled)
         return r;
@@ -477,8 +475,10 @@ void posix_serve(struct vn_xframe *x)
     }
     if (me.trace)
         printf("posix[%d]: syscall %lu(%lx, %lx, %lx)\n", me.pid, nr, x->rdi, x->rsi, x->rdx);
-    if (thread_multi)
+    if (thread_multi) {
         thread_enter();                 /* one thread of the process in the libOS at a time */
+        thread_check_group_exit();      /* the main thread: another ended the group, or exec'd */
+    }
     r = linux_call(x, nr, &served);
     if (!served && nr < sizeof(logged) && !logged[nr]++) {
         const char *name = syscall_name(nr);

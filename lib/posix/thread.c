@@ -5,17 +5,12 @@
  * process's environment: it shares the address space, so the program,
  * the libOS's private state (`me`: descriptors, signal actions) and the
  * arena are the same memory, and it runs on any CPU at once with the
- * others.  It has its own capability table, which holds nothing: every
- * capability (pages, the arena, fsd and netd) stays in the main thread's
- * table.  So a thread serves itself every call that needs no capability
- * (I/O on descriptors, futex, signals, time); calls that would allocate,
- * map or hand over capabilities (mmap, munmap, mprotect, brk, fork,
- * execve, clone, disk and socket calls) are served by the main thread
- * only, and return -EAGAIN from another thread (docs/posix.md).
- *
- * For the same reason a thread cannot serve its own copy-on-write
- * faults: the first clone gives every writable shared page its private
- * copy (mm_break_cow_all), and so does every fork of a threaded process.
+ * others.  It shares the capability table too (the kernel's env_caps):
+ * every capability of the process is usable from every thread, and what
+ * a thread makes outlives it.  So any thread serves any call: memory
+ * calls, fork, clone, files, sockets; execve from a thread hands the new
+ * program to the main thread (thread_exec_request), which keeps the pid.
+ * A thread serves its own faults (copy-on-write, under the libOS lock).
  *
  * The libOS is entered by one thread of a process at a time: a
  * per-process lock (thread_enter/thread_leave) is held while a call is
@@ -37,6 +32,10 @@ bool thread_multi;              /* a thread was ever created: the lock is in use
 volatile int thread_group_status = -1;  /* exit_group from a thread: the status for the main one */
 
 static int thread_hi = 1;       /* slots below it may have stacks */
+static int leader;              /* the slot whose tid is the pid: 0, or the thread that exec'd */
+static int leader_code;         /* the leader's exit code (wait status), once it has exited */
+static volatile int exec_slot = -1;     /* a thread's execve in progress (thread_exec_commit) */
+static volatile bool main_parked;       /* the main thread left the program to the others */
 static volatile uint32_t big_lock;
 static volatile int big_holder = -1;
 
@@ -150,8 +149,6 @@ long thread_clone(struct vn_xframe *x)
         ((flags & (L_CLONE_CHILD_SETTID | L_CLONE_CHILD_CLEARTID)) && !mm_user_ok((void *)ctid, 4, true)) ||
         ((flags & L_CLONE_SETTLS) && tls >= LIBOS_BASE))
         return -L_EINVAL;
-    if (thread_cur() != 0)
-        return -L_EAGAIN;       /* only the main thread holds the capabilities (top) */
     int slot = 0;
     for (int i = 1; i < MAX_THREADS && !slot; i++)
         if (threads[i].state != T_LIVE)
@@ -164,7 +161,7 @@ long thread_clone(struct vn_xframe *x)
         vn_cap_delete(t->env);
         t->state = T_FREE;
     }
-    if (slot_stacks(t) < 0 || (!thread_multi && mm_break_cow_all() < 0))
+    if (slot_stacks(t) < 0)
         return -L_EAGAIN;
     long v = vn_env_create_vcpu(16, "posix-thread");
     if (v < 0)
@@ -216,21 +213,25 @@ long thread_clone(struct vn_xframe *x)
     return tid;
 }
 
-/* A thread's write fault on a copy-on-write page: the main thread marks
- * pages so only inside fork, under the libOS lock, and breaks them all
- * before it lets go.  Wait for the lock, then retry the write if the page
- * is private now.  Returns false when the fault is the program's. */
-bool thread_fault(struct vn_xframe *x)
+bool thread_hold(void)
 {
-    int t = thread_cur();
-    if (t == 0 || x->trapno != 14 || !(x->err & PF_WRITE) || !mm_cow_pending(x->addr))
-        return false;
-    bool held = big_holder == t;
+    if (!thread_multi)
+        return true;
+    bool held = big_holder == thread_cur();
     thread_enter();
-    bool ok = !mm_cow_pending(x->addr);
+    return held;
+}
+
+void thread_unhold(bool held)
+{
     if (!held)
         thread_leave();
-    return ok;
+}
+
+uint64_t thread_exit_stack(uint64_t fallback)
+{
+    int slot = thread_cur();
+    return slot ? threads[slot].stacks + T_STACKS * T_SPAN - 8 : fallback;
 }
 
 /* CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (the joiner). */
@@ -242,22 +243,31 @@ static void clear_ctid(uint64_t ctid)
     }
 }
 
+/* The main thread leaves the program to the others: its environment owns
+ * the address space they run in, so it lingers, outside the libOS, until
+ * the last of them has gone (the process then ends with the leader's exit
+ * code, as Linux reports it) or one ends the group. */
+static __attribute__((noreturn)) void main_linger(void)
+{
+    threads[0].state = T_EXITING;
+    main_parked = true;
+    while (__atomic_load_n(&thread_count, __ATOMIC_ACQUIRE) > 1 && thread_group_status < 0) {
+        thread_leave();
+        vn_env_wait(10000000, NULL, 0, VN_WAIT_NONE);
+        thread_enter();
+    }
+    posix_exit(thread_group_status >= 0 ? thread_group_status : leader_code);
+}
+
 void thread_exit(int code)
 {
     int slot = thread_cur();
     struct thread *t = &threads[slot];
-    clear_ctid(slot ? t->ctid : threads[0].ctid);
-    if (slot == 0) {
-        /* The main thread holds the process's capabilities: it lingers,
-         * outside the libOS, until the other threads are gone. */
-        threads[0].state = T_EXITING;
-        while (__atomic_load_n(&thread_count, __ATOMIC_ACQUIRE) > 1 && thread_group_status < 0) {
-            thread_leave();
-            vn_env_wait(10000000, NULL, 0, VN_WAIT_NONE);
-            thread_enter();
-        }
-        posix_exit(thread_group_status >= 0 ? thread_group_status : (code & 0xff) << 8);
-    }
+    clear_ctid(t->ctid);
+    if (slot == leader)
+        leader_code = (code & 0xff) << 8;
+    if (slot == 0)
+        main_linger();
     t->state = T_EXITING;
     __atomic_sub_fetch(&thread_count, 1, __ATOMIC_RELEASE);
     shm_event();
@@ -279,8 +289,56 @@ void thread_group_exit(int wstatus)
 
 void thread_check_group_exit(void)
 {
-    if (thread_group_status >= 0 && thread_cur() == 0)
+    if (!thread_multi || thread_cur() != 0)
+        return;
+    if (thread_group_status >= 0)
         posix_exit(thread_group_status);
+    if (exec_slot > 0 && !main_parked)
+        main_linger();          /* a thread's execve: the new program is its (thread_exec_commit) */
+}
+
+/* End the vCPU of slot i and free the slot.  The caller holds the lock. */
+static void kill_slot(int i)
+{
+    struct thread *t = &threads[i];
+    vn_env_destroy(t->env);
+    vn_wait(t->env);
+    vn_cap_delete(t->env);
+    t->state = T_FREE;
+    t->fwait = false;
+}
+
+void thread_exec_commit(void)
+{
+    int slot = thread_cur();
+    if (!thread_multi)
+        return;
+    if (slot == 0) {
+        thread_kill_others();
+        return;
+    }
+    if (slot != leader) {
+        int expect = -1;
+        if (!__atomic_compare_exchange_n(&exec_slot, &expect, slot, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            thread_exit(0);     /* another thread's execve won: this one ends with the old program */
+        /* The main thread parks at its next entry (a call, a preemption, a wake). */
+        while (!main_parked) {
+            if (thread_group_status >= 0)
+                thread_exit(0);
+            thread_leave();
+            vn_env_wait(1000000, NULL, 0, VN_WAIT_NONE);
+            thread_enter();
+        }
+    }
+    for (int i = 1; i < MAX_THREADS; i++)
+        if (i != slot && (threads[i].state == T_LIVE || threads[i].state == T_EXITING))
+            kill_slot(i);
+    thread_count = 2;           /* the parked main thread and this one */
+    leader = slot;
+    threads[slot].tid = me.pid;
+    threads[slot].ctid = 0;
+    threads[slot].robust = 0;
+    exec_slot = -1;
 }
 
 void thread_kill_others(void)
@@ -289,12 +347,8 @@ void thread_kill_others(void)
         return;
     for (int i = 1; i < MAX_THREADS; i++) {
         struct thread *t = &threads[i];
-        if (t->state == T_LIVE || t->state == T_EXITING) {
-            vn_env_destroy(t->env);
-            vn_wait(t->env);
-            vn_cap_delete(t->env);
-            t->state = T_FREE;
-        }
+        if (t->state == T_LIVE || t->state == T_EXITING)
+            kill_slot(i);
     }
     thread_count = 1;
     big_holder = -1;
@@ -315,6 +369,9 @@ void thread_fork_child(void)
     thread_count = 1;
     thread_hi = 1;
     thread_group_status = -1;
+    leader = 0;
+    exec_slot = -1;
+    main_parked = false;
     big_holder = -1;
     __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE);
     thread_multi = false;
@@ -327,7 +384,7 @@ static long sys_tgkill(int tgid, int tid, int sig)
     if (tgid == -1 || tgid == me.pid) {
         int slot = -1;
         if (tid == me.pid)
-            slot = 0;
+            slot = leader;
         for (int i = 1; i < MAX_THREADS && slot < 0; i++)
             if (threads[i].state == T_LIVE && threads[i].tid == tid)
                 slot = i;
@@ -396,11 +453,6 @@ long thread_syscall(struct vn_xframe *x, bool *handled)
         *(uint64_t *)x->rdx = n >= 64 ? ~0ul : (1ul << n) - 1;
         return 8;
     }
-    case 9: case 10: case 11: case 12: case 25: case 56: case 57: case 58: case 59:
-        if (slot != 0)
-            return -L_EAGAIN;   /* need the process's capabilities (top) */
-        *handled = false;
-        return 0;
     default:
         *handled = false;
         return 0;
