@@ -24,7 +24,7 @@ static struct reg {
     capref_t cap;
     uint32_t pad;
 } *reg;
-static uint64_t reg_slots, reg_used;
+static uint64_t reg_slots, reg_used, reg_dead;   /* reg_dead: deleted entries (key 1) */
 static uint64_t scratch_va;
 
 #define KEY_VA(k) ((k) & ~0xffful)
@@ -46,20 +46,28 @@ static struct reg *reg_find(uint64_t va)
     return NULL;
 }
 
-static void reg_insert(struct reg *table, uint64_t slots, uint64_t key, capref_t cap)
+/* Put key in the first empty or deleted slot of its probe sequence;
+ * returns whether that slot was a deleted one. */
+static bool reg_insert(struct reg *table, uint64_t slots, uint64_t key, capref_t cap)
 {
     for (uint64_t s = hash(KEY_VA(key)) & (slots - 1);; s = (s + 1) & (slots - 1)) {
         if (table[s].key <= 1) {
+            bool dead = table[s].key == 1;
             table[s].key = key;
             table[s].cap = cap;
-            return;
+            return dead;
         }
     }
 }
 
-static int reg_grow(void)
+/* Rebuild the table without its deleted entries (which would otherwise
+ * lengthen every probe, a miss's up to the whole table), doubled until
+ * the live entries fill at most half of it.  Errors: -L_ENOMEM. */
+static int reg_rehash(void)
 {
-    uint64_t slots = reg_slots ? reg_slots * 2 : 1024;
+    uint64_t slots = reg_slots ? reg_slots : 1024;
+    while ((reg_used + 1) * 2 > slots)
+        slots *= 2;
     struct reg *t = vn_alloc_pages(slots * sizeof(*t) / PAGE_SIZE);
     if (!t)
         return -L_ENOMEM;
@@ -70,6 +78,7 @@ static int reg_grow(void)
         vn_unmap_free((uint64_t)reg, reg_slots * sizeof(*t) / PAGE_SIZE);
     reg = t;
     reg_slots = slots;
+    reg_dead = 0;
     return 0;
 }
 
@@ -81,11 +90,19 @@ static int reg_put(uint64_t va, capref_t cap, unsigned flags)
         r->cap = cap;
         return 0;
     }
-    if ((reg_used + 1) * 10 > reg_slots * 7 && reg_grow() < 0)
+    if ((reg_used + reg_dead + 1) * 10 > reg_slots * 7 && reg_rehash() < 0)
         return -L_ENOMEM;
-    reg_insert(reg, reg_slots, va | flags, cap);
+    reg_dead -= reg_insert(reg, reg_slots, va | flags, cap);
     reg_used++;
     return 0;
+}
+
+/* Mark entry r deleted. */
+static void reg_kill(struct reg *r)
+{
+    r->key = 1;
+    reg_used--;
+    reg_dead++;
 }
 
 /* Map a registry entry's page at va with hw rights for flags. */
@@ -98,14 +115,13 @@ static void reg_drop(struct reg *r)
         vn_page_unmap(CAP_SELF, KEY_VA(r->key), 1);     /* the archive's page: only unmapped */
     else
         vn_cap_delete(r->cap);                          /* our page: freed with its mapping */
-    r->key = 1;
-    reg_used--;
+    reg_kill(r);
 }
 
 void mm_init(void)
 {
     if (!reg)
-        reg_grow();
+        reg_rehash();
     if (!scratch_va)
         scratch_va = vn_va_reserve(1);
 }
@@ -234,13 +250,11 @@ int mm_move(uint64_t from, uint64_t to, unsigned *flags)
         vn_page_unmap(CAP_SELF, from, 1);
         if (entry_map(to, cap, fl) < 0) {
             entry_map(from, cap, fl);
-            reg_find(to)->key = 1;
-            reg_used--;
+            reg_kill(reg_find(to));
             return -L_ENOMEM;
         }
     }
-    r->key = 1;
-    reg_used--;
+    reg_kill(r);
     *flags = fl;
     return 0;
 }
@@ -261,7 +275,7 @@ void mm_clear(void)
         if (reg[s].key > 1)
             reg_drop(&reg[s]);
     memset(reg, 0, reg_slots * sizeof(*reg));
-    reg_used = 0;
+    reg_used = reg_dead = 0;
 }
 
 static bool cow_break(struct reg *r, uint64_t va);
