@@ -39,8 +39,9 @@
 #        variants  one line `variants=("blk=user" ...)`, read without
 #                  sourcing the file: the test also runs once per element,
 #                  named <name>_<the option values joined by _> (blk=user:
-#                  <name>_user), with the element's boot options appended
-#                  to cmdline after the .t is sourced and in $variant while
+#                  <name>_user; smp=4: <name>_smp4), with the element's boot
+#                  options appended to cmdline (smp=N: QEMU's -smp N instead)
+#                  after the .t is sourced and in $variant while
 #                  it is (empty for the plain run), so that the .t can name
 #                  its images after $name and pass $variant to later boots.
 # QEMU_BASE (everything but the machine), QEMU_MACHINE (the default
@@ -140,6 +141,18 @@ run_with_client() {
     fi
 }
 
+# The variant's options: smp=N is QEMU's -smp N (after the .t's own, so it
+# wins), any other goes on the kernel command line.
+apply_variant() {
+    local opt
+    for opt in $variant; do
+        case $opt in
+            smp=*) qemu_extra="$qemu_extra -smp ${opt#smp=}" ;;
+            *) cmdline="$cmdline $opt" ;;
+        esac
+    done
+}
+
 run_qemu_test() {  # run_qemu_test <file.t> <name> [variant boot options]
     local file=$1 name=$2 variant=${3:-} t0 code want why="" log client_rc="" tries=1
     log=$logdir/$name.log
@@ -149,7 +162,7 @@ run_qemu_test() {  # run_qemu_test <file.t> <name> [variant boot options]
     unset -f client after
     # shellcheck disable=SC1090
     source "$file"
-    [ -z "$variant" ] || cmdline="$cmdline $variant"
+    apply_variant
     local bootargs margs=${QEMU_MACHINE:-} mvar
     if [ -n "$machine" ]; then
         mvar=QEMU_MACHINE_$machine
@@ -171,7 +184,7 @@ run_qemu_test() {  # run_qemu_test <file.t> <name> [variant boot options]
         # A port taken since free_port chose it: the .t again, new ports.
         while [ "$client_rc" = "not run" ] && grep -q "host forwarding" "$log.qemu" && [ $((tries++)) -lt 3 ]; do
             source "$file"
-            [ -z "$variant" ] || cmdline="$cmdline $variant"
+            apply_variant
             rm -f "$log" "$log.client"
             run_with_client $QEMU $QEMU_BASE $margs $bootargs -append "$cmdline" -display none \
                 -serial file:"$log" $qemu_extra
@@ -239,7 +252,9 @@ done
 # variant_suffix "blk=user net=user" -> "_user_user"
 variant_suffix() {
     local opt out=""
-    for opt in $1; do out+="_${opt#*=}"; done
+    for opt in $1; do
+        case $opt in smp=*) out+="_smp${opt#smp=}" ;; *) out+="_${opt#*=}" ;; esac
+    done
     echo "$out"
 }
 

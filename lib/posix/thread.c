@@ -36,7 +36,11 @@ static int leader;              /* the slot whose tid is the pid: 0, or the thre
 static int leader_code;         /* the leader's exit code (wait status), once it has exited */
 static volatile int exec_slot = -1;     /* a thread's execve in progress (thread_exec_commit) */
 static volatile bool main_parked;       /* the main thread left the program to the others */
-static volatile uint32_t big_lock;
+/* The libOS lock: 0 free, 1 held, 2 held and a thread may sleep on it.
+ * A waiter spins a little, then sleeps in env_wait on the word (a 64-bit
+ * word, as env_wait reads), and the release wakes sleepers: spinning
+ * vCPUs would steal the CPU from the holder (more vCPUs than CPUs). */
+static volatile uint64_t big_lock __attribute__((aligned(8)));
 static volatile int big_holder = -1;
 
 int thread_cur(void)
@@ -69,11 +73,17 @@ void thread_enter(void)
     int t = thread_cur();
     if (big_holder == t)
         return;
-    for (unsigned spins = 0; __atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE);)
-        if (++spins % 64 == 0)
-            vn_yield();
-        else
-            __builtin_ia32_pause();
+    uint64_t free_ = 0;
+    for (unsigned spins = 0; spins < 100; spins++) {
+        if (__atomic_compare_exchange_n(&big_lock, &free_, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            lock_taken(t);
+            return;
+        }
+        free_ = 0;
+        __builtin_ia32_pause();
+    }
+    while (__atomic_exchange_n(&big_lock, 2, __ATOMIC_ACQUIRE) != 0)
+        vn_env_wait(10000000, (const uint64_t *)&big_lock, 2, VN_WAIT_NE);
     lock_taken(t);
 }
 
@@ -84,7 +94,8 @@ bool thread_try_enter(void)
     int t = thread_cur();
     if (big_holder == t)
         return true;
-    if (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE))
+    uint64_t free_ = 0;
+    if (!__atomic_compare_exchange_n(&big_lock, &free_, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return false;
     lock_taken(t);
     return true;
@@ -96,7 +107,8 @@ void thread_leave(void)
         return;
     threads[big_holder].sigmask = me.sigmask;
     big_holder = -1;
-    __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE);
+    if (__atomic_exchange_n(&big_lock, 0, __ATOMIC_RELEASE) == 2)
+        vn_env_wake_word((const uint64_t *)&big_lock);
 }
 
 volatile uint64_t *thread_pending(void)

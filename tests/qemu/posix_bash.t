@@ -8,6 +8,7 @@
 # process and the nesting is the script's own.
 # FORK_DEPTH: fact's recursion depth, 20 nested processes (a quota is a
 # limit now, not a reservation: docs/posix.md's memory policy).
+variants=("smp=4")   # also on four CPUs (<name>_smp4)
 fork_depth=20
 want=$BUILD/bash_suite.expected
 (FORK_DEPTH=$fork_depth; echo ==begin==; . tests/linux/bash_suite.sh; echo ==end==) 2>&1 | sed '1d;$d' > "$want"

@@ -3,6 +3,7 @@
 # head, tail, cut, tr), loops and command substitution, cp/mv/rm/ls, tar
 # create/list/extract, background jobs with wait.  The output must equal
 # tests/linux/busybox_script.expected exactly.
+variants=("smp=4")   # also on four CPUs (<name>_smp4)
 cmdline="quiet init=posix run=busybox,sh,-c,echo+==begin==;sh+/bin/busybox_script.sh|cat;echo+==end=="
 qemu_extra="-m 1G"
 timeout=120

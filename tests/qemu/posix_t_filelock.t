@@ -1,6 +1,7 @@
 # Conformance: tests/linux/t_filelock.c (fcntl record locks between
 # processes, and hostile arguments) under the POSIX libOS; every check
 # must pass.
+variants=("smp=4")   # also on four CPUs (<name>_smp4)
 cmdline="init=posix run=t_filelock"
 qemu_extra="-m 1G"
 timeout=60

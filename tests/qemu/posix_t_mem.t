@@ -1,5 +1,6 @@
 # Conformance: tests/linux/t_mem.c (a static musl program checking its
 # results) under the POSIX libOS; every check must pass.
+variants=("smp=4")   # also on four CPUs (<name>_smp4)
 cmdline="init=posix run=t_mem"
 qemu_extra="-m 1G"
 timeout=60

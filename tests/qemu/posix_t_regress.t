@@ -1,6 +1,7 @@
 # Conformance: tests/linux/t_regress.c, regressions found in review (COW of
 # read-only pages, restart rules, stop/continue, ppoll masks, exec limits,
 # /proc leaks, SIGCHLD ignored) under the POSIX libOS.
+variants=("smp=4")   # also on four CPUs (<name>_smp4)
 cmdline="init=posix run=t_regress"
 qemu_extra="-m 1G"
 timeout=60
