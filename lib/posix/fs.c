@@ -746,6 +746,13 @@ static uint8_t *file_block(struct fs *fs, struct fs_node *n, uint64_t idx)
     return b;
 }
 
+uint8_t *fs_block_for_map(struct fs *fs, struct fs_node *n, uint64_t off)
+{
+    if (!fs_is_reg(n) || off >= (n->size + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE * FS_BLOCK_SIZE)
+        return NULL;
+    return file_block(fs, n, off / FS_BLOCK_SIZE);
+}
+
 long fs_read(const struct fs_node *n, uint64_t off, void *buf, uint64_t len)
 {
     if (fs_is_dir(n))
@@ -786,6 +793,16 @@ const void *fs_external_block(const struct fs_node *n, uint64_t off)
     return n->u.file.ext + off;
 }
 
+/* A shared mapping may have written past the end, in the last block:
+ * zero that tail before the file grows over it (the bytes at or past the
+ * size of a file are zero). */
+static void zero_tail(struct fs_node *n)
+{
+    uint64_t idx = n->size / FS_BLOCK_SIZE, bo = n->size % FS_BLOCK_SIZE;
+    if (n->u.file.maps && bo && idx < n->u.file.cap && n->u.file.blocks[idx])
+        memset(n->u.file.blocks[idx] + bo, 0, FS_BLOCK_SIZE - bo);
+}
+
 long fs_write(struct fs *fs, struct fs_node *n, uint64_t off, const void *buf, uint64_t len)
 {
     if (fs_is_dir(n))
@@ -797,6 +814,8 @@ long fs_write(struct fs *fs, struct fs_node *n, uint64_t off, const void *buf, u
     if (off >= FS_FILE_MAX)
         return -FS_EFBIG;
     len = min64(len, FS_FILE_MAX - off);
+    if (off > n->size)
+        zero_tail(n);
     const uint8_t *in = buf;
     uint64_t done = 0;
     while (done < len) {
@@ -824,17 +843,25 @@ int fs_truncate(struct fs *fs, struct fs_node *n, uint64_t size)
         return -FS_EINVAL;
     if (size > FS_FILE_MAX)
         return -FS_EFBIG;
+    if (size > n->size)
+        zero_tail(n);
     if (size < n->size) {
         if (n->u.file.ext_len > size)
             n->u.file.ext_len = size;
         if (n->u.file.ext_len == 0)
             n->u.file.ext = NULL;
         uint64_t keep = (size + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE;
-        file_free_blocks(fs, n, keep);
+        if (n->u.file.maps)             /* mapped somewhere: keep the blocks, zeroed */
+            for (uint64_t i = keep; i < n->u.file.cap; i++) {
+                if (n->u.file.blocks[i])
+                    memset(n->u.file.blocks[i], 0, FS_BLOCK_SIZE);
+            }
+        else
+            file_free_blocks(fs, n, keep);
         uint64_t bo = size % FS_BLOCK_SIZE, idx = size / FS_BLOCK_SIZE;
         if (bo && idx < n->u.file.cap && n->u.file.blocks[idx])
             memset(n->u.file.blocks[idx] + bo, 0, FS_BLOCK_SIZE - bo);
-        if (size == 0) {
+        if (size == 0 && !n->u.file.maps) {
             fs_unmem(fs, n->u.file.blocks, n->u.file.cap * sizeof(uint8_t *));
             n->u.file.blocks = NULL;
             n->u.file.cap = 0;

@@ -148,6 +148,7 @@ struct fs_node {
             uint64_t nalloc;            /* allocated blocks */
             const uint8_t *ext;         /* external bytes [0, ext_len), or NULL */
             uint64_t ext_len;
+            uint32_t maps;              /* shared mappings of it: its blocks stay while mapped */
         } file;
         struct {
             char *target;               /* size + 1 bytes, NUL-terminated */
@@ -281,6 +282,11 @@ long fs_write(struct fs *fs, struct fs_node *n, uint64_t off, const void *buf, u
 
 /* Set the size: shrinking frees blocks, growing adds a hole (zeros).  Needs
  * no memory.  Errors: FS_EISDIR, FS_EINVAL (a symlink), FS_EFBIG. */
+/* The block holding byte off of regular file n, made if it was a hole or
+ * external bytes, for a shared mapping (n->u.file.maps counts those: while
+ * it is not 0 a truncate zeroes blocks instead of freeing them).  NULL if
+ * off is at or past the size rounded up to a block, or no memory. */
+uint8_t *fs_block_for_map(struct fs *fs, struct fs_node *n, uint64_t off);
 int fs_truncate(struct fs *fs, struct fs_node *n, uint64_t size);
 
 /* Fill buf with linux_dirent64 records (".", "..", then the entries in

@@ -111,8 +111,8 @@ static long entry_map(uint64_t va, capref_t cap, unsigned flags);
 /* Forget the page of entry r (its mapping goes too). */
 static void reg_drop(struct reg *r)
 {
-    if (KEY_FL(r->key) & PG_ARCHIVE)
-        vn_page_unmap(CAP_SELF, KEY_VA(r->key), 1);     /* the archive's page: only unmapped */
+    if (KEY_FL(r->key) & (PG_ARCHIVE | PG_ARENA))
+        vn_page_unmap(CAP_SELF, KEY_VA(r->key), 1);     /* the archive's or the file's page: only unmapped */
     else
         vn_cap_delete(r->cap);                          /* our page: freed with its mapping */
     reg_kill(r);
@@ -146,6 +146,8 @@ static long entry_map(uint64_t va, capref_t cap, unsigned flags)
     struct vn_map_entry m = {va, cap, hw_prot(flags), 0};
     if (flags & PG_ARCHIVE)
         m = (struct vn_map_entry){va, VN_CAP_ARCHIVE, hw_prot(flags) & ~VM_PROT_WRITE, (uint64_t)cap};
+    if (flags & PG_ARENA)
+        m = (struct vn_map_entry){va, shm_caps[(uint32_t)cap / 512], hw_prot(flags), (uint32_t)cap % 512};
     return vn_page_map(CAP_SELF, &m, 1);
 }
 
@@ -167,9 +169,11 @@ int mm_adopt(const struct handoff_page *pages, uint64_t n)
         unsigned fl = pages[i].flags;
         if (reg_put(pages[i].va, pages[i].cap, fl) < 0)
             return -L_ENOMEM;
+        uint32_t p = (uint32_t)pages[i].cap;
         if (!(fl & PG_NONE))
             batch[k++] = (fl & PG_ARCHIVE)
-                ? (struct vn_map_entry){pages[i].va, VN_CAP_ARCHIVE, hw_prot(fl) & ~VM_PROT_WRITE, (uint64_t)pages[i].cap}
+                ? (struct vn_map_entry){pages[i].va, VN_CAP_ARCHIVE, hw_prot(fl) & ~VM_PROT_WRITE, p}
+                : (fl & PG_ARENA) ? (struct vn_map_entry){pages[i].va, shm_caps[p / 512], hw_prot(fl), p % 512}
                 : (struct vn_map_entry){pages[i].va, pages[i].cap, hw_prot(fl), 0};
         if (k == 64 || (k && i + 1 == n)) {
             if (vn_page_map(CAP_SELF, batch, k) != (long)k)
@@ -432,8 +436,13 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         va = me.mmap_next;
         me.mmap_next += (n + 1) * PAGE_SIZE;        /* a guard page between mappings */
     }
-    bool file_shared = o && (flags & L_MAP_SHARED) && (prot & L_PROT_WRITE);     /* written back: fmap.c */
-    unsigned fl = pg_flags(prot) | ((flags & L_MAP_SHARED) && (!o || file_shared) ? PG_SHARED : 0);
+    if (flags & L_MAP_FIXED)
+        fmap_unmap(va, n * PAGE_SIZE);              /* what it replaces */
+    if (o && (flags & L_MAP_SHARED)) {              /* the file's own pages (fmap.c) */
+        long r = fmap_map(va, n, o->node, off, prot, (o->flags & L_O_ACCMODE) == L_O_RDWR);
+        return r < 0 ? r : (long)va;
+    }
+    unsigned fl = pg_flags(prot) | ((flags & L_MAP_SHARED) ? PG_SHARED : 0);
     if (prot == 0 && !(flags & L_MAP_FIXED))
         return (long)va;                            /* a reservation: pages come with mprotect */
     if (mm_map_fresh(va, n, fl | PG_W) < 0) {
@@ -444,10 +453,6 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
         shm_lock();
         fs_read(o->node, off, (void *)va, len);
         shm_unlock();
-        if (file_shared && fmap_add(va, n * PAGE_SIZE, o->node, off) < 0) {
-            mm_unmap(va, n);
-            return -L_ENOMEM;
-        }
     }
     if (!(fl & PG_W))
         sys_mprotect(va, n * PAGE_SIZE, prot);
@@ -468,6 +473,8 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
     uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
     if (addr % PAGE_SIZE || !prog_range(addr, n * PAGE_SIZE))
         return -L_EINVAL;
+    if ((prot & L_PROT_WRITE) && !fmap_may_write(addr, n * PAGE_SIZE))
+        return -L_EACCES;           /* a shared mapping of a file opened read-only */
     for (uint64_t i = 0; i < n; i++) {
         uint64_t va = addr + i * PAGE_SIZE;
         struct reg *r = reg_find(va);
@@ -477,7 +484,8 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
                 return -L_ENOMEM;
             continue;
         }
-        unsigned old = KEY_FL(r->key), fl = (old & (PG_COW | PG_SHARED | PG_ARCHIVE)) | pg_flags(prot) | (prot ? 0 : PG_NONE);
+        unsigned old = KEY_FL(r->key), fl = (old & (PG_COW | PG_SHARED | PG_ARCHIVE | PG_ARENA)) | pg_flags(prot) |
+                                            (prot ? 0 : PG_NONE);
         if (fl & PG_ARCHIVE)
             fl |= PG_COW;                               /* a write will copy it */
         if (!prot) {
@@ -533,7 +541,7 @@ long mm_fork(capref_t child, struct handoff_page *out, uint64_t max)
             return -L_ENOMEM;
         uint64_t va = KEY_VA(reg[s].key);
         unsigned fl = KEY_FL(reg[s].key);
-        if (fl & PG_ARCHIVE) {                  /* the child maps the archive's page itself */
+        if (fl & (PG_ARCHIVE | PG_ARENA)) {     /* the child maps the archive's or the file's page itself */
             out[n++] = (struct handoff_page){va, reg[s].cap, fl};
             continue;
         }
@@ -570,7 +578,7 @@ long mm_madvise(uint64_t addr, uint64_t len, int advice)
         return 0;
     for (uint64_t i = 0; i < n; i++) {
         struct reg *r = reg_find(addr + i * PAGE_SIZE);
-        if (r && !(KEY_FL(r->key) & (PG_SHARED | PG_NONE | PG_ARCHIVE)) &&
+        if (r && !(KEY_FL(r->key) & (PG_SHARED | PG_NONE | PG_ARCHIVE | PG_ARENA)) &&
             mm_map_fresh(addr + i * PAGE_SIZE, 1, KEY_FL(r->key) & (PG_W | PG_X)) < 0)
             return -L_ENOMEM;
     }

@@ -282,6 +282,7 @@ struct k_sigaction {
 struct fmap {
     uint64_t va, len, off;      /* the range and the file offset of va */
     struct fs_node *node;       /* the file (a reference), or NULL: a free record */
+    bool writable;              /* the file was opened read-write: mprotect may add PROT_WRITE */
 };
 
 /* One process's private state: copied to the child at fork. */
@@ -304,7 +305,7 @@ struct proc_local {
     char cwd_path[FSD_PATH_MAX];/* with the root on disk: the working directory, absolute (diskpath.c) */
     uint64_t rlim[16][2];       /* limits set lower (soft, hard), for the resources in rlim_set (rlimit.c) */
     uint32_t rlim_set;
-    struct fmap fmaps[FMAP_MAX];    /* writable MAP_SHARED file mappings, written back (fmap.c) */
+    struct fmap fmaps[FMAP_MAX];    /* MAP_SHARED mappings of memory files (fmap.c) */
 };
 
 extern struct proc_local me;
@@ -331,6 +332,7 @@ extern const struct fs_alloc shm_fs_alloc;
 #define PG_SHARED 0x8   /* MAP_SHARED: stays shared across fork */
 #define PG_NONE 0x10    /* PROT_NONE: kept, but not mapped */
 #define PG_ARCHIVE 0x20 /* a boot-archive page (the registry holds its index): never written */
+#define PG_ARENA 0x40   /* a memory file's block, shared (the registry holds its arena page): fmap.c */
 long mm_madvise(uint64_t addr, uint64_t len, int advice);
 void mm_init(void);
 int mm_map_fresh(uint64_t va, uint64_t npages, unsigned pgflags);
@@ -472,8 +474,8 @@ void tty_poll_input(void);
 bool procfs_path(const char *path);
 long procfs_open(const char *path, struct ofd **out);
 long timerfd_syscall(struct vn_xframe *x);              /* timerfd.c: timerfd_create/settime/gettime */
-long fmap_add(uint64_t va, uint64_t len, struct fs_node *n, uint64_t off);   /* fmap.c */
-void fmap_sync(uint64_t va, uint64_t len);
+long fmap_map(uint64_t va, uint64_t npages, struct fs_node *n, uint64_t off, int prot, bool writable); /* fmap.c */
+bool fmap_may_write(uint64_t va, uint64_t len);
 void fmap_unmap(uint64_t va, uint64_t len);
 void fmap_clear(void);
 void fmap_fork_refs(void);

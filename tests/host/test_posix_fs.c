@@ -345,6 +345,42 @@ static void test_lookup_parent(void)
 
 /* ------------------------------------------------------------ data */
 
+/* Blocks under a shared mapping (fmap.c): fs_block_for_map hands out the
+ * file's own block, and while u.file.maps counts mappings a truncate
+ * zeroes the blocks instead of freeing them, and bytes a mapping wrote
+ * past the end read as zeros once the file grows over them. */
+static void test_mapped_blocks(void)
+{
+    struct fs fs;
+    setup(&fs);
+    struct fs_node *f = creat_(&fs, fs.root, "m");
+    static uint8_t data[3 * FS_BLOCK_SIZE];
+    memset(data, 'a', sizeof data);
+    CHECK(fs_write(&fs, f, 0, data, sizeof data) == (long)sizeof data);
+    uint8_t *b2 = fs_block_for_map(&fs, f, 2 * FS_BLOCK_SIZE);
+    CHECK(b2 && b2 == f->u.file.blocks[2] && b2[0] == 'a');
+    CHECK(fs_block_for_map(&fs, f, 3 * FS_BLOCK_SIZE) == NULL);       /* past the end */
+    f->u.file.maps = 1;
+    CHECK(fs_truncate(&fs, f, 100) == 0);
+    CHECK(f->u.file.blocks[2] == b2 && all_zero(b2, FS_BLOCK_SIZE));    /* kept, zeroed */
+    uint8_t *b0 = fs_block_for_map(&fs, f, 0);
+    CHECK(b0 && all_zero(b0 + 100, FS_BLOCK_SIZE - 100));
+    CHECK(fs_block_for_map(&fs, f, FS_BLOCK_SIZE) == NULL);
+    b0[200] = 'Z';                                  /* a mapping's write past the end */
+    CHECK(fs_truncate(&fs, f, FS_BLOCK_SIZE) == 0);
+    char c = 1;
+    CHECK(fs_read(f, 200, &c, 1) == 1 && c == 0);
+    b0[FS_BLOCK_SIZE - 1] = 'Y';
+    CHECK(fs_truncate(&fs, f, 300) == 0);           /* the tail zeroed on the way down */
+    b0[400] = 'X';
+    CHECK(fs_write(&fs, f, 5000, "q", 1) == 1);     /* a write past the end: the gap is zero */
+    CHECK(fs_read(f, 400, &c, 1) == 1 && c == 0 && fs_read(f, FS_BLOCK_SIZE - 1, &c, 1) == 1 && c == 0);
+    CHECK(fs_truncate(&fs, f, 0) == 0 && f->u.file.blocks != NULL);     /* the array stays too */
+    f->u.file.maps = 0;
+    CHECK(fs_unlink(&fs, fs.root, "m") == 0);       /* the kept blocks go with the node */
+    teardown(&fs);
+}
+
 static void test_data(void)
 {
     struct fs fs;
@@ -1061,6 +1097,7 @@ int main(void)
     test_symlinks();
     test_lookup_parent();
     test_data();
+    test_mapped_blocks();
     test_external();
     test_unlink_open_and_links();
     test_rmdir();

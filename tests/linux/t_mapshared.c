@@ -1,8 +1,10 @@
-/* t_mapshared: writable MAP_SHARED file mappings.  msync and munmap put
- * the bytes in the file; exit does too; a mapping never extends the file;
- * a parent and its forked child see each other's writes at once; a
- * process that maps the file itself sees another's msync'd writes; and
- * the errors.  Passes on Linux too. */
+/* t_mapshared: MAP_SHARED file mappings.  msync and munmap put the bytes
+ * in the file; exit does too; a mapping never extends the file; a parent
+ * and its forked child see each other's writes at once; a process that
+ * maps the file itself sees another's msync'd writes; without msync, a
+ * mapping is coherent with read and write, with another process's own
+ * mapping, across a truncate, and read-only; and the errors.  Passes on
+ * Linux too. */
 #include "check.h"
 #include <fcntl.h>
 #include <stdint.h>
@@ -18,6 +20,59 @@ static char at(int fd, off_t off)
 {
     char c = 0;
     return pread(fd, &c, 1, off) == 1 ? c : -1;
+}
+
+/* Coherent without msync, as Linux's page cache makes it (Veneer maps
+ * the file's own pages): with read and write, with another process's own
+ * mapping, across a truncate, and for a read-only mapping. */
+static void coherence(int fd)
+{
+    char *m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED, "mmap MAP_SHARED again");
+    if (m == MAP_FAILED)
+        return;
+    m[30] = 'M';
+    CHECK(at(fd, 30) == 'M', "a write through the mapping is in the file at once (no msync)");
+    CHECK(pwrite(fd, "w", 1, 31) == 1 && m[31] == 'w', "a write(2) to the file shows in the mapping at once");
+    int p2c[2], c2p[2];
+    pipe(p2c), pipe(c2p);
+    pid_t c = fork();
+    if (c == 0) {
+        char t;
+        int f2 = open(path, O_RDWR);
+        char *q = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, f2, 0);
+        if (q == MAP_FAILED)
+            _exit(2);
+        q[33] = 'K';
+        write(c2p[1], "1", 1);
+        read(p2c[0], &t, 1);
+        _exit(q[32] == 'Q' ? 0 : 1);
+    }
+    char t = 0;
+    read(c2p[0], &t, 1);
+    CHECK(m[33] == 'K', "another process's own mapping: its write shows in ours at once");
+    m[32] = 'Q';
+    write(p2c[1], "2", 1);
+    int ws;
+    CHECK(waitpid(c, &ws, 0) == c && WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "and ours in its (%#x)", ws);
+    close(p2c[0]), close(p2c[1]), close(c2p[0]), close(c2p[1]);
+    m[PG + 1] = 'T';
+    CHECK(ftruncate(fd, PG) == 0 && ftruncate(fd, 2 * PG) == 0 && m[PG + 1] == 0 && at(fd, PG + 1) == 0,
+          "truncated away under the mapping and extended again: zeros there, in both");
+    m[PG + 2] = 'U';
+    CHECK(at(fd, PG + 2) == 'U', "and the mapping still writes the file");
+    int ro = open(path, O_RDONLY);
+    char *r = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK(r != MAP_FAILED, "a read-only shared mapping of a read-only open");
+    if (r != MAP_FAILED) {
+        CHECK(pwrite(fd, "L", 1, 40) == 1 && r[40] == 'L', "sees a later write(2)");
+        errno = 0;
+        CHECK(mprotect(r, PG, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+              "mprotect PROT_WRITE on it: EACCES");
+        munmap(r, PG);
+    }
+    close(ro);
+    munmap(m, 4 * PG);
 }
 
 int main(void)
@@ -126,6 +181,7 @@ int main(void)
     munmap(m, PG);
     errno = 0;
     CHECK(msync(m, PG, MS_SYNC) == -1 && errno == ENOMEM, "msync of an unmapped range: ENOMEM");
+    coherence(fd);
     close(ro);
     close(fd);
     unlink(path);
