@@ -10,9 +10,9 @@
  * is lost between the value check and the sleep.  The sleep is cut into
  * 10 ms rounds to notice signals (EINTR) and a group exit.
  *
- * Words are matched by address in this process: FUTEX_PRIVATE_FLAG is
- * accepted and shared futexes behave as private ones (a futex word in a
- * MAP_SHARED page is not woken from another process).
+ * Words are matched by address in this process.  A call without
+ * FUTEX_PRIVATE_FLAG on a word in a shared page goes to futex_shared.c,
+ * which matches words by physical address across processes.
  */
 #include "posix.h"
 
@@ -125,6 +125,7 @@ long futex_syscall(struct vn_xframe *x)
         return (uaddr & 3) ? -L_EINVAL : -L_EFAULT;
     if (realtime && op != FUTEX_WAIT_BITSET && op != FUTEX_WAIT)
         return -L_ENOSYS;
+    bool pshared = sfutex_applies(uaddr, (int)x->rsi);
     switch (op) {
     case FUTEX_WAIT: case FUTEX_WAIT_BITSET: {
         uint32_t bits = op == FUTEX_WAIT ? ~0u : val3;
@@ -144,19 +145,22 @@ long futex_syscall(struct vn_xframe *x)
                     deadline = 1;       /* already past */
             }
         }
-        return futex_wait(uaddr, (uint32_t)val, deadline, bits);
+        return pshared ? sfutex_wait(uaddr, (uint32_t)val, deadline, bits) : futex_wait(uaddr, (uint32_t)val, deadline, bits);
     }
     case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
         uint32_t bits = op == FUTEX_WAKE ? ~0u : val3;
         if (!bits)
             return -L_EINVAL;
-        return futex_wake_addr(uaddr, (int)val > 0 ? (int)val : 0, bits);
+        return pshared ? sfutex_wake(uaddr, (int)val > 0 ? (int)val : 0, bits)
+                       : futex_wake_addr(uaddr, (int)val > 0 ? (int)val : 0, bits);
     }
     case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: {
         if ((uaddr2 & 3) || !mm_user_ok((void *)uaddr2, 4, false))
             return (uaddr2 & 3) ? -L_EINVAL : -L_EFAULT;
         if ((int)val < 0 || (int)utime < 0)
             return -L_EINVAL;
+        if (pshared)
+            return sfutex_requeue(uaddr, uaddr2, (int)val, (int)utime, op == FUTEX_CMP_REQUEUE, val3);
         if (op == FUTEX_CMP_REQUEUE && __atomic_load_n((volatile uint32_t *)uaddr, __ATOMIC_ACQUIRE) != val3)
             return -L_EAGAIN;
         int w = futex_wake_addr(uaddr, (int)val, ~0u);

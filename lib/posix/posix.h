@@ -239,6 +239,16 @@ struct filelock {
     int pid;                    /* the owner */
 };
 
+/* A sleeper on a futex shared between processes (futex_shared.c). */
+#define SFUTEX_MAX 64
+struct sfutex_waiter {
+    uint64_t key;               /* the word's physical address; 0: a free slot */
+    volatile uint64_t woken;    /* set (and env_wake_word) by the waker */
+    uint64_t order;             /* oldest first */
+    uint32_t bits;              /* FUTEX_WAIT_BITSET's */
+    int pid;                    /* the process waiting (its slots go when it ends) */
+};
+
 struct posix_shared {
     volatile uint32_t lock;
     volatile int lock_owner;    /* pid holding it (for a process dying with it) */
@@ -251,6 +261,8 @@ struct posix_shared {
     struct sock_table net;      /* sockets, shared with netd (sock.h) */
     struct fsd_table disk;      /* the disk file system, served by fsd (fsd.h) */
     struct filelock locks[MAX_FILELOCKS];   /* fcntl record locks, all files (filelock.c) */
+    struct sfutex_waiter sfutex[SFUTEX_MAX];    /* process-shared futex sleepers (futex_shared.c) */
+    uint64_t sfutex_order;
     struct fs fs;
     struct fs_node *proc_dir;   /* /proc: listed from the process table */
     /* arena allocator (shm.c) */
@@ -602,6 +614,15 @@ void thread_unhold(bool held);
  * fallback for the main thread. */
 uint64_t thread_exit_stack(uint64_t fallback);
 long futex_syscall(struct vn_xframe *x);
+/* futex_shared.c: futex calls without FUTEX_PRIVATE_FLAG on a shared page
+ * (sfutex_applies), keyed by physical address, waiters in the arena.
+ * Errors as futex(2): -L_EAGAIN, -L_ETIMEDOUT, -L_EINTR; -L_ENOMEM when
+ * SFUTEX_MAX sleep at once. */
+bool sfutex_applies(uint64_t uaddr, int rawop);
+long sfutex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bits);
+int sfutex_wake(uint64_t uaddr, int n, uint32_t bits);
+long sfutex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool cmp, uint32_t val3);
+void sfutex_release_pid(int pid);      /* the arena lock is held */
 int futex_wake_addr(uint64_t addr, int n, uint32_t bitset);
 
 #endif

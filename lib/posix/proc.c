@@ -77,6 +77,7 @@ static void proc_died(int pid)
         if (shared->procs[i].state != P_FREE && shared->procs[i].ppid == pid)
             shared->procs[i].ppid = 1;
     filelock_release_pid(pid);
+    sfutex_release_pid(pid);
     struct proc *parent = proc_find(p->ppid);
     p->wstatus = L_SIGKILL;
     p->state = parent && parent->nocldwait ? P_FREE : P_ZOMBIE;
@@ -295,6 +296,7 @@ void posix_exit(int wstatus)
     if (me.cwd)
         fs_node_put(&shared->fs, me.cwd);
     me.cwd = NULL;
+    sfutex_release_pid(me.pid);
     struct proc *p = me.self, *parent = proc_find(p->ppid);
     bool orphans_zombie = false;
     for (int i = 0; i < MAX_PROCS; i++) {

@@ -17,7 +17,10 @@
  *   - fork while another thread runs: the child has only the caller;
  *   - getpid, gettid and getppid (served without the libOS's lock) from
  *     two threads at once while the main thread maps and unmaps memory:
- *     every answer right. */
+ *     every answer right;
+ *   - a process-shared mutex and condition variable, and a raw futex
+ *     without FUTEX_PRIVATE_FLAG, between a parent and its child in
+ *     MAP_SHARED memory. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <pthread.h>
@@ -452,6 +455,56 @@ static void test_ids_unlocked(void)
           ids_wrong, maps);
 }
 
+/* --- futexes shared between processes ----------------------------------- */
+struct pshared {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ready, go;
+    uint32_t word;
+};
+
+static void test_process_shared(void)
+{
+    struct pshared *ps = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutexattr_t ma;
+    pthread_condattr_t ca;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&ps->mu, &ma);
+    pthread_cond_init(&ps->cv, &ca);
+    pid_t c = fork();
+    if (c == 0) {
+        alarm(20);                          /* a lost wake fails, never hangs */
+        pthread_mutex_lock(&ps->mu);
+        ps->ready = 1;
+        pthread_cond_broadcast(&ps->cv);
+        while (!ps->go)
+            pthread_cond_wait(&ps->cv, &ps->mu);
+        pthread_mutex_unlock(&ps->mu);
+        /* A raw shared futex: sleep until the parent changes the word. */
+        while (__atomic_load_n(&ps->word, __ATOMIC_ACQUIRE) == 0)
+            syscall(SYS_futex, &ps->word, FUTEX_WAIT, 0, NULL, NULL, 0);
+        _exit(ps->word == 7 ? 0 : 3);
+    }
+    pthread_mutex_lock(&ps->mu);
+    while (!ps->ready)
+        pthread_cond_wait(&ps->cv, &ps->mu);
+    ps->go = 1;
+    pthread_cond_signal(&ps->cv);
+    pthread_mutex_unlock(&ps->mu);
+    struct timespec d = {0, 30 * 1000000};
+    nanosleep(&d, NULL);                    /* let the child sleep on the word */
+    __atomic_store_n(&ps->word, 7, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &ps->word, FUTEX_WAKE, 1, NULL, NULL, 0);
+    int st = 0;
+    pid_t w = waitpid(c, &st, 0);
+    CHECK(w == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "a process-shared mutex, condition variable and futex between a parent and its child (%#x)", st);
+    munmap(ps, 4096);
+}
+
 int main(void)
 {
     cpu_set_t set;
@@ -469,5 +522,6 @@ int main(void)
     test_exit_group();
     test_fork_threaded();
     test_ids_unlocked();
+    test_process_shared();
     return check_done("t_threads");
 }
