@@ -23,6 +23,8 @@
  *              whole chain (100 forks alive at once at its deepest)
  *   thread_join pthread_create of a thread that returns at once, then
  *              pthread_join (clone, the thread's exit, the futex wake)
+ *   threads100 100 threads created (each returns its index), then all
+ *              joined
  *   epoll_wait epoll_wait(timeout 0) on a set of 8 pipes' read ends, one
  *              of them holding a byte: one scan reporting one event
  *   timerfd    timerfd_settime arming a timer 1 s ahead, timerfd_gettime
@@ -36,6 +38,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +228,29 @@ static uint64_t thread_done(uint64_t n)
     return 0;
 }
 
+/* threads100: 100 threads created, then all joined, each returning its
+ * index (up to 100 alive at once). */
+#define THREADS100 100
+
+static void *thread_index(void *arg)
+{
+    return arg;
+}
+
+static void op_threads100(void)
+{
+    static pthread_t t[THREADS100];
+    int made = 0;
+    for (uintptr_t i = 0; i < THREADS100; i++)
+        made += pthread_create(&t[made], NULL, thread_index, (void *)i) == 0;
+    for (int i = 0; i < made; i++) {
+        void *r = NULL;
+        if (pthread_join(t[i], &r) != 0 || r != (void *)(uintptr_t)i)
+            thread_errors++;
+    }
+    thread_errors += THREADS100 - made;
+}
+
 /* epoll_wait: the set and its pipes are made before each timed run and
  * closed after it, untimed; every call must report the one ready pipe. */
 #define EPW_PIPES 8
@@ -352,6 +378,7 @@ static const struct bench_op ops[] = {
     {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
     {"fork_chain100", op_fork_chain, PBENCH_CHAIN_ITERS, 0, NULL, chain_done},
     {"thread_join", op_thread_join, PBENCH_THREAD_ITERS, 0, NULL, thread_done},
+    {"threads100", op_threads100, PBENCH_CHAIN_ITERS, 0, NULL, thread_done},
     {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
     {"timerfd", op_timerfd, PBENCH_SMALL_ITERS, 0, tfd_prep, tfd_done},
     {"mremap", op_mremap, PBENCH_SMALL_ITERS, 0, mre_prep, mre_done},
