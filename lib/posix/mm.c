@@ -61,11 +61,12 @@ static bool reg_insert(struct reg *table, uint64_t slots, uint64_t key, capref_t
 }
 
 /* Rebuild the table without its deleted entries (which would otherwise
- * lengthen every probe, a miss's up to the whole table), doubled until
- * the live entries fill at most half of it.  Errors: -L_ENOMEM. */
+ * lengthen every probe, a miss's up to the whole table), sized so that
+ * the live entries fill at most half of it (so it shrinks again after a
+ * burst: fork walks every slot).  Errors: -L_ENOMEM. */
 static int reg_rehash(void)
 {
-    uint64_t slots = reg_slots ? reg_slots : 1024;
+    uint64_t slots = 1024;
     while ((reg_used + 1) * 2 > slots)
         slots *= 2;
     struct reg *t = vn_alloc_pages(slots * sizeof(*t) / PAGE_SIZE);

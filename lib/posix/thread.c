@@ -43,10 +43,24 @@ static volatile bool main_parked;       /* the main thread left the program to t
 static volatile uint64_t big_lock __attribute__((aligned(8)));
 static volatile int big_holder = -1;
 
+/* Each thread's user GS base names its slot (the kernel keeps it per
+ * environment, and musl's programs leave GS alone), so thread_cur() is
+ * one rdgsbase; a program that moved its GS base gets the scan by stack. */
+#define T_GS_MAGIC 0x00007e0000000000ul
+
+static void gs_mark(int slot)
+{
+    __asm__ volatile("wrgsbase %0" : : "r"(T_GS_MAGIC | (uint64_t)slot));
+}
+
 int thread_cur(void)
 {
     if (!thread_multi)
         return 0;               /* one thread, so the main one (and no scan on every call) */
+    uint64_t g;
+    __asm__ volatile("rdgsbase %0" : "=r"(g));
+    if ((g & ~0xffful) == T_GS_MAGIC && (g & 0xfff) < MAX_THREADS)
+        return (int)(g & 0xfff);
     uint64_t sp = (uint64_t)__builtin_frame_address(0);
     for (int i = 1; i < thread_hi; i++)
         if (threads[i].stacks && sp >= threads[i].stacks && sp < threads[i].stacks + T_STACKS * T_SPAN)
@@ -121,6 +135,7 @@ volatile uint64_t *thread_pending(void)
 __attribute__((force_align_arg_pointer, noreturn)) static void thread_start(struct thread *t)
 {
     __asm__ volatile("wrfsbase %0" : : "r"(t->tls));
+    gs_mark((int)(t - threads));
     vn_xframe_resume(&t->start);
     for (;;)
         ;
@@ -207,6 +222,7 @@ long thread_clone(struct vn_xframe *x)
     if (flags & L_CLONE_CHILD_SETTID)
         *(int *)ctid = tid;
     if (!thread_multi) {                /* from now on the libOS is entered under the lock */
+        gs_mark(0);                     /* the caller is the main thread, the only one */
         threads[0].sigmask = me.sigmask;
         __atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE);
         big_holder = 0;
