@@ -58,6 +58,24 @@ static int requeue(uint64_t from, uint64_t to, int n)
     return moved;
 }
 
+long futex_sleep(const volatile uint64_t *woken, uint64_t deadline)
+{
+    for (;;) {
+        if (__atomic_load_n(woken, __ATOMIC_ACQUIRE))
+            return 0;
+        if (sig_pending_now() || thread_group_status >= 0)
+            return -L_EINTR;
+        uint64_t now = vn_clock_ns(), slice = 10000000;
+        if (deadline && now >= deadline)
+            return -L_ETIMEDOUT;
+        if (deadline && deadline - now < slice)
+            slice = deadline - now;
+        thread_leave();
+        vn_env_wait(slice ? slice : 1, (const uint64_t *)woken, 0, VN_WAIT_NE);
+        thread_enter();
+    }
+}
+
 /* Sleep on uaddr while it holds val, until a wake, the deadline
  * (vn_clock_ns, 0: none) or a signal.  Errors: -L_EAGAIN (value differs),
  * -L_ETIMEDOUT, -L_EINTR. */
@@ -71,29 +89,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t
     t->forder = ++order;
     t->fwoken = 0;
     t->fwait = true;
-    long r = 0;
-    for (;;) {
-        if (!t->fwait)
-            break;                      /* woken */
-        if (sig_pending_now()) {
-            r = -L_EINTR;
-            break;
-        }
-        if (thread_group_status >= 0) {
-            r = -L_EINTR;
-            break;
-        }
-        uint64_t now = vn_clock_ns(), slice = 10000000;
-        if (deadline && now >= deadline) {
-            r = -L_ETIMEDOUT;
-            break;
-        }
-        if (deadline && deadline - now < slice)
-            slice = deadline - now;
-        thread_leave();
-        vn_env_wait(slice ? slice : 1, (const uint64_t *)&t->fwoken, 0, VN_WAIT_NE);
-        thread_enter();
-    }
+    long r = futex_sleep(&t->fwoken, deadline);     /* a wake sets fwoken as it clears fwait */
     t->fwait = false;
     thread_check_group_exit();
     return r;

@@ -48,25 +48,7 @@ long sfutex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bits)
     }
     *w = (struct sfutex_waiter){.key = key_of(uaddr), .bits = bits, .order = ++shared->sfutex_order, .pid = me.pid};
     shm_unlock();
-    long r = 0;
-    for (;;) {
-        if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
-            break;
-        if (sig_pending_now() || thread_group_status >= 0) {
-            r = -L_EINTR;
-            break;
-        }
-        uint64_t now = vn_clock_ns(), slice = 10000000;
-        if (deadline && now >= deadline) {
-            r = -L_ETIMEDOUT;
-            break;
-        }
-        if (deadline && deadline - now < slice)
-            slice = deadline - now;
-        thread_leave();
-        vn_env_wait(slice ? slice : 1, (const uint64_t *)&w->woken, 0, VN_WAIT_NE);
-        thread_enter();
-    }
+    long r = futex_sleep(&w->woken, deadline);
     shm_lock();
     if (w->woken)
         r = 0;                  /* a wake that came with the signal or the deadline counts */

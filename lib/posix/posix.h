@@ -614,6 +614,10 @@ void thread_unhold(bool held);
  * fallback for the main thread. */
 uint64_t thread_exit_stack(uint64_t fallback);
 long futex_syscall(struct vn_xframe *x);
+/* Sleep until *woken is set (0), a signal or a group exit (-L_EINTR) or
+ * the deadline (vn_clock_ns, 0: none; -L_ETIMEDOUT), in 10 ms rounds with
+ * the libOS lock dropped: the futex waits' loop (futex.c). */
+long futex_sleep(const volatile uint64_t *woken, uint64_t deadline);
 /* futex_shared.c: futex calls without FUTEX_PRIVATE_FLAG on a shared page
  * (sfutex_applies), keyed by physical address, waiters in the arena.
  * Errors as futex(2): -L_EAGAIN, -L_ETIMEDOUT, -L_EINTR; -L_ENOMEM when
