@@ -89,6 +89,8 @@ int sfutex_wake(uint64_t uaddr, int n, uint32_t bits)
 
 long sfutex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool cmp, uint32_t val3)
 {
+    if (!(vn_pte(to) & 1))
+        return -L_EFAULT;       /* (a key of 0 would free the moved waiters' slots) */
     shm_lock();
     if (cmp && __atomic_load_n((volatile uint32_t *)from, __ATOMIC_ACQUIRE) != val3) {
         shm_unlock();

@@ -440,6 +440,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     if (flags & L_MAP_FIXED)
         fmap_unmap(va, n * PAGE_SIZE);              /* what it replaces */
     if (o && (flags & L_MAP_SHARED)) {              /* the file's own pages (fmap.c) */
+        if (flags & L_MAP_FIXED)
+            mm_unmap(va, n);
         long r = fmap_map(va, n, o->node, off, prot, (o->flags & L_O_ACCMODE) == L_O_RDWR);
         return r < 0 ? r : (long)va;
     }
