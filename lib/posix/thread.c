@@ -8,9 +8,11 @@
  * others.  It shares the capability table too (the kernel's env_caps):
  * every capability of the process is usable from every thread, and what
  * a thread makes outlives it.  So any thread serves any call: memory
- * calls, fork, clone, files, sockets; execve from a thread hands the new
- * program to the main thread (thread_exec_request), which keeps the pid.
- * A thread serves its own faults (copy-on-write, under the libOS lock).
+ * calls, fork, clone, files, sockets.  An execve from a thread parks the
+ * main thread (main_linger: its environment owns the space), ends the
+ * others and runs the new program itself, with the pid as its tid
+ * (thread_exec_commit).  A thread serves its own faults (copy-on-write,
+ * under the libOS lock).
  *
  * The libOS is entered by one thread of a process at a time: a
  * per-process lock (thread_enter/thread_leave) is held while a call is
