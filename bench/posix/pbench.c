@@ -58,9 +58,21 @@
 #define PBENCH_THREAD_ITERS 50      /* thread_join */
 #define PBENCH_CHAIN_ITERS 2        /* fork_chain100: chains per sample */
 #define FORK_CHAIN 100              /* its depth */
+#define THREADS100 100              /* threads100: threads per operation */
 #define PBENCH_SMALL_ITERS 2000     /* timerfd, mremap: a few thousand instructions each */
 
 static long errors;                 /* operations that did not do what they should */
+
+/* A run's failed operations: reported on a "bench: " line (which fails
+ * the run) and counted again from 0. */
+static void report_failed(const char *op, long *count, uint64_t n, const char *what)
+{
+    if (*count) {
+        printf("bench: %s: %ld of %lu %s\n", op, *count, (unsigned long)n, what);
+        errors++;
+        *count = 0;
+    }
+}
 static pid_t me;
 
 /* getpid: the null syscall of the POSIX layer, checked once per sample. */
@@ -161,11 +173,7 @@ static void op_fork_wait(void)
 
 static uint64_t fork_done(uint64_t n)
 {
-    if (fork_errors) {
-        printf("bench: fork_wait: %ld of %lu children failed\n", fork_errors, (unsigned long)n);
-        errors++;
-        fork_errors = 0;
-    }
+    report_failed("fork_wait", &fork_errors, n, "children failed");
     return 0;
 }
 
@@ -193,11 +201,7 @@ static void op_fork_chain(void)
 
 static uint64_t chain_done(uint64_t n)
 {
-    if (fork_errors) {
-        printf("bench: fork_chain100: %ld of %lu chains failed\n", fork_errors, (unsigned long)n);
-        errors++;
-        fork_errors = 0;
-    }
+    report_failed("fork_chain100", &fork_errors, n, "chains failed");
     return 0;
 }
 
@@ -220,17 +224,18 @@ static void op_thread_join(void)
 
 static uint64_t thread_done(uint64_t n)
 {
-    if (thread_errors) {
-        printf("bench: thread_join: %ld of %lu threads failed\n", thread_errors, (unsigned long)n);
-        errors++;
-        thread_errors = 0;
-    }
+    report_failed("thread_join", &thread_errors, n, "threads failed");
+    return 0;
+}
+
+static uint64_t threads100_done(uint64_t n)
+{
+    report_failed("threads100", &thread_errors, n * THREADS100, "threads failed");
     return 0;
 }
 
 /* threads100: 100 threads created, then all joined, each returning its
  * index (up to 100 alive at once). */
-#define THREADS100 100
 
 static void *thread_index(void *arg)
 {
@@ -287,10 +292,7 @@ static uint64_t epw_done(uint64_t n)
         close(epw_pipes[i][0]), close(epw_pipes[i][1]);
     close(epw_fd);
     epw_fd = -1;
-    if (epw_misses) {
-        printf("bench: epoll_wait: %ld of %lu calls did not report the ready pipe\n", epw_misses, (unsigned long)n);
-        errors++;
-    }
+    report_failed("epoll_wait", &epw_misses, n, "calls did not report the ready pipe");
     return 0;
 }
 
@@ -323,10 +325,7 @@ static void tfd_prep(uint64_t n)
 static uint64_t tfd_done(uint64_t n)
 {
     close(tfd);
-    if (tfd_misses) {
-        printf("bench: timerfd: %ld of %lu arm, get, disarm triples failed\n", tfd_misses, (unsigned long)n);
-        errors++;
-    }
+    report_failed("timerfd", &tfd_misses, n, "arm, get, disarm triples failed");
     return 0;
 }
 
@@ -365,10 +364,7 @@ static void mre_prep(uint64_t n)
 static uint64_t mre_done(uint64_t n)
 {
     munmap(mre, MRE_PAGES * 4096);
-    if (mre_misses) {
-        printf("bench: mremap: %ld of %lu grow-and-shrink pairs failed\n", mre_misses, (unsigned long)n);
-        errors++;
-    }
+    report_failed("mremap", &mre_misses, n, "grow-and-shrink pairs failed");
     return 0;
 }
 
@@ -378,7 +374,7 @@ static const struct bench_op ops[] = {
     {"fork_wait", op_fork_wait, PBENCH_FORK_ITERS, 0, NULL, fork_done},
     {"fork_chain100", op_fork_chain, PBENCH_CHAIN_ITERS, 0, NULL, chain_done},
     {"thread_join", op_thread_join, PBENCH_THREAD_ITERS, 0, NULL, thread_done},
-    {"threads100", op_threads100, PBENCH_CHAIN_ITERS, 0, NULL, thread_done},
+    {"threads100", op_threads100, PBENCH_CHAIN_ITERS, 0, NULL, threads100_done},
     {"epoll_wait", op_epoll_wait, 0, 0, epw_prep, epw_done},
     {"timerfd", op_timerfd, PBENCH_SMALL_ITERS, 0, tfd_prep, tfd_done},
     {"mremap", op_mremap, PBENCH_SMALL_ITERS, 0, mre_prep, mre_done},
