@@ -523,7 +523,7 @@ bool env_upcall_tf(struct env *e, struct trapframe *tf, unsigned kind, uint64_t 
     if (!u->entry)
         return false;
     uint64_t sp = arch_context_sp(tf);
-    if (sp > u->stack_base && sp <= u->stack_base + u->stack_size) {
+    if (sp > u->stack_base && sp <= u->stack_top) {
         if (kind == UPCALL_REVOKE) {
             e->revoke_upcall_due = true;    /* still handling the last one: later */
             return true;
@@ -535,8 +535,8 @@ bool env_upcall_tf(struct env *e, struct trapframe *tf, unsigned kind, uint64_t 
     }
     struct vn_xframe x;
     arch_xframe_fill(tf, &x, trapno, err, addr);
-    uint64_t frame = ROUND_DOWN(u->stack_base + u->stack_size - sizeof(x), 16);
-    if (frame < u->stack_base || copy_to_user(frame, &x, sizeof(x)) < 0) {
+    uint64_t frame = u->frame;
+    if (copy_to_user(frame, &x, sizeof(x)) < 0) {
         kprintf("env %x (%s): upcall stack %lx unusable\n", e->id, e->name, u->stack_base);
         return false;
     }

@@ -49,8 +49,9 @@ enum env_status {
 
 struct env_upcall {
     uint64_t entry;             /* user address of the handler; 0: none */
-    uint64_t stack_base;        /* upcall stack [base, base + size) */
-    uint64_t stack_size;
+    uint64_t stack_base;        /* upcall stack [base, top) */
+    uint64_t stack_top;
+    uint64_t frame;             /* where its vn_xframe goes: inside the stack, 16-aligned */
 };
 
 struct env {

@@ -134,7 +134,10 @@ long sys_env_set_upcall(capref_t env, unsigned kind, uint64_t entry, uint64_t st
     if (kind >= UPCALL_COUNT || (entry && (!user_range_ok(entry, 1) || !user_range_ok(stack, size) ||
                                            size < sizeof(struct vn_xframe) + 16)))
         return -E_INVAL;
-    t->upcall[kind] = (struct env_upcall){entry, entry ? stack : 0, entry ? size : 0};
+    if (!entry)
+        stack = size = 0;
+    uint64_t frame = entry ? ROUND_DOWN(stack + size - sizeof(struct vn_xframe), 16) : 0;
+    t->upcall[kind] = (struct env_upcall){entry, stack, stack + size, frame};
     return 0;
 }
 

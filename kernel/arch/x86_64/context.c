@@ -9,10 +9,6 @@
 #include "../../klock.h"
 #include "x86.h"
 
-/* Flags a user program may own; IF is always on, IOPL always 0. */
-#define RFLAGS_USER_MASK 0x240dd5ul   /* CF PF AF ZF SF TF DF OF AC ID */
-#define RFLAGS_FIXED     (RFLAGS_IF | 0x2ul)
-
 struct env *arch_curenv(void) { return this_cpu()->curenv; }
 
 void arch_set_curenv(struct env *e) { this_cpu()->curenv = e; }

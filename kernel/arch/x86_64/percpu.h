@@ -7,6 +7,7 @@
 
 #define PERCPU_KSTACK   8
 #define PERCPU_USER_RSP 16
+#define PERCPU_REFLECT_ENTRY 24
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -33,6 +34,7 @@ struct percpu {
     struct percpu *self;    /* 0: for %gs:0 loads */
     uint64_t kstack_top;    /* 8: stack for syscall/interrupt entry */
     uint64_t user_rsp;      /* 16: scratch for the syscall entry path */
+    uint64_t reflect_entry; /* 24: the upcall entry the reflection tier returns to */
     struct env *curenv;     /* environment running on this CPU, or NULL (BKL) */
     struct env *fpu_env;    /* whose state the FPU registers hold, or NULL */
     struct vm_space *loaded_vm; /* user address space in CR3, or NULL (BKL) */
@@ -57,6 +59,7 @@ extern unsigned ncpus;
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, reflect_entry) == PERCPU_REFLECT_ENTRY, "percpu");
 
 static inline struct percpu *this_cpu(void)
 {

@@ -185,7 +185,7 @@ static bool syscall_fast_path(struct trapframe *tf)
          * It fails (no upcall, its stack unusable, a fault inside it)
          * with nothing changed: the general path then kills. */
         const struct env_upcall *u = &e->upcall[UPCALL_SYSCALL];
-        bool inside = tf->rsp > u->stack_base && tf->rsp <= u->stack_base + u->stack_size;
+        bool inside = tf->rsp > u->stack_base && tf->rsp <= u->stack_top;
         if (!u->entry || inside) {      /* the general path says why, and kills */
             kernel_unlock();
             return false;
@@ -228,16 +228,53 @@ static bool syscall_fast_path(struct trapframe *tf)
  * (they only return 0 and never sleep), but the fuzzer drives them
  * against kills and revocations from other CPUs.  It keeps every register
  * but rax, so the entry saves almost nothing. */
+static inline bool nolock_nothing_due(struct env *e, uint64_t rip)
+{
+    return rip < USER_TOP && __atomic_load_n(&e->status, __ATOMIC_RELAXED) == ENV_RUNNING &&
+           !__atomic_load_n(&e->revoke_upcall_due, __ATOMIC_RELAXED) && !e->preempted &&
+           !(e->info && __atomic_load_n(&e->info->revoke_request, __ATOMIC_RELAXED));
+}
+
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip);
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
 {
-    struct env *e = this_cpu()->curenv;   /* never NULL in a syscall */
-    if (rip >= USER_TOP || __atomic_load_n(&e->status, __ATOMIC_RELAXED) != ENV_RUNNING ||
-        __atomic_load_n(&e->revoke_upcall_due, __ATOMIC_RELAXED) || e->preempted ||
-        (e->info && __atomic_load_n(&e->info->revoke_request, __ATOMIC_RELAXED)))
+    if (!nolock_nothing_due(this_cpu()->curenv, rip))
         return false;
     syscall_account_nolock(SYS_null);
     return true;
+}
+
+/* The lock-free reflection tier (trapentry.S), for a call that is not
+ * ours: under syscall_nolock's discipline (nothing read but the caller's
+ * own state) it finds where the caller's syscall upcall frame goes, and
+ * the entry code writes the frame there itself and returns into the
+ * upcall with sysretq, as the general path's reflection would.  The
+ * upcall may be set meanwhile from another CPU (env_set_upcall), so each
+ * field is read once; whatever mix of old and new it reads, the entry and
+ * the frame were each checked to lie in user space when set, and the
+ * libOS's handler then sees what its setter's race made.  Returns the frame's user address, with the entry
+ * in this CPU's reflect_entry; 0 sends the call down the general path,
+ * which also says why and kills when the upcall is unusable (as does a
+ * fault while the entry code writes the frame). */
+__attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint64_t rip, uint64_t usp);
+_Static_assert(VN_T_SYSCALL == 259 && __builtin_offsetof(struct vn_xframe, r15) == 24 &&
+                   __builtin_offsetof(struct vn_xframe, rax) == 136 &&
+                   __builtin_offsetof(struct vn_xframe, rsp) == 160,
+               "trapentry.S writes the vn_xframe");
+__attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint64_t rip, uint64_t usp)
+{
+    struct percpu *c = this_cpu();
+    struct env *e = c->curenv;     /* never NULL in a syscall */
+    if (!nolock_nothing_due(e, rip))
+        return 0;
+    const struct env_upcall *u = &e->upcall[UPCALL_SYSCALL];
+    uint64_t entry = __atomic_load_n(&u->entry, __ATOMIC_RELAXED);
+    uint64_t frame = __atomic_load_n(&u->frame, __ATOMIC_RELAXED);
+    if (!entry || !frame || (usp > __atomic_load_n(&u->stack_base, __ATOMIC_RELAXED) &&
+                             usp <= __atomic_load_n(&u->stack_top, __ATOMIC_RELAXED)))
+        return 0;
+    c->reflect_entry = entry;
+    return frame;
 }
 
 void syscall_trap(struct trapframe *tf)

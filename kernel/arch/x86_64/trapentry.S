@@ -5,7 +5,9 @@
  *   syscall_entry: target of `syscall`; builds the same trapframe, and
  *                  returns from it with sysretq when the call took the
  *                  fast path (trap.c); `null` first tries the lock-free
- *                  tier, which builds no frame at all.
+ *                  tier, which builds no frame at all, and a foreign
+ *                  number the lock-free reflection, which writes only the
+ *                  upcall's vn_xframe.
  *   env_pop_tf:    return to user mode from a trapframe, with sysretq when
  *                  it was entered by `syscall` and iretq otherwise.  The C
  *                  side guarantees user CS/SS, a canonical RIP and sane
@@ -94,6 +96,10 @@ syscall_entry:
     movq %gs:PERCPU_KSTACK, %rsp
     cmpq $SYS_null, %rax
     je null_entry
+    cmpq $VN_SYSCALL_BASE, %rax
+    jb reflect_entry
+    cmpq $VN_SYSCALL_BASE + SYS_COUNT, %rax
+    jae reflect_entry
 syscall_full:
     pushq $USER_SS
     pushq %gs:PERCPU_USER_RSP
@@ -126,6 +132,92 @@ null_entry:
     movq %gs:PERCPU_USER_RSP, %rsp
     swapgs
     sysretq
+
+/* The lock-free reflection tier: a call that is not ours goes to the
+ * caller's syscall upcall.  syscall_reflect_nolock (trap.c, which keeps
+ * every register but rax) checks that nothing is due and says where the
+ * vn_xframe goes on the upcall stack; the frame is written here straight
+ * from the registers, and sysretq enters the upcall with rdi = rsp =
+ * the frame and the caller's other registers, as the general path's
+ * reflection does.  A fault writing the frame (the exception table sends
+ * it to reflect_fault) or a refusal takes the full path, which redoes
+ * the reflection under the lock, or says why it cannot and kills. */
+/* vn_xframe's layout and VN_T_SYSCALL (<veneer/env.h>; trap.c checks) */
+#define XF_T_SYSCALL 259
+#define XF_TRAPNO 0
+#define XF_ERR    8
+#define XF_ADDR   16
+#define XF_RIP    144
+#define XF_RFLAGS 152
+#define XF_RSP    160
+.macro USTORE src, off
+9:  movq \src, \off(%rax)
+    .pushsection .extable, "a"
+    .balign 8
+    .quad 9b, reflect_fault
+    .popsection
+.endm
+
+reflect_entry:
+    pushq %rax
+    pushq %rdi
+    pushq %rsi
+    movq %rcx, %rdi             /* user rip */
+    movq %gs:PERCPU_USER_RSP, %rsi
+    call syscall_reflect_nolock /* rax: the frame, or 0 */
+    testq %rax, %rax
+    jz reflect_refused
+    cmpb $0, cpu_has_smap(%rip)
+    je 1f
+    stac
+1:  movq 8(%rsp), %rdi
+    movq (%rsp), %rsi
+    USTORE $XF_T_SYSCALL, XF_TRAPNO
+    USTORE $0, XF_ERR
+    USTORE $0, XF_ADDR
+    USTORE %r15, 24
+    USTORE %r14, 32
+    USTORE %r13, 40
+    USTORE %r12, 48
+    USTORE %r11, 56
+    USTORE %r10, 64
+    USTORE %r9, 72
+    USTORE %r8, 80
+    USTORE %rbp, 88
+    USTORE %rdi, 96
+    USTORE %rsi, 104
+    USTORE %rdx, 112
+    USTORE %rcx, 120
+    USTORE %rbx, 128
+    movq 16(%rsp), %rdi
+    USTORE %rdi, 136            /* rax: the call's number */
+    USTORE %rcx, XF_RIP
+    movq %r11, %rdi
+    andl $RFLAGS_USER_MASK, %edi
+    orl $RFLAGS_FIXED, %edi
+    USTORE %rdi, XF_RFLAGS
+    movq %gs:PERCPU_USER_RSP, %rdi
+    USTORE %rdi, XF_RSP
+    cmpb $0, cpu_has_smap(%rip)
+    je 1f
+    clac
+1:  movq %gs:PERCPU_REFLECT_ENTRY, %rcx
+    movl $RFLAGS_FIXED, %r11d
+    movq (%rsp), %rsi
+    movq %rax, %rdi
+    movq 16(%rsp), %rax
+    movq %rdi, %rsp
+    swapgs
+    sysretq
+reflect_fault:
+    cmpb $0, cpu_has_smap(%rip)
+    je reflect_refused
+    clac
+reflect_refused:
+    popq %rsi
+    popq %rdi
+    popq %rax
+    jmp syscall_full
 
 /* void env_pop_tf(struct trapframe *tf) __attribute__((noreturn)) */
     .globl env_pop_tf

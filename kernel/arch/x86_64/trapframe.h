@@ -14,6 +14,10 @@
 #define USER_CS   (GDT_UCODE | 3)
 #define USER_SS   (GDT_UDATA | 3)
 
+/* Flags a user program may own; IF is always on, IOPL always 0. */
+#define RFLAGS_USER_MASK 0x240dd5   /* CF PF AF ZF SF TF DF OF AC ID */
+#define RFLAGS_FIXED     0x202      /* IF and the always-one bit 1 */
+
 #define T_DIVIDE  0
 #define T_DEBUG   1
 #define T_NMI     2
