@@ -3,9 +3,12 @@
  * calls without the entry capability, granting what one does not hold,
  * callees that fault, exit or never reply (timeout), many concurrent
  * clients on all CPUs, and the instruction cost of a round trip.
+ * Then a server killed from another CPU while clients stream calls at it
+ * (the kernel's IPC fast path racing the kill).
  * Modes (arg0): 0 the test; 1 a client of the parent's entry (in the
  * spawn-share slot) making arg1 calls; 2 a server that adds, and on op 9
- * faults, on op 10 exits, on op 11 never replies.
+ * faults, on op 10 exits, on op 11 never replies; 3 a client that calls
+ * until the server is gone.
  */
 #include <ipc.h>
 #include "check.h"
@@ -54,11 +57,26 @@ static int client(uint64_t calls)
     return 0;
 }
 
+/* Mode 3: answered right until the calls fail as a dead server's must. */
+static int streamer(void)
+{
+    uint64_t res[3];
+    for (uint64_t i = 0;; i++) {
+        long r = vn_rpc(VN_CAP_SPAWN_SHARE, OP_ADD, i, 1000, 7, res);
+        if (r == -E_DEAD || r == -E_BADCAP)
+            return i ? 0 : 4;           /* 4: killed before our first call */
+        if (r != 0 || res[0] != i + 1000)
+            return 1;
+    }
+}
+
 int main(uint64_t mode, uint64_t arg);
 int main(uint64_t mode, uint64_t arg)
 {
     if (mode == 1)
         return client(arg);
+    if (mode == 3)
+        return streamer();
     if (mode == 2) {
         vn_upcalls_init();
         vn_rpc_serve(server);
@@ -126,6 +144,30 @@ int main(uint64_t mode, uint64_t arg)
         CHECK_EQ(vn_rpc((capref_t)ep, (uint64_t)op, 0, 0, 0, res), -E_DEAD);
         vn_wait(srv);
     }
+
+    /* A server killed while four clients stream calls at it (a client
+     * may still be starting when the kill comes; most are not). */
+    int streamed = 0;
+    for (int round = 0; round < 5; round++) {
+        srv = vn_spawn_stopped("ipc_pct", 256, 2, 0);
+        ep = vn_ipc_endpoint(srv);
+        long kid_ep = vn_cap_derive((capref_t)ep, CR_READ | CR_WRITE | CR_GRANT);
+        CHECK(srv > 0 && ep > 0 && kid_ep > 0);
+        CHECK_EQ(vn_env_start(srv), 0);
+        capref_t st[4];
+        for (int i = 0; i < 4; i++)
+            CHECK((st[i] = vn_spawn_share("ipc_pct", 256, 3, 0, (capref_t)kid_ep, CR_READ | CR_WRITE)) > 0);
+        vn_env_wait(20000000ul * (uint64_t)(round + 1), NULL, 0, VN_WAIT_NONE);
+        vn_kill(srv);
+        for (int i = 0; i < 4; i++) {
+            int w = vn_wait(st[i]);
+            CHECK(w == 0 || w == 4);
+            streamed += w == 0;
+        }
+        vn_wait(srv);
+    }
+    printf("ipc_pct: %d of 20 clients streaming calls when their server was killed\n", streamed);
+    CHECK(streamed >= 10);
 
     /* Many concurrent clients of our own entry, on every CPU. */
     long mine = vn_ipc_endpoint(CAP_SELF);
