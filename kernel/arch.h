@@ -51,10 +51,6 @@ void arch_context_resume(struct env *e) __attribute__((noreturn));
  * sysretq from tf as it stands: tf's rip is a user address and this
  * CPU's I/O bitmap is still e's. */
 bool arch_context_fast_ok(struct env *e, const struct trapframe *tf);
-/* e was switched to on this CPU by a fast path entered with frame tf:
- * load e's saved context into tf (and e's I/O bitmap), to return from tf
- * with sysretq.  False, with tf untouched: e's context needs iretq. */
-bool arch_context_fast_enter(struct env *e, struct trapframe *tf);
 /* e stops running here: save its FPU/SSE state.  e starts running here:
  * load it, unless the registers still hold it. */
 void arch_fpu_save(struct env *e);

@@ -571,7 +571,7 @@ static void switch_out_at(struct env *e, uint64_t now)
 
 void env_switch_out(struct env *e) { switch_out_at(e, arch_tsc()); }
 
-void env_switch_in(struct env *e)
+void env_run(struct env *e)
 {
     syscall_check_resume(e);
     struct env *prev = arch_curenv();
@@ -589,11 +589,6 @@ void env_switch_in(struct env *e)
     if (e->info)
         e->info->cpu = cpu_id();
     sched_slice_begin(e);
-}
-
-void env_run(struct env *e)
-{
-    env_switch_in(e);
     if (e->revoke_upcall_due) {
         e->revoke_upcall_due = false;
         if (!env_upcall(e, UPCALL_REVOKE, VN_T_REVOKE, e->info ? e->info->revoke_request : 0, 0)) {

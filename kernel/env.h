@@ -220,10 +220,6 @@ void env_set_status(struct env *e, enum env_status s);
 void env_return(struct env *e) __attribute__((noreturn));
 /* e stops running on this CPU (it stays runnable unless it was not). */
 void env_switch_out(struct env *e);
-/* e takes this CPU from whoever ran here (time, address space, FPU and
- * slice), and nothing else: env_run's first half, for the IPC fast
- * path, which returns to e by itself. */
-void env_switch_in(struct env *e);
 /* Run e on this CPU (restores its context, releases the kernel lock);
  * never returns. */
 void env_run(struct env *e) __attribute__((noreturn));

@@ -24,7 +24,6 @@
  * Notification words are ORed by signallers and taken whole by one waiter.
  */
 #include <veneer/errors.h>
-#include <veneer/syscall_nums.h>
 #include "ipc.h"
 #include "blk.h"
 #include "net.h"
@@ -153,30 +152,6 @@ long ipc_reply_recv(struct env *e, const uint64_t m[4])
         sched_run();
     sched_slice_donate(p);
     env_run(p);
-}
-
-struct env *ipc_fast(struct env *e, uint64_t num, const uint64_t a[6])
-{
-    struct env *to;
-    struct cap *c;
-    if (num == SYS_ipc_call) {
-        if ((capref_t)a[5] != -1 || env_cap_lookup(e, (capref_t)a[0], CAP_ENDPOINT, CR_WRITE, &c) < 0 ||
-            !(to = ipc_endpoint_env(c)) || env_space(to) == env_space(e) || to->status != ENV_SLEEPING ||
-            to->wait != WAIT_IPC_RECV)
-            return NULL;
-        deliver(to, e, &a[1], -1, c->count);
-        e->ipc_callee = to;
-        sched_pass(e, WAIT_IPC_REPLY, sched_deadline(e->ipc_timeout_ns), to, 0);
-        return to;
-    }
-    to = e->ipc_caller;
-    if (num != SYS_ipc_reply_recv || !to || e->ipc_queue || to->id != e->ipc_caller_id ||
-        to->status != ENV_SLEEPING || to->wait != WAIT_IPC_REPLY || to->ipc_callee != e)
-        return NULL;
-    long err;
-    reply_to(e, a, &err);               /* cannot fail: checked above */
-    sched_pass(e, WAIT_IPC_RECV, 0, to, 0);
-    return to;
 }
 
 void ipc_wait_leave(struct env *e)

@@ -43,14 +43,6 @@ struct env *ipc_reply(struct env *e, const uint64_t m[4], long *err);
  * Returns -E_NOENT (no caller) or 0 (a queued call taken); otherwise
  * never returns. */
 long ipc_reply_recv(struct env *e, const uint64_t m[4]);
-/* The fast path of ipc_call and ipc_reply_recv (syscall number num,
- * arguments a; e's registers already in e->tf): a call with no capability
- * to a callee waiting in ipc_recv, or a reply to a caller still waiting
- * when no other caller is queued, done as the general path does it (the
- * message in the partner's saved registers, e waiting), and returns the
- * partner, which the caller switches to at once.  NULL, with nothing
- * changed: the general path (which also returns any error). */
-struct env *ipc_fast(struct env *e, uint64_t num, const uint64_t a[6]);
 /* e leaves its IPC or notification wait (called by sched_unblock and
  * sched_cancel_wait only): undo the queue entry or waiter link. */
 void ipc_wait_leave(struct env *e);

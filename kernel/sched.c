@@ -213,7 +213,7 @@ void sched_unblock(struct env *e, long r)
     sched_kick();
 }
 
-void sched_pass(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
+void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
 {
     if (to->status != ENV_SLEEPING || to->wait == WAIT_NONE)
         panic("sched_handoff: env %x is not waiting (status %d, wait %d)", to->id, to->status, to->wait);
@@ -222,11 +222,6 @@ void sched_pass(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env 
     env_set_status(to, ENV_RUNNING);    /* env_run takes it from here, on this CPU */
     sched_block(e, why, wake_tsc, -E_TIMEOUT);
     sched_slice_donate(to);
-}
-
-void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
-{
-    sched_pass(e, why, wake_tsc, to, r);
     env_run(to);
 }
 

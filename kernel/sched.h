@@ -44,9 +44,6 @@ void sched_unblock(struct env *e, long r);
  * (so no idle CPU is kicked for it).  Never returns. */
 void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
     __attribute__((noreturn));
-/* sched_handoff but the switch: the caller then switches to `to`
- * (env_run, or the IPC fast path's env_switch_in). */
-void sched_pass(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r);
 /* e is being destroyed: leave its wait (if any) without waking it. */
 void sched_cancel_wait(struct env *e);
 /* Wake the sleepers whose env_wait predicate is on the word at physical

@@ -129,16 +129,6 @@ void arch_context_resume(struct env *e)
     env_pop_tf(tf);
 }
 
-bool arch_context_fast_enter(struct env *e, struct trapframe *tf)
-{
-    if (e->tf.trapno != T_SYSCALL)
-        return false;
-    io_bitmap_load(e);
-    *tf = e->tf;
-    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;
-    return true;
-}
-
 bool arch_context_fast_ok(struct env *e, const struct trapframe *tf)
 {
     struct percpu *c = this_cpu();

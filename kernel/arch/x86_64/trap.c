@@ -9,7 +9,6 @@
  * lock on an entry from user mode or return from idle (irq.c).
  */
 #include "../../console.h"
-#include "../../ipc.h"
 #include "../../irq.h"
 #include "../../panic.h"
 #include "../../fuzz.h"
@@ -160,8 +159,7 @@ void trap_dispatch(struct trapframe *tf)
 /* The fast path, for the calls syscalls.tbl marks fast: they run on the
  * frame syscall_entry built and come back to it, and syscall_entry returns
  * with sysretq, without copying the frame into the environment, without
- * the scheduler and the general return path (IPC's call and reply: into
- * the partner's frame, ipc_fast).  Taken only when nothing is
+ * the scheduler and the general return path.  Taken only when nothing is
  * due for the caller (its status, an upcall, a preemption, a revocation
  * request, environments to reap) before the call and after it; false
  * before the call sends it down the general path.  A call that leaves
@@ -170,8 +168,7 @@ static bool syscall_fast_path(struct trapframe *tf)
 {
     uint64_t num = tf->rax - VN_SYSCALL_BASE;
     bool reflect = num >= SYS_COUNT;        /* not ours: to the libOS's syscall upcall */
-    bool ipc = tf->rax == SYS_ipc_call || tf->rax == SYS_ipc_reply_recv;
-    if (!reflect && !ipc && (num >= syscall_fast_count || !syscall_fast[num]))
+    if (!reflect && (num >= syscall_fast_count || !syscall_fast[num]))
         return false;
     uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
@@ -198,22 +195,6 @@ static bool syscall_fast_path(struct trapframe *tf)
             kernel_unlock();
             return false;
         }
-    } else if (ipc) {
-        /* IPC's fast path: the partner runs here at once, and sysretq
-         * takes the CPU into its frame, now in tf (the general return if
-         * that frame needs iretq). */
-        uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-        e->tf = *tf;
-        struct env *to = ipc_fast(e, tf->rax, a);
-        if (!to) {
-            kernel_unlock();
-            return false;
-        }
-        syscall_trace(tf->rax, a);
-        env_switch_in(to);
-        e = to;
-        if (!arch_context_fast_enter(e, tf))
-            env_return(e);
     } else {
         tf->rax = (uint64_t)syscall_run(tf);
     }
