@@ -166,9 +166,8 @@ void trap_dispatch(struct trapframe *tf)
  * something due finishes on the general path instead (never returns). */
 static bool syscall_fast_path(struct trapframe *tf)
 {
-    uint64_t num = tf->rax - VN_SYSCALL_BASE;
-    bool reflect = num >= SYS_COUNT;        /* not ours: to the libOS's syscall upcall */
-    if (!reflect && (num >= syscall_fast_count || !syscall_fast[num]))
+    uint64_t num = tf->rax - VN_SYSCALL_BASE;     /* reflected: the general path (after trapentry.S's tier) */
+    if (num >= syscall_fast_count || !syscall_fast[num])
         return false;
     uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
@@ -179,25 +178,7 @@ static bool syscall_fast_path(struct trapframe *tf)
         kernel_unlock();
         return false;
     }
-    if (reflect) {
-        /* The general path's reflection, on this frame: the upcall's
-         * entry and stack go into tf and sysretq takes the CPU there.
-         * It fails (no upcall, its stack unusable, a fault inside it)
-         * with nothing changed: the general path then kills. */
-        const struct env_upcall *u = &e->upcall[UPCALL_SYSCALL];
-        bool inside = tf->rsp > u->stack_base && tf->rsp <= u->stack_top;
-        if (!u->entry || inside) {      /* the general path says why, and kills */
-            kernel_unlock();
-            return false;
-        }
-        env_on_entry(e);
-        if (!env_upcall_tf(e, tf, UPCALL_SYSCALL, VN_T_SYSCALL, 0, 0)) {
-            kernel_unlock();
-            return false;
-        }
-    } else {
-        tf->rax = (uint64_t)syscall_run(tf);
-    }
+    tf->rax = (uint64_t)syscall_run(tf);
     if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
         !arch_context_fast_ok(e, tf)) {
         e->tf = *tf;
@@ -252,8 +233,9 @@ __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
  * upcall may be set meanwhile from another CPU (env_set_upcall), so each
  * field is read once; whatever mix of old and new it reads, the entry and
  * the frame were each checked to lie in user space when set, and the
- * libOS's handler then sees what its setter's race made.  Returns the frame's user address, with the entry
- * in this CPU's reflect_entry; 0 sends the call down the general path,
+ * libOS's handler then sees what its setter's race made.  Returns the
+ * frame's user address, with the entry in this CPU's reflect_entry; 0
+ * sends the call down the general path (the only other reflection),
  * which also says why and kills when the upcall is unusable (as does a
  * fault while the entry code writes the frame). */
 __attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint64_t rip, uint64_t usp);
