@@ -35,7 +35,7 @@
 
 struct env envs[NENV];
 static unsigned env_alive;
-static uint32_t env_generation = 1;
+static uint32_t slot_generation[NENV];   /* each slot's last generation: an id comes back only after 2^17 reuses of its slot */
 static uint32_t slot_hint;
 static envid_t first_env;           /* id of the first environment created */
 static int first_status = -1;       /* its exit status once it has exited */
@@ -164,7 +164,7 @@ static struct env *slot_alloc(void)
             struct env *e = &envs[i];
             memset(e, 0, sizeof(*e));
             do
-                e->id = (envid_t)((env_generation++ << 10) | i) & 0x7fffffff;
+                e->id = (envid_t)((++slot_generation[i] << VN_ENV_SLOT_BITS) | i) & 0x7fffffff;
             while (e->id == 0);
             slot_hint = i + 1;
             return e;

@@ -21,7 +21,14 @@
 #include "types.h"
 #include "vm.h"
 
-#define NENV 1024               /* environment slots */
+/* Environment slots: all the ids can name.  The fuzzing kernel keeps 1,024,
+ * so that its slot-reuse sequences (user/fuzz_seq.h, churn) come round to
+ * a given slot within a thousand creations. */
+#ifdef VENEER_FUZZ
+#define NENV 1024
+#else
+#define NENV (1u << VN_ENV_SLOT_BITS)
+#endif
 #define ENV_NAME_MAX 32
 #define REVOKE_DEADLINE 16      /* yields a libOS gets to give pages back */
 #define ENV_MIN_QUOTA 8         /* pages an empty environment costs (info, tables, caps) */
@@ -57,7 +64,7 @@ struct env_upcall {
 struct env {
     struct trapframe tf;        /* saved user context while not running */
     struct arch_env_state arch; /* FPU/SSE and segment bases (machine layer) */
-    envid_t id;                 /* generation << 10 | slot; 0 when free */
+    envid_t id;                 /* generation << VN_ENV_SLOT_BITS | slot; 0 when free */
     enum env_status status;
     int cpu;                    /* CPU running it, or -1 */
     struct vm_space *vm;        /* its address space: vm_own, or its owner's */
@@ -74,6 +81,9 @@ struct env {
     uint64_t run_start;         /* TSC when it last started running */
     uint64_t wait_va, wait_value;   /* sleeping: predicate on a word */
     unsigned wait_op;           /* VN_WAIT_* (VN_WAIT_NONE: no predicate) */
+    paddr_t wait_pa;            /* predicate: the word's physical address when it began */
+    uint32_t timer_ix;          /* sleeping with a timeout: its place in sched.c's heap + 1 (0: none) */
+    struct env *w_next, *w_prev;    /* predicate: link in sched.c's bucket of wait_pa */
     struct env *ipc_callee;     /* WAIT_IPC_QUEUED/REPLY: the env it calls */
     struct env *ipc_caller;     /* serving a call: its caller (may itself call meanwhile) */
     envid_t ipc_caller_id;      /* to notice that caller died or gave up */
@@ -111,7 +121,7 @@ struct env {
     int exit_state;             /* for the root cap: 0 exited, -1 killed */
     int exit_status;
     struct env *reap_next;      /* destruction queue */
-    struct env *q_next, *q_prev;    /* run queue or sleep list, by status (sched.c) */
+    struct env *q_next, *q_prev;    /* the run queue, or a predicate sleeper's poll list (sched.c) */
     char name[ENV_NAME_MAX];    /* program name, for logs */
 };
 
@@ -169,7 +179,7 @@ void *env_map_fresh_page(struct env *e, vaddr_t va, unsigned prot, int *err);
 /* Live environment with this id, or NULL. */
 static inline struct env *env_lookup(envid_t id)
 {
-    struct env *e = &envs[(uint32_t)id & (NENV - 1)];
+    struct env *e = &envs[VN_ENV_SLOT(id) & (NENV - 1)];
     return id > 0 && e->id == id && e->status != ENV_FREE ? e : NULL;
 }
 /* Queue e for destruction (state: 0 exited, -1 killed), then env_reap(). */

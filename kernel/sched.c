@@ -6,10 +6,25 @@
  * that upcall (with the saved context in the frame) the next time it runs
  * instead of silently resuming it: the libOS decides which of its threads
  * continues.  Sleepers (env_wait) are woken by timeouts, by predicates on a
- * word of their memory checked when a CPU idles and every IDLE_POLL_NS
- * while busy, or by env_wake(_word).  Idle CPUs halt with the kernel lock released.
- * All state here is guarded by the big kernel lock, except slices[c],
- * which only CPU c touches.
+ * word of their memory, or by env_wake(_word).  Idle CPUs halt with the
+ * kernel lock released.  All state here is guarded by the big kernel lock,
+ * except slices[c], which only CPU c touches.
+ *
+ * No scheduling decision costs time in the number of sleepers.  A sleeper
+ * is on no list unless it has a timeout or a predicate; an IPC,
+ * notification or env_wake wait is ended by its event alone.
+ *
+ *   timers: min-heap on wake_tsc      predq: a <-> b <-> c ...  (q_next)
+ *          [0] earliest                          ^ pred_next: polled next,
+ *         /    \                                  PRED_POLL_MAX a visit
+ *       [1]    [2]   (e->timer_ix: place + 1)   words[bucket(wait_pa)]: a -> c
+ *                                                 (w_next: env_wake_word)
+ *
+ * Expired timeouts cost O(log n) each.  Predicates are polled when a CPU
+ * idles and every IDLE_POLL_NS while busy, at most PRED_POLL_MAX of them a
+ * visit, round robin; env_wake_word looks only in its word's bucket.  A
+ * sleeper whose word's page was remapped while it slept is in the bucket of
+ * the old address: the poll finds it.
  */
 #include <veneer/errors.h>
 #include "console.h"
@@ -20,14 +35,20 @@
 #include "pmem.h"
 #include "sched.h"
 
-/* Queues by status: runnable (FIFO: round robin) and sleeping. */
+#define PRED_POLL_MAX 64        /* predicate sleepers polled a visit */
+#define WORD_BUCKETS 1024       /* env_wake_word's hash of predicate words */
+
+/* The run queue (FIFO: round robin), and the predicate sleepers. */
 static struct queue {
     struct env *head, *tail;
     unsigned n;
-} runq, sleepq;
-/* Earliest timeout, any word polled: the last sleepq walk's, widened by each
- * sleeper since, so a walk runs only when one may be due (stale: one more). */
-static struct { uint64_t next, poll_at; bool polling; } sleep_hint;   /* polled: idle, or every IDLE_POLL_NS */
+} runq, predq;
+static struct env *pred_next;           /* predq: the one to poll next (NULL: its head) */
+static uint64_t poll_at;                /* TSC of the next busy poll */
+static struct env *words[WORD_BUCKETS]; /* predicate sleepers by word */
+static struct env *timers[NENV];        /* sleepers with a timeout: a heap */
+static unsigned ntimers;
+static unsigned nstopped;               /* environments in ENV_STOPPED */
 
 static void q_remove(struct queue *q, struct env *e)
 {
@@ -55,24 +76,76 @@ static void q_append(struct queue *q, struct env *e)
     q->n++;
 }
 
-static struct queue *queue_of(enum env_status s)
-{
-    return s == ENV_RUNNABLE ? &runq : s == ENV_SLEEPING ? &sleepq : NULL;
-}
-
 void env_set_status(struct env *e, enum env_status s)
 {
     /* A dying environment only ever becomes free: nothing may revive it. */
     if (e->status == ENV_DYING && s != ENV_FREE && s != ENV_DYING)
         panic("env_set_status: env %x is dying, not %d", e->id, s);
-    struct queue *from = queue_of(e->status), *to = queue_of(s);
-    if (from != to) {
-        if (from)
-            q_remove(from, e);
-        if (to)
-            q_append(to, e);
-    }
+    if (e->status == ENV_RUNNABLE && s != ENV_RUNNABLE)
+        q_remove(&runq, e);
+    else if (s == ENV_RUNNABLE && e->status != ENV_RUNNABLE)
+        q_append(&runq, e);
+    nstopped += (s == ENV_STOPPED) - (e->status == ENV_STOPPED);
     e->status = s;
+}
+
+/* ---- the timeout heap: timers[0] has the earliest wake_tsc */
+
+static void timer_put(unsigned i, struct env *e)
+{
+    timers[i] = e;
+    e->timer_ix = i + 1;
+}
+
+/* Move timers[i] up or down to its place. */
+static void timer_fix(unsigned i)
+{
+    struct env *e = timers[i];
+    for (; i && timers[(i - 1) / 2]->wake_tsc > e->wake_tsc; i = (i - 1) / 2)
+        timer_put(i, timers[(i - 1) / 2]);
+    for (unsigned c; (c = 2 * i + 1) < ntimers; i = c) {
+        if (c + 1 < ntimers && timers[c + 1]->wake_tsc < timers[c]->wake_tsc)
+            c++;
+        if (timers[c]->wake_tsc >= e->wake_tsc)
+            break;
+        timer_put(i, timers[c]);
+    }
+    timer_put(i, e);
+}
+
+static void timer_remove(struct env *e)
+{
+    unsigned i = e->timer_ix - 1;
+    struct env *last = timers[--ntimers];
+    e->timer_ix = 0;
+    if (last != e) {
+        timers[i] = last;
+        timer_fix(i);
+    }
+}
+
+/* ---- predicate sleepers: predq (polled) and their word's bucket */
+
+static struct env **word_bucket(paddr_t pa) { return &words[(pa >> 3 ^ pa >> 15) % WORD_BUCKETS]; }
+
+static void pred_add(struct env *e)
+{
+    struct env **b = word_bucket(e->wait_pa);
+    q_append(&predq, e);
+    e->w_prev = NULL;
+    if ((e->w_next = *b))
+        (*b)->w_prev = e;
+    *b = e;
+}
+
+static void pred_remove(struct env *e)
+{
+    if (pred_next == e)
+        pred_next = e->q_next;
+    q_remove(&predq, e);
+    if (e->w_next)
+        e->w_next->w_prev = e->w_prev;
+    *(e->w_prev ? &e->w_prev->w_next : word_bucket(e->wait_pa)) = e->w_next;
 }
 static struct {
     struct env *env;                    /* holder of this CPU's current slice */
@@ -186,9 +259,12 @@ void sched_block(struct env *e, enum env_wait why, uint64_t wake_tsc, long timeo
     e->wait = why;
     e->wake_tsc = wake_tsc;
     e->wait_timeout_rv = timeout_rv;
-    sleep_hint.polling |= e->wait_op != VN_WAIT_NONE;
-    if (wake_tsc && (!sleep_hint.next || wake_tsc < sleep_hint.next))
-        sleep_hint.next = wake_tsc;
+    if (wake_tsc) {
+        timers[ntimers++] = e;
+        timer_fix(ntimers - 1);
+    }
+    if (e->wait_op != VN_WAIT_NONE)
+        pred_add(e);
     arch_context_set_return(&e->tf, timeout_rv);
     env_set_status(e, ENV_SLEEPING);
 }
@@ -198,6 +274,10 @@ static void leave_wait(struct env *e)
 {
     if (e->wait != WAIT_SLEEP)
         ipc_wait_leave(e);
+    if (e->timer_ix)
+        timer_remove(e);
+    if (e->wait_op != VN_WAIT_NONE)
+        pred_remove(e);
     e->wait = WAIT_NONE;
     e->wait_op = VN_WAIT_NONE;
     e->wake_tsc = 0;
@@ -245,9 +325,9 @@ int sched_wake_word(paddr_t pa)
 {
     int woken = 0;
     paddr_t epa;
-    for (struct env *e = sleepq.head, *n; e; e = n) {
-        n = e->q_next;
-        if (e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE && pred_met(e, &epa) == 1 && epa == pa) {
+    for (struct env *e = *word_bucket(pa), *n; e; e = n) {
+        n = e->w_next;          /* sched_unblock takes e out of the bucket */
+        if (pred_met(e, &epa) == 1 && epa == pa) {
             sched_unblock(e, VN_WAKE_PREDICATE);
             woken++;
         }
@@ -255,23 +335,30 @@ int sched_wake_word(paddr_t pa)
     return woken;
 }
 
-/* Check every sleeper; sleep_hint becomes the next timeout (0: none) and
- * whether some sleeper waits on a predicate. */
-static void wake_sleepers(void)
+/* Wake the sleepers whose timeout has passed (one whose predicate holds
+ * too is told so). */
+static void timers_expire(uint64_t now)
 {
-    uint64_t now = arch_tsc();
-    sleep_hint.next = 0, sleep_hint.polling = false, sleep_hint.poll_at = now + ns_to_tsc(IDLE_POLL_NS);
-    for (struct env *e = sleepq.head, *n; e; e = n) {
-        n = e->q_next;          /* sched_unblock moves e to the run queue */
+    while (ntimers && timers[0]->wake_tsc <= now) {
+        struct env *e = timers[0];
         paddr_t pa;
-        int met = e->wait == WAIT_SLEEP && e->wait_op != VN_WAIT_NONE ? pred_met(e, &pa) : 2;
-        if (met == -1 || met == 1 || (e->wake_tsc && now >= e->wake_tsc)) {
-            sched_unblock(e, met == 1 ? VN_WAKE_PREDICATE : met == -1 ? -E_FAULT : e->wait_timeout_rv);
-            continue;
-        }
-        sleep_hint.polling |= met == 0;
-        if (e->wake_tsc && (!sleep_hint.next || e->wake_tsc < sleep_hint.next))
-            sleep_hint.next = e->wake_tsc;
+        int met = e->wait_op != VN_WAIT_NONE ? pred_met(e, &pa) : 0;
+        sched_unblock(e, met == 1 ? VN_WAKE_PREDICATE : met == -1 ? -E_FAULT : e->wait_timeout_rv);
+    }
+}
+
+/* Check the next PRED_POLL_MAX predicate sleepers (all, if fewer); wake
+ * those whose predicate holds, or whose word is no longer mapped. */
+static void preds_poll(uint64_t now)
+{
+    paddr_t pa;
+    poll_at = now + ns_to_tsc(IDLE_POLL_NS);
+    for (unsigned n = predq.n < PRED_POLL_MAX ? predq.n : PRED_POLL_MAX; n && predq.n; n--) {
+        struct env *e = pred_next ? pred_next : predq.head;
+        pred_next = e->q_next;
+        int met = pred_met(e, &pa);
+        if (met)
+            sched_unblock(e, met == 1 ? VN_WAKE_PREDICATE : -E_FAULT);
     }
 }
 
@@ -282,11 +369,7 @@ static bool only_stopped_left(void)
     for (unsigned c = 0; c < cpu_count(); c++)
         if (slices[c].env || (c != cpu_id() && !arch_cpu_idle(c)))
             return false;
-    for (unsigned i = 0; i < NENV; i++)
-        if (envs[i].status == ENV_RUNNABLE || envs[i].status == ENV_RUNNING || envs[i].status == ENV_SLEEPING ||
-            envs[i].status == ENV_DYING)
-            return false;
-    return true;
+    return nstopped == env_count();
 }
 
 void sched_run(void)
@@ -299,9 +382,10 @@ void sched_run(void)
     for (;;) {
         env_reap();
         uint64_t now = arch_tsc();
-        if ((sleep_hint.polling && (!runq.head || now >= sleep_hint.poll_at)) ||
-            (sleep_hint.next && now >= sleep_hint.next))
-            wake_sleepers();
+        if (ntimers && now >= timers[0]->wake_tsc)
+            timers_expire(now);
+        if (predq.n && (!runq.head || now >= poll_at))
+            preds_poll(now);
         if (runq.head)
             env_run(runq.head);
         if (env_count() == 0)
@@ -318,10 +402,11 @@ void sched_run(void)
         /* Idle until a timeout, a predicate poll or a kick. */
         slices[cpu_id()].env = NULL;
         vm_deactivate();
-        if (sleep_hint.polling)
-            timer_for(arch_tsc() + ns_to_tsc(IDLE_POLL_NS));
-        else if (sleep_hint.next)
-            timer_for(sleep_hint.next);
+        uint64_t poll = predq.n ? arch_tsc() + ns_to_tsc(IDLE_POLL_NS) : 0;
+        if (ntimers && (!poll || timers[0]->wake_tsc < poll))
+            timer_for(timers[0]->wake_tsc);
+        else if (poll)
+            timer_for(poll);
         else if (slices[cpu_id()].armed)
             arch_timer_oneshot(0);     /* off (armed is cleared below) */
         arch_idle();

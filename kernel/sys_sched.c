@@ -54,11 +54,12 @@ long sys_env_wait(uint64_t timeout_ns, const uint64_t *word, uint64_t value, uns
     uint64_t va = (uint64_t)word;
     if (op > VN_WAIT_NE || timeout_ns > (1ul << 50))
         return -E_INVAL;
+    paddr_t pa = 0;
     if (op != VN_WAIT_NONE) {
         uint64_t v;
         if (va % 8)
             return -E_INVAL;
-        if (copy_from_user(&v, va, sizeof(v)) < 0)
+        if (copy_from_user(&v, va, sizeof(v)) < 0 || vm_lookup(e->vm, va & ~(PAGE_SIZE - 1), &pa, NULL) < 0)
             return -E_FAULT;
         if ((op == VN_WAIT_EQ) == (v == value))
             return VN_WAKE_PREDICATE;
@@ -69,6 +70,7 @@ long sys_env_wait(uint64_t timeout_ns, const uint64_t *word, uint64_t value, uns
     e->wait_op = op;            /* before sched_block, which notes a predicate sleeper */
     e->wait_va = va;
     e->wait_value = value;
+    e->wait_pa = pa + va % PAGE_SIZE;   /* its bucket for env_wake_word */
     sched_block(e, WAIT_SLEEP, sched_deadline(timeout_ns), VN_WAKE_TIMEOUT);
     sched_run();
 }

@@ -70,7 +70,7 @@ static void remember(capref_t c);
 #define NVCPU 2                 /* vCPUs per worker */
 #define NDEV 6                  /* device capabilities per worker */
 #define VSTACK_PAGES 4
-#define SLOT_MASK 1023          /* an envid's low bits are its kernel slot (kernel/env.c, NENV) */
+#define CHURN_SLOTS 1024        /* the fuzzing kernel's NENV (kernel/env.h): the slots in use */
 #define CALL_MAGIC  0xca11000000000000ul
 #define REPLY_MAGIC 0x7e91000000000000ul
 #define MAGIC_MASK  0xffff000000000000ul
@@ -448,13 +448,13 @@ static capref_t kept[4];
 
 static void churn(int32_t dead)
 {
-    uint32_t slot = dead ? (uint32_t)dead & SLOT_MASK : (uint32_t)rnd() & SLOT_MASK;
-    for (int n = 0; n <= SLOT_MASK + 64; n++) {
+    uint32_t slot = dead ? VN_ENV_SLOT(dead) : (uint32_t)rnd() % CHURN_SLOTS;
+    for (int n = 0; n < CHURN_SLOTS + 64; n++) {
         long c = vn_env_create(8, "fuzz-reuse");
         struct vn_capinfo ci;
         if (c < 0)
             return;
-        if (vn_cap_info((capref_t)c, &ci) == 0 && (ci.object & SLOT_MASK) == slot) {
+        if (vn_cap_info((capref_t)c, &ci) == 0 && VN_ENV_SLOT(ci.object) == slot) {
             unsigned i = rnd() % 4;
             if (kept[i] > 0)
                 vn_cap_delete(kept[i]);

@@ -8,6 +8,12 @@
 #include <stdint.h>
 #include <veneer/cap.h>
 
+/* An environment id (vn_envinfo.envid, a CAP_ENV's object) is
+ * generation << VN_ENV_SLOT_BITS | slot: the slot is its place in the
+ * kernel's table, the generation tells its occupants apart. */
+#define VN_ENV_SLOT_BITS 14
+#define VN_ENV_SLOT(id)  ((uint32_t)(id) & ((1u << VN_ENV_SLOT_BITS) - 1))
+
 /* Upcall kinds for env_set_upcall(). */
 #define UPCALL_EXCEPTION 0      /* CPU exceptions raised by the environment */
 #define UPCALL_REVOKE    1      /* the kernel asks for pages back */
