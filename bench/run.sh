@@ -41,7 +41,8 @@ set -u -o pipefail
 export LC_ALL=C                 # "." in $EPOCHREALTIME and awk numbers
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
-QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 256M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device edu,addr=3}
+QEMU_BASE=${QEMU_BASE:--accel tcg -cpu max -m 512M -smp 2 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device edu,addr=3}
+# (-m 512M: the sleep10k rows hold 10,000 vCPUs, each with a reservation of 8 pages)
 BIOS=/usr/share/qemu/qboot.rom  # for both guests: Linux boots from qboot too
 TIMEOUT=${TIMEOUT:-180}    # seconds per boot; a full Linux icount boot takes ~10
 POSIX_MEM=${POSIX_MEM:-1G}  # -m of the POSIX suite's boots, both guests

@@ -81,11 +81,15 @@ void env_set_status(struct env *e, enum env_status s)
     /* A dying environment only ever becomes free: nothing may revive it. */
     if (e->status == ENV_DYING && s != ENV_FREE && s != ENV_DYING)
         panic("env_set_status: env %x is dying, not %d", e->id, s);
-    if (e->status == ENV_RUNNABLE && s != ENV_RUNNABLE)
-        q_remove(&runq, e);
-    else if (s == ENV_RUNNABLE && e->status != ENV_RUNNABLE)
+    if (e->status == ENV_RUNNABLE) {
+        if (s != ENV_RUNNABLE)
+            q_remove(&runq, e);
+    } else if (s == ENV_RUNNABLE) {
         q_append(&runq, e);
-    nstopped += (s == ENV_STOPPED) - (e->status == ENV_STOPPED);
+        nstopped -= e->status == ENV_STOPPED;       /* env_start */
+    } else if (__builtin_expect(s == ENV_STOPPED || e->status == ENV_STOPPED, 0)) {
+        nstopped += s == ENV_STOPPED ? 1 : -1;      /* created (only ever from FREE), or destroyed unstarted */
+    }
     e->status = s;
 }
 

@@ -44,22 +44,24 @@ static void op_null(void)
 }
 
 /* ---- the same with SLEEPERS environments asleep (issue 19): vCPUs of
- * this address space (env_create_vcpu, cheap: no image of their own), each
- * in env_wait on a word that never changes, on 1 KiB of stack.  The kernel
- * has NENV = 1024 slots, so the row has 1,000 sleepers, not 10,000.  prep
- * starts them (not for the run of 0, which counts only the loop), done
- * destroys them. */
-#define SLEEPERS 1000
+ * this address space (env_create_vcpu, cheap: no image of their own), on
+ * 1 KiB of stack each, a third of each kind of sleep the kernel keeps:
+ * on a word that never changes (the predicate poll's list), with a
+ * timeout that never comes (the timeout heap), and with neither (woken
+ * only by env_wake: on no list).  prep starts them (not for the run of 0,
+ * which counts only the loop), done destroys them. */
+#define SLEEPERS 10000
 static capref_t sleeper[SLEEPERS];
 static uint64_t *sleeper_stacks;
 static uint64_t sleeper_word;           /* stays 0 */
 static volatile uint64_t sleepers_in;   /* how many have reached their sleep */
 
-__attribute__((force_align_arg_pointer, noreturn)) static void sleeper_run(void)
+__attribute__((force_align_arg_pointer, noreturn)) static void sleeper_run(uint64_t kind)
 {
     __atomic_fetch_add(&sleepers_in, 1, __ATOMIC_SEQ_CST);
     for (;;)
-        vn_env_wait(0, &sleeper_word, 0, VN_WAIT_NE);
+        vn_env_wait(kind == 1 ? 1000000000000ul : 0, kind == 0 ? &sleeper_word : NULL, 0,
+                    kind == 0 ? VN_WAIT_NE : VN_WAIT_NONE);
 }
 
 static void sleepers_up(uint64_t n)
@@ -71,7 +73,8 @@ static void sleepers_up(uint64_t n)
     for (int i = 0; i < SLEEPERS; i++) {
         long v = vn_env_create_vcpu(8, "sleeper");
         struct vn_regs regs = {.rip = (uint64_t)sleeper_run,
-                               .rsp = (uint64_t)sleeper_stacks + (uint64_t)(i + 1) * 1024 - 8};
+                               .rsp = (uint64_t)sleeper_stacks + (uint64_t)(i + 1) * 1024 - 8,
+                               .rdi = (uint64_t)i % 3};
         if (v < 0 || vn_env_set_regs((capref_t)v, &regs) < 0 || vn_env_start((capref_t)v) < 0) {
             printf("bench: sleepers: cannot start number %d: %s\n", i, vn_strerror(v < 0 ? v : -E_INVAL));
             return;
@@ -794,8 +797,8 @@ static const struct bench_op ops[] = {
     {"yield", op_yield, BENCH_SWITCH_ITERS, 2, yield_prep, yield_done},
     {"ipc", op_ipc, BENCH_SWITCH_ITERS, 0, ipc_prep, ipc_done},
     {"notify", op_notify, BENCH_SWITCH_ITERS, 0, notify_prep, notify_done},
-    {"null_sleep1k", op_null, 0, 0, sleepers_up, sleepers_down},
-    {"yield_sleep1k", op_yield, BENCH_SWITCH_ITERS, 2, yield_sleep_prep, yield_sleep_done},
+    {"null_sleep10k", op_null, 0, 0, sleepers_up, sleepers_down},
+    {"yield_sleep10k", op_yield, BENCH_SWITCH_ITERS, 2, yield_sleep_prep, yield_sleep_done},
     {"spawn", op_spawn, BENCH_SPAWN_ITERS, 0, NULL, NULL},
     /* The device rows: last, so that dev_setup can leave them out. */
     {"irq", op_irq, BENCH_DEV_ITERS, 0, dev_prep, irq_done},
