@@ -126,6 +126,8 @@ struct env {
 };
 
 extern struct env envs[NENV];
+/* syscall_entry (trapentry.S) pushes a call's frame straight into its env. */
+_Static_assert(__builtin_offsetof(struct env, tf) == 0 && sizeof(struct trapframe) == 22 * 8, "trapentry.S TF_SIZE");
 
 /* Set up the capability hooks; call once at boot. */
 void env_init(void);

@@ -8,6 +8,7 @@
 #define PERCPU_KSTACK   8
 #define PERCPU_USER_RSP 16
 #define PERCPU_REFLECT_ENTRY 24
+#define PERCPU_CURENV   32      /* its env's first field is its trapframe: syscall_entry pushes into it */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -58,6 +59,7 @@ extern struct percpu cpus[MAX_CPUS];
 extern unsigned ncpus;
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, curenv) == PERCPU_CURENV, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, reflect_entry) == PERCPU_REFLECT_ENTRY, "percpu");
 

@@ -99,12 +99,12 @@ static void __attribute__((noreturn)) finish(struct env *e)
 }
 
 /* Run the syscall in tf's registers (traced and counted). */
-static long syscall_run(const struct trapframe *tf)
+static long syscall_run(uint64_t num, const struct trapframe *tf)
 {
     uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
-    syscall_trace(tf->rax, a);
-    long r = syscall_dispatch(tf->rax, a);
-    syscall_account(tf->rax, r);
+    syscall_trace(num, a);
+    long r = syscall_dispatch(num, a);
+    syscall_account(num, r);
     return r;
 }
 
@@ -178,10 +178,9 @@ static bool syscall_fast_path(struct trapframe *tf)
         kernel_unlock();
         return false;
     }
-    tf->rax = (uint64_t)syscall_run(tf);
+    tf->rax = (uint64_t)syscall_run(tf->rax, tf);
     if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
         !arch_context_fast_ok(e, tf)) {
-        e->tf = *tf;
         if (e->status == ENV_RUNNING)
             env_return(e);
         finish(e);
@@ -268,19 +267,21 @@ void syscall_trap(struct trapframe *tf)
     struct env *e = arch_curenv();
     if (!e)
         panic("syscall_trap: syscall with no current environment");
-    e->tf = *tf;
-    e->tf.rax = 0;              /* result of calls that reschedule */
+    if (tf != &e->tf)
+        panic("syscall_trap: the frame is not env %x's", e->id);
+    uint64_t num = tf->rax;
+    tf->rax = 0;                /* result of calls that reschedule */
     env_on_entry(e);
-    if (e->status == ENV_RUNNING && tf->rax - VN_SYSCALL_BASE >= SYS_COUNT && e->upcall[UPCALL_SYSCALL].entry) {
+    if (e->status == ENV_RUNNING && num - VN_SYSCALL_BASE >= SYS_COUNT && e->upcall[UPCALL_SYSCALL].entry) {
         /* Not one of ours: reflect it to the libOS in the same address
          * space, which answers by setting rax in the frame. */
-        e->tf.rax = tf->rax;
+        tf->rax = num;
         if (!env_upcall(e, UPCALL_SYSCALL, VN_T_SYSCALL, 0, 0))
-            env_kill(e, "cannot deliver reflected syscall %lu", tf->rax);
+            env_kill(e, "cannot deliver reflected syscall %lu", num);
         else
             env_return(e);      /* straight back, into the upcall (as a syscall returns) */
     } else if (e->status == ENV_RUNNING) {
-        e->tf.rax = (uint64_t)syscall_run(tf);
+        tf->rax = (uint64_t)syscall_run(num, tf);
         if (e->status == ENV_RUNNING)
             env_return(e);
     }

@@ -2,9 +2,14 @@
  * Kernel entry and exit.
  *   trap_stubs:    256 IDT stubs (16 bytes apart) that push an error code
  *                  if the CPU did not, then the vector, then the registers.
- *   syscall_entry: target of `syscall`; builds the same trapframe, and
- *                  returns from it with sysretq when the call took the
- *                  fast path (trap.c); `null` first tries the lock-free
+ *   syscall_entry: target of `syscall`; builds the same trapframe, but
+ *                  in place: in the calling environment's own saved
+ *                  context (struct env's first field, tf), so nothing is
+ *                  copied; it returns from it with sysretq when the call
+ *                  took the fast path (trap.c).  Only the pushes run on
+ *                  that stack (interrupts are off; NMI, double fault and
+ *                  machine check have IST stacks), C runs on the kernel
+ *                  stack.  `null` first tries the lock-free
  *                  tier, which builds no frame at all, and a foreign
  *                  number the lock-free reflection, which writes only the
  *                  upcall's vn_xframe.
@@ -19,6 +24,7 @@
 #include "percpu.h"
 
 #define TF_CS (18 * 8)
+#define TF_SIZE (22 * 8)        /* trap.c checks it and that tf is struct env's first field */
 
 .macro PUSH_REGS
     pushq %rax
@@ -101,6 +107,8 @@ syscall_entry:
     cmpq $VN_SYSCALL_BASE + SYS_COUNT, %rax
     jae reflect_entry
 syscall_full:
+    movq %gs:PERCPU_CURENV, %rsp
+    addq $TF_SIZE, %rsp         /* the top of curenv->tf */
     pushq $USER_SS
     pushq %gs:PERCPU_USER_RSP
     pushq %r11
@@ -110,10 +118,12 @@ syscall_full:
     pushq $T_SYSCALL
     PUSH_REGS
     movq %rsp, %rdi
+    movq %gs:PERCPU_KSTACK, %rsp
     xorl %ebp, %ebp
     call syscall_trap
     /* Back from the fast path only (the general path never returns):
      * the frame is the caller's, rip checked, rflags its own. */
+    movq %gs:PERCPU_CURENV, %rsp
     jmp sysret_frame
 
 /* The lock-free tier: `null` touches no kernel state, so it asks
