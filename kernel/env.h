@@ -127,7 +127,8 @@ struct env {
 
 extern struct env envs[NENV];
 /* syscall_entry (trapentry.S) pushes a call's frame straight into its env. */
-_Static_assert(__builtin_offsetof(struct env, tf) == 0 && sizeof(struct trapframe) == 22 * 8, "trapentry.S TF_SIZE");
+_Static_assert(__builtin_offsetof(struct env, tf) == 0 && sizeof(struct trapframe) == 22 * 8 && _Alignof(struct env) % 16 == 0,
+               "trapentry.S TF_SIZE; the CPU aligns rsp0 to 16");
 
 /* Set up the capability hooks; call once at boot. */
 void env_init(void);

@@ -24,6 +24,8 @@ BENCH_LINUX := $(BENCH_OUT)/linux
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -fno-pie -no-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none
 BENCH_SMP   ?= 1
+# 512 MiB, both guests: the sleep10k rows hold 10,000 vCPUs, 8 pages reserved each.
+BENCH_MEM   ?= 512M
 # QEMU's edu, for Veneer's irq and dma rows, in both guests' machine at a
 # fixed slot: 2 on q35 (its VGA is at 1), 3 on the PC (VGA is at 2).
 BENCH_EDU_q35 := -device edu,addr=2
@@ -36,7 +38,7 @@ BENCH_NIC_pc  := -netdev user,id=bn,restrict=on -device virtio-net-pci,netdev=bn
 BENCH_DISK    := $(BUILD)/bench/disk.img
 BENCH_NVME    := -drive file=$(BENCH_DISK),if=none,id=bd,format=raw -device nvme,serial=vnbench,drive=bd,addr=7
 BENCH_ENV = QEMU="$(QEMU)" \
-	QEMU_BASE="$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE)) $(BENCH_EDU_$(MACHINE)) $(BENCH_NIC_$(MACHINE)) $(BENCH_NVME)" \
+	QEMU_BASE="$(subst -m $(QEMU_MEM),-m $(BENCH_MEM),$(subst -smp $(QEMU_SMP),-smp $(BENCH_SMP),$(QEMU_BASE))) $(BENCH_EDU_$(MACHINE)) $(BENCH_NIC_$(MACHINE)) $(BENCH_NVME)" \
 	BUILD=$(BUILD)
 
 $(BENCH_DISK):

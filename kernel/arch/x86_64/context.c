@@ -11,7 +11,17 @@
 
 struct env *arch_curenv(void) { return this_cpu()->curenv; }
 
-void arch_set_curenv(struct env *e) { this_cpu()->curenv = e; }
+/* Also where the next syscall or user-mode trap pushes its frame: into
+ * e's saved context, which is what the kernel works on (trapentry.S).
+ * Without an environment nothing enters from user mode, so the last one's
+ * stays (on a switch every environment passes through NULL). */
+void arch_set_curenv(struct env *e)
+{
+    struct percpu *c = this_cpu();
+    c->curenv = e;
+    if (e)
+        c->tss.rsp[0] = c->tf_top = (uint64_t)(&e->tf + 1);
+}
 
 void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp)
 {

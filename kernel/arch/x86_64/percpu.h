@@ -8,7 +8,8 @@
 #define PERCPU_KSTACK   8
 #define PERCPU_USER_RSP 16
 #define PERCPU_REFLECT_ENTRY 24
-#define PERCPU_CURENV   32      /* its env's first field is its trapframe: syscall_entry pushes into it */
+#define PERCPU_TF_TOP   32
+#define PERCPU_CURENV   40
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -36,7 +37,9 @@ struct percpu {
     uint64_t kstack_top;    /* 8: stack for syscall/interrupt entry */
     uint64_t user_rsp;      /* 16: scratch for the syscall entry path */
     uint64_t reflect_entry; /* 24: the upcall entry the reflection tier returns to */
-    struct env *curenv;     /* environment running on this CPU, or NULL (BKL) */
+    uint64_t tf_top;        /* 32: the end of curenv->tf, where syscalls and user-mode traps
+                             * push their frame (also the TSS's rsp0; the last env's while none) */
+    struct env *curenv;     /* 40: environment running on this CPU, or NULL (BKL) */
     struct env *fpu_env;    /* whose state the FPU registers hold, or NULL */
     struct vm_space *loaded_vm; /* user address space in CR3, or NULL (BKL) */
     uint32_t id;            /* index in cpus[] */
@@ -59,7 +62,8 @@ extern struct percpu cpus[MAX_CPUS];
 extern unsigned ncpus;
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "percpu");
-_Static_assert(__builtin_offsetof(struct percpu, curenv) == PERCPU_CURENV, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, curenv) == PERCPU_CURENV &&
+                   __builtin_offsetof(struct percpu, tf_top) == PERCPU_TF_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, reflect_entry) == PERCPU_REFLECT_ENTRY, "percpu");
 

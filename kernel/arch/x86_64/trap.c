@@ -143,7 +143,8 @@ void trap_dispatch(struct trapframe *tf)
     struct env *e = arch_curenv();
     if (!e)
         panic("trap_dispatch: user-mode trap with no current environment");
-    e->tf = *tf;
+    if (tf != &e->tf)
+        panic("trap_dispatch: the frame is not env %x's", e->id);
     env_on_entry(e);
     if (tf->trapno < 32 && tf->trapno != T_NMI && tf->trapno != T_MCHK && e->status == ENV_RUNNING) {
         user_exception(e, &e->tf);

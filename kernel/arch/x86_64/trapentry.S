@@ -1,7 +1,8 @@
 /*
  * Kernel entry and exit.
  *   trap_stubs:    256 IDT stubs (16 bytes apart) that push an error code
- *                  if the CPU did not, then the vector, then the registers.
+ *                  if the CPU did not, then the vector, then the registers;
+ *                  from user mode into curenv->tf (the TSS's rsp0).
  *   syscall_entry: target of `syscall`; builds the same trapframe, but
  *                  in place: in the calling environment's own saved
  *                  context (struct env's first field, tf), so nothing is
@@ -78,16 +79,22 @@ trap_stubs:
     .set vec, vec + 1
     .endr
 
+/* From user mode the CPU pushed its part at the TSS's rsp0, the top of
+ * curenv->tf: the whole frame is there, and C runs on the kernel stack.
+ * From kernel mode the frame is on the kernel stack.  %rbx keeps it. */
 trap_common:
     PUSH_REGS
+    movq %rsp, %rbx
     testb $3, TF_CS(%rsp)
     jz 1f
     swapgs
+    movq %gs:PERCPU_KSTACK, %rsp
 1:  cld
-    movq %rsp, %rdi
+    movq %rbx, %rdi
     xorl %ebp, %ebp
     call trap_dispatch
     /* Kernel-mode traps, and IPIs served without the lock, come back here. */
+    movq %rbx, %rsp
     testb $3, TF_CS(%rsp)
     jz 1f
     swapgs
@@ -107,8 +114,7 @@ syscall_entry:
     cmpq $VN_SYSCALL_BASE + SYS_COUNT, %rax
     jae reflect_entry
 syscall_full:
-    movq %gs:PERCPU_CURENV, %rsp
-    addq $TF_SIZE, %rsp         /* the top of curenv->tf */
+    movq %gs:PERCPU_TF_TOP, %rsp    /* the top of curenv->tf */
     pushq $USER_SS
     pushq %gs:PERCPU_USER_RSP
     pushq %r11
