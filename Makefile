@@ -182,7 +182,7 @@ $(BUILD)/lib/%.o: lib/%.c | $(GEN_HDRS)
 	@echo "  CC      $<"; $(CC) $(USER_CFLAGS) -c $< -o $@
 $(BUILD)/lib/%.o: lib/%.S
 	@mkdir -p $(@D)
-	$(CC) -g -c $< -o $@
+	$(CC) -g -Iinclude -MMD -MP -c $< -o $@
 $(LIBV): $(LIBV_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 $(BUILD)/user/%.o: user/%.c | $(GEN_HDRS)

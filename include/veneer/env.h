@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <veneer/cap.h>
+#include <veneer/xframe_layout.h>
 
 /* An environment id (vn_envinfo.envid, a CAP_ENV's object) is
  * generation << VN_ENV_SLOT_BITS | slot: the slot is its place in the
@@ -59,7 +60,15 @@ struct vn_xframe {
     uint64_t rip, rflags, rsp;
 };
 
-_Static_assert(sizeof(struct vn_xframe) == 21 * 8, "vn_xframe ABI");
+_Static_assert(sizeof(struct vn_xframe) == VN_XF_SIZE && __builtin_offsetof(struct vn_xframe, trapno) == VN_XF_TRAPNO &&
+                   __builtin_offsetof(struct vn_xframe, err) == VN_XF_ERR &&
+                   __builtin_offsetof(struct vn_xframe, addr) == VN_XF_ADDR &&
+                   __builtin_offsetof(struct vn_xframe, r15) == VN_XF_R15 &&
+                   __builtin_offsetof(struct vn_xframe, rax) == VN_XF_RAX &&
+                   __builtin_offsetof(struct vn_xframe, rip) == VN_XF_RIP &&
+                   __builtin_offsetof(struct vn_xframe, rflags) == VN_XF_RFLAGS &&
+                   __builtin_offsetof(struct vn_xframe, rsp) == VN_XF_RSP,
+               "vn_xframe ABI: <veneer/xframe_layout.h>");
 
 /* Page-fault error-code bits (in vn_xframe.err for trapno 14). */
 #define PF_PRESENT 0x1

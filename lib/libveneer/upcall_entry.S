@@ -9,10 +9,11 @@
  * as vn_xframe_resume(), lets the thread library switch to any saved
  * context; vn_xframe_save() captures the caller's own context.
  */
-#define XF_R15    24
-#define XF_RIP    (24 + 15 * 8)
-#define XF_RFLAGS (XF_RIP + 8)
-#define XF_RSP    (XF_RIP + 16)
+#include <veneer/xframe_layout.h>
+#define XF_R15    VN_XF_R15
+#define XF_RIP    VN_XF_RIP
+#define XF_RFLAGS VN_XF_RFLAGS
+#define XF_RSP    VN_XF_RSP
 #define RED_ZONE  128
 
     .text

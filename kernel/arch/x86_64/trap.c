@@ -239,10 +239,7 @@ __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
  * which also says why and kills when the upcall is unusable (as does a
  * fault while the entry code writes the frame). */
 __attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint64_t rip, uint64_t usp);
-_Static_assert(VN_T_SYSCALL == 259 && __builtin_offsetof(struct vn_xframe, r15) == 24 &&
-                   __builtin_offsetof(struct vn_xframe, rax) == 136 &&
-                   __builtin_offsetof(struct vn_xframe, rsp) == 160,
-               "trapentry.S writes the vn_xframe");
+_Static_assert(VN_T_SYSCALL == 259, "trapentry.S's XF_T_SYSCALL");   /* the offsets: <veneer/env.h> */
 __attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint64_t rip, uint64_t usp)
 {
     struct percpu *c = this_cpu();

@@ -21,6 +21,7 @@
  * The kernel runs with interrupts off; %gs is swapped on every crossing.
  */
 #include <veneer/syscall_nums.h>
+#include <veneer/xframe_layout.h>
 #include "trapframe.h"
 #include "percpu.h"
 
@@ -158,14 +159,15 @@ null_entry:
  * reflection does.  A fault writing the frame (the exception table sends
  * it to reflect_fault) or a refusal takes the full path, which redoes
  * the reflection under the lock, or says why it cannot and kills. */
-/* vn_xframe's layout and VN_T_SYSCALL (<veneer/env.h>; trap.c checks) */
+/* vn_xframe's layout (<veneer/xframe_layout.h>) and VN_T_SYSCALL
+ * (<veneer/env.h>, which C alone can include; trap.c checks it) */
 #define XF_T_SYSCALL 259
-#define XF_TRAPNO 0
-#define XF_ERR    8
-#define XF_ADDR   16
-#define XF_RIP    144
-#define XF_RFLAGS 152
-#define XF_RSP    160
+#define XF_TRAPNO VN_XF_TRAPNO
+#define XF_ERR    VN_XF_ERR
+#define XF_ADDR   VN_XF_ADDR
+#define XF_RIP    VN_XF_RIP
+#define XF_RFLAGS VN_XF_RFLAGS
+#define XF_RSP    VN_XF_RSP
 .macro USTORE src, off
 9:  movq \src, \off(%rax)
     .pushsection .extable, "a"
@@ -191,22 +193,22 @@ reflect_entry:
     USTORE $XF_T_SYSCALL, XF_TRAPNO
     USTORE $0, XF_ERR
     USTORE $0, XF_ADDR
-    USTORE %r15, 24
-    USTORE %r14, 32
-    USTORE %r13, 40
-    USTORE %r12, 48
-    USTORE %r11, 56
-    USTORE %r10, 64
-    USTORE %r9, 72
-    USTORE %r8, 80
-    USTORE %rbp, 88
-    USTORE %rdi, 96
-    USTORE %rsi, 104
-    USTORE %rdx, 112
-    USTORE %rcx, 120
-    USTORE %rbx, 128
+    USTORE %r15, VN_XF_R15 + 0
+    USTORE %r14, VN_XF_R15 + 8
+    USTORE %r13, VN_XF_R15 + 16
+    USTORE %r12, VN_XF_R15 + 24
+    USTORE %r11, VN_XF_R15 + 32
+    USTORE %r10, VN_XF_R15 + 40
+    USTORE %r9, VN_XF_R15 + 48
+    USTORE %r8, VN_XF_R15 + 56
+    USTORE %rbp, VN_XF_R15 + 64
+    USTORE %rdi, VN_XF_R15 + 72
+    USTORE %rsi, VN_XF_R15 + 80
+    USTORE %rdx, VN_XF_R15 + 88
+    USTORE %rcx, VN_XF_R15 + 96
+    USTORE %rbx, VN_XF_R15 + 104
     movq 16(%rsp), %rdi
-    USTORE %rdi, 136            /* rax: the call's number */
+    USTORE %rdi, VN_XF_RAX      /* the call's number */
     USTORE %rcx, XF_RIP
     movq %r11, %rdi
     andl $RFLAGS_USER_MASK, %edi
