@@ -339,6 +339,13 @@ int sched_wake_word(paddr_t pa)
     return woken;
 }
 
+#ifdef VENEER_FUZZ
+void sched_view(struct sched_view *v)
+{
+    *v = (struct sched_view){runq.head, predq.head, pred_next, runq.n, predq.n, ntimers, nstopped, timers, word_bucket};
+}
+#endif
+
 /* Wake the sleepers whose timeout has passed (one whose predicate holds
  * too is told so). */
 static void timers_expire(uint64_t now)

@@ -50,4 +50,16 @@ void sched_cancel_wait(struct env *e);
  * address pa and now holds; returns how many. */
 int sched_wake_word(paddr_t pa);
 
+#ifdef VENEER_FUZZ
+/* What the fuzzing kernel's audit (tests/kernel/fuzz_sched.c) recounts. */
+struct sched_view {
+    struct env *runq, *predq, *pred_next;   /* heads, and the next to poll */
+    unsigned nrunq, npred, ntimers, nstopped;
+    struct env *const *timers;              /* the heap */
+    struct env **(*bucket)(paddr_t pa);     /* env_wake_word's bucket of a word */
+};
+void sched_view(struct sched_view *v);
+void sched_audit(void);
+#endif
+
 #endif

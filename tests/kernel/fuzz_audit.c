@@ -6,7 +6,8 @@
  *     the tree, and it sits in the table that names it;
  *   - every binding is in its capability's list, its page's reverse map,
  *     and the page table of its environment maps exactly that frame;
- *   - every page's reference count equals page capabilities + bindings.
+ *   - every page's reference count equals page capabilities + bindings;
+ *   - the scheduler's queues, heap and buckets (fuzz_sched.c).
  */
 #ifdef VENEER_FUZZ
 #include <veneer/memlayout.h>
@@ -22,6 +23,7 @@
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
+#include "sched.h"
 
 static uint32_t *counted;   /* recount of references per frame */
 static uint64_t audits;     /* audits passed */
@@ -120,6 +122,7 @@ void kernel_audit(void)
         if (page_info[f].refs != (counted[f] > 0xffff ? 0xffff : counted[f]))
             panic("audit: frame %lx has %u references, recount finds %u", f, page_info[f].refs, counted[f]);
     }
+    sched_audit();
     audits++;
 }
 #endif
