@@ -21,8 +21,8 @@ void cpu_init(void);
 void pic_disable(void);
 /* Stop the machine: QEMU's isa-debug-exit with code, else halt forever. */
 void arch_halt(int code) __attribute__((noreturn));
-/* Environment running on this CPU, or NULL. */
-struct env *arch_curenv(void);
+/* Environment running on this CPU, or NULL: arch_curenv(), inline in
+ * arch_types.h, as is arch_tsc(). */
 void arch_set_curenv(struct env *e);
 /* Fresh user context entering at rip with stack pointer rsp. */
 void arch_context_init(struct trapframe *tf, uint64_t rip, uint64_t rsp);
@@ -55,8 +55,7 @@ bool arch_context_fast_ok(struct env *e, const struct trapframe *tf);
  * load it, unless the registers still hold it. */
 void arch_fpu_save(struct env *e);
 void arch_fpu_restore(struct env *e);
-/* Time: TSC now and its rate (calibrated at boot). */
-uint64_t arch_tsc(void);
+/* Time: the TSC's rate (calibrated at boot); arch_tsc() (arch_types.h) reads it. */
 uint64_t arch_tsc_hz(void);
 /* Wall-clock seconds since 1970 from the real-time clock (0 if unreadable). */
 uint64_t arch_rtc_seconds(void);

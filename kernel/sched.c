@@ -78,6 +78,8 @@ static void q_append(struct queue *q, struct env *e)
 
 void env_set_status(struct env *e, enum env_status s)
 {
+    if (e->status == s)
+        return;         /* env_run after sched_handoff */
     /* A dying environment only ever becomes free: nothing may revive it. */
     if (e->status == ENV_DYING && s != ENV_FREE && s != ENV_DYING)
         panic("env_set_status: env %x is dying, not %d", e->id, s);
@@ -185,16 +187,10 @@ static void timer_for(uint64_t tsc)
     arch_timer_oneshot(tsc > now ? (tsc - now) / (hz / 1000000) * 1000 + 1 : 1);
 }
 
-void sched_slice_begin(struct env *e)
+/* A new slice for e on CPU c: out of line, so that the common case (a
+ * slice held on, or handed over by a directed switch) pays no frame. */
+static __attribute__((noinline)) void slice_new(struct env *e, unsigned c)
 {
-    unsigned c = cpu_id();
-    if (slices[c].env == e) {
-        /* A tick taken in kernel mode (waiting for the lock with interrupts
-         * on) is not a slice end: re-arm, at once if the slice is over. */
-        if (slices[c].armed <= arch_tsc())
-            timer_for(slices[c].end);
-        return;
-    }
     uint64_t now = arch_tsc(), len = ns_to_tsc(SLICE_NS * e->share);
     slices[c].begins++;
     slices[c].env = e;
@@ -204,6 +200,17 @@ void sched_slice_begin(struct env *e)
     if (e->info)
         e->info->slice_end_tsc = slices[c].end;
     timer_for(slices[c].warn_at ? slices[c].warn_at : slices[c].end);
+}
+
+void sched_slice_begin(struct env *e)
+{
+    unsigned c = cpu_id();
+    if (slices[c].env != e)
+        slice_new(e, c);
+    /* A tick taken in kernel mode (waiting for the lock with interrupts
+     * on) is not a slice end: re-arm, at once if the slice is over. */
+    else if (slices[c].armed <= arch_tsc())
+        timer_for(slices[c].end);
 }
 
 void sched_slice_donate(struct env *target)

@@ -1,7 +1,8 @@
 /*
  * The machine types portable kernel code holds but never looks into: the
  * saved user context (struct trapframe), each environment's FPU and
- * segment-base state (struct arch_env_state), this CPU's index, and the
+ * segment-base state (struct arch_env_state), this CPU's index and
+ * environment, the TSC, and the
  * vectors irq.c hands out to devices (lapic.h's VEC_DEV_*).  The
  * build selects this header with -Ikernel/arch/$(ARCH); kernel/arch.h is
  * its only includer outside the machine layer.
@@ -20,6 +21,20 @@ struct arch_env_state {
     uint64_t fs_base, gs_base;  /* user segment bases (saved with the FPU state) */
     int fpu_cpu;                /* CPU whose FPU registers last held it, or -1 */
 };
+
+/* The environment running on this CPU, or NULL. */
+static inline struct env *arch_curenv(void)
+{
+    return this_cpu()->curenv;
+}
+
+/* The TSC now. */
+static inline uint64_t arch_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
 
 /* This CPU's index (0 = the boot CPU). */
 static inline unsigned arch_cpu_id(void)

@@ -9,8 +9,6 @@
 #include "../../klock.h"
 #include "x86.h"
 
-struct env *arch_curenv(void) { return this_cpu()->curenv; }
-
 /* Also where the next syscall or user-mode trap pushes its frame: into
  * e's saved context, which is what the kernel works on (trapentry.S).
  * Without an environment nothing enters from user mode, so the last one's
@@ -70,8 +68,6 @@ void arch_fpu_forget(struct env *e)
 void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
 
 long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
-
-uint64_t arch_tsc(void) { return rdtsc(); }
 
 uint64_t arch_tsc_hz(void) { return tsc_hz(); }
 
