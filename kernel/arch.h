@@ -31,12 +31,10 @@ void arch_xframe_fill(const struct trapframe *tf, struct vn_xframe *x, uint64_t 
                       uint64_t addr);
 /* Redirect tf to an upcall handler: rip = entry, rsp = rdi = frame. */
 void arch_context_enter_upcall(struct trapframe *tf, uint64_t entry, uint64_t frame);
-/* An IPC message arrives in tf: rax = rv, rdi, rsi, rdx, r10 = m, r8 = extra, r9 = badge. */
-void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge);
-/* Set the value a syscall returns when tf resumes. */
-void arch_context_set_return(struct trapframe *tf, long v);
-/* The value a syscall returns when tf resumes (as last set). */
-long arch_context_get_return(const struct trapframe *tf);
+/* Inline in arch_types.h, for the switch path: arch_ipc_set_msg(tf, rv, m,
+ * extra, badge), an IPC message arriving in tf; arch_context_set_return(tf,
+ * v) and arch_context_get_return(tf), the value a syscall returns when tf
+ * resumes. */
 /* Reset values of a new environment's FPU/SSE and segment-base state. */
 void arch_env_state_init(struct arch_env_state *a);
 /* The first two arguments a program's entry point receives. */

@@ -36,6 +36,19 @@ static inline uint64_t arch_tsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/* An IPC message arrives in tf: rax = rv, rdi, rsi, rdx, r10 = m, r8 = extra, r9 = badge. */
+static inline void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra,
+                                    uint64_t badge)
+{
+    tf->rax = (uint64_t)rv;
+    tf->rdi = m[0], tf->rsi = m[1], tf->rdx = m[2], tf->r10 = m[3];
+    tf->r8 = extra, tf->r9 = badge;
+}
+
+/* Set, or read as last set, the value a syscall returns when tf resumes. */
+static inline void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
+static inline long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
+
 /* This CPU's index (0 = the boot CPU). */
 static inline unsigned arch_cpu_id(void)
 {

@@ -65,10 +65,6 @@ void arch_fpu_forget(struct env *e)
             cpus[i].fpu_env = NULL;
 }
 
-void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
-
-long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
-
 uint64_t arch_tsc_hz(void) { return tsc_hz(); }
 
 void arch_timer_oneshot(uint64_t ns) { lapic_timer_oneshot(ns); }
@@ -176,17 +172,6 @@ void arch_context_set_regs(struct trapframe *tf, const struct vn_regs *r)
 }
 
 uint64_t arch_context_sp(const struct trapframe *tf) { return tf->rsp; }
-
-void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_t m[4], uint64_t extra, uint64_t badge)
-{
-    tf->rax = (uint64_t)rv;
-    tf->rdi = m[0];
-    tf->rsi = m[1];
-    tf->rdx = m[2];
-    tf->r10 = m[3];
-    tf->r8 = extra;
-    tf->r9 = badge;
-}
 
 void arch_env_state_init(struct arch_env_state *a)
 {
