@@ -72,7 +72,7 @@ static void check_setpgid_session(void)
     }
     pid_t b = fork();
     if (b == 0) {                       /* our session: may not join a's group */
-        for (int i = 0; i < 200 && getsid(a) != a; i++)
+        for (int i = 0; i < 2000 && getsid(a) != a; i++)     /* up to 10 s: a loaded host */
             usleep(5000);
         int r = setpgid(0, a);
         _exit(r == -1 && errno == EPERM ? 0 : 1);
