@@ -90,8 +90,11 @@ static void sleepers_up(uint64_t n)
 
 static uint64_t sleepers_down(uint64_t n)
 {
-    for (int i = 0; i < SLEEPERS && sleeper[i] > 0; i++)
-        vn_kill(sleeper[i]), sleeper[i] = 0;
+    for (int i = 0; i < SLEEPERS && sleeper[i] > 0; i++)       /* destroys it, and frees our slot */
+        vn_cap_delete(sleeper[i]), sleeper[i] = 0;
+    if (sleeper_stacks)     /* 2,500 pages: libveneer tracks 4,096 a program, and touch needs 2,000 */
+        vn_unmap_free((uint64_t)sleeper_stacks, SLEEPERS / 4);
+    sleeper_stacks = NULL;
     sleepers_in = 0;
     (void)n;
     return 0;
