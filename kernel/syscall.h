@@ -17,14 +17,23 @@ void syscall_account(uint64_t num, long result);
 /* The same for a call of the lock-free tier that returned 0 (inline: it
  * is most of that tier's work).  Atomic, as no lock is held; its path
  * counter stops MAX_CPUS short of the saturation value, so that racing
- * CPUs never wrap it. */
+ * CPUs never wrap it.  The call itself is counted by its CPU alone and
+ * added to vn_sysinfo.syscalls at that CPU's next timer tick
+ * (syscall_count_nolock): a shared counter written on every call made two
+ * CPUs' null calls slower than one CPU's. */
 static inline void syscall_account_nolock(uint64_t num)
 {
     struct vn_sysinfo *si = sysinfo;    /* set at boot, before any environment */
-    __atomic_fetch_add(&si->syscalls, 1, __ATOMIC_RELAXED);
     uint16_t *p = &si->paths[num - VN_SYSCALL_BASE][0];
     if (__atomic_load_n(p, __ATOMIC_RELAXED) < 0xffff - SYSCALL_NOLOCK_CPUS)
         __atomic_fetch_add(p, 1, __ATOMIC_RELAXED);
+}
+
+/* Add n calls of the lock-free tiers to vn_sysinfo.syscalls. */
+static inline void syscall_count_nolock(uint64_t n)
+{
+    if (sysinfo)
+        __atomic_fetch_add(&sysinfo->syscalls, n, __ATOMIC_RELAXED);
 }
 
 extern const char *const syscall_names[];

@@ -48,6 +48,7 @@ struct percpu {
     volatile uint32_t started;      /* AP has come up */
     bool idle;              /* halted in the idle loop (BKL) */
     uint64_t ticks;         /* timer interrupts taken */
+    uint64_t nolock_calls;  /* lock-free null calls not yet in vn_sysinfo.syscalls (trap.c) */
     struct tss tss;
     uint8_t iobm[IOBM_BYTES + 1];   /* the TSS's I/O permission bitmap (0: allowed), then 0xff */
     const struct env *io_env;       /* whose ports iobm opens ... */

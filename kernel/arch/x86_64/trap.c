@@ -122,8 +122,12 @@ void trap_dispatch(struct trapframe *tf)
     if (tf->trapno >= 32)
         lapic_eoi();
     bool device = irq_note((unsigned)tf->trapno);   /* delivered under the lock (irq.c) */
-    if (tf->trapno == VEC_TIMER)
-        this_cpu()->ticks++;
+    if (tf->trapno == VEC_TIMER) {
+        struct percpu *c = this_cpu();
+        c->ticks++;
+        syscall_count_nolock(c->nolock_calls);
+        c->nolock_calls = 0;
+    }
     if (tf->trapno == VEC_IPI_TLB) {
         tlb_serve();
         return;
@@ -219,8 +223,10 @@ static inline bool nolock_nothing_due(struct env *e, uint64_t rip)
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip);
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
 {
-    if (!nolock_nothing_due(this_cpu()->curenv, rip))
+    struct percpu *c = this_cpu();
+    if (!nolock_nothing_due(c->curenv, rip))
         return false;
+    c->nolock_calls++;          /* this CPU's alone: interrupts are off */
     syscall_account_nolock(SYS_null);
     return true;
 }
