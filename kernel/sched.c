@@ -338,7 +338,7 @@ int sched_wake_word(paddr_t pa)
     paddr_t epa;
     for (struct env *e = *word_bucket(pa), *n; e; e = n) {
         n = e->w_next;          /* sched_unblock takes e out of the bucket */
-        if (pred_met(e, &epa) == 1 && epa == pa) {
+        if (e->wait_pa == pa && pred_met(e, &epa) == 1 && epa == pa) {   /* no page walk for a collision */
             sched_unblock(e, VN_WAKE_PREDICATE);
             woken++;
         }

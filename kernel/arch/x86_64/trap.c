@@ -162,9 +162,9 @@ void trap_dispatch(struct trapframe *tf)
 }
 
 /* The fast path, for the calls syscalls.tbl marks fast: they run on the
- * frame syscall_entry built and come back to it, and syscall_entry returns
- * with sysretq, without copying the frame into the environment, without
- * the scheduler and the general return path.  Taken only when nothing is
+ * frame syscall_entry built (in the caller's env, as every syscall's) and
+ * come back to it, and syscall_entry returns with sysretq, without the
+ * scheduler and the general return path.  Taken only when nothing is
  * due for the caller (its status, an upcall, a preemption, a revocation
  * request, environments to reap) before the call and after it; false
  * before the call sends it down the general path.  A call that leaves
