@@ -27,13 +27,22 @@
 #include "iommu.h"
 #include "env.h"
 #include "page_meta.h"
+#include "klock.h"
 #include "panic.h"
 #include "slab.h"
 
 /* Records per page of the slab (after its header): one page of quota each. */
 #define BINDINGS_PER_CHARGE ((PAGE_SIZE - 64) / sizeof(struct binding))
 
-static struct slab binding_slab = SLAB_INIT("binding", struct binding);
+/* One cache per CPU, so that CPUs in the shared tier (klock.h) share no
+ * slab line; a record goes back to the cache it came from. */
+#define BIND_SLABS 16
+#define SLAB_BINDING SLAB_INIT("binding", struct binding)
+static struct slab binding_slabs[BIND_SLABS] = {SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
+                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
+                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
+                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING};
+#define binding_slab binding_slabs[cpu_id() % BIND_SLABS]     /* to allocate from */
 
 uint64_t bind_records_worst(uint64_t n) { return n / BINDINGS_PER_CHARGE + 1; }
 
@@ -100,25 +109,26 @@ static void cap_list_remove(struct binding *b)
  * replaced in place and the count stays). */
 static void binding_free(struct binding *b, bool count)
 {
+    struct spinlock *l = page_obj_lock(b->cap->obj);
+    spin_lock(l);
     if (b->page_pprev) {
         *b->page_pprev = b->page_next;
         if (b->page_next)
             b->page_next->page_pprev = b->page_pprev;
     }
     cap_list_remove(b);
+    if (!b->mmio)
+        page_unref(b->pfn);
+    spin_unlock(l);
     struct env *e = charged(b);
     struct binding **slot = bind_index_slot(index_of(b), e, b->va, false, NULL);
     if (slot && *slot == b)
         *slot = NULL;
-    uint64_t pfn = b->pfn;
-    bool mmio = b->mmio;
     if (b->dma)
         b->dev->dma_pages--;
-    slab_free(&binding_slab, b);
+    slab_free(b);
     if (count && --e->nbindings % BINDINGS_PER_CHARGE == 0)
         env_uncharge_env(e, 1);
-    if (!mmio)
-        page_unref(pfn);
 }
 
 int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned prot, bool own)
@@ -137,7 +147,7 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     paddr_t old = 0;
     if (b && (!(slot = bind_index_slot(&e->bind_index, e, va, true, &r)) ||
               (r = vm_map(e->vm, va, pfn * PAGE_SIZE, prot_to_vm(prot, mmio), &old)) < 0))
-        slab_free(&binding_slab, b);
+        slab_free(b);
     if (r < 0) {
         if (charged)
             env_uncharge_env(e, 1);
@@ -152,11 +162,14 @@ int bind_map(struct env *e, vaddr_t va, struct cap *c, uint64_t index, unsigned 
     }
     *b = (struct binding){.env = e, .va = va, .pfn = pfn, .cap = c, .mmio = mmio,
                           .may_write = (c->rights & CR_WRITE) && (own || (prot & VM_PROT_WRITE))};
+    struct spinlock *l = page_obj_lock(c->obj);
+    spin_lock(l);
     cap_list_push(c, b);
     if (!mmio) {
         list_push(page_bindings(pfn), b);
         page_ref(pfn);
     }
+    spin_unlock(l);
     *slot = b;
     return 0;
 }
@@ -174,7 +187,7 @@ int bind_dma_map(struct device *d, struct env *e, uint64_t iova, struct cap *c, 
     r = b ? 0 : -E_NOMEM;
     if (b && (!(slot = bind_index_slot(&d->dma_index, e, iova, true, &r)) ||
               (r = iommu_map(d->dom, iova, pfn * PAGE_SIZE, write)) < 0))
-        slab_free(&binding_slab, b);
+        slab_free(b);
     if (r < 0) {
         if (charged)
             env_uncharge_env(e, 1);
@@ -185,9 +198,12 @@ int bind_dma_map(struct device *d, struct env *e, uint64_t iova, struct cap *c, 
     *b = (struct binding){.dev = d, .dma = true, .va = iova, .pfn = pfn, .cap = c, .may_write = write};
     e->nbindings++;
     d->dma_pages++;
-    cap_list_push(c, b);
     list_push(&d->dma_list, b);
+    struct spinlock *l = page_obj_lock(c->obj);
+    spin_lock(l);
+    cap_list_push(c, b);
     page_ref(pfn);
+    spin_unlock(l);
     *slot = b;
     return 0;
 }

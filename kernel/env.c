@@ -530,14 +530,16 @@ bool env_upcall_tf(struct env *e, struct trapframe *tf, unsigned kind, uint64_t 
         }
         if (kind == UPCALL_SCHED)
             return true;                    /* preempted in its own scheduler: resume */
-        kprintf("env %x (%s): fault inside its own upcall handler\n", e->id, e->name);
+        if (!kernel_shared_held())      /* the big lock's try says it */
+            kprintf("env %x (%s): fault inside its own upcall handler\n", e->id, e->name);
         return false;
     }
     struct vn_xframe x;
     arch_xframe_fill(tf, &x, trapno, err, addr);
     uint64_t frame = u->frame;
     if (copy_to_user(frame, &x, sizeof(x)) < 0) {
-        kprintf("env %x (%s): upcall stack %lx unusable\n", e->id, e->name, u->stack_base);
+        if (!kernel_shared_held())
+            kprintf("env %x (%s): upcall stack %lx unusable\n", e->id, e->name, u->stack_base);
         return false;
     }
     arch_context_enter_upcall(tf, u->entry, frame);

@@ -18,6 +18,7 @@
 #include <veneer/env.h>
 #include "arch.h"
 #include "cap.h"
+#include "klock.h"
 #include "types.h"
 #include "vm.h"
 
@@ -96,6 +97,7 @@ struct env {
     struct notify *notify_wait; /* WAIT_NOTIFY: the word */
     uint64_t nnotify;           /* notification words it created (charged per 128) */
     struct captable caps;
+    struct spinlock space_lock; /* the shared tier's, of a space owner (klock.h) */
     struct cap *root;           /* the root capability naming this env */
     struct cap kernel_root;     /* storage for root when the kernel created it */
     envid_t parent;             /* creator (0: the kernel) */

@@ -200,7 +200,7 @@ int notify_create(struct env *e, capref_t *ref)
     struct notify *n = slab_alloc(&notify_slab);
     if (!n || (r = cap_create_root(env_caps(e), CAP_NOTIFY, CR_ALL, (uint64_t)n, 0, ref)) < 0) {
         if (n)
-            slab_free(&notify_slab, n);
+            slab_free(n);
         if (e->nnotify % NOTIFY_PER_CHARGE == 0)
             env_uncharge_env(e, 1);
         return n ? r : -E_NOMEM;
@@ -219,7 +219,7 @@ void notify_release(struct cap *c)
     if (n->waiter)
         sched_unblock(n->waiter, -E_DEAD);         /* clears n->waiter */
     struct env *o = n->owner;
-    slab_free(&notify_slab, n);
+    slab_free(n);
     if (--o->nnotify % NOTIFY_PER_CHARGE == 0)
         env_uncharge_env(o, 1);
 }

@@ -6,7 +6,9 @@
  * Waiters, spinning or halted, keep serving TLB-shootdown requests,
  * because the holder may be waiting for them to acknowledge one.
  * Fuzzing builds bound how long it is held and waited for
- * (tests/kernel/fuzz_lock.c).
+ * (tests/kernel/fuzz_lock.c).  The shared tier (klock.h) enters while the
+ * lock is free, with one flag per CPU, and the holder waits for those
+ * flags to clear before it runs.
  */
 #include "console.h"
 #include "fuzz.h"
@@ -24,14 +26,61 @@ static struct {
     volatile bool halted[MAX_WAITERS];
     volatile unsigned nhalted;              /* how many halted[] are set */
 } bkl = {.holder = -1};
+/* Per CPU: in the shared tier (klock.h). */
+struct kernel_shared_flag kernel_shared[MAX_WAITERS];
+#define shared kernel_shared
 /* Counted by the holder, printed at shutdown: the scaling rows' story. */
 static struct { uint64_t taken, contended, halts, wait_tsc; } stat;
+
+/* The holder, once it has its ticket, waits for the shared tier to
+ * drain: a CPU entering it after the ticket was taken sees the lock busy
+ * and backs off (kernel_lock_shared), so the wait is one shared call at
+ * most per CPU.  The ticket's locked add and the entry's store both come
+ * before the other's load (sequentially consistent), so one of the two
+ * always sees the other. */
+static inline void shared_drain(unsigned me)
+{
+    unsigned n = cpu_count();
+    for (unsigned c = 0; n > 1 && c < n; c++)
+        while (c != me && __atomic_load_n(&shared[c].in, __ATOMIC_SEQ_CST))
+            arch_poll_ipis();
+}
+
+bool kernel_lock_shared(void)
+{
+    unsigned me = cpu_id();
+    uint64_t until = 0;
+    for (;;) {
+        __atomic_store_n(&shared[me].in, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&bkl.owner, __ATOMIC_SEQ_CST) == __atomic_load_n(&bkl.next, __ATOMIC_SEQ_CST))
+            return true;
+        __atomic_store_n(&shared[me].in, 0, __ATOMIC_RELEASE);
+        /* Wait for the holder rather than queue behind it: a CPU that
+         * queued would make the next shared entry of every other CPU
+         * queue too, a convoy that outlives the holder.  After the spin
+         * kernel_lock's would halt after, queue (it halts). */
+        uint64_t now = arch_tsc(), hz = arch_tsc_hz();
+        if (!until)
+            until = hz ? now + hz / 1000000 * SPIN_BEFORE_HALT_US : now;
+        if (now >= until)
+            return false;
+        while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != __atomic_load_n(&bkl.next, __ATOMIC_ACQUIRE) &&
+               arch_tsc() < until)
+            arch_poll_ipis();
+    }
+}
+
+void kernel_unlock_shared(void)
+{
+    __atomic_store_n(&shared[cpu_id()].in, 0, __ATOMIC_RELEASE);
+}
 
 void kernel_lock(void)
 {
     unsigned me = cpu_id();
-    unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_ACQUIRE);
+    unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) == t) {  /* uncontended: the common case */
+        shared_drain(me);
         bkl.holder = (int)me;
         stat.taken++;
         fuzz_lock_taken();
@@ -54,6 +103,7 @@ void kernel_lock(void)
         __atomic_store_n(&bkl.halted[me], false, __ATOMIC_SEQ_CST);
         __atomic_fetch_sub(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
     }
+    shared_drain(me);
     bkl.holder = (int)me;
     stat.taken++, stat.contended++, stat.halts += halts, stat.wait_tsc += arch_tsc() - since;
     fuzz_lock_taken();

@@ -1,31 +1,83 @@
 /*
- * The big kernel lock.  Locking rules (see docs/smp.md):
+ * The kernel's locks (docs/cpu.md has the picture).
+ *
+ * The big kernel lock, taken exclusively:
  *   - Every kernel entry from user mode takes it (syscall_trap,
  *     trap_dispatch) and every return to user mode releases it, in
  *     arch_context_resume() just before the registers are reloaded.
- *     Except the lock-free tier of `null` (trap.c: syscall_nolock), which
- *     reads only the caller's own fields and counts with atomics.
+ *     Except the two tiers below.
  *   - It guards all kernel state: the environment table, capability
  *     tables, bindings, page records, the page pool, the console and the
  *     scheduler.  Per-CPU fields (struct percpu) are their CPU's own.
+ *   - Whoever takes it also waits until no CPU is in the shared tier, so
+ *     its holder runs alone in the kernel, as it always did.
  *   - The idle loop releases it while halted.
  *   - Never taken in interrupt context: the TLB-shootdown IPI is served
- *     without it (and polled by CPUs spinning for it), so the holder can
- *     wait for other CPUs' acknowledgements without deadlock.
+ *     without it (and polled by CPUs spinning for any lock), so a holder
+ *     can wait for other CPUs' acknowledgements without deadlock.
  *   - panic() does not take it.
- * A CPU holds at most this one lock, so there is no ordering to get wrong.
+ * The lock-free tier (trap.c: syscall_nolock, the reflection tier) reads
+ * only the caller's own fields and counts per CPU.
+ * The shared tier (trap.c: syscall_shared_tier; the "shared:" calls of
+ * syscalls.tbl and a page fault reflected to the libOS) runs while no CPU
+ * holds the big lock or waits for it (kernel_lock_shared), on as many
+ * CPUs at once as like, each call in its own address space, under these
+ * fine-grained locks, taken in this order:
+ *     the space's lock (struct env's space_lock, of env_space(caller))
+ *   < an object's lock (page_obj_lock: a page's records, the bindings
+ *     and derivation of its capabilities; one per hash of the object)
+ *   < a slab's lock < the page pool's lock.
+ * A call that would need more (another space, a device, the scheduler, a
+ * translation another CPU may cache) returns SYSCALL_EXCLUSIVE before it
+ * changes anything, and runs again under the big lock.  The exclusive
+ * holder takes the fine locks too, and finds them free.
  */
 #ifndef KERNEL_KLOCK_H
 #define KERNEL_KLOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "arch.h"
 
 void kernel_lock(void);
 void kernel_unlock(void);
+/* Enter the shared tier on this CPU: true when no CPU holds the big lock
+ * or waits for it, and then none takes it until kernel_unlock_shared();
+ * false: take the big lock instead. */
+bool kernel_lock_shared(void);
+void kernel_unlock_shared(void);
+/* Whether this CPU is in the shared tier. */
+struct kernel_shared_flag {
+    volatile uint32_t in;
+} __attribute__((aligned(64)));     /* a line each */
+extern struct kernel_shared_flag kernel_shared[64];
+static inline bool kernel_shared_held(void)
+{
+    return kernel_shared[arch_cpu_id()].in != 0;
+}
+
+/* A fine-grained lock of the shared tier.  A waiter keeps serving
+ * TLB-shootdown requests, as the holder may wait for its acknowledgement. */
+struct spinlock {
+    volatile uint32_t held;
+};
+void arch_poll_ipis(void);
+static inline void spin_lock(struct spinlock *l)
+{
+    while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->held, __ATOMIC_RELAXED))
+            arch_poll_ipis();
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
+}
 
 /* CPUs, for the portable kernel. */
-unsigned cpu_count(void);
+static inline unsigned cpu_count(void)
+{
+    return arch_cpu_count();
+}
 static inline unsigned cpu_id(void)
 {
     return arch_cpu_id();
@@ -36,7 +88,7 @@ void smp_boot(void);
 void arch_print_cpu_stats(void);
 /* The lock's acquisitions, contended ones, halts and wait time, at shutdown. */
 void kernel_lock_print_stats(void);
-/* Serve a pending TLB shootdown request (called while spinning). */
-void arch_poll_ipis(void);
+/* arch_poll_ipis (above): serve a pending TLB shootdown request (called
+ * while spinning). */
 
 #endif

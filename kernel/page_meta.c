@@ -6,6 +6,7 @@
  */
 #include <veneer/errors.h>
 #include "klib.h"
+#include "klock.h"
 #include "page_meta.h"
 #include "panic.h"
 #include "pmem.h"
@@ -20,6 +21,10 @@ struct vn_page_info *page_info;
 struct vn_sysinfo *sysinfo;
 uint64_t page_meta_npages;
 static struct page_kmeta *kmeta;
+#define OBJ_LOCKS 64
+static struct {
+    struct spinlock l;
+} __attribute__((aligned(64))) obj_locks[OBJ_LOCKS];
 static paddr_t info_pa, sysinfo_pa;
 static uint64_t info_pages;
 
@@ -110,20 +115,28 @@ void page_unref(uint64_t pfn)
         return;
     assert(kmeta[pfn].bindings == NULL);
     /* The charge went with the root capabilities (released in env.c). */
-    page_info[pfn] = (struct vn_page_info){.owner = 0, .refs = 0, .flags = VN_PI_FREE};
-    page_free(pfn * PAGE_SIZE);
+    page_free(pfn * PAGE_SIZE);     /* the record says free from now on */
+}
+
+struct spinlock *page_obj_lock(uint64_t obj)
+{
+    return &obj_locks[(obj * 0x9e3779b97f4a7c15ul) >> 58].l;
 }
 
 void page_ref_range(uint64_t pfn, uint64_t n)
 {
+    spin_lock(page_obj_lock(pfn));
     for (uint64_t i = 0; i < n; i++)
         page_ref(pfn + i);
+    spin_unlock(page_obj_lock(pfn));
 }
 
 void page_unref_range(uint64_t pfn, uint64_t n)
 {
+    spin_lock(page_obj_lock(pfn));
     for (uint64_t i = 0; i < n; i++)
         page_unref(pfn + i);
+    spin_unlock(page_obj_lock(pfn));
 }
 
 struct binding **page_bindings(uint64_t pfn) { return &kmeta[pfn].bindings; }

@@ -9,6 +9,7 @@
 #define KERNEL_PAGE_META_H
 
 #include <veneer/env.h>
+#include <veneer/memlayout.h>
 #include "types.h"
 
 struct binding;
@@ -30,10 +31,12 @@ paddr_t page_give(envid_t owner, paddr_t pa, int *err);
 /* Give count contiguous free pages to owner; returns the first or 0. */
 paddr_t page_give_range(envid_t owner, uint64_t count);
 /* Take/drop a reference; the last drop frees the page (the charge is
- * the root capabilities', released with them in env.c). */
+ * the root capabilities', released with them in env.c).  The caller holds
+ * the page's object lock, or the big lock. */
 void page_ref(uint64_t pfn);
 void page_unref(uint64_t pfn);
-/* The same for each of the n pages from pfn. */
+/* The same for each of the n pages of the object whose first page is pfn
+ * (a page capability's obj and count), under its object lock. */
 void page_ref_range(uint64_t pfn, uint64_t n);
 void page_unref_range(uint64_t pfn, uint64_t n);
 /* Called by pmem on every allocation (allocated) and free. */
@@ -41,6 +44,18 @@ void page_meta_note(paddr_t pa, uint64_t count, bool allocated);
 /* Mark frames that never come from the pool (boot modules) as kernel's. */
 void page_meta_mark_kernel(paddr_t pa, uint64_t len);
 
+/* The object lock (klock.h) of the pages of every capability whose obj
+ * is obj: their reference counts and reverse maps, the capabilities'
+ * binding lists.  All page capabilities covering a page share one obj
+ * (derived and page_share capabilities copy it), so one lock covers a
+ * page wherever it is mapped from.  Hashed: a collision only waits. */
+struct spinlock *page_obj_lock(uint64_t obj);
+/* Whether the record of the page at pa says it is free (the pool's or a
+ * stash's; pmem.c's double-free check). */
+static inline bool page_meta_is_free(paddr_t pa)
+{
+    return page_info && pa / PAGE_SIZE < page_meta_npages && (page_info[pa / PAGE_SIZE].flags & VN_PI_FREE);
+}
 /* Reverse map: bindings of a page (singly linked through page_next). */
 struct binding **page_bindings(uint64_t pfn);
 

@@ -3,11 +3,19 @@
  * the highest usable address, places it in the first usable region large
  * enough (above the kernel), then frees every usable frame that is not low
  * memory (< 1 MiB), the kernel image, a boot module or the bitmap itself.
- * Single CPU for now: the pool lock arrives with SMP.
+ * The pool's lock (klock.h's order: last but the shootdown's) covers the
+ * bitmap; pages are zeroed outside it.  Shared-tier calls (klock.h) free
+ * into and allocate from a stash of their own CPU first, so that CPUs
+ * working apart share no pool line; the big lock's holder, which runs
+ * alone, takes pages back from every stash when the pool runs short or a
+ * particular page or a run is asked for.  The free count (exposed in the
+ * system info page) counts stashed pages as free, and is exact at all
+ * times: one atomic add per page.
  */
 #include <veneer/errors.h>
 #include "boot_info.h"
 #include "klib.h"
+#include "klock.h"
 #include "page_alloc.h"
 #include "page_meta.h"
 #include "panic.h"
@@ -15,29 +23,43 @@
 
 extern char kernel_phys_start[], kernel_end[];
 
+#define STASH_PAGES 16
+#define STASH_CPUS 64           /* at least MAX_CPUS */
+
 static struct {
     struct page_pool pool;
     paddr_t top;
-    uint64_t *free_mirror;      /* exposed copy of pool.nfree (sysinfo) */
-} kmem;
+    uint64_t boot_free;         /* the free count until it is exposed ... */
+    uint64_t *free;             /* ... then in the system info page */
+    struct spinlock lock;
+} kmem = {.free = &kmem.boot_free};
 
-static void mirror_update(void)
-{
-    if (kmem.free_mirror)
-        *kmem.free_mirror = kmem.pool.nfree;
-}
+static struct {
+    uint32_t n;
+    paddr_t pa[STASH_PAGES];
+} __attribute__((aligned(64))) stash[STASH_CPUS];
 
 static paddr_t noted(paddr_t pa, uint64_t count, bool allocated)
 {
     page_meta_note(pa, count, allocated);
-    mirror_update();
+    __atomic_fetch_add(kmem.free, allocated ? -count : count, __ATOMIC_RELAXED);
     return pa;
 }
 
 void pmem_set_free_mirror(uint64_t *mirror)
 {
-    kmem.free_mirror = mirror;
-    mirror_update();
+    *mirror = *kmem.free;
+    kmem.free = mirror;
+}
+
+/* Under the big lock: every stashed page back into the pool. */
+static void stash_drain(void)
+{
+    spin_lock(&kmem.lock);
+    for (unsigned c = 0; c < STASH_CPUS && c < cpu_count(); c++)
+        while (stash[c].n)
+            pool_free(&kmem.pool, stash[c].pa[--stash[c].n] / PAGE_SIZE);
+    spin_unlock(&kmem.lock);
 }
 
 bool page_is_free(paddr_t pa) { return pool_is_free(&kmem.pool, pa / PAGE_SIZE); }
@@ -45,10 +67,17 @@ bool page_is_free(paddr_t pa) { return pool_is_free(&kmem.pool, pa / PAGE_SIZE);
 paddr_t page_alloc_contig(uint64_t n)
 {
     uint64_t pfn;
-    if (pool_alloc_contig(&kmem.pool, n, 1, &pfn) < 0)
+    if (!kernel_shared_held())
+        stash_drain();
+    spin_lock(&kmem.lock);
+    int r = pool_alloc_contig(&kmem.pool, n, 1, &pfn);
+    spin_unlock(&kmem.lock);
+    if (r == 0)
+        noted(pfn * PAGE_SIZE, n, true);
+    if (r < 0)
         return 0;
     memset(P2V(pfn * PAGE_SIZE), 0, n * PAGE_SIZE);
-    return noted(pfn * PAGE_SIZE, n, true);
+    return pfn * PAGE_SIZE;
 }
 
 paddr_t pmem_top(void) { return kmem.top; }
@@ -109,36 +138,79 @@ void pmem_init(void)
         for (paddr_t pa = ROUND_UP(r->base, PAGE_SIZE); pa + PAGE_SIZE <= r->base + r->len && pa < top;
              pa += PAGE_SIZE)
             if (!pmem_reserved(pa, PAGE_SIZE, bm, bmlen))
-                pool_add_free(&kmem.pool, pa / PAGE_SIZE, 1);
+                *kmem.free += pool_add_free(&kmem.pool, pa / PAGE_SIZE, 1);
     }
 }
 
 paddr_t page_alloc(void)
 {
-    uint64_t pfn;
-    if (pool_alloc(&kmem.pool, &pfn) < 0)
+    uint64_t pfn = 0;
+    bool shared = kernel_shared_held();
+    int r = 0;
+    unsigned me = cpu_id();
+    if (shared && !stash[me].n) {  /* half a stash at once: the CPUs' frames (and records) lie apart */
+        spin_lock(&kmem.lock);
+        while (stash[me].n < STASH_PAGES / 2 && pool_alloc(&kmem.pool, &pfn) == 0)
+            stash[me].pa[stash[me].n++] = pfn * PAGE_SIZE;
+        spin_unlock(&kmem.lock);
+    }
+    if (shared && stash[me].n) {
+        pfn = stash[me].pa[--stash[me].n] / PAGE_SIZE;
+    } else {
+        spin_lock(&kmem.lock);
+        r = pool_alloc(&kmem.pool, &pfn);
+        spin_unlock(&kmem.lock);
+        if (r < 0 && !shared && *kmem.free) {
+            stash_drain();
+            spin_lock(&kmem.lock);
+            r = pool_alloc(&kmem.pool, &pfn);
+            spin_unlock(&kmem.lock);
+        }
+    }
+    if (r < 0)
         return 0;
+    noted(pfn * PAGE_SIZE, 1, true);
     memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
-    return noted(pfn * PAGE_SIZE, 1, true);
+    return pfn * PAGE_SIZE;
 }
 
 int page_alloc_at(paddr_t pa)
 {
     if (pa % PAGE_SIZE)
         return -E_INVAL;
+    if (!kernel_shared_held())
+        stash_drain();      /* the page may be stashed */
+    spin_lock(&kmem.lock);
     int r = pool_alloc_at(&kmem.pool, pa / PAGE_SIZE);
+    spin_unlock(&kmem.lock);
     if (r == 0) {
-        memset(P2V(pa), 0, PAGE_SIZE);
         noted(pa, 1, true);
+        memset(P2V(pa), 0, PAGE_SIZE);
     }
     return r;
 }
 
 void page_free(paddr_t pa)
 {
-    if (pa % PAGE_SIZE || pool_free(&kmem.pool, pa / PAGE_SIZE) < 0)
+    if (pa % PAGE_SIZE || pa >= kmem.top || page_meta_is_free(pa))
         panic("page_free: bad or double free of %lx", pa);
+    unsigned me = cpu_id();
+    if (kernel_shared_held()) {
+        if (stash[me].n == STASH_PAGES) {   /* half back to the pool at once */
+            spin_lock(&kmem.lock);
+            while (stash[me].n > STASH_PAGES / 2)
+                pool_free(&kmem.pool, stash[me].pa[--stash[me].n] / PAGE_SIZE);
+            spin_unlock(&kmem.lock);
+        }
+        stash[me].pa[stash[me].n++] = pa;
+    } else {
+        spin_lock(&kmem.lock);
+        int r = pool_free(&kmem.pool, pa / PAGE_SIZE);
+        spin_unlock(&kmem.lock);
+        if (r < 0)
+            panic("page_free: bad or double free of %lx", pa);
+    }
     noted(pa, 1, false);
 }
 
-uint64_t page_free_count(void) { return kmem.pool.nfree; }
+uint64_t page_free_count(void) { return *kmem.free; }

@@ -33,11 +33,11 @@ int page_alloc_at(paddr_t pa);
 paddr_t page_alloc_contig(uint64_t n);
 /* Whether the page is in the free pool. */
 bool page_is_free(paddr_t pa);
-/* Keep *mirror equal to the free-page count from now on. */
+/* Keep the free-page count in *mirror from now on. */
 void pmem_set_free_mirror(uint64_t *mirror);
 /* Return a page; panics on a double free or a foreign address. */
 void page_free(paddr_t pa);
-/* Number of free pages right now. */
+/* Number of free pages right now (in the pool or a CPU's stash). */
 uint64_t page_free_count(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "slab.h"
 
 struct slab_page {
+    struct slab *owner;         /* the cache it belongs to */
     void *free;                 /* first free object (linked through word 0) */
     uint32_t inuse;
     struct slab_page *next, *prev;  /* partial list */
@@ -37,18 +38,22 @@ static void partial_push(struct slab *s, struct slab_page *p)
 
 void *slab_alloc(struct slab *s)
 {
+    spin_lock(&s->lock);
     if (!s->per_page)
         s->per_page = (uint32_t)((PAGE_SIZE - sizeof(struct slab_page)) / s->size);
     struct slab_page *p = s->partial;
     if (!p) {
         paddr_t pa = page_alloc();
-        if (!pa)
+        if (!pa) {
+            spin_unlock(&s->lock);
             return NULL;
+        }
         p = P2V(pa);
         uint8_t *obj = (uint8_t *)(p + 1);
         for (uint32_t i = 0; i < s->per_page; i++) {
             *(void **)(obj + i * s->size) = i + 1 < s->per_page ? obj + (i + 1) * s->size : NULL;
         }
+        p->owner = s;
         p->free = obj;
         p->inuse = 0;
         p->next = p->prev = NULL;
@@ -60,13 +65,16 @@ void *slab_alloc(struct slab *s)
     p->inuse++;
     if (!p->free)
         partial_unlink(s, p);
+    spin_unlock(&s->lock);
     memset(o, 0, s->size);
     return o;
 }
 
-void slab_free(struct slab *s, void *obj)
+void slab_free(void *obj)
 {
     struct slab_page *p = (struct slab_page *)ROUND_DOWN((uint64_t)obj, PAGE_SIZE);
+    struct slab *s = p->owner;
+    spin_lock(&s->lock);
     if (p->inuse == 0)
         panic("slab_free: %s: free into an empty page", s->name);
     bool was_full = p->free == NULL;
@@ -81,4 +89,5 @@ void slab_free(struct slab *s, void *obj)
     } else if (was_full) {
         partial_push(s, p);
     }
+    spin_unlock(&s->lock);
 }

@@ -6,6 +6,7 @@
 #ifndef KERNEL_SLAB_H
 #define KERNEL_SLAB_H
 
+#include "klock.h"
 #include "types.h"
 
 struct slab_page;
@@ -16,12 +17,15 @@ struct slab {
     uint32_t per_page;          /* objects per page after the header */
     struct slab_page *partial;  /* pages with at least one free object */
     uint64_t pages;             /* pages held now */
-};
+    struct spinlock lock;       /* for the shared tier (klock.h) */
+} __attribute__((aligned(64)));    /* a line each: per-CPU sets share none */
 
 #define SLAB_INIT(n, type) { .name = (n), .size = (uint32_t)((sizeof(type) + 7) & ~7ul) }
 
-/* One object, zeroed, or NULL if memory is exhausted. */
+/* One object, zeroed, or NULL if memory is exhausted.  Both take the
+ * slab's lock (then the pool's), so either tier may call them. */
 void *slab_alloc(struct slab *s);
-void slab_free(struct slab *s, void *obj);
+/* Free obj into the cache it came from (its page says which). */
+void slab_free(void *obj);
 
 #endif

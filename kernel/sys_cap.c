@@ -136,6 +136,11 @@ long sys_cap_delete(capref_t cap)
         return r;
     if (cap == CAP_SELF)
         return -E_INVAL;    /* the table's own anchor; exit instead */
+    /* The shared tier deletes only what reaches no other table or space:
+     * a page root without children or mappings. */
+    if (!sys_tier_ok(c->type == CAP_PAGE && !c->parent && !c->first_child && !c->bindings &&
+                     !env_space(arch_curenv())->acct))
+        return SYSCALL_EXCLUSIVE;
     cap_delete(c);
     return 0;
 }

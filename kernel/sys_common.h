@@ -5,8 +5,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <veneer/cap.h>
+#include "klock.h"
+#include "pmem.h"
+#include "syscall.h"
 
 struct env;
+
+/* The shared tier (klock.h) runs a call under its space's lock only.  A
+ * call that finds it needs more returns SYSCALL_EXCLUSIVE (syscall.h)
+ * before it changes anything; under the big lock every call may go on. */
+static inline bool sys_tier_ok(bool only_own_space)
+{
+    return only_own_space || !kernel_shared_held();
+}
+/* The most pages one shared-tier call takes from the pool. */
+#define SYS_SHARED_CALL_PAGES 1024
+/* Whether `worst` pages are free for the caller whatever the other CPUs'
+ * shared-tier calls take after this check (each at most
+ * SYS_SHARED_CALL_PAGES): exact under the big lock, where no one else
+ * runs. */
+static inline bool sys_pages_free(uint64_t worst)
+{
+    uint64_t others = kernel_shared_held() ? (cpu_count() - 1) * SYS_SHARED_CALL_PAGES : 0;
+    return page_free_count() >= worst + others;
+}
 
 /* The live environment named by the caller's env capability ref, which
  * must hold all of `rights`.  Errors: -E_BADCAP, -E_TYPE, -E_PERM,

@@ -3,6 +3,8 @@
  * whole batch into the kernel once (no re-reading user memory), checks
  * every entry and that the quota and free memory cover the worst case, and
  * only then applies it, so it either maps everything or nothing.
+ * page_alloc, page_map and page_unmap in the caller's own space (without
+ * a shared account) also run in the shared tier (klock.h).
  */
 #include <veneer/errors.h>
 #include "bind.h"
@@ -16,8 +18,10 @@
 #include "syscall_decl.h"
 #include "user_copy.h"
 
-/* One batch buffer; the kernel is entered by one CPU at a time. */
+/* One batch buffer under the big lock; a shared-tier call (klock.h) maps
+ * at most SHARED_MAP_MAX entries, from its own stack. */
 static struct vn_map_entry map_batch[VN_MAP_BATCH_MAX];
+#define SHARED_MAP_MAX 16
 
 long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
 {
@@ -27,6 +31,8 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
         return r;
     if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
         return -E_INVAL;
+    if (!sys_tier_ok(env_space(t) == env_space(arch_curenv()) && !env_space(t)->acct && !paddr && count == 1))
+        return SYSCALL_EXCLUSIVE;   /* a given page or a run: every CPU's stash (pmem.c) */
     /* The root goes to the environment charged, so the pages die with it;
      * a caller filling a child gets a derived capability. */
     capref_t root;
@@ -68,18 +74,23 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     bool own = env_space(e) == t;
     if (n == 0 || n > VN_MAP_BATCH_MAX)
         return -E_INVAL;
-    if ((r = copy_from_user(map_batch, (uint64_t)entries, n * sizeof(map_batch[0]))) < 0)
+    if (!sys_tier_ok(own && !t->acct && n <= SHARED_MAP_MAX && !vm_cached_elsewhere(t->vm, cpu_id())))
+        return SYSCALL_EXCLUSIVE;   /* (a mapping it replaces is removed) */
+    struct vn_map_entry local[SHARED_MAP_MAX], *batch = kernel_shared_held() ? local : map_batch;
+    if ((r = copy_from_user(batch, (uint64_t)entries, n * sizeof(batch[0]))) < 0)
         return r;
     /* Decode: every entry, and the worst-case cost, before any change. */
     uint64_t worst = 1 + bind_records_worst(n), last_region = ~0ul;
     for (size_t i = 0; i < n; i++) {
-        struct vn_map_entry *m = &map_batch[i];
+        struct vn_map_entry *m = &batch[i];
         struct cap *c;
         unsigned need = CR_MAP | CR_READ | ((m->prot & VM_PROT_WRITE) ? CR_WRITE : 0);
         if (m->va % PAGE_SIZE || !VN_USER_MAPPABLE(m->va) || (m->prot & ~(VM_PROT_WRITE | VM_PROT_EXEC)))
             return -E_INVAL;
         if ((r = env_cap_lookup(e, m->cap, 0, need, &c)) < 0)
             return r;
+        if (!sys_tier_ok(c->type == CAP_PAGE))
+            return SYSCALL_EXCLUSIVE;   /* device registers: the device's state */
         if (c->type == CAP_REGS) {
             /* Device registers: memory BARs only, never executable, and
              * never the MSI-X table or PBA (the kernel programs those). */
@@ -100,11 +111,11 @@ long sys_page_map(capref_t env, const struct vn_map_entry *entries, size_t n)
     }
     if (worst > env_room(t))
         return -E_QUOTA;
-    if (page_free_count() < worst + 1)
-        return -E_NOMEM;
+    if (!sys_pages_free(worst + 1))
+        return kernel_shared_held() ? SYSCALL_EXCLUSIVE : -E_NOMEM;
     /* Invoke. */
     for (size_t i = 0; i < n; i++) {
-        struct vn_map_entry *m = &map_batch[i];
+        struct vn_map_entry *m = &batch[i];
         struct cap *c;
         env_cap_lookup(e, m->cap, 0, 0, &c);
         if ((r = bind_map(t, m->va, c, m->index, m->prot, own)) < 0)
@@ -130,6 +141,8 @@ long sys_page_unmap(capref_t env, uint64_t va, size_t npages)
     t = env_space(t);
     if (!range_ok(va, npages))
         return -E_INVAL;
+    if (!sys_tier_ok(env_space(arch_curenv()) == t && !t->acct && !vm_cached_elsewhere(t->vm, cpu_id())))
+        return SYSCALL_EXCLUSIVE;
     long removed = 0;
     vm_flush_batch_begin(t->vm);
     for (size_t i = 0; i < npages; i++)

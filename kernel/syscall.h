@@ -2,18 +2,25 @@
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <veneer/syscall_nums.h>
 #include "page_meta.h"
 
 #define SYSCALL_NOLOCK_CPUS 64    /* at least the CPUs that may race (MAX_CPUS) */
+#define SYSCALL_SHARED_CPUS 16    /* CPUs with a table of their own (at least MAX_CPUS) */
 
 /* Run syscall num with arguments a[0..5]; returns the value for rax. */
 long syscall_dispatch(uint64_t num, const uint64_t a[6]);
 
 /* Count the outcome of syscall num in the exposed path counters (fuzzing
- * builds: and check it against the call's errors column). */
-void syscall_account(uint64_t num, long result);
+ * builds: and check it against the call's errors column), and with count
+ * the call in vn_sysinfo.syscalls (the shared tier counts per CPU, as the
+ * lock-free one does). */
+void syscall_account(uint64_t num, long result, bool count);
+/* Add this CPU's shared-tier path counts to the exposed ones (its timer
+ * tick, with interrupts off). */
+void syscall_fold_paths(void);
 /* The same for a call of the lock-free tier that returned 0 (inline: it
  * is most of that tier's work).  Atomic, as no lock is held; its path
  * counter stops MAX_CPUS short of the saturation value, so that racing
@@ -36,10 +43,16 @@ static inline void syscall_count_nolock(uint64_t n)
         __atomic_fetch_add(&sysinfo->syscalls, n, __ATOMIC_RELAXED);
 }
 
+/* What a call run in the shared tier (klock.h) returns, before it changes
+ * anything, when it needs the big lock: it is run again under it.  Never
+ * seen by user mode, never counted. */
+#define SYSCALL_EXCLUSIVE (-0x7fffl)
+
 extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
 /* Per call (number - VN_SYSCALL_BASE), non-zero: it may take the fast
- * path (a "fast:" line of syscalls.tbl; generated). */
+ * path (a "fast:" line of syscalls.tbl; generated); 2: and first the
+ * shared tier (a "shared:" line). */
 extern const uint8_t syscall_fast[];
 extern const unsigned syscall_fast_count;
 /* Per call (number - VN_SYSCALL_BASE), bit k set: the call may return -k

@@ -24,6 +24,14 @@ struct vm_space {
     vaddr_t batched[VM_BATCH_VAS];  /* the first of them */
 };
 
+/* Whether a CPU other than `me` may cache s's translations.  The shared
+ * tier (klock.h) removes none from such a space: it never shoots down,
+ * and a frame it frees cannot be written through a stale translation. */
+static inline bool vm_cached_elsewhere(const struct vm_space *s, unsigned me)
+{
+    return (s->cpus & ~(1ul << me)) != 0;
+}
+
 /* Page-table pages of an address space are charged to its owner (env.c).
  * vm_table_alloc returns a zeroed page or 0 (quota or memory exhausted). */
 paddr_t vm_table_alloc(void *owner);

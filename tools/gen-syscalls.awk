@@ -10,6 +10,8 @@ BEGIN { FS = "|"; n = 0; BASE = 4096 }   # VN_SYSCALL_BASE: Linux numbers stay f
 /^#/ || /^[ \t]*$/ { next }
 # "fast: name name ...": calls that take the fast path (kernel/arch/x86_64/trap.c)
 /^fast:/ { k = split(substr($0, 6), fl, /[ \t]+/); for (i = 1; i <= k; i++) if (fl[i] != "") fastname[fl[i]] = NR; next }
+# "shared: name ...": fast calls that also take the shared tier (kernel/klock.h)
+/^shared:/ { k = split(substr($0, 8), fl, /[ \t]+/); for (i = 1; i <= k; i++) if (fl[i] != "") sharedname[fl[i]] = NR; next }
 {
     num[n] = trim($1) + BASE; name[n] = trim($2); params[n] = trim($3)
     errs[n] = trim($4); desc[n] = trim($5); line[n] = NR
@@ -60,6 +62,18 @@ END {
     for (i = 0; i < n; i++)
         split_errors(i)
     for (i = 0; i < n; i++)
+        if (name[i] in sharedname) {
+            if (!(name[i] in fastname)) {
+                printf "%s:%d: shared: %s is not a fast call\n", FILENAME, sharedname[name[i]], name[i] > "/dev/stderr"
+                failed = 1
+            }
+            shared[i] = 1; delete sharedname[name[i]]
+        }
+    for (fn in sharedname) {
+        printf "%s:%d: shared: %s is not a call of the table\n", FILENAME, sharedname[fn], fn > "/dev/stderr"
+        failed = 1
+    }
+    for (i = 0; i < n; i++)
         if (name[i] in fastname) { fast[i] = 1; delete fastname[name[i]] }
     for (fn in fastname) {
         printf "%s:%d: fast: %s is not a call of the table\n", FILENAME, fastname[fn], fn > "/dev/stderr"
@@ -96,7 +110,7 @@ END {
         for (i = 0; i < n; i++) printf "    [%s] = \"%s\",\n", num[i] - BASE, name[i]
         print "};\nconst unsigned syscall_names_count = sizeof(syscall_names) / sizeof(syscall_names[0]);"
         print "\nconst uint8_t syscall_fast[] = {"
-        for (i = 0; i < n; i++) if (fast[i]) printf "    [%s] = 1,\n", num[i] - BASE
+        for (i = 0; i < n; i++) if (fast[i]) printf "    [%s] = %d,\n", num[i] - BASE, shared[i] ? 2 : 1
         print "};\nconst unsigned syscall_fast_count = sizeof(syscall_fast) / sizeof(syscall_fast[0]);"
     } else if (what == "ustubs") {
         print "#ifndef VENEER_SYSCALL_STUBS_H\n#define VENEER_SYSCALL_STUBS_H"
@@ -164,9 +178,11 @@ END {
         print "system's ABI (the POSIX libOS serves Linux's).\n"
         print "Calls marked *fast* take the fast path: they run on the frame the entry built and return"
         print "with `sysretq` straight to the caller, unless something is due for it (an upcall, a"
-        print "reschedule), in which case they finish like any other call.\n"
+        print "reschedule), in which case they finish like any other call. Those marked *shared* run"
+        print "first without the big kernel lock, in the shared tier (`kernel/klock.h`), when they stay"
+        print "within the caller's own address space and capability table.\n"
         print "| # | call | parameters | errors | meaning |\n|---|---|---|---|---|"
         for (i = 0; i < n; i++)
-            printf "| %s | `%s`%s | `%s` | %s | %s |\n", num[i], name[i], fast[i] ? " *fast*" : "", params[i], errs[i], desc[i]
+            printf "| %s | `%s`%s | `%s` | %s | %s |\n", num[i], name[i], fast[i] ? (shared[i] ? " *fast* *shared*" : " *fast*") : "", params[i], errs[i], desc[i]
     }
 }

@@ -25,6 +25,7 @@ static struct {
     uint64_t num, a[6];
 } trace[TRACE_LEN];
 static uint64_t trace_next;
+static bool audit_due;      /* a multiple of AUDIT_EVERY passed in the shared tier */
 static struct {
     uint64_t num, a[6];
 } trace_cpu[64];                        /* the last syscall each CPU entered */
@@ -97,11 +98,19 @@ void syscall_trace(uint64_t num, const uint64_t a[6])
     trace_cpu[cpu_id() % 64].num = num;
     for (int i = 0; i < 6; i++)
         trace_cpu[cpu_id() % 64].a[i] = a[i];
-    trace[trace_next % TRACE_LEN].num = num;
+    /* Shared-tier calls run on several CPUs at once (klock.h): each takes
+     * its own entry, and the audit, which reads everything, waits for a
+     * call under the big lock. */
+    uint64_t n = __atomic_fetch_add(&trace_next, 1, __ATOMIC_RELAXED);
+    trace[n % TRACE_LEN].num = num;
     for (int i = 0; i < 6; i++)
-        trace[trace_next % TRACE_LEN].a[i] = a[i];
-    if (++trace_next % AUDIT_EVERY == 0)
+        trace[n % TRACE_LEN].a[i] = a[i];
+    if ((n + 1) % AUDIT_EVERY == 0)
+        audit_due = true;
+    if (audit_due && !kernel_shared_held()) {
+        audit_due = false;
         kernel_audit();
+    }
 }
 
 void syscall_trace_dump(void)

@@ -49,6 +49,12 @@ static inline void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_
 static inline void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
 static inline long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
 
+/* CPUs running (cpu_count). */
+static inline unsigned arch_cpu_count(void)
+{
+    return ncpus;
+}
+
 /* This CPU's index (0 = the boot CPU). */
 static inline unsigned arch_cpu_id(void)
 {

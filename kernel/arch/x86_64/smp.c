@@ -27,7 +27,6 @@ extern char boot_pml4[];        /* linked at its physical address */
 
 static uint64_t ap_kstack[MAX_CPUS], ap_ist[MAX_CPUS];
 
-unsigned cpu_count(void) { return ncpus; }
 
 static void ap_main(uint64_t idx) __attribute__((noreturn));
 static void ap_main(uint64_t idx)

@@ -3,7 +3,8 @@
  * request at a time: it posts the address, flags each target CPU, sends
  * the IPI and spins until all have acknowledged.  Targets serve the
  * request in the IPI handler (any mode, never taking the lock) or, if
- * they are spinning for the lock with interrupts off, from the spin loop.
+ * they are spinning for a lock with interrupts off, from the spin loop
+ * (arch_poll_ipis).  The shared tier (klock.h) never sends one.
  */
 #include "lapic.h"
 #include "percpu.h"
@@ -27,7 +28,11 @@ void tlb_serve(void)
     __atomic_fetch_sub(&sd.pending, 1, __ATOMIC_RELEASE);
 }
 
-void arch_poll_ipis(void) { tlb_serve(); }
+void arch_poll_ipis(void)
+{
+    tlb_serve();
+    __asm__ volatile("pause");
+}
 
 void tlb_shootdown(uint64_t mask, uint64_t va)
 {

@@ -98,14 +98,44 @@ static void __attribute__((noreturn)) finish(struct env *e)
     sched_run();
 }
 
-/* Run the syscall in tf's registers (traced and counted). */
-static long syscall_run(uint64_t num, const struct trapframe *tf)
+/* Run the syscall in tf's registers (traced and counted, unless the
+ * shared tier sends it to the big lock: a shared call is counted by its
+ * CPU, into vn_sysinfo.syscalls at its next tick). */
+static inline __attribute__((always_inline)) long syscall_run(uint64_t num, const struct trapframe *tf, bool shared)
 {
     uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
     syscall_trace(num, a);
     long r = syscall_dispatch(num, a);
-    syscall_account(num, r);
+    if (r != SYSCALL_EXCLUSIVE)
+        syscall_account(num, r, !shared);
+    if (r != SYSCALL_EXCLUSIVE && shared)
+        this_cpu()->nolock_calls++;
     return r;
+}
+
+/* Whether the fast path or a shared tier may serve e from tf: nothing is
+ * due for it (its status, an upcall, a preemption, a revocation request,
+ * environments to reap). */
+static inline __attribute__((always_inline)) bool nothing_due(struct env *e, const struct trapframe *tf)
+{
+    return e && e->status == ENV_RUNNING && !e->revoke_upcall_due && !e->preempted &&
+           !(e->info && e->info->revoke_request) && !env_reap_pending() && arch_context_fast_ok(e, tf);
+}
+
+/* The shared tier (klock.h) of a page fault: reflected to the libOS's
+ * exception upcall without the big lock, as user_exception would, when
+ * the upcall can take it.  Nothing else is touched but e's frame and its
+ * upcall stack, so not even the space lock is needed.  Returns whether it
+ * was delivered (trap_common returns into the upcall); false: the general
+ * path, which also says why and kills when it cannot be. */
+static bool fault_shared_tier(struct trapframe *tf)
+{
+    struct env *e = arch_curenv();
+    if (!kernel_lock_shared())
+        return false;
+    bool done = nothing_due(e, tf) && env_upcall(e, UPCALL_EXCEPTION, T_PGFLT, tf->err, read_cr2());
+    kernel_unlock_shared();
+    return done;
 }
 
 void trap_dispatch(struct trapframe *tf)
@@ -127,6 +157,7 @@ void trap_dispatch(struct trapframe *tf)
         c->ticks++;
         syscall_count_nolock(c->nolock_calls);
         c->nolock_calls = 0;
+        syscall_fold_paths();
     }
     if (tf->trapno == VEC_IPI_TLB) {
         tlb_serve();
@@ -142,6 +173,8 @@ void trap_dispatch(struct trapframe *tf)
             tf->rflags &= ~RFLAGS_IF;
         return;                     /* timer, kick or device while idle or waiting */
     }
+    if (tf->trapno == T_PGFLT && fault_shared_tier(tf))
+        return;
     kernel_lock();
     irq_deliver_pending();
     struct env *e = arch_curenv();
@@ -169,21 +202,48 @@ void trap_dispatch(struct trapframe *tf)
  * request, environments to reap) before the call and after it; false
  * before the call sends it down the general path.  A call that leaves
  * something due finishes on the general path instead (never returns). */
+/* The shared tier (klock.h), for the calls syscalls.tbl marks shared: on
+ * as many CPUs at once as like, under kernel_lock_shared and the caller's
+ * space lock, when nothing is due for the caller.  The call returns
+ * SYSCALL_EXCLUSIVE, before it changes anything, when it needs more than
+ * its own space (sys_common.h); nothing it does in this tier makes
+ * anything due (no kill, wake-up, switch or reap).  Returns whether it ran
+ * the call, its result in tf->rax. */
+static bool syscall_shared_tier(struct trapframe *tf)
+{
+    struct env *e = arch_curenv();
+    if (!kernel_lock_shared())
+        return false;
+    long r = SYSCALL_EXCLUSIVE;
+    if (nothing_due(e, tf)) {
+        struct spinlock *l = &env_space(e)->space_lock;
+        spin_lock(l);
+        r = syscall_run(tf->rax, tf, true);
+        spin_unlock(l);
+    }
+    kernel_unlock_shared();
+    if (r == SYSCALL_EXCLUSIVE)
+        return false;
+    tf->rax = (uint64_t)r;
+    return true;
+}
+
 static bool syscall_fast_path(struct trapframe *tf)
 {
     uint64_t num = tf->rax - VN_SYSCALL_BASE;     /* reflected: the general path (after trapentry.S's tier) */
     if (num >= syscall_fast_count || !syscall_fast[num])
         return false;
+    if (syscall_fast[num] == 2 && syscall_shared_tier(tf))
+        return true;
     uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
     irq_deliver_pending();
     struct env *e = arch_curenv();
-    if (!e || e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted ||
-        (e->info && e->info->revoke_request) || env_reap_pending() || !arch_context_fast_ok(e, tf)) {
+    if (!nothing_due(e, tf)) {
         kernel_unlock();
         return false;
     }
-    tf->rax = (uint64_t)syscall_run(tf->rax, tf);
+    tf->rax = (uint64_t)syscall_run(tf->rax, tf, false);
     if (e->status != ENV_RUNNING || e->revoke_upcall_due || e->preempted || env_reap_pending() ||
         !arch_context_fast_ok(e, tf)) {
         if (e->status == ENV_RUNNING)
@@ -220,6 +280,7 @@ static inline bool nolock_nothing_due(struct env *e, uint64_t rip)
            !(e->info && __atomic_load_n(&e->info->revoke_request, __ATOMIC_RELAXED));
 }
 
+_Static_assert(MAX_CPUS <= SYSCALL_SHARED_CPUS && MAX_CPUS <= SYSCALL_NOLOCK_CPUS, "syscall.h's per-CPU tables");
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip);
 __attribute__((no_caller_saved_registers)) bool syscall_nolock(uint64_t rip)
 {
@@ -285,7 +346,7 @@ void syscall_trap(struct trapframe *tf)
         else
             env_return(e);      /* straight back, into the upcall (as a syscall returns) */
     } else if (e->status == ENV_RUNNING) {
-        tf->rax = (uint64_t)syscall_run(num, tf);
+        tf->rax = (uint64_t)syscall_run(num, tf, false);
         if (e->status == ENV_RUNNING)
             env_return(e);
     }
