@@ -46,6 +46,11 @@ static struct queue {
 static struct env *pred_next;           /* predq: the one to poll next (NULL: its head) */
 static uint64_t poll_at;                /* TSC of the next busy poll */
 static struct env *words[WORD_BUCKETS]; /* predicate sleepers by word */
+/* env_wake_word passes over at most this many sleepers it does not wake
+ * (another word's, or a predicate that does not hold), so that a libOS
+ * parking thousands on one word cannot make each call walk them all under
+ * the big lock; a sleeper left behind is still found by the poll. */
+#define WAKE_WORD_PASS_MAX 256
 static struct env *timers[NENV];        /* sleepers with a timeout: a heap */
 static unsigned ntimers;
 static unsigned nstopped;               /* environments in ENV_STOPPED */
@@ -335,12 +340,15 @@ static int pred_met(struct env *e, paddr_t *pa)
 int sched_wake_word(paddr_t pa)
 {
     int woken = 0;
+    unsigned passed = 0;
     paddr_t epa;
-    for (struct env *e = *word_bucket(pa), *n; e; e = n) {
+    for (struct env *e = *word_bucket(pa), *n; e && passed < WAKE_WORD_PASS_MAX; e = n) {
         n = e->w_next;          /* sched_unblock takes e out of the bucket */
         if (e->wait_pa == pa && pred_met(e, &epa) == 1 && epa == pa) {   /* no page walk for a collision */
             sched_unblock(e, VN_WAKE_PREDICATE);
             woken++;
+        } else {
+            passed++;
         }
     }
     return woken;

@@ -47,7 +47,8 @@ void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct e
 /* e is being destroyed: leave its wait (if any) without waking it. */
 void sched_cancel_wait(struct env *e);
 /* Wake the sleepers whose env_wait predicate is on the word at physical
- * address pa and now holds; returns how many. */
+ * address pa and now holds, passing over at most WAKE_WORD_PASS_MAX
+ * others (the poll finds any it did not reach); returns how many. */
 int sched_wake_word(paddr_t pa);
 
 #ifdef VENEER_FUZZ
