@@ -37,11 +37,7 @@
 /* One cache per CPU, so that CPUs in the shared tier (klock.h) share no
  * slab line; a record goes back to the cache it came from. */
 #define BIND_SLABS 16
-#define SLAB_BINDING SLAB_INIT("binding", struct binding)
-static struct slab binding_slabs[BIND_SLABS] = {SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
-                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
-                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING,
-                                                SLAB_BINDING, SLAB_BINDING, SLAB_BINDING, SLAB_BINDING};
+static struct slab binding_slabs[BIND_SLABS] = {[0 ... BIND_SLABS - 1] = SLAB_INIT("binding", struct binding)};
 #define binding_slab binding_slabs[cpu_id() % BIND_SLABS]     /* to allocate from */
 
 uint64_t bind_records_worst(uint64_t n) { return n / BINDINGS_PER_CHARGE + 1; }

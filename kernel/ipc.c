@@ -100,6 +100,60 @@ static bool take_queued(struct env *e)
 
 bool ipc_serving(struct env *e) { return e->ipc_caller != NULL; }
 
+/* The shared tier's switch from e to `to` (waiting for e, nothing due
+ * for it, in another space), with message m: both spaces' locks held,
+ * the second only if free now.  They are released only on the way back
+ * to user mode (kernel_unlock_shared), after env_run has switched e out
+ * (its FPU state saved, off this CPU), so no other CPU can take e up
+ * before that; and `to`'s space is loaded under its lock, so a shared
+ * page_unmap there sees this CPU caching it (vm_cached_elsewhere).
+ * Returns if the lock is busy or `to` is not ready. */
+static void shared_switch(struct env *e, enum env_wait why, struct env *to, const uint64_t m[4], uint64_t badge)
+{
+    struct spinlock *l = &env_space(to)->space_lock;
+    if (!spin_trylock(l))
+        return;
+    bool call = why == WAIT_IPC_REPLY;
+    if (to->status == ENV_SLEEPING && !to->wake_tsc && !to->revoke_upcall_due && !to->preempted &&
+        !(to->info && to->info->revoke_request) && arch_context_rip_ok(&to->tf) &&
+        (call ? to->wait == WAIT_IPC_RECV && !to->ipc_queue : to->wait == WAIT_IPC_REPLY && to->ipc_callee == e)) {
+        if (call) {
+            deliver(to, e, m, -1, badge);
+            e->ipc_callee = to;
+        } else {
+            arch_ipc_set_msg(&to->tf, 0, m, (uint64_t)-1, 0);
+            e->ipc_caller = NULL;
+        }
+        sched_handoff_states(e, why, 0, to, 0);
+        vm_activate(to->vm);
+        kernel_shared_release_later(l, &env_space(e)->space_lock);
+        env_run(to);
+    }
+    spin_unlock(l);
+}
+
+void ipc_call_shared(struct env *e, capref_t ep, const uint64_t m[4])
+{
+    struct spinlock *l = &env_space(e)->space_lock;
+    struct cap *c;
+    struct env *callee;
+    spin_lock(l);
+    if (!e->ipc_timeout_ns && env_cap_lookup(e, ep, CAP_ENDPOINT, CR_WRITE, &c) == 0 &&
+        (callee = ipc_endpoint_env(c)) && env_space(callee) != env_space(e))
+        shared_switch(e, WAIT_IPC_REPLY, callee, m, c->count);
+    spin_unlock(l);
+}
+
+void ipc_reply_recv_shared(struct env *e, const uint64_t m[4])
+{
+    struct spinlock *l = &env_space(e)->space_lock;
+    spin_lock(l);
+    struct env *p = e->ipc_caller;
+    if (p && p->id == e->ipc_caller_id && !e->ipc_queue && env_space(p) != env_space(e))
+        shared_switch(e, WAIT_IPC_RECV, p, m, 0);
+    spin_unlock(l);
+}
+
 long ipc_recv(struct env *e, uint64_t timeout_ns)
 {
     if (take_queued(e))

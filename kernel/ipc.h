@@ -43,6 +43,14 @@ struct env *ipc_reply(struct env *e, const uint64_t m[4], long *err);
  * Returns -E_NOENT (no caller) or 0 (a queued call taken); otherwise
  * never returns. */
 long ipc_reply_recv(struct env *e, const uint64_t m[4]);
+/* The shared tier (klock.h) of ipc_call and ipc_reply_recv: the switch
+ * straight to the other party on this CPU, made under both spaces' locks,
+ * when it is waiting with no timeout and nothing is due for it, the call
+ * has no timeout and transfers no capability, and the callee has no
+ * queue.  Return (nothing changed) when the call must take the big lock:
+ * a bad capability, a busy or dying party, a lock another CPU holds. */
+void ipc_call_shared(struct env *e, capref_t ep, const uint64_t m[4]);
+void ipc_reply_recv_shared(struct env *e, const uint64_t m[4]);
 /* e leaves its IPC or notification wait (called by sched_unblock and
  * sched_cancel_wait only): undo the queue entry or waiter link. */
 void ipc_wait_leave(struct env *e);

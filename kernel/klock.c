@@ -18,9 +18,10 @@
 #define SPIN_BEFORE_HALT_US 50     /* then halt until kicked */
 #define MAX_WAITERS 64
 
+struct kernel_ticket kernel_ticket;
+#define bkl_next kernel_ticket.next
+#define bkl_owner kernel_ticket.owner
 static struct {
-    volatile unsigned next;     /* next ticket to hand out */
-    volatile unsigned owner;    /* ticket being served */
     volatile int holder;        /* CPU holding it, or -1 */
     volatile unsigned ticket[MAX_WAITERS];  /* ticket a halted CPU waits for */
     volatile bool halted[MAX_WAITERS];
@@ -46,40 +47,31 @@ static inline void shared_drain(unsigned me)
             arch_poll_ipis();
 }
 
-bool kernel_lock_shared(void)
+bool kernel_lock_shared_wait(void)
 {
     unsigned me = cpu_id();
-    uint64_t until = 0;
-    for (;;) {
-        __atomic_store_n(&shared[me].in, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&bkl.owner, __ATOMIC_SEQ_CST) == __atomic_load_n(&bkl.next, __ATOMIC_SEQ_CST))
-            return true;
-        __atomic_store_n(&shared[me].in, 0, __ATOMIC_RELEASE);
-        /* Wait for the holder rather than queue behind it: a CPU that
-         * queued would make the next shared entry of every other CPU
-         * queue too, a convoy that outlives the holder.  After the spin
-         * kernel_lock's would halt after, queue (it halts). */
-        uint64_t now = arch_tsc(), hz = arch_tsc_hz();
-        if (!until)
-            until = hz ? now + hz / 1000000 * SPIN_BEFORE_HALT_US : now;
-        if (now >= until)
-            return false;
-        while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != __atomic_load_n(&bkl.next, __ATOMIC_ACQUIRE) &&
+    uint64_t now = arch_tsc(), hz = arch_tsc_hz(), until = hz ? now + hz / 1000000 * SPIN_BEFORE_HALT_US : now;
+    /* Wait for the holder rather than queue behind it: a CPU that queued
+     * would make the next shared entry of every other CPU queue too, a
+     * convoy that outlives the holder.  After the spin kernel_lock's would
+     * halt after, queue (it halts). */
+    while (arch_tsc() < until) {
+        while (__atomic_load_n(&bkl_owner, __ATOMIC_ACQUIRE) != __atomic_load_n(&bkl_next, __ATOMIC_ACQUIRE) &&
                arch_tsc() < until)
             arch_poll_ipis();
+        __atomic_store_n(&shared[me].in, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&bkl_owner, __ATOMIC_SEQ_CST) == __atomic_load_n(&bkl_next, __ATOMIC_SEQ_CST))
+            return true;
+        __atomic_store_n(&shared[me].in, 0, __ATOMIC_RELEASE);
     }
-}
-
-void kernel_unlock_shared(void)
-{
-    __atomic_store_n(&shared[cpu_id()].in, 0, __ATOMIC_RELEASE);
+    return false;
 }
 
 void kernel_lock(void)
 {
     unsigned me = cpu_id();
-    unsigned t = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) == t) {  /* uncontended: the common case */
+    unsigned t = __atomic_fetch_add(&bkl_next, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&bkl_owner, __ATOMIC_ACQUIRE) == t) {  /* uncontended: the common case */
         shared_drain(me);
         bkl.holder = (int)me;
         stat.taken++;
@@ -88,7 +80,7 @@ void kernel_lock(void)
     }
     uint64_t hz = arch_tsc_hz(), since = arch_tsc(), spin_until = hz ? since + hz / 1000000 * SPIN_BEFORE_HALT_US : ~0ul;
     unsigned halts = 0;
-    while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != t) {
+    while (__atomic_load_n(&bkl_owner, __ATOMIC_ACQUIRE) != t) {
         arch_poll_ipis();
         if (arch_tsc() < spin_until) {
             __asm__ volatile("pause");
@@ -98,7 +90,7 @@ void kernel_lock(void)
         __atomic_fetch_add(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&bkl.halted[me], true, __ATOMIC_SEQ_CST);
         fuzz_lock_waiting(since, bkl.holder);
-        if (__atomic_load_n(&bkl.owner, __ATOMIC_SEQ_CST) != t)
+        if (__atomic_load_n(&bkl_owner, __ATOMIC_SEQ_CST) != t)
             arch_wait_for_kick();   /* sti; hlt; cli: a kick sent after the check still wakes us */
         __atomic_store_n(&bkl.halted[me], false, __ATOMIC_SEQ_CST);
         __atomic_fetch_sub(&bkl.nhalted, 1, __ATOMIC_SEQ_CST);
@@ -122,8 +114,8 @@ void kernel_unlock(void)
         panic("kernel_unlock: not held by this CPU");
     fuzz_lock_releasing();
     bkl.holder = -1;
-    unsigned next = bkl.owner + 1;
-    __atomic_store_n(&bkl.owner, next, __ATOMIC_SEQ_CST);
+    unsigned next = bkl_owner + 1;
+    __atomic_store_n(&bkl_owner, next, __ATOMIC_SEQ_CST);
     for (unsigned c = 0; __atomic_load_n(&bkl.nhalted, __ATOMIC_SEQ_CST) && c < cpu_count(); c++)
         if (__atomic_load_n(&bkl.halted[c], __ATOMIC_SEQ_CST) && bkl.ticket[c] == next)
             arch_kick_cpu(c);

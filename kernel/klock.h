@@ -18,19 +18,23 @@
  *   - panic() does not take it.
  * The lock-free tier (trap.c: syscall_nolock, the reflection tier) reads
  * only the caller's own fields and counts per CPU.
- * The shared tier (trap.c: syscall_shared_tier; the "shared:" calls of
- * syscalls.tbl and a page fault reflected to the libOS) runs while no CPU
- * holds the big lock or waits for it (kernel_lock_shared), on as many
- * CPUs at once as like, each call in its own address space, under these
- * fine-grained locks, taken in this order:
- *     the space's lock (struct env's space_lock, of env_space(caller))
+ * The shared tier (trap.c: syscall_shared_tier, fault_shared_tier,
+ * ipc_shared_tier; the "shared:" calls of syscalls.tbl, a page fault
+ * reflected to the libOS, the IPC switch) runs while no CPU holds the big
+ * lock or waits for it (kernel_lock_shared), on as many CPUs at once as
+ * like, under these fine-grained locks, taken in this order:
+ *     the caller's space lock (struct env's space_lock, of env_space(e);
+ *     it guards the space's tables and its environments' IPC and
+ *     scheduling state), then for the IPC switch the other party's,
+ *     only if free at once (spin_trylock: no order between spaces)
  *   < an object's lock (page_obj_lock: a page's records, the bindings
  *     and derivation of its capabilities; one per hash of the object)
  *   < a slab's lock < the page pool's lock.
- * A call that would need more (another space, a device, the scheduler, a
- * translation another CPU may cache) returns SYSCALL_EXCLUSIVE before it
- * changes anything, and runs again under the big lock.  The exclusive
- * holder takes the fine locks too, and finds them free.
+ * A call that would need more (another space's tables, a device, the run
+ * queue or a timeout, a translation another CPU may cache) returns
+ * SYSCALL_EXCLUSIVE or gives up before it changes anything, and runs
+ * again under the big lock.  The exclusive holder takes the fine locks
+ * too, and finds them free.
  */
 #ifndef KERNEL_KLOCK_H
 #define KERNEL_KLOCK_H
@@ -41,21 +45,6 @@
 
 void kernel_lock(void);
 void kernel_unlock(void);
-/* Enter the shared tier on this CPU: true when no CPU holds the big lock
- * or waits for it, and then none takes it until kernel_unlock_shared();
- * false: take the big lock instead. */
-bool kernel_lock_shared(void);
-void kernel_unlock_shared(void);
-/* Whether this CPU is in the shared tier. */
-struct kernel_shared_flag {
-    volatile uint32_t in;
-} __attribute__((aligned(64)));     /* a line each */
-extern struct kernel_shared_flag kernel_shared[64];
-static inline bool kernel_shared_held(void)
-{
-    return kernel_shared[arch_cpu_id()].in != 0;
-}
-
 /* A fine-grained lock of the shared tier.  A waiter keeps serving
  * TLB-shootdown requests, as the holder may wait for its acknowledgement. */
 struct spinlock {
@@ -68,10 +57,65 @@ static inline void spin_lock(struct spinlock *l)
         while (__atomic_load_n(&l->held, __ATOMIC_RELAXED))
             arch_poll_ipis();
 }
+static inline bool spin_trylock(struct spinlock *l)
+{
+    return !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);
+}
 static inline void spin_unlock(struct spinlock *l)
 {
     __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
+/* The CPUs in the shared tier: a flag each, and the locks to release with
+ * it (kernel_unlock_shared). */
+struct kernel_shared_flag {
+    volatile uint32_t in;
+    struct spinlock *release[2];
+} __attribute__((aligned(64)));     /* a line each */
+extern struct kernel_shared_flag kernel_shared[64];
+/* The big lock's ticket counters: free when they are equal. */
+extern struct kernel_ticket {
+    volatile unsigned next;     /* next ticket to hand out */
+    volatile unsigned owner;    /* ticket being served */
+} kernel_ticket;
+/* Whether this CPU is in the shared tier. */
+static inline bool kernel_shared_held(void)
+{
+    return kernel_shared[arch_cpu_id()].in != 0;
+}
+/* kernel_lock_shared found the big lock busy: wait (up to 50 us) for it
+ * to be free and try again; false: take the big lock instead. */
+bool kernel_lock_shared_wait(void);
+/* Enter the shared tier on this CPU: true when no CPU holds the big lock
+ * or waits for it, and then none takes it until kernel_unlock_shared();
+ * false: take the big lock instead.  This CPU's flag is stored before the
+ * lock is read, and a taker adds to the ticket before it reads the flags
+ * (klock.c), both sequentially consistent: one of the two sees the other. */
+static inline bool kernel_lock_shared(void)
+{
+    struct kernel_shared_flag *f = &kernel_shared[arch_cpu_id()];
+    __atomic_store_n(&f->in, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&kernel_ticket.owner, __ATOMIC_SEQ_CST) == __atomic_load_n(&kernel_ticket.next, __ATOMIC_SEQ_CST))
+        return true;
+    __atomic_store_n(&f->in, 0, __ATOMIC_RELEASE);
+    return kernel_lock_shared_wait();
+}
+/* Leave the shared tier, releasing the locks kernel_shared_release_later
+ * handed over (a switch that returns to user mode holding them). */
+static inline void kernel_unlock_shared(void)
+{
+    struct kernel_shared_flag *f = &kernel_shared[arch_cpu_id()];
+    for (int i = 0; i < 2; i++)
+        if (f->release[i])
+            spin_unlock(f->release[i]), f->release[i] = NULL;
+    __atomic_store_n(&f->in, 0, __ATOMIC_RELEASE);
+}
+/* Have kernel_unlock_shared release a and b (either may be NULL). */
+static inline void kernel_shared_release_later(struct spinlock *a, struct spinlock *b)
+{
+    struct kernel_shared_flag *f = &kernel_shared[arch_cpu_id()];
+    f->release[0] = a, f->release[1] = b;
+}
+
 
 /* CPUs, for the portable kernel. */
 static inline unsigned cpu_count(void)

@@ -52,14 +52,32 @@ void pmem_set_free_mirror(uint64_t *mirror)
     kmem.free = mirror;
 }
 
+/* Move pages between CPU c's stash and the pool until the stash holds n
+ * (or the pool is empty). */
+static void stash_fill(unsigned c, unsigned n)
+{
+    uint64_t pfn;
+    spin_lock(&kmem.lock);
+    while (stash[c].n > n)
+        pool_free(&kmem.pool, stash[c].pa[--stash[c].n] / PAGE_SIZE);
+    while (stash[c].n < n && pool_alloc(&kmem.pool, &pfn) == 0)
+        stash[c].pa[stash[c].n++] = pfn * PAGE_SIZE;
+    spin_unlock(&kmem.lock);
+}
+
 /* Under the big lock: every stashed page back into the pool. */
 static void stash_drain(void)
 {
-    spin_lock(&kmem.lock);
     for (unsigned c = 0; c < STASH_CPUS && c < cpu_count(); c++)
-        while (stash[c].n)
-            pool_free(&kmem.pool, stash[c].pa[--stash[c].n] / PAGE_SIZE);
+        stash_fill(c, 0);
+}
+
+static int pool_take(uint64_t *pfn)
+{
+    spin_lock(&kmem.lock);
+    int r = pool_alloc(&kmem.pool, pfn);
     spin_unlock(&kmem.lock);
+    return r;
 }
 
 bool page_is_free(paddr_t pa) { return pool_is_free(&kmem.pool, pa / PAGE_SIZE); }
@@ -145,27 +163,16 @@ void pmem_init(void)
 paddr_t page_alloc(void)
 {
     uint64_t pfn = 0;
-    bool shared = kernel_shared_held();
-    int r = 0;
     unsigned me = cpu_id();
-    if (shared && !stash[me].n) {  /* half a stash at once: the CPUs' frames (and records) lie apart */
-        spin_lock(&kmem.lock);
-        while (stash[me].n < STASH_PAGES / 2 && pool_alloc(&kmem.pool, &pfn) == 0)
-            stash[me].pa[stash[me].n++] = pfn * PAGE_SIZE;
-        spin_unlock(&kmem.lock);
-    }
-    if (shared && stash[me].n) {
-        pfn = stash[me].pa[--stash[me].n] / PAGE_SIZE;
-    } else {
-        spin_lock(&kmem.lock);
-        r = pool_alloc(&kmem.pool, &pfn);
-        spin_unlock(&kmem.lock);
-        if (r < 0 && !shared && *kmem.free) {
-            stash_drain();
-            spin_lock(&kmem.lock);
-            r = pool_alloc(&kmem.pool, &pfn);
-            spin_unlock(&kmem.lock);
-        }
+    int r = -E_NOMEM;
+    if (kernel_shared_held()) {
+        if (!stash[me].n)   /* half a stash at once: the CPUs' frames (and records) lie apart */
+            stash_fill(me, STASH_PAGES / 2);
+        if (stash[me].n)
+            pfn = stash[me].pa[--stash[me].n] / PAGE_SIZE, r = 0;
+    } else if ((r = pool_take(&pfn)) < 0 && *kmem.free) {
+        stash_drain();
+        r = pool_take(&pfn);
     }
     if (r < 0)
         return 0;
@@ -196,12 +203,8 @@ void page_free(paddr_t pa)
         panic("page_free: bad or double free of %lx", pa);
     unsigned me = cpu_id();
     if (kernel_shared_held()) {
-        if (stash[me].n == STASH_PAGES) {   /* half back to the pool at once */
-            spin_lock(&kmem.lock);
-            while (stash[me].n > STASH_PAGES / 2)
-                pool_free(&kmem.pool, stash[me].pa[--stash[me].n] / PAGE_SIZE);
-            spin_unlock(&kmem.lock);
-        }
+        if (stash[me].n == STASH_PAGES)
+            stash_fill(me, STASH_PAGES / 2);    /* half back to the pool at once */
         stash[me].pa[stash[me].n++] = pa;
     } else {
         spin_lock(&kmem.lock);

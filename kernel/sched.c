@@ -164,7 +164,7 @@ static struct {
     uint64_t warn_at;                   /* TSC of the warning (0: none) */
     uint64_t armed;                     /* TSC the timer is set for (0: off) */
     uint64_t begins, ends, early, programs; /* statistics */
-} slices[64];
+} __attribute__((aligned(64))) slices[64];  /* a line each: CPUs switching apart share none */
 
 void sched_print_stats(void)
 {
@@ -309,7 +309,7 @@ void sched_unblock(struct env *e, long r)
     sched_kick();
 }
 
-void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
+void sched_handoff_states(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
 {
     if (to->status != ENV_SLEEPING || to->wait == WAIT_NONE)
         panic("sched_handoff: env %x is not waiting (status %d, wait %d)", to->id, to->status, to->wait);
@@ -318,6 +318,11 @@ void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct e
     env_set_status(to, ENV_RUNNING);    /* env_run takes it from here, on this CPU */
     sched_block(e, why, wake_tsc, -E_TIMEOUT);
     sched_slice_donate(to);
+}
+
+void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
+{
+    sched_handoff_states(e, why, wake_tsc, to, r);
     env_run(to);
 }
 

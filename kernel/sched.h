@@ -44,6 +44,11 @@ void sched_unblock(struct env *e, long r);
  * (so no idle CPU is kicked for it).  Never returns. */
 void sched_handoff(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r)
     __attribute__((noreturn));
+/* sched_handoff's changes of state, without the switch (env_run(to)
+ * next).  With no timeout, no predicate and `to` in an IPC wait, they
+ * touch only the two environments and this CPU's slice: the shared tier's
+ * IPC (ipc.c) makes them under both spaces' locks. */
+void sched_handoff_states(struct env *e, enum env_wait why, uint64_t wake_tsc, struct env *to, long r);
 /* e is being destroyed: leave its wait (if any) without waking it. */
 void sched_cancel_wait(struct env *e);
 /* Wake the sleepers whose env_wait predicate is on the word at physical

@@ -25,8 +25,8 @@ void syscall_fold_paths(void);
  * is most of that tier's work).  Atomic, as no lock is held; its path
  * counter stops MAX_CPUS short of the saturation value, so that racing
  * CPUs never wrap it.  The call itself is counted by its CPU alone and
- * added to vn_sysinfo.syscalls at that CPU's next timer tick
- * (syscall_count_nolock): a shared counter written on every call made two
+ * added to vn_sysinfo.syscalls at that CPU's next timer tick, or when it
+ * next takes the big lock (syscall_count_nolock): a shared counter written on every call made two
  * CPUs' null calls slower than one CPU's. */
 static inline void syscall_account_nolock(uint64_t num)
 {

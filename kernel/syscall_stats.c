@@ -4,7 +4,8 @@
  * feedback.  Fuzzing builds also check each result against the call's
  * errors column (tests/kernel/fuzz_trace.c, through kernel/fuzz.h).
  * Calls of the shared tier (klock.h) count into their CPU's own table,
- * added to the exposed one at that CPU's timer tick: a line of the shared
+ * added to the exposed one at that CPU's timer tick or when it next takes
+ * the big lock (trap.c, counts_fold): a line of the shared
  * page written by every call made CPUs working apart slower together.
  */
 #include "fuzz.h"

@@ -130,7 +130,7 @@ struct vn_sysinfo {
     uint64_t npages;            /* physical pages tracked (page_info entries) */
     uint64_t free_pages;        /* free right now */
     uint64_t page_info_count;   /* entries at VN_PAGEINFO */
-    uint64_t syscalls;          /* syscalls served since boot (lock-free nulls: to their CPU's last tick) */
+    uint64_t syscalls;          /* syscalls served since boot (lock-free and shared tiers: to their CPU's last tick or big-lock entry) */
     uint64_t tsc_hz;            /* clock: TSC ticks per second ... */
     uint64_t tsc_boot;          /* ... and the TSC at boot: ns = (tsc - boot) * 1e9 / hz */
     uint64_t ncpus;             /* CPUs running environments */

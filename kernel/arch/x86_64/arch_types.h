@@ -10,6 +10,7 @@
 #ifndef ARCH_TYPES_H
 #define ARCH_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "lapic.h"
 #include "percpu.h"
@@ -48,6 +49,8 @@ static inline void arch_ipc_set_msg(struct trapframe *tf, long rv, const uint64_
 /* Set, or read as last set, the value a syscall returns when tf resumes. */
 static inline void arch_context_set_return(struct trapframe *tf, long v) { tf->rax = (uint64_t)v; }
 static inline long arch_context_get_return(const struct trapframe *tf) { return (long)tf->rax; }
+/* Whether arch_context_resume takes tf back to user mode without a kill. */
+static inline bool arch_context_rip_ok(const struct trapframe *tf) { return tf->rip < 0x0000800000000000ul; }
 
 /* CPUs running (cpu_count). */
 static inline unsigned arch_cpu_count(void)

@@ -127,7 +127,10 @@ void arch_context_resume(struct env *e)
         env_kill(e, "general protection: non-canonical or kernel rip %lx", tf->rip);
         sched_run();
     }
-    kernel_unlock();
+    if (kernel_shared_held())
+        kernel_unlock_shared();     /* the shared tier's IPC switch (ipc.c) */
+    else
+        kernel_unlock();
     env_pop_tf(tf);
 }
 

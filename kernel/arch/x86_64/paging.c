@@ -383,10 +383,10 @@ static void load(struct vm_space *s)
     struct percpu *c = this_cpu();
     if (c->loaded_vm == s)
         return;
-    if (c->loaded_vm)
-        c->loaded_vm->cpus &= ~(1ul << c->id);
+    if (c->loaded_vm)   /* atomic: the shared tier's IPC loads spaces too (under their locks) */
+        __atomic_fetch_and(&c->loaded_vm->cpus, ~(1ul << c->id), __ATOMIC_RELAXED);
     if (s)
-        s->cpus |= 1ul << c->id;
+        __atomic_fetch_or(&s->cpus, 1ul << c->id, __ATOMIC_RELAXED);
     c->loaded_vm = s;
     write_cr3(s ? s->root : kernel_pml4);
 }

@@ -12,6 +12,7 @@
 #include "../../irq.h"
 #include "../../panic.h"
 #include "../../fuzz.h"
+#include "../../ipc.h"
 #include "../../syscall.h"
 #include <veneer/memlayout.h>
 #include <veneer/syscall_nums.h>
@@ -100,7 +101,7 @@ static void __attribute__((noreturn)) finish(struct env *e)
 
 /* Run the syscall in tf's registers (traced and counted, unless the
  * shared tier sends it to the big lock: a shared call is counted by its
- * CPU, into vn_sysinfo.syscalls at its next tick). */
+ * CPU, into vn_sysinfo.syscalls at counts_fold). */
 static inline __attribute__((always_inline)) long syscall_run(uint64_t num, const struct trapframe *tf, bool shared)
 {
     uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
@@ -138,6 +139,20 @@ static bool fault_shared_tier(struct trapframe *tf)
     return done;
 }
 
+/* Add this CPU's lock-free and shared-tier counts to the exposed ones, at
+ * its timer tick and whenever it takes the big lock: they lag by the
+ * calls since it last did either, and a program that stops calling (a
+ * polling loop) sees the count stop too. */
+static inline void counts_fold(void)
+{
+    struct percpu *c = this_cpu();
+    if (c->nolock_calls) {
+        syscall_count_nolock(c->nolock_calls);
+        c->nolock_calls = 0;
+    }
+    syscall_fold_paths();
+}
+
 void trap_dispatch(struct trapframe *tf)
 {
     if (cpu_has_smap)
@@ -153,11 +168,8 @@ void trap_dispatch(struct trapframe *tf)
         lapic_eoi();
     bool device = irq_note((unsigned)tf->trapno);   /* delivered under the lock (irq.c) */
     if (tf->trapno == VEC_TIMER) {
-        struct percpu *c = this_cpu();
-        c->ticks++;
-        syscall_count_nolock(c->nolock_calls);
-        c->nolock_calls = 0;
-        syscall_fold_paths();
+        this_cpu()->ticks++;
+        counts_fold();
     }
     if (tf->trapno == VEC_IPI_TLB) {
         tlb_serve();
@@ -176,6 +188,7 @@ void trap_dispatch(struct trapframe *tf)
     if (tf->trapno == T_PGFLT && fault_shared_tier(tf))
         return;
     kernel_lock();
+    counts_fold();
     irq_deliver_pending();
     struct env *e = arch_curenv();
     if (!e)
@@ -237,6 +250,7 @@ static bool syscall_fast_path(struct trapframe *tf)
         return true;
     uint64_t ticks = this_cpu()->ticks;
     kernel_lock();
+    counts_fold();
     irq_deliver_pending();
     struct env *e = arch_curenv();
     if (!nothing_due(e, tf)) {
@@ -323,11 +337,37 @@ __attribute__((no_caller_saved_registers)) uint64_t syscall_reflect_nolock(uint6
     return frame;
 }
 
+/* The shared tier of the IPC switch (ipc.c): ipc_call (with no
+ * capability to transfer) and ipc_reply_recv go straight to the other
+ * party without the big lock when nothing is due for the caller.  Returns
+ * when the call must take the big lock (nothing changed); never counted
+ * here, as the general path does not count a call that switches. */
+static void ipc_shared_tier(struct trapframe *tf)
+{
+    uint64_t num = tf->rax;
+    if (num != SYS_ipc_call && num != SYS_ipc_reply_recv)
+        return;
+    struct env *e = arch_curenv();
+    if (!kernel_lock_shared())
+        return;
+    const uint64_t a[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+    if (nothing_due(e, tf) && (num == SYS_ipc_reply_recv || (capref_t)a[5] == -1)) {
+        syscall_trace(num, a);
+        if (num == SYS_ipc_call)
+            ipc_call_shared(e, (capref_t)a[0], &a[1]);
+        else
+            ipc_reply_recv_shared(e, a);
+    }
+    kernel_unlock_shared();
+}
+
 void syscall_trap(struct trapframe *tf)
 {
     if (syscall_fast_path(tf))
         return;     /* syscall_entry returns from tf with sysretq */
+    ipc_shared_tier(tf);
     kernel_lock();
+    counts_fold();
     irq_deliver_pending();      /* noted while this CPU waited for the lock */
     struct env *e = arch_curenv();
     if (!e)
