@@ -52,7 +52,14 @@ PY
     local q=$?
     grep -a "fsd:\|check:" "$log.2"
     [ $q = 1 ] || { echo "second boot: QEMU exit $q"; tail -n 20 "$log.2"; return 1; }
-    grep -Eq "journal replayed [1-9][0-9]* transactions" "$log.2" || { echo "fsd did not replay"; return 1; }
+    # fsd replays what the host's e2fsck replayed on its copy: something,
+    # unless the cut came just after a checkpoint emptied the journal
+    # (rare: most cuts leave 15-40 transactions).
+    if grep -q "recovering journal" "$log.fsck"; then
+        grep -Eq "journal replayed [1-9][0-9]* transactions" "$log.2" || { echo "fsd did not replay"; return 1; }
+    else
+        grep -Eq "journal replayed [0-9]+ transactions" "$log.2" || { echo "fsd said nothing of its journal"; return 1; }
+    fi
     grep -q "check: ok" "$log.2" || return 1
     e2fsck -fn "$img" || { echo "not clean after fsd's replay and a clean unmount"; return 1; }
 }
