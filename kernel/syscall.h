@@ -19,8 +19,16 @@ long syscall_dispatch(uint64_t num, const uint64_t a[6]);
  * lock-free one does). */
 void syscall_account(uint64_t num, long result, bool count);
 /* Add this CPU's shared-tier path counts to the exposed ones (its timer
- * tick, with interrupts off). */
-void syscall_fold_paths(void);
+ * tick or a big-lock entry, with interrupts off): at once when it has none. */
+extern struct syscall_pending_rows {
+    uint64_t rows;              /* bit n: this CPU has counts of call n not yet added */
+} __attribute__((aligned(64))) syscall_pending_rows[SYSCALL_SHARED_CPUS];
+void syscall_fold_paths_now(void);
+static inline void syscall_fold_paths(unsigned cpu)
+{
+    if (cpu < SYSCALL_SHARED_CPUS && syscall_pending_rows[cpu].rows)
+        syscall_fold_paths_now();
+}
 /* The same for a call of the lock-free tier that returned 0 (inline: it
  * is most of that tier's work).  Atomic, as no lock is held; its path
  * counter stops MAX_CPUS short of the saturation value, so that racing

@@ -14,8 +14,8 @@
 #include "syscall.h"
 #include <veneer/syscall_nums.h>
 
+struct syscall_pending_rows syscall_pending_rows[SYSCALL_SHARED_CPUS];
 static struct {
-    uint64_t rows;              /* bit n: row n has counts */
     uint16_t n[VN_PATH_SYSCALLS][VN_PATH_RESULTS];
 } __attribute__((aligned(64))) pending[SYSCALL_SHARED_CPUS];
 
@@ -45,7 +45,7 @@ void syscall_account(uint64_t num, long result, bool count)
             __atomic_fetch_add(p, 1, __ATOMIC_RELAXED);
     } else if (cpu_id() < SYSCALL_SHARED_CPUS) {
         unsigned me = cpu_id();
-        pending[me].rows |= 1ul << num;
+        syscall_pending_rows[me].rows |= 1ul << num;
         if (++pending[me].n[num][col] == 0xffff) {  /* a tick is late: fold this one now */
             path_add(&sysinfo->paths[num][col], 0xffff);
             pending[me].n[num][col] = 0;
@@ -53,12 +53,10 @@ void syscall_account(uint64_t num, long result, bool count)
     }
 }
 
-void syscall_fold_paths(void)
+void syscall_fold_paths_now(void)
 {
     unsigned me = cpu_id();
-    if (!sysinfo || me >= SYSCALL_SHARED_CPUS)
-        return;
-    for (uint64_t rows = pending[me].rows; rows; rows &= rows - 1) {
+    for (uint64_t rows = syscall_pending_rows[me].rows; rows; rows &= rows - 1) {
         unsigned r = (unsigned)__builtin_ctzll(rows);
         for (unsigned c = 0; c < VN_PATH_RESULTS; c++) {
             if (pending[me].n[r][c])
@@ -66,5 +64,5 @@ void syscall_fold_paths(void)
             pending[me].n[r][c] = 0;
         }
     }
-    pending[me].rows = 0;
+    syscall_pending_rows[me].rows = 0;
 }

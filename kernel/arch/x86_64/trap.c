@@ -150,7 +150,7 @@ static inline void counts_fold(void)
         syscall_count_nolock(c->nolock_calls);
         c->nolock_calls = 0;
     }
-    syscall_fold_paths();
+    syscall_fold_paths(c->id);
 }
 
 void trap_dispatch(struct trapframe *tf)
@@ -207,14 +207,6 @@ void trap_dispatch(struct trapframe *tf)
     finish(e);
 }
 
-/* The fast path, for the calls syscalls.tbl marks fast: they run on the
- * frame syscall_entry built (in the caller's env, as every syscall's) and
- * come back to it, and syscall_entry returns with sysretq, without the
- * scheduler and the general return path.  Taken only when nothing is
- * due for the caller (its status, an upcall, a preemption, a revocation
- * request, environments to reap) before the call and after it; false
- * before the call sends it down the general path.  A call that leaves
- * something due finishes on the general path instead (never returns). */
 /* The shared tier (klock.h), for the calls syscalls.tbl marks shared: on
  * as many CPUs at once as like, under kernel_lock_shared and the caller's
  * space lock, when nothing is due for the caller.  The call returns
@@ -241,6 +233,14 @@ static bool syscall_shared_tier(struct trapframe *tf)
     return true;
 }
 
+/* The fast path, for the calls syscalls.tbl marks fast: they run on the
+ * frame syscall_entry built (in the caller's env, as every syscall's) and
+ * come back to it, and syscall_entry returns with sysretq, without the
+ * scheduler and the general return path.  Taken only when nothing is
+ * due for the caller (its status, an upcall, a preemption, a revocation
+ * request, environments to reap) before the call and after it; false
+ * before the call sends it down the general path.  A call that leaves
+ * something due finishes on the general path instead (never returns). */
 static bool syscall_fast_path(struct trapframe *tf)
 {
     uint64_t num = tf->rax - VN_SYSCALL_BASE;     /* reflected: the general path (after trapentry.S's tier) */
