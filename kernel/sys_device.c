@@ -175,12 +175,12 @@ long sys_irq_mask(capref_t irq, unsigned masked)
 
 long sys_dma_map(capref_t dev, capref_t pages, uint64_t iova, unsigned prot)
 {
-    struct env *e = arch_curenv();
+    struct env *caller = arch_curenv(), *e = env_space(caller);    /* a thread's device is its space's */
     struct cap *c, *pc;
     struct device *d;
     unsigned need = CR_MAP | ((prot & VN_DMA_READ) ? CR_READ : 0) | ((prot & VN_DMA_WRITE) ? CR_WRITE : 0);
     int r = device_lookup(dev, CR_MAP, true, &c, &d);
-    if (r < 0 || (r = env_cap_lookup(e, pages, CAP_PAGE, need, &pc)) < 0)
+    if (r < 0 || (r = env_cap_lookup(caller, pages, CAP_PAGE, need, &pc)) < 0)
         return r;
     if (!iommu_covers(d->f->addr))
         return -E_NODEV;

@@ -442,6 +442,45 @@ static void test_holder_dies(capref_t edu)
     CHECK_EQ(vn_cap_delete((capref_t)page), 0);
 }
 
+/* A vCPU of the holder's space maps and unmaps DMA: the space holds the
+ * device, so the thread may use it, charged to the space (the fuzzer found
+ * the kernel panicking here: it charged the thread, not the holder). */
+static volatile long vcpu_map, vcpu_unmap, vcpu_done;
+static capref_t vcpu_dev, vcpu_page;
+
+__attribute__((force_align_arg_pointer, noreturn)) static void vcpu_dma(void)
+{
+    vcpu_map = vn_dma_map(vcpu_dev, vcpu_page, IOVA + 16 * 4096, VN_DMA_READ | VN_DMA_WRITE);
+    vcpu_unmap = vn_dma_unmap(vcpu_dev, IOVA + 16 * 4096, 1);
+    vcpu_done = 1;
+    vn_env_wake_word((const uint64_t *)&vcpu_done);
+    vn_env_exit(0);
+    __builtin_unreachable();
+}
+
+static void test_vcpu_dma(capref_t edu)
+{
+    long page = vn_page_alloc(CAP_SELF, 0, 1);
+    CHECK(page > 0);
+    CHECK_EQ(vn_dma_map(edu, (capref_t)page, IOVA + 17 * 4096, VN_DMA_READ), 1);    /* the space holds it */
+    vcpu_dev = edu, vcpu_page = (capref_t)page;
+    uint64_t *stack = vn_alloc_pages(2);
+    long v = vn_env_create_vcpu(16, "dma_vcpu");
+    CHECK(v > 0);
+    struct vn_regs regs = {.rip = (uint64_t)vcpu_dma, .rsp = (uint64_t)stack + 2 * PAGE_SIZE - 8};
+    CHECK_EQ(vn_env_set_regs((capref_t)v, &regs), 0);
+    CHECK_EQ(vn_env_start((capref_t)v), 0);
+    while (!vcpu_done)
+        CHECK(vn_env_wait(5000000000ul, (const uint64_t *)&vcpu_done, 0, VN_WAIT_EQ) >= 0);
+    CHECK_EQ(vcpu_map, 1);
+    CHECK_EQ(vcpu_unmap, 1);
+    vn_wait((capref_t)v);
+    CHECK_EQ(vn_dma_unmap(edu, IOVA + 17 * 4096, 1), 1);
+    CHECK_EQ(vn_dev_reset(edu), 0);
+    vn_unmap_free((uint64_t)stack, 2);
+    CHECK_EQ(vn_cap_delete((capref_t)page), 0);
+}
+
 /* Without an IOMMU (the PC): registers and ports, but never bus mastering
  * or DMA mappings. */
 static void test_no_iommu(capref_t edu)
@@ -477,6 +516,7 @@ int main(uint64_t mode, uint64_t arg1)
     if (di.flags & VN_DEVF_IOMMU) {
         test_dma(edu);
         test_holder_dies(edu);
+        test_vcpu_dma(edu);
     } else {
         test_no_iommu(edu);
     }
