@@ -31,8 +31,11 @@ long sys_page_alloc(capref_t env, uint64_t paddr, uint64_t count)
         return r;
     if (count == 0 || count > 512 || paddr % PAGE_SIZE || (paddr && count != 1))
         return -E_INVAL;
-    if (!sys_tier_ok(env_space(t) == env_space(arch_curenv()) && !env_space(t)->acct && !paddr && count == 1))
-        return SYSCALL_EXCLUSIVE;   /* a given page or a run: every CPU's stash (pmem.c) */
+    /* A given page or a run, or memory so short that the pages may sit in
+     * other CPUs' stashes: the big lock's, which can take them back (pmem.c). */
+    if (!sys_tier_ok(env_space(t) == env_space(arch_curenv()) && !env_space(t)->acct && !paddr && count == 1 &&
+                     sys_pages_free(count + 2)))
+        return SYSCALL_EXCLUSIVE;
     /* The root goes to the environment charged, so the pages die with it;
      * a caller filling a child gets a derived capability. */
     capref_t root;
